@@ -1,0 +1,32 @@
+# The two commands of the README. Each one first makes sure the machine has
+# what the project needs (deploy/setup.sh is idempotent and quick when it does).
+JOBS ?= 2
+RELEASE := build/release
+CHECKED := build/checked
+
+.PHONY: demo test setup build-release build-checked bench fuzz clean
+
+setup:
+	bash deploy/setup.sh
+
+build-release: setup
+	cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(RELEASE) -j$(JOBS)
+
+# The test build: clang (for libFuzzer) with ASan+UBSan on everything.
+build-checked: setup
+	cmake -S . -B $(CHECKED) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	      -DJIGD_SANITIZE=ON -DJIGD_FUZZ=ON
+	cmake --build $(CHECKED) -j$(JOBS)
+
+demo: build-release
+	bash deploy/demo.sh $(RELEASE)
+
+test: build-checked
+	cd $(CHECKED) && ctest --output-on-failure -j$(JOBS) --timeout 900
+
+bench: build-release
+	bash bench/run.sh $(RELEASE)
+
+clean:
+	rm -rf build

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian machine ready to build, run and test jigd.
+# Idempotent: installs only what is missing, so `make demo` / `make test`
+# can call it every time. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  libserialport-dev libuv1-dev libsqlite3-dev sqlite3 libmicrohttpd-dev
+  libmbedtls-dev zlib1g-dev libcjson-dev libcmocka-dev openssl
+  python3 python3-serial nodejs npm chromium
+)
+
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# nodejs/npm may come from outside Debian (a newer node on PATH is fine).
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for p in "${missing[@]}"; do
+    [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p")
+  done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Node tools for the tests: esptool-js (Espressif's client, and the source of the
+# flasher stubs jigd loads at run time) and playwright-core (browser tests).
+if [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
