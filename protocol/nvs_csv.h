@@ -1,0 +1,47 @@
+/* NVS partition from a CSV in the format of Espressif's NVS partition
+ * generator (formats.md §5.1): header "key,type,encoding,value", then
+ * namespace rows ("name,namespace,,") and item rows ("key,data|file,
+ * encoding,value"). Encodings: u8 i8 u16 i16 u32 i32 u64 i64 (decimal),
+ * string, hex2bin, base64, binary, blob_fill(N;0xPP), blob_sz_fill(N;0xPP).
+ *
+ * No I/O: rows of type "file" name a file that the caller's loader
+ * supplies. Allocation: temporary buffers for cells and decoded values are
+ * malloc'd and freed before the call returns; the output is the caller's
+ * nvs_writer buffer.
+ *
+ * Deliberate refusals where Espressif's tool would silently write something
+ * else than the CSV says: a namespace declared twice, a key repeated in one
+ * namespace, the Wi-Fi keys the tool extends with hidden entries
+ * (ap.ssid, ap.passwd, ap.authmode, sta.ssid, sta.pswd), non-ASCII text in
+ * a "binary" cell. */
+#ifndef JIGD_NVS_CSV_H
+#define JIGD_NVS_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nvs_writer.h"
+
+struct nvs_file_loader {
+    /* Returns the bytes of the named file (as written in the CSV, relative
+     * to wherever the caller decides), valid until release() is called, or
+     * NULL with a reason in why. */
+    const uint8_t *(*load)(void *ctx, const char *name, size_t *len,
+                           char *why, size_t why_cap);
+    void (*release)(void *ctx, const uint8_t *data);   /* may be NULL */
+    void *ctx;
+};
+
+struct nvs_csv_error {
+    unsigned line;      /* 1-based CSV line of the offending row, 0 = none */
+    char msg[300];      /* includes "line N: " when line != 0 */
+};
+
+/* Writes every row of `csv` into w (already nvs_writer_init'ed); the caller
+ * then calls nvs_writer_finish(). files may be NULL if no row needs one.
+ * Returns 0, or -1 with err filled in. */
+int nvs_csv_generate(const char *csv, size_t len, struct nvs_writer *w,
+                     const struct nvs_file_loader *files,
+                     struct nvs_csv_error *err);
+
+#endif
