@@ -1,0 +1,115 @@
+/* jigd.conf: the station's configuration file, edited by the line engineer.
+ *
+ * An INI-style text file (docs/config.md documents every key):
+ *
+ *     # comment
+ *     [station]
+ *     name = line3-east
+ *     listen = 127.0.0.1:8080
+ *
+ *     [slot 1]
+ *     port = /dev/serial/by-path/pci-0000:00:14.0-usb-0:1.1:1.0-port0
+ *
+ * The parser is written by hand so that every complaint names the file and
+ * line and says what to write instead. It never reads the files the
+ * configuration points at (bundle, token, stubs): those are checked by their
+ * owners when they are used. The one exception is config_read_api_token,
+ * which exists so the token is read in exactly one careful place. */
+#ifndef JIGD_CONFIG_H
+#define JIGD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_SLOTS 64     /* [slot 1] .. [slot 64] */
+#define CONFIG_PATH_MAX 1024    /* longest path or port string accepted */
+#define CONFIG_NAME_MAX 64      /* station name */
+#define CONFIG_MAX_WARNINGS 16
+
+#define CONFIG_DEFAULT_LISTEN_HOST "127.0.0.1"
+#define CONFIG_DEFAULT_LISTEN_PORT 8080
+#define CONFIG_DEFAULT_DATA_DIR "/var/lib/jigd"
+#define CONFIG_DEFAULT_MAX_BAUD 921600u
+#define CONFIG_DEFAULT_BOOT_LOG_SECONDS 10u
+#define CONFIG_MIN_BAUD 9600u
+#define CONFIG_MAX_BAUD 5000000u
+#define CONFIG_NO_GPIO (-1)
+
+/* What starts a flash on a slot. */
+enum slot_trigger {
+    SLOT_TRIGGER_AUTO,      /* poll for a board in the loader; start on SYNC */
+    SLOT_TRIGGER_MANUAL,    /* the operator presses start (dashboard / jigctl) */
+    SLOT_TRIGGER_HOTPLUG,   /* the port appears (USB board plugged in) */
+};
+
+/* How the board is put into its ROM loader. */
+enum slot_reset {
+    SLOT_RESET_CLASSIC,     /* DTR/RTS on a USB-UART adapter (esptool's classic) */
+    SLOT_RESET_USB_JTAG,    /* the chip's own USB-Serial/JTAG peripheral */
+    SLOT_RESET_GPIO,        /* host GPIO lines wired to EN and IO0 */
+    SLOT_RESET_NONE,        /* the operator holds BOOT and presses EN */
+};
+
+struct slot_config {
+    int index;                      /* N of [slot N] */
+    int line;                       /* line of the [slot N] header */
+    char port[CONFIG_PATH_MAX];     /* /dev/serial/..., usb-serial:SN, rfc2217://h:p */
+    enum slot_trigger trigger;
+    enum slot_reset reset;
+    char gpio_chip[CONFIG_PATH_MAX];/* reset = gpio: /dev/gpiochipN */
+    int gpio_en;                    /* reset = gpio: line wired to EN */
+    int gpio_io0;                   /* reset = gpio: line wired to IO0 (BOOT) */
+    uint32_t max_baud;
+    int led_gpio;                   /* chip GPIO of the identify LED, CONFIG_NO_GPIO none */
+    bool enabled;
+};
+
+struct station_config {
+    char name[CONFIG_NAME_MAX];
+    char data_dir[CONFIG_PATH_MAX];
+    char listen_host[256];
+    uint16_t listen_port;
+    char api_token_file[CONFIG_PATH_MAX];   /* "" = no token (loopback only) */
+    char stub_dir[CONFIG_PATH_MAX];         /* "" = ROM loader only */
+    char bundle[CONFIG_PATH_MAX];           /* "" = none active yet */
+    uint32_t max_baud;
+    unsigned boot_log_seconds;
+    int led_gpio;                           /* default for slots */
+};
+
+struct jigd_config {
+    struct station_config station;
+    struct slot_config slots[CONFIG_MAX_SLOTS]; /* sorted by index */
+    size_t n_slots;
+    /* Things that work but that the engineer should look at (e.g. a port
+     * name that changes on replug), each "file:line: text". */
+    char warnings[CONFIG_MAX_WARNINGS][256];
+    size_t n_warnings;
+};
+
+/* Reads and parses the file at `path`. Returns a new configuration (free
+ * with config_free), or NULL with "path:line: what is wrong; what to do" in
+ * err. Relative paths inside are taken relative to the file's folder. */
+struct jigd_config *config_load(const char *path, char *err, size_t errlen);
+
+/* The same from text already in memory; `name` is used in messages and its
+ * folder anchors relative paths. `text` need not be NUL-terminated. */
+struct jigd_config *config_parse(const char *text, size_t len, const char *name,
+                                 char *err, size_t errlen);
+
+void config_free(struct jigd_config *c);
+
+/* The slot configured as [slot index], or NULL. */
+const struct slot_config *config_slot(const struct jigd_config *c, int index);
+
+const char *slot_trigger_name(enum slot_trigger t);
+const char *slot_reset_name(enum slot_reset r);
+
+/* Reads the API token from the station's api_token_file into buf (trailing
+ * whitespace removed). Refuses a file that others than its owner may read or
+ * an empty one. The token itself never appears in err. Returns 0 or -1. */
+int config_read_api_token(const struct jigd_config *c, char *buf, size_t cap,
+                          char *err, size_t errlen);
+
+#endif
