@@ -1,0 +1,100 @@
+// espsim judged by Espressif's own client: esptool-js 0.7.0 connects to
+// simulated ESP32 and ESP32-C3 boards over RFC 2217, identifies them, reads
+// their MAC, and writes a 1 MiB image compressed at 921600 baud — once through
+// its flasher stub and once through the ROM loader. esptool-js's MD5 check
+// must pass, and the board's flash file must then hold the image byte for byte
+// with its neighbourhood untouched.
+//
+// Run: JIGD_ESPSIM=build/x/fixtures/espsim/espsim node --test tests/conformance/esptooljs_flash.mjs
+// Env: JIGD_TEST_TMP (where flash files go; default the OS temp dir),
+//      JIGD_TRACE=1 (esptool-js packet trace on stdout, for bug reports).
+
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { EspsimRack } from "./espsim_rack.mjs";
+import { flashWithEsptoolJs, md5hex } from "./esptooljs_session.mjs";
+import { makeTestImage } from "./test_image.mjs";
+
+const ESPSIM = process.env.JIGD_ESPSIM;
+const TMP = fs.mkdtempSync(path.join(process.env.JIGD_TEST_TMP || os.tmpdir(), "esptooljs-flash-"));
+const ADDRESS = 0x10000;
+const GUARD = 0x1000; // bytes checked on either side of the written region
+const IMAGE = makeTestImage(1 << 20);
+
+const CHIPS = [
+  { chip: "esp32", name: "ESP32" },
+  { chip: "esp32c3", name: "ESP32-C3" },
+];
+const PATHS = [
+  { board: 1, useStub: false, label: "ROM loader" },
+  { board: 2, useStub: true, label: "esptool-js flasher stub" },
+];
+
+/** The flash file before the run: a pattern that is neither erased (0xFF) nor the image. */
+function seedFlashFile(file, size) {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + 0x11) & 0x7f;
+  fs.writeFileSync(file, bytes);
+  return bytes;
+}
+
+/** espsim reports MACs in its status JSON; normalise to esptool-js's "aa:bb:…" form. */
+function macFromStatus(status) {
+  const mac = status.mac ?? status.base_mac ?? status.efuse?.mac;
+  assert.ok(typeof mac === "string", `espsim status has no MAC string: ${JSON.stringify(status)}`);
+  return mac.toLowerCase().replace(/-/g, ":");
+}
+
+function firstDifference(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
+for (const { chip, name } of CHIPS) {
+  describe(`esptool-js flashes a simulated ${name}`, () => {
+    let rack;
+    const seeds = {};
+
+    before(async () => {
+      const flashDir = path.join(TMP, chip);
+      fs.mkdirSync(flashDir, { recursive: true });
+      for (const { board } of PATHS)
+        seeds[board] = seedFlashFile(path.join(flashDir, `board${board}.bin`), 4 << 20);
+      rack = await EspsimRack.start({ espsim: ESPSIM, chip, boards: PATHS.length, flashDir });
+    });
+
+    after(async () => {
+      if (rack) await rack.stop();
+    });
+
+    for (const { board, useStub, label } of PATHS) {
+      test(`${name} through the ${label}`, async () => {
+        const expectedMac = macFromStatus(await rack.status(board));
+        const seen = await flashWithEsptoolJs({
+          port: rack.boardPort(board), useStub, image: IMAGE, address: ADDRESS,
+          tracing: process.env.JIGD_TRACE === "1",
+        });
+
+        assert.equal(seen.chipName, name, "chip detected by esptool-js");
+        assert.equal(seen.mac, expectedMac, "MAC read by esptool-js vs the MAC espsim was given");
+        assert.equal(seen.flashSize, "4MB", "flash size esptool-js read from the JEDEC id");
+        assert.equal(seen.stubRan, useStub, "esptool-js ran the path this test asked for");
+        assert.equal(seen.flashMd5, md5hex(IMAGE), "MD5 the board computed over the written region");
+
+        const flash = fs.readFileSync(rack.flashFile(board));
+        const written = flash.subarray(ADDRESS, ADDRESS + IMAGE.length);
+        const at = firstDifference(written, IMAGE);
+        assert.equal(at, -1, `flash file differs from the image at offset 0x${(ADDRESS + at).toString(16)}`);
+        const seed = seeds[board];
+        for (const [from, to] of [[ADDRESS - GUARD, ADDRESS], [ADDRESS + IMAGE.length, ADDRESS + IMAGE.length + GUARD]]) {
+          const d = firstDifference(flash.subarray(from, to), seed.subarray(from, to));
+          assert.equal(d, -1, `flash outside the written region changed at 0x${(from + d).toString(16)}`);
+        }
+      });
+    }
+  });
+}
