@@ -38,6 +38,17 @@ static int fail(struct reader *r, const char *fmt, ...)
     return -1;
 }
 
+/* A byte as an error message can show it: 'x', or 0xNN for the rest. */
+static const char *shown(char c, char buf[8])
+{
+    unsigned char u = (unsigned char)c;
+    if (u >= 0x20 && u < 0x7F)
+        snprintf(buf, 8, "'%c'", c);
+    else
+        snprintf(buf, 8, "0x%02X", u);
+    return buf;
+}
+
 static bool at_end(const struct reader *r)
 {
     return r->pos >= r->len;
@@ -137,7 +148,7 @@ static int skip_literal(struct reader *r, const char *word)
 {
     size_t n = strlen(word);
     if (r->len - r->pos < n || memcmp(r->s + r->pos, word, n) != 0)
-        return fail(r, "unexpected character '%c'", peek(r));
+        return fail(r, "unexpected character %s", shown(peek(r), (char[8]){0}));
     r->pos += n;
     return 0;
 }
@@ -187,7 +198,11 @@ static int skip_value(struct reader *r, int depth)
     case 't': return skip_literal(r, "true");
     case 'f': return skip_literal(r, "false");
     case 'n': return skip_literal(r, "null");
-    default: return skip_number(r);
+    case '-': return skip_number(r);
+    default:
+        if (peek(r) >= '0' && peek(r) <= '9')
+            return skip_number(r);
+        return fail(r, "unexpected character %s", shown(peek(r), (char[8]){0}));
     }
 }
 
@@ -251,7 +266,8 @@ static int read_base64(struct reader *r, const char *key, const uint8_t **out,
         }
         int v = base64_value(c);
         if (v < 0)
-            return fail(r, "\"%s\": '%c' is not a base64 character", key, c);
+            return fail(r, "\"%s\": %s is not a base64 character", key,
+                        shown(c, (char[8]){0}));
         if (pads)
             return fail(r, "\"%s\": base64 data after '=' padding", key);
         acc = (acc << 6) | (uint32_t)v;
