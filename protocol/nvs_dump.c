@@ -1,0 +1,221 @@
+/* nvs_tool.py's "minimal" listing (see nvs_dump.h). Unlike nvs_reader it
+ * shows what is stored, page by page as in flash, without the device's
+ * validity rules: it walks entries by their span whatever their state, as
+ * the tool does, and prints the WRITTEN ones. */
+#include "nvs_dump.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nvs_page.h"
+
+struct text {
+    char *out;
+    size_t cap, len;
+};
+
+static void put(struct text *t, const void *s, size_t n)
+{
+    if (t->len < t->cap) {
+        size_t k = t->cap - t->len < n ? t->cap - t->len : n;
+        memcpy(t->out + t->len, s, k);
+    }
+    t->len += n;
+}
+
+static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
+
+static uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static const char *status_name(uint32_t st)
+{
+    switch (st) {
+    case 0xFFFFFFFFu: return "Empty";
+    case 0xFFFFFFFEu: return "Active";
+    case 0xFFFFFFFCu: return "Full";
+    case 0xFFFFFFF8u: return "Erasing";
+    case 0x00000000u: return "Corrupted";
+    default: return "Invalid";
+    }
+}
+
+/* The tool's key: trailing NULs stripped; NULL if any byte is not ASCII. */
+static bool entry_key(const uint8_t *e, size_t *n)
+{
+    size_t k = 16;
+    while (k && e[8 + k - 1] == 0)
+        k--;
+    for (size_t i = 0; i < k; i++)
+        if (e[8 + i] >= 0x80)
+            return false;
+    *n = k;
+    return true;
+}
+
+static bool is_int_code(uint8_t t) { return nvs_type_is_int(t); }
+
+/* The integer's bits, sign-extended for signed types. */
+static uint64_t int_value(const uint8_t *e)
+{
+    unsigned w = nvs_int_width(e[1]);
+    uint64_t v = 0;
+    for (unsigned i = 0; i < w; i++)
+        v |= (uint64_t)e[24 + i] << (8 * i);
+    if (nvs_int_signed(e[1]) && w < 8 && (v >> (8 * w - 1)) & 1)
+        v |= ~(uint64_t)0 << (8 * w);
+    return v;
+}
+
+static void put_int(struct text *t, const uint8_t *e)
+{
+    uint64_t v = int_value(e);
+    char num[32];
+    if (nvs_int_signed(e[1])) {
+        snprintf(num, sizeof num, "%" PRId64, (int64_t)v);
+    } else {
+        snprintf(num, sizeof num, "%" PRIu64, v);
+    }
+    puts_(t, num);
+}
+
+/* Python's repr() of a bytes object. */
+static void put_bytes_repr(struct text *t, const uint8_t *d, size_t n)
+{
+    bool sq = memchr(d, '\'', n) != NULL, dq = memchr(d, '"', n) != NULL;
+    char quote = sq && !dq ? '"' : '\'';
+    put(t, "b", 1);
+    put(t, &quote, 1);
+    for (size_t i = 0; i < n; i++) {
+        char buf[5];
+        uint8_t c = d[i];
+        if (c == (uint8_t)quote || c == '\\')
+            snprintf(buf, sizeof buf, "\\%c", c);
+        else if (c == '\t')
+            snprintf(buf, sizeof buf, "\\t");
+        else if (c == '\n')
+            snprintf(buf, sizeof buf, "\\n");
+        else if (c == '\r')
+            snprintf(buf, sizeof buf, "\\r");
+        else if (c < 0x20 || c >= 0x7F)
+            snprintf(buf, sizeof buf, "\\x%02x", c);
+        else
+            snprintf(buf, sizeof buf, "%c", c);
+        puts_(t, buf);
+    }
+    put(t, &quote, 1);
+}
+
+/* The namespace name for index idx: the last written ns-0 entry holding
+ * it, searched over every page in flash order (the tool's dict). */
+static const uint8_t *namespace_entry(const uint8_t *part, size_t pages,
+                                      uint8_t idx)
+{
+    const uint8_t *found = NULL;
+    for (size_t p = 0; p < pages; p++) {
+        const uint8_t *page = part + p * NVS_PAGE_SIZE;
+        for (unsigned i = 0; i < NVS_ENTRIES_PER_PAGE;) {
+            const uint8_t *e = nvs_entry_at_const(page, i);
+            unsigned span = e[2] == 0 || e[2] == 0xFF ? 1 : e[2];
+            size_t kn;
+            if (nvs_entry_state_get(page, i) == NVS_ENTRY_WRITTEN &&
+                e[0] == 0 && is_int_code(e[1]) && entry_key(e, &kn)) {
+                if (int_value(e) == idx)
+                    found = e;
+            }
+            i += span;
+        }
+    }
+    return found;
+}
+
+static void put_item(struct text *t, const uint8_t *part, size_t pages,
+                     const uint8_t *page, unsigned i)
+{
+    const uint8_t *e = nvs_entry_at_const(page, i);
+    size_t kn;
+    uint8_t type = e[1];
+    if (type == NVS_TYPE_BLOB_IDX || !entry_key(e, &kn))
+        return;
+    const uint8_t *ns = namespace_entry(part, pages, e[0]);
+    if (!ns)
+        return;
+    size_t nsn;
+    entry_key(ns, &nsn);
+    put(t, " ", 1);
+    put(t, ns + 8, nsn);
+    put(t, ":", 1);
+    put(t, e + 8, kn);
+    if (is_int_code(type)) {
+        puts_(t, " = ");
+        put_int(t, e);
+    } else if (type == NVS_TYPE_SZ || type == NVS_TYPE_BLOB ||
+               type == NVS_TYPE_BLOB_DATA) {
+        /* The data is what the span holds on this page, cut to size. */
+        unsigned span = e[2] == 0 || e[2] == 0xFF ? 1 : e[2];
+        size_t avail = (size_t)(span - 1) * NVS_ENTRY_SIZE;
+        size_t room = (size_t)(NVS_ENTRIES_PER_PAGE - i - 1) * NVS_ENTRY_SIZE;
+        if (avail > room)
+            avail = room;
+        size_t size = (size_t)(e[24] | e[25] << 8);
+        if (size > avail)
+            size = avail;
+        const uint8_t *d = e + NVS_ENTRY_SIZE;
+        if (type == NVS_TYPE_BLOB_DATA) {
+            char idx[16];
+            snprintf(idx, sizeof idx, "[%u] = ",
+                     e[3] >= 128 ? e[3] - 128u : e[3]);
+            puts_(t, idx);
+        } else if (type == NVS_TYPE_SZ) {
+            puts_(t, " = ");
+            put(t, d, size);
+        } else {
+            puts_(t, " = ");
+            put_bytes_repr(t, d, size);
+        }
+    } else {
+        puts_(t, " = None");
+    }
+    put(t, "\n", 1);
+}
+
+static void put_page(struct text *t, const uint8_t *part, size_t pages,
+                     size_t p)
+{
+    const uint8_t *page = part + p * NVS_PAGE_SIZE;
+    static const uint8_t blank[32] = {
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    if (memcmp(page, blank, 32) == 0) {
+        puts_(t, "Page Empty\n");
+    } else {
+        char head[80];
+        snprintf(head, sizeof head, "Page no. %" PRIu32 ", Status: %s\n",
+                 get_le32(page + 4), status_name(get_le32(page)));
+        puts_(t, head);
+    }
+    for (unsigned i = 0; i < NVS_ENTRIES_PER_PAGE;) {
+        const uint8_t *e = nvs_entry_at_const(page, i);
+        unsigned span = e[2] == 0 || e[2] == 0xFF ? 1 : e[2];
+        if (nvs_entry_state_get(page, i) == NVS_ENTRY_WRITTEN && e[0] != 0)
+            put_item(t, part, pages, page, i);
+        i += span;
+    }
+    put(t, "\n", 1);
+}
+
+size_t nvs_dump_minimal(const uint8_t *part, size_t len, char *out,
+                        size_t cap)
+{
+    struct text t = {out, cap, 0};
+    size_t pages = len / NVS_PAGE_SIZE;
+    for (size_t p = 0; p < pages; p++)
+        put_page(&t, part, pages, p);
+    return t.len;
+}

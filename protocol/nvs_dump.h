@@ -1,0 +1,23 @@
+/* Text listing of an NVS partition in the format of ESP-IDF's nvs_tool.py
+ * "-d minimal" output (v5.4.2): per page in flash order either
+ * "Page no. N, Status: S" or "Page Empty", then one
+ * " namespace:key = value" line per written item, then a blank line.
+ * Strings are printed with their NUL, v1 blobs as Python bytes literals,
+ * v2 blob chunks as "key[chunk] = " with no value (the tool's own output).
+ *
+ * The text may contain NUL bytes (from strings), so use the returned
+ * length, not strlen. */
+#ifndef JIGD_NVS_DUMP_H
+#define JIGD_NVS_DUMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes at most `cap` bytes into out (out may be NULL when cap is 0) and
+ * returns the full length of the listing, like snprintf without the NUL.
+ * `len` should be a multiple of 4096; a partial page at the end is
+ * ignored. */
+size_t nvs_dump_minimal(const uint8_t *part, size_t len, char *out,
+                        size_t cap);
+
+#endif
