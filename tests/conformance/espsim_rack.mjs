@@ -114,7 +114,12 @@ export class EspsimRack {
     return this.control(`status ${i}`);
   }
 
+  /** Stops espsim; throws if it reported a sanitizer error (the test build runs it under ASan/UBSan). */
   async stop() {
-    return this.process.stop();
+    const exit = await this.process.stop();
+    const output = `${this.process.stderr}\n${this.process.lines.join("\n")}`;
+    const report = /(ERROR: (Address|Leak)Sanitizer|runtime error:)[\s\S]{0,3000}/.exec(output);
+    if (report) throw new Error(`espsim (${this.chip}) reported a sanitizer error:\n${report[0]}`);
+    return exit;
   }
 }

@@ -87,7 +87,8 @@ class Espsim:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             self.output = []
             self.ready = threading.Event()
-            threading.Thread(target=self._read_stdout, daemon=True).start()
+            self.reader = threading.Thread(target=self._read_stdout, daemon=True)
+            self.reader.start()
             if self.ready.wait(READY_TIMEOUT_S):
                 return
             self.stop()
@@ -169,7 +170,13 @@ class PyserialAgainstEspsim(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.sim.stop()
+        cls.sim.reader.join(3)
         shutil.rmtree(cls.tmp, ignore_errors=True)
+        # The test build runs espsim under ASan/UBSan: a report fails the test.
+        output = "\n".join(cls.sim.output)
+        match = re.search(r"(ERROR: (Address|Leak)Sanitizer|runtime error:)", output)
+        if match:
+            raise AssertionError("espsim reported a sanitizer error:\n" + output[match.start():match.start() + 3000])
 
     def open_board(self, board):
         url = "rfc2217://127.0.0.1:%d?timeout=3" % (self.sim.base_port + board - 1)
