@@ -29,6 +29,8 @@
 #include "slip.h"
 #include "stub_image.h"
 
+#include <zlib.h>
+
 #define LOADER_NO_DEADLINE UINT64_MAX
 
 enum loader_reset {
@@ -128,6 +130,19 @@ struct loader_region {
 #define LOADER_TX_CAP SLIP_ENCODED_MAX(ESP_PACKET_HEADER + ESP_DATA_SUBHEADER + LOADER_MAX_BLOCK)
 #define LOADER_RX_CAP (0x1000 + 64)
 
+struct loader_input;         /* loader_internal.h */
+
+/* zlib state for measuring how much each compressed block inflates to
+ * (timeouts scale with the bytes the device must write, §9.2). Its memory
+ * comes from `arena`, so the loader still never allocates. */
+#define LOADER_INFLATE_ARENA (48 * 1024)
+struct loader_inflate_meter {
+    z_stream zs;
+    size_t used;
+    bool ok;
+    _Alignas(16) uint8_t arena[LOADER_INFLATE_ARENA];
+};
+
 struct loader {
     /* Private to loader*.c (whose authors may reshape it freely); the layout
      * is public only so that a caller can embed a loader without allocation. */
@@ -137,31 +152,60 @@ struct loader {
     uint8_t tx_buf[LOADER_TX_CAP];
     size_t tx_len;
 
+    /* the running operation */
     enum loader_phase phase;
+    bool running;
+    void (*advance)(struct loader *l, uint64_t now, const struct loader_input *in);
     int step;                   /* position inside the current operation */
-    uint64_t deadline;
+    int wait;                   /* enum loader_wait */
+    uint8_t sent_op;            /* command whose reply we await */
+    size_t expect_len;          /* reply data bytes before its status */
+    bool send_pending;          /* a SEND is queued: nothing fed can answer it yet */
+    bool discard_feed;          /* FLUSH_INPUT issued while feeding */
+    uint64_t deadline;          /* reply or frame deadline */
     uint64_t wake_at;           /* timed steps (reset pulses, settle delays) */
 
+    /* what we know about the port and the chip */
+    bool dtr, rts;
     bool stub_running;
     uint32_t baud;
     struct loader_chip_info info;
+
+    /* what the port has shown us during connect (for error messages) */
+    uint64_t rx_bytes;
+    unsigned boot_match;        /* progress through "boot:0x" */
+    int boot_digits;
+    uint32_t boot_mode;
+    bool boot_seen;
+    int best_sync_replies;
 
     /* pending events */
     struct loader_event queue[8];
     unsigned q_head, q_len;
 
     /* per-operation scratch */
-    const struct loader_region *region;
-    const struct stub_image *stub;
+    struct loader_region region;
+    struct stub_image stub;
     uint8_t *read_dst;
     uint32_t op_offset, op_size, op_value, op_mask;
     uint32_t seq, blocks, block_size;
-    size_t pos, acked;
-    int attempt, tries, replies;
-    uint8_t sent_op;
+    size_t pos;                 /* bytes of the source sent and acknowledged */
+    size_t cur_len;             /* bytes of the source in the block in flight */
+    uint64_t done_bytes;        /* uncompressed bytes on their way to flash */
+    uint32_t cur_out;           /* uncompressed bytes of the block in flight */
+    uint64_t cur_timeout, prev_timeout;
+    bool compressed;
+    int attempt, tries, replies, retries;
+    bool sync_values_zero;
+    int sec_chip_id;            /* from GET_SECURITY_INFO, -1 none */
+    uint32_t addrs[8];
     uint32_t words[8];
+    unsigned n_addrs;
+    uint32_t spi_saved[2];
     uint8_t md5[16];
     uint32_t reg_value;
+    uint8_t scratch[LOADER_MAX_BLOCK]; /* padded last block; inflate sink */
+    struct loader_inflate_meter meter;
 
     struct loader_error error;
 };
