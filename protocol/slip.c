@@ -1,4 +1,9 @@
-/* SLIP framing (rom-protocol.md §1). See slip.h for the decoder's rule. */
+/* SLIP framing (rom-protocol.md §1). See slip.h for the decoder's rule.
+ *
+ * noise_bytes counts what the decoder itself had to throw away: both bytes
+ * of a bad escape pair (or a lone 0xDB before 0xC0) and the tail of a frame
+ * longer than the buffer. Whole candidates that the response parser later
+ * rejects (boot text, echoes) are handed up intact and not counted here. */
 #include "slip.h"
 
 #include <string.h>

@@ -73,6 +73,17 @@ static void test_command_escapes_data(void **state)
     assert_memory_equal(out, want, n);
 }
 
+/* GET_SECURITY_INFO and ERASE_FLASH carry no data at all. */
+static void test_command_without_data(void **state)
+{
+    const uint8_t want[] = {0xC0, 0x00, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0};
+    uint8_t out[16];
+    size_t n = esp_encode_command(ESP_GET_SECURITY_INFO, NULL, 0, 0, out, sizeof out);
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(out, want, n);
+    assert_int_equal(esp_encode_command(ESP_ERASE_FLASH, NULL, 0, 0, out, 9), 0);
+}
+
 static void test_flash_begin_16_and_20_bytes(void **state)
 {
     uint8_t words[20];
@@ -453,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_sync_packet),
         cmocka_unit_test(test_read_reg_packet),
         cmocka_unit_test(test_command_escapes_data),
+        cmocka_unit_test(test_command_without_data),
         cmocka_unit_test(test_flash_begin_16_and_20_bytes),
         cmocka_unit_test(test_checksum),
         cmocka_unit_test(test_data_packet),
