@@ -1,0 +1,293 @@
+/* The loader's connect: reset sequences, SYNC with retries and the
+ * 8-reply rule, chip detection (rom-protocol.md §4.2, §5, §6.4), against
+ * fake_device, a scripted fake board (see fake_device.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "fake_device.h"
+
+#define MAX_STEPS 200000
+
+static struct loader *new_loader(enum loader_reset reset)
+{
+    struct loader *l = malloc(sizeof *l);
+    assert_non_null(l);
+    struct loader_config cfg;
+    loader_config_default(&cfg);
+    cfg.reset = reset;
+    loader_init(l, &cfg);
+    return l;
+}
+
+static struct fake_run connect(struct loader *l, struct fake_device *d, uint64_t *now)
+{
+    assert_int_equal(loader_start_connect(l, *now), 0);
+    struct fake_run r = fake_drive(l, d, now, 7, MAX_STEPS);
+    assert_true(r.finished);
+    assert_false(r.stalled);
+    return r;
+}
+
+static void test_sync_packet_is_byte_exact(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+    assert_true(r.ok);
+
+    /* §5: C0, 00 08 2400 00000000, 07 07 12 20, 32 x 55, C0 */
+    uint8_t want[46] = {0xC0, 0x00, 0x08, 0x24, 0x00, 0x00, 0x00, 0x00, 0x00,
+                        0x07, 0x07, 0x12, 0x20};
+    memset(want + 13, 0x55, 32);
+    want[45] = 0xC0;
+    const struct fake_cmd *sync = fake_find(d, 0x08, 0);
+    assert_non_null(sync);
+    assert_int_equal(sync->raw_len, sizeof want);
+    assert_memory_equal(sync->raw, want, sizeof want);
+
+    /* READ_REG of the magic register: C0 00 0A 0400 00000000 00100040 C0 */
+    static const uint8_t magic[] = {0xC0, 0x00, 0x0A, 0x04, 0x00, 0x00, 0x00, 0x00,
+                                    0x00, 0x00, 0x10, 0x00, 0x40, 0xC0};
+    const struct fake_cmd *rr = fake_find(d, 0x0A, 0);
+    assert_non_null(rr);
+    assert_int_equal(rr->raw_len, sizeof magic);
+    assert_memory_equal(rr->raw, magic, sizeof magic);
+    free(l);
+    fake_free(d);
+}
+
+static void test_esp32_with_boot_text_noise_and_lost_syncs(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_CLASSIC);
+    struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+    d->download = false;            /* running its app until reset */
+    d->boot_banner = true;
+    d->noise_between_frames = true;
+    d->lose_syncs = 2;              /* auto-baud eats the first ones */
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+
+    assert_true(r.ok);
+    assert_int_equal(loader_info(l)->chip->kind, CHIP_ESP32);
+    assert_int_equal(loader_info(l)->magic, 0x00F01D83);
+    assert_false(loader_stub_running(l));
+    assert_int_equal(d->boots_download, 1);
+    assert_int_equal(fake_count(d, 0x08), 3);
+    /* One reset: the tight sequence, IO0 held 50 ms after EN rises (§4.2). */
+    assert_int_equal(d->nlines, 5);
+    bool want[5][2] = {{false, false}, {true, true}, {false, true}, {true, false}, {false, false}};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(d->lines[i].dtr, want[i][0]);
+        assert_int_equal(d->lines[i].rts, want[i][1]);
+    }
+    assert_int_equal(d->lines[3].at - d->lines[2].at, 100000);
+    assert_int_equal(d->lines[4].at - d->lines[3].at, 50000);
+    free(l);
+    fake_free(d);
+}
+
+static void test_fewer_than_8_sync_replies_is_a_failed_try(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    struct fake_device *d = fake_new(FAKE_ESP32C3, 4096);
+    d->partial_sync_replies = 5;
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+
+    assert_true(r.ok);
+    assert_int_equal(fake_count(d, 0x08), 2);
+    /* The next command came only after the second, complete SYNC try. */
+    assert_int_equal(d->log[0].op, 0x08);
+    assert_int_equal(d->log[1].op, 0x08);
+    assert_int_equal(d->log[2].op, 0x14);
+    free(l);
+    fake_free(d);
+}
+
+static void test_esp32c3_is_detected_by_security_info(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    struct fake_device *d = fake_new(FAKE_ESP32C3, 4096);
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+
+    assert_true(r.ok);
+    assert_int_equal(loader_info(l)->chip->kind, CHIP_ESP32C3);
+    assert_false(loader_info(l)->secure_download);
+    assert_int_equal(d->nlog, 3);
+    assert_int_equal(d->log[1].op, 0x14);
+    assert_int_equal(d->log[1].data_len, 0);
+    assert_int_equal(d->log[2].op, 0x0A);
+    assert_int_equal(d->log[2].words[0], 0x40001000);
+    assert_int_equal(loader_info(l)->magic, 0x1B31506F);
+    free(l);
+    fake_free(d);
+}
+
+static void test_esp32_unsupported_security_info_drains_without_reconnect(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_CLASSIC);
+    struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+
+    assert_true(r.ok);
+    assert_int_equal(loader_info(l)->chip->kind, CHIP_ESP32);
+    /* esptool 5: no second reset or SYNC, straight on to the magic (§2.6). */
+    assert_int_equal(d->nlines, 5);
+    assert_int_equal(d->nlog, 3);
+    assert_int_equal(d->log[0].op, 0x08);
+    assert_int_equal(d->log[1].op, 0x14);
+    assert_int_equal(d->log[2].op, 0x0A);
+    /* ... and only after the 8 "unsupported" replies were left to drain. */
+    assert_true(d->log[2].at - d->log[1].at >= 200000);
+    free(l);
+    fake_free(d);
+}
+
+static void test_esp32_security_info_success_form_falls_back_to_magic(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+    d->sec_info_matching_zeros = true;
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+    assert_true(r.ok);
+    assert_int_equal(loader_info(l)->chip->kind, CHIP_ESP32);
+    free(l);
+    fake_free(d);
+}
+
+static void test_silent_port_fails_after_all_attempts(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_CLASSIC);
+    struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+    d->silent_after = 0;
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+
+    assert_false(r.ok);
+    const struct loader_error *e = loader_error(l);
+    assert_int_equal(e->code, LOADER_ERR_NO_SYNC);
+    assert_int_equal(e->phase, LOADER_PHASE_CONNECT);
+    assert_non_null(strstr(e->message, "7 reset attempts"));
+    assert_non_null(strstr(e->message, "BOOT/EN wiring"));
+    assert_int_equal(fake_count(d, 0x08), 7 * 5);
+    /* Attempts alternate a 50 ms and a 550 ms IO0 hold; pairs alternate the
+     * tight and the classic sequence. Attempt 2 (classic) starts with DTR
+     * off and RTS unchanged. */
+    assert_int_equal(d->lines[9].at - d->lines[8].at, 550000);
+    assert_false(d->lines[10].dtr);
+    assert_true(d->lines[11].rts && !d->lines[11].dtr);
+    assert_true(d->lines[12].rts && d->lines[12].dtr);
+    free(l);
+    fake_free(d);
+}
+
+static void test_board_booting_from_flash_is_explained(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_CLASSIC);
+    struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+    d->download = false;
+    d->io0_broken = true;
+    d->boot_banner = true;
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+
+    assert_false(r.ok);
+    assert_int_equal(loader_error(l)->code, LOADER_ERR_NO_SYNC);
+    assert_non_null(strstr(loader_error(l)->message, "boot:0x13"));
+    assert_non_null(strstr(loader_error(l)->message, "BOOT/IO0"));
+    assert_int_equal(d->boots_flash, 7);
+    free(l);
+    fake_free(d);
+}
+
+static void test_running_stub_is_recognised_by_sync_value(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    struct fake_device *d = fake_new(FAKE_ESP32C3, 4096);
+    d->stub = true;
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+    assert_true(r.ok);
+    assert_true(loader_stub_running(l));
+    assert_int_equal(loader_info(l)->chip->kind, CHIP_ESP32C3);
+    free(l);
+    fake_free(d);
+}
+
+static void test_usb_jtag_reset_sequence(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_USB_JTAG);
+    struct fake_device *d = fake_new(FAKE_ESP32C3, 4096);
+    uint64_t now = 1000;
+    connect(l, d, &now);
+    /* §4.2: (off,off) 0.1 s, (DTR) 0.1 s, (RTS) 0.1 s, (off,off) */
+    assert_true(d->nlines >= 4);
+    bool want[4][2] = {{false, false}, {true, false}, {false, true}, {false, false}};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(d->lines[i].dtr, want[i][0]);
+        assert_int_equal(d->lines[i].rts, want[i][1]);
+    }
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(d->lines[i].at - d->lines[i - 1].at, 100000);
+    free(l);
+    fake_free(d);
+}
+
+static void test_second_operation_while_busy_is_refused(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    assert_int_equal(loader_start_connect(l, 0), 0);
+    assert_int_equal(loader_start_connect(l, 0), -1);
+    assert_int_equal(loader_error(l)->code, LOADER_ERR_BUSY);
+    free(l);
+}
+
+static void test_operations_need_a_connected_chip(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    assert_int_equal(loader_start_identify(l, 0), -1);
+    assert_int_equal(loader_error(l)->code, LOADER_ERR_BAD_ARGUMENT);
+    assert_int_equal(loader_start_md5(l, 0, 0, 4096), -1);
+    /* and nothing was queued */
+    struct loader_event ev;
+    assert_false(loader_next_event(l, 0, &ev));
+    assert_int_equal(loader_deadline(l), LOADER_NO_DEADLINE);
+    free(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sync_packet_is_byte_exact),
+        cmocka_unit_test(test_esp32_with_boot_text_noise_and_lost_syncs),
+        cmocka_unit_test(test_fewer_than_8_sync_replies_is_a_failed_try),
+        cmocka_unit_test(test_esp32c3_is_detected_by_security_info),
+        cmocka_unit_test(test_esp32_unsupported_security_info_drains_without_reconnect),
+        cmocka_unit_test(test_esp32_security_info_success_form_falls_back_to_magic),
+        cmocka_unit_test(test_silent_port_fails_after_all_attempts),
+        cmocka_unit_test(test_board_booting_from_flash_is_explained),
+        cmocka_unit_test(test_running_stub_is_recognised_by_sync_value),
+        cmocka_unit_test(test_usb_jtag_reset_sequence),
+        cmocka_unit_test(test_second_operation_while_busy_is_refused),
+        cmocka_unit_test(test_operations_need_a_connected_chip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
