@@ -28,5 +28,13 @@ test: build-checked
 bench: build-release
 	bash bench/run.sh $(RELEASE)
 
+# Every fuzz target for FUZZ_SECONDS each (default 300), on the test build.
+FUZZ_SECONDS ?= 300
+fuzz: build-checked
+	for f in $(CHECKED)/tests/fuzz/fuzz_*; do \
+	  [ -x "$$f" ] || continue; \
+	  bash tests/fuzz/run_fuzzer.sh "$$f" tests/fuzz/corpus/$$(basename $$f) $(FUZZ_SECONDS) || exit 1; \
+	done
+
 clean:
 	rm -rf build

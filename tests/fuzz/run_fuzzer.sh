@@ -4,7 +4,7 @@
 # New corpus entries go to a scratch folder in the build tree, never into the
 # committed seeds; a crash leaves its reproducer there and fails the test.
 set -euo pipefail
-bin=$1 seeds=$2 secs=${3:-20}
+bin=$(realpath "$1") seeds=$(realpath -m "$2") secs=${3:-20}
 work="$(dirname "$bin")/fuzz-work/$(basename "$bin")"
 mkdir -p "$work/corpus"
 cd "$work"
