@@ -26,6 +26,9 @@
 
 #include "loader.h"
 
+/* Not every program uses every helper. */
+#define FAKE_FN static __attribute__((unused))
+
 enum fake_chip { FAKE_ESP8266, FAKE_ESP32, FAKE_ESP32C3 };
 
 #define FAKE_LOG_CAP 8192
@@ -108,6 +111,8 @@ struct fake_device {
     uint8_t fail_code;
     int drop_seq;               /* give no reply to this _DATA seq once */
     uint64_t begin_delay;       /* FLASH_(DEFL_)BEGIN answers this late */
+    bool no_ohai;               /* the uploaded stub never starts */
+    bool bad_read_md5;          /* READ_FLASH ends with a wrong digest */
     uint32_t new_baud;          /* last CHANGE_BAUDRATE word 0 */
     uint32_t new_baud_old;      /* ... and word 1 */
 
@@ -120,36 +125,36 @@ struct fake_device {
 
 /* ---- chip facts (rom-protocol.md §6.1, §7, §8.1) ----------------------- */
 
-static uint32_t fake_magic(const struct fake_device *d)
+FAKE_FN uint32_t fake_magic(const struct fake_device *d)
 {
     return d->chip == FAKE_ESP8266 ? 0xFFF0C101u
          : d->chip == FAKE_ESP32 ? 0x00F01D83u : 0x1B31506Fu;
 }
 
-static uint32_t fake_spi_base(const struct fake_device *d)
+FAKE_FN uint32_t fake_spi_base(const struct fake_device *d)
 {
     return d->chip == FAKE_ESP8266 ? 0x60000200u
          : d->chip == FAKE_ESP32 ? 0x3FF42000u : 0x60002000u;
 }
 
-static uint32_t fake_spi_usr2(const struct fake_device *d)
+FAKE_FN uint32_t fake_spi_usr2(const struct fake_device *d)
 {
     return fake_spi_base(d) + (d->chip == FAKE_ESP32C3 ? 0x20 : 0x24);
 }
 
-static uint32_t fake_spi_w0(const struct fake_device *d)
+FAKE_FN uint32_t fake_spi_w0(const struct fake_device *d)
 {
     return fake_spi_base(d) + (d->chip == FAKE_ESP8266 ? 0x40 : d->chip == FAKE_ESP32 ? 0x80 : 0x58);
 }
 
-static bool fake_rom_4_status(const struct fake_device *d)
+FAKE_FN bool fake_rom_4_status(const struct fake_device *d)
 {
     return !d->stub && d->chip != FAKE_ESP8266;
 }
 
 /* ---- registers ---------------------------------------------------------- */
 
-static uint32_t *fake_reg(struct fake_device *d, uint32_t addr, bool create)
+FAKE_FN uint32_t *fake_reg(struct fake_device *d, uint32_t addr, bool create)
 {
     for (int i = 0; i < d->nregs; i++)
         if (d->regs[i].addr == addr)
@@ -161,14 +166,14 @@ static uint32_t *fake_reg(struct fake_device *d, uint32_t addr, bool create)
     return &d->regs[d->nregs++].value;
 }
 
-static void fake_set_reg(struct fake_device *d, uint32_t addr, uint32_t v)
+FAKE_FN void fake_set_reg(struct fake_device *d, uint32_t addr, uint32_t v)
 {
     uint32_t *r = fake_reg(d, addr, true);
     if (r)
         *r = v;
 }
 
-static uint32_t fake_get_reg(struct fake_device *d, uint32_t addr)
+FAKE_FN uint32_t fake_get_reg(struct fake_device *d, uint32_t addr)
 {
     if (addr == 0x40001000u)
         return fake_magic(d);
@@ -180,7 +185,7 @@ static uint32_t fake_get_reg(struct fake_device *d, uint32_t addr)
     return r ? *r : 0;
 }
 
-static void fake_load_mac(struct fake_device *d)
+FAKE_FN void fake_load_mac(struct fake_device *d)
 {
     const uint8_t *m = d->mac;
     uint32_t lo = (uint32_t)m[2] << 24 | m[3] << 16 | m[4] << 8 | m[5];
@@ -200,7 +205,7 @@ static void fake_load_mac(struct fake_device *d)
 
 /* ---- output ------------------------------------------------------------- */
 
-static void fake_out(struct fake_device *d, const void *p, size_t n)
+FAKE_FN void fake_out(struct fake_device *d, const void *p, size_t n)
 {
     if (n > FAKE_OUT_CAP - d->out_len)
         n = FAKE_OUT_CAP - d->out_len;
@@ -208,7 +213,7 @@ static void fake_out(struct fake_device *d, const void *p, size_t n)
     d->out_len += n;
 }
 
-static void fake_out_frame(struct fake_device *d, const uint8_t *p, size_t n)
+FAKE_FN void fake_out_frame(struct fake_device *d, const uint8_t *p, size_t n)
 {
     uint8_t c0 = 0xC0, esc[2] = {0xDB, 0};
     fake_out(d, &c0, 1);
@@ -223,7 +228,7 @@ static void fake_out_frame(struct fake_device *d, const uint8_t *p, size_t n)
     fake_out(d, &c0, 1);
 }
 
-static void fake_put32(uint8_t *p, uint32_t v)
+FAKE_FN void fake_put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
@@ -231,12 +236,12 @@ static void fake_put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-static uint32_t fake_get32(const uint8_t *p)
+FAKE_FN uint32_t fake_get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void fake_packet_out(struct fake_device *d, uint8_t dir, uint8_t op, uint32_t value,
+FAKE_FN void fake_packet_out(struct fake_device *d, uint8_t dir, uint8_t op, uint32_t value,
                             const uint8_t *data, size_t n, bool fail, uint8_t code)
 {
     uint8_t pkt[8 + 0x1000 + 8];
@@ -261,7 +266,7 @@ static void fake_packet_out(struct fake_device *d, uint8_t dir, uint8_t op, uint
     fake_out_frame(d, pkt, 8 + n + st);
 }
 
-static void fake_reply(struct fake_device *d, uint8_t op, uint32_t value, const uint8_t *data,
+FAKE_FN void fake_reply(struct fake_device *d, uint8_t op, uint32_t value, const uint8_t *data,
                        size_t n, bool fail, uint8_t code)
 {
     if (d->garbage_before_reply) {
@@ -272,14 +277,14 @@ static void fake_reply(struct fake_device *d, uint8_t op, uint32_t value, const 
     fake_packet_out(d, d->garbage_only ? 0x02 : 0x01, op, value, data, n, fail, code);
 }
 
-static void fake_ok(struct fake_device *d, uint8_t op)
+FAKE_FN void fake_ok(struct fake_device *d, uint8_t op)
 {
     fake_reply(d, op, 0, NULL, 0, false, 0);
 }
 
 /* ---- lines and boot ----------------------------------------------------- */
 
-static void fake_boot(struct fake_device *d, bool download)
+FAKE_FN void fake_boot(struct fake_device *d, bool download)
 {
     d->stub = false;
     d->writing = d->reading = false;
@@ -301,7 +306,7 @@ static void fake_boot(struct fake_device *d, bool download)
 /* The two-transistor circuit (§4.1): EN low only for (DTR off, RTS on);
  * both asserted leaves EN where the RC holds it. IO0 is low while DTR is
  * asserted and RTS is not, sampled when EN rises. */
-static void fake_lines(struct fake_device *d, bool dtr, bool rts)
+FAKE_FN void fake_lines(struct fake_device *d, bool dtr, bool rts)
 {
     if (d->nlines < FAKE_LINES_CAP)
         d->lines[d->nlines++] = (struct fake_lines){dtr, rts, d->now};
@@ -317,20 +322,20 @@ static void fake_lines(struct fake_device *d, bool dtr, bool rts)
 
 /* ---- flash -------------------------------------------------------------- */
 
-static void fake_flash_put(struct fake_device *d, uint32_t addr, const uint8_t *p, size_t n)
+FAKE_FN void fake_flash_put(struct fake_device *d, uint32_t addr, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if ((size_t)addr + i < d->flash_cap)
             d->flash[addr + i] = p[i];
 }
 
-static void fake_erase(struct fake_device *d, uint32_t addr, uint32_t size)
+FAKE_FN void fake_erase(struct fake_device *d, uint32_t addr, uint32_t size)
 {
     for (uint64_t a = addr; a < (uint64_t)addr + size && a < d->flash_cap; a++)
         d->flash[a] = 0xFF;
 }
 
-static void fake_md5(const uint8_t *p, size_t n, uint8_t out[16])
+FAKE_FN void fake_md5(const uint8_t *p, size_t n, uint8_t out[16])
 {
 #if MBEDTLS_VERSION_MAJOR >= 3
     mbedtls_md5(p, n, out);
@@ -339,7 +344,7 @@ static void fake_md5(const uint8_t *p, size_t n, uint8_t out[16])
 #endif
 }
 
-static void fake_end_inflate(struct fake_device *d)
+FAKE_FN void fake_end_inflate(struct fake_device *d)
 {
     if (d->zs_live)
         inflateEnd(&d->zs);
@@ -348,7 +353,7 @@ static void fake_end_inflate(struct fake_device *d)
 
 /* ---- commands ----------------------------------------------------------- */
 
-static void fake_sync(struct fake_device *d)
+FAKE_FN void fake_sync(struct fake_device *d)
 {
     if (d->lose_syncs > 0) {
         d->lose_syncs--;
@@ -363,7 +368,7 @@ static void fake_sync(struct fake_device *d)
         fake_reply(d, 0x08, d->stub ? 0 : 0x20120707u, NULL, 0, false, 0);
 }
 
-static void fake_unsupported(struct fake_device *d, uint8_t op)
+FAKE_FN void fake_unsupported(struct fake_device *d, uint8_t op)
 {
     if (d->stub) {
         fake_reply(d, op, 0, NULL, 0, true, 0xFF);  /* legacy stub */
@@ -374,7 +379,7 @@ static void fake_unsupported(struct fake_device *d, uint8_t op)
         fake_reply(d, 0x00, 0, NULL, 0, true, 0x05);
 }
 
-static void fake_security_info(struct fake_device *d, uint8_t op)
+FAKE_FN void fake_security_info(struct fake_device *d, uint8_t op)
 {
     uint8_t info[20] = {0};
     if (d->chip == FAKE_ESP32C3) {
@@ -387,7 +392,7 @@ static void fake_security_info(struct fake_device *d, uint8_t op)
     }
 }
 
-static void fake_write_reg(struct fake_device *d, const uint8_t *data, size_t n)
+FAKE_FN void fake_write_reg(struct fake_device *d, const uint8_t *data, size_t n)
 {
     for (size_t i = 0; i + 16 <= n; i += 16) {
         uint32_t addr = fake_get32(data + i), v = fake_get32(data + i + 4);
@@ -404,7 +409,7 @@ static void fake_write_reg(struct fake_device *d, const uint8_t *data, size_t n)
     }
 }
 
-static bool fake_data_checks(struct fake_device *d, struct fake_cmd *c, uint8_t op,
+FAKE_FN bool fake_data_checks(struct fake_device *d, struct fake_cmd *c, uint8_t op,
                              uint32_t expect_seq)
 {
     if (!c->checksum_ok) {
@@ -418,7 +423,7 @@ static bool fake_data_checks(struct fake_device *d, struct fake_cmd *c, uint8_t 
     return true;
 }
 
-static void fake_flash_begin(struct fake_device *d, const struct fake_cmd *c, bool defl)
+FAKE_FN void fake_flash_begin(struct fake_device *d, const struct fake_cmd *c, bool defl)
 {
     d->writing = true;
     d->defl = defl;
@@ -440,7 +445,7 @@ static void fake_flash_begin(struct fake_device *d, const struct fake_cmd *c, bo
     fake_ok(d, c->op);
 }
 
-static void fake_flash_data(struct fake_device *d, struct fake_cmd *c, const uint8_t *payload)
+FAKE_FN void fake_flash_data(struct fake_device *d, struct fake_cmd *c, const uint8_t *payload)
 {
     if (c->seq == (uint32_t)d->fail_seq && d->fail_times > 0) {
         d->fail_times--;
@@ -489,7 +494,7 @@ static void fake_flash_data(struct fake_device *d, struct fake_cmd *c, const uin
     fake_ok(d, c->op);
 }
 
-static void fake_md5_cmd(struct fake_device *d, const struct fake_cmd *c)
+FAKE_FN void fake_md5_cmd(struct fake_device *d, const struct fake_cmd *c)
 {
     uint32_t addr = c->words[0], size = c->words[1];
     uint8_t md5[16];
@@ -508,13 +513,15 @@ static void fake_md5_cmd(struct fake_device *d, const struct fake_cmd *c)
     fake_reply(d, c->op, 0, (const uint8_t *)hex, 32, false, 0);
 }
 
-static void fake_read_next_packet(struct fake_device *d)
+FAKE_FN void fake_read_next_packet(struct fake_device *d)
 {
     uint32_t left = d->r_size - d->r_sent;
     uint32_t n = left < d->r_packet ? left : d->r_packet;
     if (n == 0) {
         uint8_t md5[16];
         fake_md5(d->flash + d->r_offset, d->r_size, md5);
+        if (d->bad_read_md5)
+            md5[0] ^= 1;
         fake_out_frame(d, md5, 16);
         d->reading = false;
         return;
@@ -523,7 +530,7 @@ static void fake_read_next_packet(struct fake_device *d)
     d->r_sent += n;
 }
 
-static void fake_mem(struct fake_device *d, struct fake_cmd *c, const uint8_t *payload)
+FAKE_FN void fake_mem(struct fake_device *d, struct fake_cmd *c, const uint8_t *payload)
 {
     switch (c->op) {
     case 0x05:
@@ -542,7 +549,7 @@ static void fake_mem(struct fake_device *d, struct fake_cmd *c, const uint8_t *p
         break;
     case 0x06:
         fake_ok(d, c->op);
-        if (c->words[0] == 0) {
+        if (c->words[0] == 0 && !d->no_ohai) {
             static const uint8_t ohai[4] = {'O', 'H', 'A', 'I'};
             d->stub = true;
             fake_out_frame(d, ohai, 4);
@@ -552,7 +559,7 @@ static void fake_mem(struct fake_device *d, struct fake_cmd *c, const uint8_t *p
     (void)payload;
 }
 
-static void fake_command(struct fake_device *d, struct fake_cmd *c, const uint8_t *data)
+FAKE_FN void fake_command(struct fake_device *d, struct fake_cmd *c, const uint8_t *data)
 {
     const uint8_t *payload = data + 16;
     switch (c->op) {
@@ -632,7 +639,7 @@ static void fake_command(struct fake_device *d, struct fake_cmd *c, const uint8_
     }
 }
 
-static void fake_packet(struct fake_device *d, const uint8_t *p, size_t n)
+FAKE_FN void fake_packet(struct fake_device *d, const uint8_t *p, size_t n)
 {
     if (d->reading && n == 4) {
         if (fake_get32(p) == d->r_sent)
@@ -669,7 +676,7 @@ static void fake_packet(struct fake_device *d, const uint8_t *p, size_t n)
 }
 
 /* Bytes from the host. */
-static void fake_input(struct fake_device *d, const uint8_t *p, size_t n)
+FAKE_FN void fake_input(struct fake_device *d, const uint8_t *p, size_t n)
 {
     d->raw_last_len = n < FAKE_RAW_CAP ? n : FAKE_RAW_CAP;
     memcpy(d->raw_last, p, d->raw_last_len);
@@ -701,7 +708,7 @@ static void fake_input(struct fake_device *d, const uint8_t *p, size_t n)
     }
 }
 
-static struct fake_device *fake_new(enum fake_chip chip, size_t flash_cap)
+FAKE_FN struct fake_device *fake_new(enum fake_chip chip, size_t flash_cap)
 {
     struct fake_device *d = calloc(1, sizeof *d);
     if (!d)
@@ -723,7 +730,7 @@ static struct fake_device *fake_new(enum fake_chip chip, size_t flash_cap)
     return d;
 }
 
-static void fake_free(struct fake_device *d)
+FAKE_FN void fake_free(struct fake_device *d)
 {
     if (!d)
         return;
@@ -732,7 +739,7 @@ static void fake_free(struct fake_device *d)
     free(d);
 }
 
-static size_t fake_count(const struct fake_device *d, uint8_t op)
+FAKE_FN size_t fake_count(const struct fake_device *d, uint8_t op)
 {
     size_t n = 0;
     for (size_t i = 0; i < d->nlog; i++)
@@ -741,12 +748,30 @@ static size_t fake_count(const struct fake_device *d, uint8_t op)
 }
 
 /* The i-th logged command with opcode op (0-based), or NULL. */
-static const struct fake_cmd *fake_find(const struct fake_device *d, uint8_t op, size_t i)
+FAKE_FN const struct fake_cmd *fake_find(const struct fake_device *d, uint8_t op, size_t i)
 {
     for (size_t k = 0; k < d->nlog; k++)
         if (d->log[k].op == op && i-- == 0)
             return &d->log[k];
     return NULL;
+}
+
+/* A stand-in stub image: two text blocks and a small data segment. The
+ * fake device "runs" whatever it is given. */
+static uint8_t fake_stub_text[0x2000];
+static uint8_t fake_stub_data[100];
+
+FAKE_FN struct stub_image fake_stub_image(void)
+{
+    for (size_t i = 0; i < sizeof fake_stub_text; i++)
+        fake_stub_text[i] = (uint8_t)(i * 7 + (i >> 8));
+    for (size_t i = 0; i < sizeof fake_stub_data; i++)
+        fake_stub_data[i] = (uint8_t)(0xC0 + i);    /* exercises SLIP escaping */
+    return (struct stub_image){
+        .entry = 0x40380100, .text_start = 0x40380000, .text = fake_stub_text,
+        .text_len = sizeof fake_stub_text, .data_start = 0x3FC96000,
+        .data = fake_stub_data, .data_len = sizeof fake_stub_data,
+    };
 }
 
 /* ---- driving a loader against the fake ------------------------------------ */
@@ -765,7 +790,7 @@ struct fake_run {
 /* Runs the loader's current operation to its DONE, or until max_steps
  * loop turns pass (then finished = false: a hang). Time is fake and jumps
  * to the loader's deadline when nothing is left to read. */
-static struct fake_run fake_drive(struct loader *l, struct fake_device *d, uint64_t *now,
+FAKE_FN struct fake_run fake_drive(struct loader *l, struct fake_device *d, uint64_t *now,
                                   size_t chunk, size_t max_steps)
 {
     struct fake_run r = {.progress_monotonic = true, .chunk = chunk};
