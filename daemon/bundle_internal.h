@@ -1,0 +1,31 @@
+/* Shared between the bundle files; not for other parts of jigd. */
+#ifndef JIGD_BUNDLE_INTERNAL_H
+#define JIGD_BUNDLE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bundle.h"
+
+#define BUNDLE_MANIFEST_NAME "manifest.json"
+#define BUNDLE_MAX_FLASH (128u << 20)
+
+struct bundle *bundle_new(const char *dir, size_t n_parts);
+void bundle_free(struct bundle *b);
+
+/* Reads a whole file of at most `limit` bytes into a malloc'd buffer.
+ * Returns NULL with the reason (naming `shown`) in err. */
+uint8_t *bundle_read_file(const char *path, const char *shown, size_t limit,
+                          size_t *len, char *err, size_t errlen);
+
+/* The rules that need the part bytes: images, partition table, layout,
+ * then the bootloader header patch. Fills flash_size, flash_mode/freq,
+ * app info and part labels. Returns 0 or -1 with err. */
+int bundle_check(struct bundle *b, const struct bundle_manifest *m, char *err,
+                 size_t errlen);
+
+void bundle_sha256(const uint8_t *data, size_t n, uint8_t out[32]);
+void bundle_md5(const uint8_t *data, size_t n, uint8_t out[16]);
+void bundle_hex(const uint8_t *p, size_t n, char *out); /* 2n+1 bytes */
+
+#endif

@@ -1,0 +1,178 @@
+/* Loading a bundle: manifest, then every file with its SHA-256, then the
+ * rules of bundle_check.c. The result is a new object; nothing global is
+ * touched, so a refused bundle leaves the active one as it was. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <mbedtls/md5.h>
+#include <mbedtls/sha256.h>
+
+#include "bundle_internal.h"
+
+void bundle_sha256(const uint8_t *data, size_t n, uint8_t out[32])
+{
+    mbedtls_sha256_ret(data, n, out, 0);
+}
+
+void bundle_md5(const uint8_t *data, size_t n, uint8_t out[16])
+{
+    mbedtls_md5_ret(data, n, out);
+}
+
+void bundle_hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+uint8_t *bundle_read_file(const char *path, const char *shown, size_t limit,
+                          size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", shown, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        snprintf(err, errlen, "%s: not a regular file", shown);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size > limit) {
+        fclose(f);
+        snprintf(err, errlen, "%s: %lld bytes, more than the %zu allowed",
+                 shown, (long long)st.st_size, limit);
+        return NULL;
+    }
+    size_t n = (size_t)st.st_size;
+    uint8_t *buf = malloc(n ? n : 1);
+    size_t got = buf ? fread(buf, 1, n, f) : 0;
+    fclose(f);
+    if (!buf || got != n) {
+        snprintf(err, errlen, "%s: %s", shown, buf ? "short read" : "out of memory");
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static int read_manifest(const char *dir, struct bundle_manifest *m, char *err,
+                         size_t errlen)
+{
+    char path[4096], why[400];
+    snprintf(path, sizeof path, "%s/%s", dir, BUNDLE_MANIFEST_NAME);
+    size_t len;
+    uint8_t *text = bundle_read_file(path, BUNDLE_MANIFEST_NAME, BUNDLE_MAX_MANIFEST,
+                                     &len, why, sizeof why);
+    if (!text) {
+        snprintf(err, errlen, "bundle %s: %s", dir, why);
+        return -1;
+    }
+    int rc = bundle_manifest_parse((const char *)text, len, m, why, sizeof why);
+    free(text);
+    if (rc)
+        snprintf(err, errlen, "bundle %s: %s: %s", dir, BUNDLE_MANIFEST_NAME, why);
+    return rc;
+}
+
+/* A file whose bytes differ from the manifest is the one failure that
+ * most often means "copied half-way" or "edited by hand": say both sums. */
+static int load_part(struct bundle *b, const struct manifest_part *mp,
+                     struct bundle_part *p, size_t limit, char *err, size_t errlen)
+{
+    char path[4096], why[400];
+    snprintf(path, sizeof path, "%s/%s", b->dir, mp->file);
+    size_t len;
+    uint8_t *data = bundle_read_file(path, mp->file, limit, &len, why, sizeof why);
+    if (!data) {
+        snprintf(err, errlen, "bundle %s: %s", b->dir, why);
+        return -1;
+    }
+    p->region.offset = mp->offset;
+    p->region.data = data;
+    p->region.size = len;
+    p->role = mp->role;
+    memcpy(p->file, mp->file, sizeof p->file);
+    uint8_t sum[32];
+    bundle_sha256(data, len, sum);
+    if (memcmp(sum, mp->sha256, 32)) {
+        char want[65], got[65];
+        bundle_hex(mp->sha256, 32, want);
+        bundle_hex(sum, 32, got);
+        snprintf(err, errlen, "bundle %s: %s: SHA-256 is %s but the manifest "
+                 "says %s; the file was changed or copied incompletely",
+                 b->dir, mp->file, got, want);
+        return -1;
+    }
+    if (len == 0) {
+        snprintf(err, errlen, "bundle %s: %s is empty", b->dir, mp->file);
+        return -1;
+    }
+    return 0;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+    uint32_t x = ((const struct bundle_part *)a)->region.offset;
+    uint32_t y = ((const struct bundle_part *)b)->region.offset;
+    return (x > y) - (x < y);
+}
+
+static int load_parts(struct bundle *b, const struct bundle_manifest *m,
+                      char *err, size_t errlen)
+{
+    size_t limit = m->flash.size ? m->flash.size : BUNDLE_MAX_FLASH;
+    for (size_t i = 0; i < m->n_parts; i++)
+        if (load_part(b, &m->parts[i], &b->parts[i], limit, err, errlen))
+            return -1;
+    qsort(b->parts, b->n_parts, sizeof b->parts[0], by_offset);
+    b->total_size = 0;
+    for (size_t i = 0; i < b->n_parts; i++)
+        b->total_size += b->parts[i].region.size;
+    return 0;
+}
+
+int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen)
+{
+    struct bundle_manifest *m = malloc(sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "bundle %s: out of memory", dir);
+        return -1;
+    }
+    struct bundle *b = NULL;
+    int rc = read_manifest(dir, m, err, errlen);
+    if (!rc) {
+        b = bundle_new(dir, m->n_parts);
+        rc = b ? 0 : -1;
+        if (!b)
+            snprintf(err, errlen, "bundle %s: out of memory", dir);
+    }
+    if (!rc) {
+        memcpy(b->name, m->name, sizeof b->name);
+        memcpy(b->version, m->version, sizeof b->version);
+        b->chip = m->chip;
+        rc = load_parts(b, m, err, errlen);
+    }
+    if (!rc)
+        rc = bundle_check(b, m, err, errlen);
+    if (!rc)
+        for (size_t i = 0; i < b->n_parts; i++)
+            bundle_md5(b->parts[i].region.data, b->parts[i].region.size,
+                       b->parts[i].md5);
+    free(m);
+    if (rc) {
+        bundle_free(b);
+        return -1;
+    }
+    *out = b;
+    return 0;
+}
