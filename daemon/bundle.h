@@ -30,6 +30,7 @@
 #include "bundle_manifest.h"
 #include "chip.h"
 #include "loader.h"
+#include "partition_table.h"
 
 struct bundle_part {
     /* offset, data (the bytes to write, bootloader already patched), size,
@@ -39,6 +40,7 @@ struct bundle_part {
     enum bundle_role role;
     char file[BUNDLE_FILE_MAX]; /* name inside the bundle folder */
     char label[17];             /* partition table label holding it, or "" */
+    uint8_t sha256[32];         /* of the file as stored (the manifest's) */
     uint8_t md5[16];            /* of data: SPI_FLASH_MD5 verify / skip */
     bool patched;               /* bootloader header rewritten at load */
 };
@@ -54,6 +56,8 @@ struct bundle_app_info {        /* from the app's esp_app_desc_t */
 struct bundle {
     atomic_int refs;
     char *dir;
+    char id[65];                /* SHA-256 of manifest.json: names this exact
+                                 * firmware in attempt records and the API */
     char name[BUNDLE_LABEL_MAX];
     char version[BUNDLE_LABEL_MAX];
     const struct chip_desc *chip;
@@ -63,6 +67,8 @@ struct bundle {
     struct bundle_app_info app; /* of the first app part */
     struct bundle_part *parts;  /* sorted by offset */
     size_t n_parts;
+    struct pt_table table;      /* where per-unit parts (NVS, certs) go:
+                                 * pt_find_name(&b->table, "nvs") */
     bool compressed;            /* every part's region.zdata is set */
     size_t total_size, total_zsize;
 };
@@ -94,6 +100,12 @@ void bundle_swap(struct bundle **active, struct bundle *next);
 /* The part of the given role (the first, for app), or NULL. */
 const struct bundle_part *bundle_find_part(const struct bundle *b,
                                            enum bundle_role role);
+
+/* A JSON description for the API and the audit log: id, name, version,
+ * chip, flash settings, app descriptor, parts (offset, role, file, size,
+ * sha256, md5, compressed size) and partitions. malloc'd; NULL if out of
+ * memory. */
+char *bundle_describe_json(const struct bundle *b);
 
 /* Makes a bundle in `out_dir` (which must not exist yet) from an ESP-IDF
  * build folder: reads its flasher_args.json, copies the files, writes

@@ -9,12 +9,12 @@
 
 #include "app_image.h"
 #include "bundle_internal.h"
-#include "bundle_partitions.h"
+#include "partition_table.h"
 
 struct checker {
     struct bundle *b;
     const struct bundle_manifest *m;
-    struct bundle_partitions table;
+    struct pt_table *table;
     int patch_mode, patch_size, patch_freq;     /* -1: leave as built */
     char *err;
     size_t errlen;
@@ -128,15 +128,38 @@ static int check_table(struct checker *c)
 {
     size_t n;
     struct bundle_part *p = only_part(c, BUNDLE_ROLE_PARTITION_TABLE, &n);
-    char why[256];
     if (n == 0)
         return fail(c, "no partition-table part; add partition-table.bin");
     if (n > 1)
         return fail(c, "%zu partition-table parts; a bundle has exactly one", n);
-    if (bundle_partitions_read(p->region.data, p->region.size, &c->table, why,
-                               sizeof why))
+    struct pt_options o;
+    struct pt_error e;
+    pt_options_default(&o);
+    o.table_offset = p->region.offset;
+    if (pt_parse_binary(p->region.data, p->region.size, &o, c->table, &e))
         return fail(c, "%s (partition table at 0x%x): %s", p->file,
-                    p->region.offset, why);
+                    p->region.offset, e.msg);
+    if (c->table->n == 0)
+        return fail(c, "%s (partition table at 0x%x) has no partitions", p->file,
+                    p->region.offset);
+    return 0;
+}
+
+/* The generator's own rules (alignment, overlaps, one otadata...), once
+ * the flash size is settled: a table edited by hand or built by another
+ * tool gets the same scrutiny as gen_esp32part gives a CSV. */
+static int verify_table(struct checker *c)
+{
+    size_t n;
+    const struct bundle_part *p = only_part(c, BUNDLE_ROLE_PARTITION_TABLE, &n);
+    struct pt_options o;
+    struct pt_error e;
+    pt_options_default(&o);
+    o.table_offset = p->region.offset;
+    o.flash_size = c->b->flash_size;
+    if (pt_verify(c->table, &o, &e))
+        return fail(c, "%s (partition table at 0x%x): %s", p->file,
+                    p->region.offset, e.msg);
     return 0;
 }
 
@@ -157,12 +180,12 @@ static int check_flash_fit(struct checker *c)
                         b->parts[i].file, r->offset, (unsigned long long)end,
                         b->parts[i + 1].file, b->parts[i + 1].region.offset);
     }
-    for (size_t i = 0; i < c->table.n; i++) {
-        const struct bundle_partition *t = &c->table.p[i];
+    for (size_t i = 0; i < c->table->n; i++) {
+        const struct pt_entry *t = &c->table->e[i];
         if ((uint64_t)t->offset + t->size > b->flash_size)
             return fail(c, "partition '%s' (0x%x, %u KB) ends past the %u MB "
                         "flash; the bootloader would refuse the table",
-                        t->label, t->offset, t->size >> 10, b->flash_size >> 20);
+                        t->name, t->offset, t->size >> 10, b->flash_size >> 20);
     }
     return 0;
 }
@@ -177,14 +200,14 @@ static const char *role_wants(enum bundle_role r)
     }
 }
 
-static bool partition_suits(const struct bundle_partition *t, enum bundle_role r)
+static bool partition_suits(const struct pt_entry *t, enum bundle_role r)
 {
     switch (r) {
-    case BUNDLE_ROLE_APP: return t->type == BP_TYPE_APP;
+    case BUNDLE_ROLE_APP: return t->type == PT_TYPE_APP;
     case BUNDLE_ROLE_OTADATA:
-        return t->type == BP_TYPE_DATA && t->subtype == BP_SUBTYPE_OTA;
+        return t->type == PT_TYPE_DATA && t->subtype == PT_DATA_OTA;
     case BUNDLE_ROLE_NVS:
-        return t->type == BP_TYPE_DATA && t->subtype == BP_SUBTYPE_NVS;
+        return t->type == PT_TYPE_DATA && t->subtype == PT_DATA_NVS;
     default: return true;
     }
 }
@@ -196,21 +219,21 @@ static int check_part_home(struct checker *c, struct bundle_part *p)
 {
     const struct loader_region *r = &p->region;
     bool exact = p->role != BUNDLE_ROLE_DATA;
-    for (size_t i = 0; i < c->table.n; i++) {
-        const struct bundle_partition *t = &c->table.p[i];
+    for (size_t i = 0; i < c->table->n; i++) {
+        const struct pt_entry *t = &c->table->e[i];
         bool at = exact ? r->offset == t->offset
                         : r->offset >= t->offset && r->offset < t->offset + t->size;
         if (!at)
             continue;
         if (!partition_suits(t, p->role))
             return fail(c, "%s (%s) is at 0x%x, which is partition '%s', not %s",
-                        p->file, bundle_role_name(p->role), r->offset, t->label,
+                        p->file, bundle_role_name(p->role), r->offset, t->name,
                         role_wants(p->role));
         if ((uint64_t)r->offset + r->size > (uint64_t)t->offset + t->size)
             return fail(c, "%s is %zu bytes but partition '%s' holds only %u "
-                        "from 0x%x", p->file, r->size, t->label,
+                        "from 0x%x", p->file, r->size, t->name,
                         (unsigned)(t->offset + t->size - r->offset), r->offset);
-        copy_str(p->label, sizeof p->label, t->label);
+        copy_str(p->label, sizeof p->label, t->name);
         return 0;
     }
     return fail(c, "%s (%s) at 0x%x is not at the start of %s in the partition "
@@ -294,11 +317,12 @@ static int patch_bootloader(struct checker *c)
 int bundle_check(struct bundle *b, const struct bundle_manifest *m, char *err,
                  size_t errlen)
 {
-    struct checker c = {.b = b, .m = m, .err = err, .errlen = errlen};
+    struct checker c = {.b = b, .m = m, .table = &b->table, .err = err,
+                        .errlen = errlen};
     struct app_image_info boot;
     size_t n;
     if (check_bootloader(&c, &boot) || check_apps(&c) || check_table(&c) ||
-        settle_flash(&c, &boot) || check_flash_fit(&c))
+        settle_flash(&c, &boot) || check_flash_fit(&c) || verify_table(&c))
         return -1;
     if (only_part(&c, BUNDLE_ROLE_OTADATA, &n) && n > 1)
         return fail(&c, "%zu otadata parts; a bundle has at most one", n);

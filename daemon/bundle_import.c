@@ -127,17 +127,25 @@ static int read_files(const cJSON *root, struct bundle_manifest *m,
 
 /* Bundle files are flat: the base name, made unique with the offset when
  * two build files share one (bootloader/x.bin and x.bin). */
-static void name_parts(struct bundle_manifest *m, const struct import_src *src)
+static int name_parts(struct bundle_manifest *m, const struct import_src *src,
+                      char *err, size_t errlen)
 {
     for (size_t i = 0; i < m->n_parts; i++) {
         const char *slash = strrchr(src->path[i], '/');
         const char *base = slash ? slash + 1 : src->path[i];
-        snprintf(m->parts[i].file, sizeof m->parts[i].file, "%s", base);
+        char *name = m->parts[i].file;
+        size_t cap = sizeof m->parts[i].file;
+        if (strlen(base) + 12 >= cap || !bundle_file_name_ok(base)) {
+            snprintf(err, errlen, "file name \"%.60s\" is too long or unusual "
+                     "for a bundle; rename it in the build", base);
+            return -1;
+        }
+        memcpy(name, base, strlen(base) + 1);
         for (size_t j = 0; j < i; j++)
-            if (!strcmp(m->parts[j].file, m->parts[i].file))
-                snprintf(m->parts[i].file, sizeof m->parts[i].file, "0x%x-%.100s",
-                         m->parts[i].offset, base);
+            if (!strcmp(m->parts[j].file, name))
+                snprintf(name, cap, "0x%x-%s", m->parts[i].offset, base);
     }
+    return 0;
 }
 
 static int parse_flasher_args(const char *build_dir, struct bundle_manifest *m,
@@ -162,10 +170,10 @@ static int parse_flasher_args(const char *build_dir, struct bundle_manifest *m,
              !read_files(root, m, src, why, sizeof why))
         rc = 0;
     cJSON_Delete(root);
+    if (!rc)
+        rc = name_parts(m, src, why, sizeof why);
     if (rc)
         snprintf(err, errlen, "%s: %s", path, why);
-    else
-        name_parts(m, src);
     return rc;
 }
 

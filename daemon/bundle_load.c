@@ -65,8 +65,8 @@ uint8_t *bundle_read_file(const char *path, const char *shown, size_t limit,
     return buf;
 }
 
-static int read_manifest(const char *dir, struct bundle_manifest *m, char *err,
-                         size_t errlen)
+static int read_manifest(const char *dir, struct bundle_manifest *m,
+                         uint8_t id[32], char *err, size_t errlen)
 {
     char path[4096], why[400];
     snprintf(path, sizeof path, "%s/%s", dir, BUNDLE_MANIFEST_NAME);
@@ -78,6 +78,7 @@ static int read_manifest(const char *dir, struct bundle_manifest *m, char *err,
         return -1;
     }
     int rc = bundle_manifest_parse((const char *)text, len, m, why, sizeof why);
+    bundle_sha256(text, len, id);
     free(text);
     if (rc)
         snprintf(err, errlen, "bundle %s: %s: %s", dir, BUNDLE_MANIFEST_NAME, why);
@@ -104,6 +105,7 @@ static int load_part(struct bundle *b, const struct manifest_part *mp,
     memcpy(p->file, mp->file, sizeof p->file);
     uint8_t sum[32];
     bundle_sha256(data, len, sum);
+    memcpy(p->sha256, sum, 32);
     if (memcmp(sum, mp->sha256, 32)) {
         char want[65], got[65];
         bundle_hex(mp->sha256, 32, want);
@@ -149,7 +151,8 @@ int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen)
         return -1;
     }
     struct bundle *b = NULL;
-    int rc = read_manifest(dir, m, err, errlen);
+    uint8_t id[32];
+    int rc = read_manifest(dir, m, id, err, errlen);
     if (!rc) {
         b = bundle_new(dir, m->n_parts);
         rc = b ? 0 : -1;
@@ -157,6 +160,7 @@ int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen)
             snprintf(err, errlen, "bundle %s: out of memory", dir);
     }
     if (!rc) {
+        bundle_hex(id, 32, b->id);
         memcpy(b->name, m->name, sizeof b->name);
         memcpy(b->version, m->version, sizeof b->version);
         b->chip = m->chip;

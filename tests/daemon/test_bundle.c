@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <mbedtls/md5.h>
 #include <mbedtls/sha256.h>
 #include <uv.h>
@@ -439,7 +440,26 @@ static void test_refuses_partition_table_md5_wrong(void **state)
     uint8_t *pt = fx_edit(&x, 1, &len);
     pt[3 * 32 + 16] ^= 0xFF;    /* first byte of the MD5 in the EB EB record */
     fx_commit(&x, 1, pt, len);
-    expect_refused(&x, "partition-table.bin (partition table at 0x8000): ");
+    expect_refused(&x, "partition-table.bin (partition table at 0x8000): "
+                       "partition table MD5 does not match its entries");
+}
+
+/* gen_esp32part --disable-md5sum: nothing to check, nothing to refuse. */
+static void test_table_without_md5_record_loads(void **state)
+{
+    const struct fx_part parts[] = {
+        c3_parts[0],
+        {"partition/factory_two_ota_nomd5.bin", 0x8000, BUNDLE_ROLE_PARTITION_TABLE, "pt.bin"},
+        c3_parts[2],
+    };
+    struct fx x;
+    fx_make(&x, "esp32c3", "dio", "80m", "4MB", parts, 3);
+    struct bundle *b = expect_loads(&x);
+    assert_false(b->table.has_md5);
+    assert_int_equal(b->table.n, 6);
+    assert_non_null(pt_find_name(&b->table, "ota_1"));
+    bundle_unref(b);
+    remove_dir(x.dir);
 }
 
 static void test_refuses_app_not_at_app_partition(void **state)
@@ -608,6 +628,51 @@ static void test_compressed_parts_inflate_to_the_originals(void **state)
     const struct bundle_part *app = bundle_find_part(b, BUNDLE_ROLE_APP);
     assert_true(app->region.zsize < app->region.size / 4);
     assert_true(b->total_zsize < b->total_size);
+    bundle_unref(b);
+    remove_dir(x.dir);
+}
+
+/* ---- description for the API ------------------------------------------ */
+
+static void test_describe_names_the_exact_firmware(void **state)
+{
+    struct fx x;
+    make_c3(&x);
+    struct bundle *b = expect_loads(&x);
+    char err[256], path[256];
+    assert_int_equal(bundle_compress(b, err, sizeof err), 0);
+
+    size_t len;
+    fx_path(&x, "manifest.json", path, sizeof path);
+    uint8_t *manifest = read_all(path, &len);
+    uint8_t sum[32];
+    char hex[65];
+    mbedtls_sha256_ret(manifest, len, sum, 0);
+    for (int i = 0; i < 32; i++)
+        sprintf(hex + 2 * i, "%02x", sum[i]);
+    free(manifest);
+    assert_string_equal(b->id, hex);
+
+    char *text = bundle_describe_json(b);
+    cJSON *o = cJSON_Parse(text);
+    assert_non_null(o);
+    assert_string_equal(cJSON_GetObjectItem(o, "id")->valuestring, hex);
+    assert_string_equal(cJSON_GetObjectItem(o, "chip")->valuestring, "ESP32-C3");
+    const cJSON *app = cJSON_GetObjectItem(o, "app");
+    assert_string_equal(cJSON_GetObjectItem(app, "version")->valuestring, "1.4.2-golden");
+    const cJSON *parts = cJSON_GetObjectItem(o, "parts");
+    assert_int_equal(cJSON_GetArraySize(parts), 3);
+    const cJSON *p2 = cJSON_GetArrayItem(parts, 2);
+    assert_string_equal(cJSON_GetObjectItem(p2, "offset")->valuestring, "0x10000");
+    assert_string_equal(cJSON_GetObjectItem(p2, "partition")->valuestring, "factory");
+    assert_int_equal(cJSON_GetObjectItem(p2, "size")->valuedouble, 65680);
+    assert_int_equal(cJSON_GetObjectItem(p2, "compressed_size")->valuedouble,
+                     b->parts[2].region.zsize);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(parts, 0),
+                                                 "header_patched")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "partitions")), 3);
+    cJSON_Delete(o);
+    free(text);
     bundle_unref(b);
     remove_dir(x.dir);
 }
@@ -816,6 +881,7 @@ int main(void)
         cmocka_unit_test(test_refuses_bad_manifest_json),
         cmocka_unit_test(test_refuses_missing_manifest),
         cmocka_unit_test(test_refuses_partition_table_md5_wrong),
+        cmocka_unit_test(test_table_without_md5_record_loads),
         cmocka_unit_test(test_refuses_app_not_at_app_partition),
         cmocka_unit_test(test_refuses_nvs_role_in_phy_partition),
         cmocka_unit_test(test_refuses_image_larger_than_partition),
@@ -824,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_manifest_mistakes_are_named),
         cmocka_unit_test(test_manifest_round_trips),
         cmocka_unit_test(test_compressed_parts_inflate_to_the_originals),
+        cmocka_unit_test(test_describe_names_the_exact_firmware),
         cmocka_unit_test(test_swap_keeps_the_old_bundle_on_failure),
         cmocka_unit_test(test_import_from_idf_build),
         cmocka_unit_test(test_failed_import_leaves_nothing),
