@@ -1,0 +1,112 @@
+/* One board's job: a loader (protocol/loader.h) driven over one port
+ * (port.h) on the libuv loop, through a fixed list of steps:
+ *
+ *   connect → identify → [stub] → [baud up] → work → [hard reset]
+ *
+ * where the work is, per the job's action, write + verify of each region,
+ * or one MD5, read or erase. This is what a jigd slot runs for one board.
+ *
+ * Ownership: the job owns its port, its timer and its loader; the caller
+ * owns the job and the region data (which must outlive the job). Every way
+ * a job can end — success, a loader error, a dead port, flash_job_cancel —
+ * closes the port and the timer first and then calls on_done exactly once;
+ * after on_done the caller may flash_job_free() it (even from inside
+ * on_done). */
+#ifndef JIGD_FLASH_JOB_H
+#define JIGD_FLASH_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "loader.h"
+
+struct flash_job;
+
+enum flash_job_action {
+    FLASH_JOB_IDENTIFY,     /* connect and identify only (read-mac, flash-id) */
+    FLASH_JOB_WRITE,        /* write and MD5-verify every region */
+    FLASH_JOB_MD5,          /* MD5 of [offset, offset+size) */
+    FLASH_JOB_READ,         /* read [offset, offset+size) into read_dst */
+    FLASH_JOB_ERASE,        /* erase [offset, offset+size) */
+};
+
+/* A region to write. zdata is its zlib stream (zimage_region), or NULL to
+ * write it uncompressed. */
+struct flash_job_region {
+    struct loader_region region;
+    uint8_t md5[16];        /* of data[0..size), filled in by flash_job_new */
+};
+
+struct flash_job_config {
+    const char *port;               /* rfc2217://host:port or a device path */
+    enum flash_job_action action;
+    enum loader_reset reset;
+    uint32_t baud;                  /* rate for the work; 0 = stay at 115200 */
+    const char *stub_dir;           /* <dir>/<chip>.json; NULL = ROM loader only */
+    bool hard_reset;                /* reset into the firmware at the end */
+
+    struct flash_job_region *regions;   /* FLASH_JOB_WRITE; the caller's */
+    size_t n_regions;
+    uint32_t offset, size;          /* MD5, READ, ERASE */
+    uint8_t *read_dst;              /* READ: size bytes */
+};
+
+/* Error codes of failures that are the job's, not the loader's; they go
+ * in loader_error.code beside enum loader_error_code. */
+#define FLASH_JOB_ERR_CANCELLED 100
+#define FLASH_JOB_ERR_PORT 101      /* cannot open, or the port died */
+#define FLASH_JOB_ERR_STUB 102      /* stub file missing or unusable */
+
+/* Step kinds, as reported to callbacks and kept in the step log. */
+enum flash_job_step_kind {
+    STEP_OPEN,
+    STEP_CONNECT,
+    STEP_IDENTIFY,
+    STEP_STUB,
+    STEP_BAUD,
+    STEP_WRITE,
+    STEP_VERIFY,
+    STEP_MD5,
+    STEP_READ,
+    STEP_ERASE,
+    STEP_RESET,
+};
+
+struct flash_job_step {
+    enum flash_job_step_kind kind;
+    size_t region;                  /* WRITE, VERIFY: index into regions */
+    uint64_t started_us, ended_us;  /* uv_hrtime()/1000; ended 0 = not finished */
+};
+
+struct flash_job_callbacks {
+    void (*on_step)(struct flash_job *j, const struct flash_job_step *step);  /* started */
+    void (*on_progress)(struct flash_job *j, const struct flash_job_step *step,
+                        uint64_t done, uint64_t total);
+    /* err NULL on success; else the failed phase and a message to act on. */
+    void (*on_done)(struct flash_job *j, const struct loader_error *err);
+};
+
+#define FLASH_JOB_MAX_STEPS 64
+
+/* Allocates the job (the loader is large; nothing else is) and computes each
+ * region's MD5. NULL with a reason in err if the config is unusable. */
+struct flash_job *flash_job_new(uv_loop_t *loop, const struct flash_job_config *cfg,
+                                const struct flash_job_callbacks *cb, void *owner,
+                                char *err, size_t errlen);
+int flash_job_start(struct flash_job *j);
+/* Stops a running job; on_done follows with a "cancelled" error. */
+void flash_job_cancel(struct flash_job *j);
+void flash_job_free(struct flash_job *j);
+
+void *flash_job_owner(const struct flash_job *j);
+const struct loader_chip_info *flash_job_chip(const struct flash_job *j);
+const uint8_t *flash_job_md5(const struct flash_job *j);   /* FLASH_JOB_MD5 result */
+bool flash_job_stub_running(const struct flash_job *j);
+/* The step log: every step planned, with times for those that ran. */
+const struct flash_job_step *flash_job_steps(const struct flash_job *j, size_t *n);
+const char *flash_job_step_name(enum flash_job_step_kind k);
+
+#endif

@@ -1,0 +1,150 @@
+/* daemon/port_tty: what can be checked on a machine without a serial
+ * adapter, and a loopback check for one that has.
+ *
+ * Covered everywhere: a missing device and a device that is not a serial
+ * port (a pty master) both fail the open with a message, and closing after
+ * that releases everything (ASan checks the leaks, uv_loop_close the handles).
+ * Not covered without hardware: the data path. libserialport 0.1.x opens a
+ * device only if it is in sysfs and answers TIOCMGET, which no pty does, so
+ * neither a pty nor socat can stand in for a UART here. With a USB-UART whose
+ * TX is wired to its RX, set JIGD_TEST_TTY=/dev/ttyUSB0 to run the loopback
+ * test (write, read back, baud change, DTR/RTS). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "port.h"
+
+struct client {
+    bool opened, closed, errored;
+    char open_error[256];
+    uint8_t rx[8192];
+    size_t rx_len;
+};
+
+static void on_open(struct port *p, const char *error)
+{
+    struct client *c = p->owner;
+    c->opened = true;
+    if (error)
+        snprintf(c->open_error, sizeof c->open_error, "%s", error);
+}
+
+static void on_data(struct port *p, const uint8_t *data, size_t n)
+{
+    struct client *c = p->owner;
+    size_t room = sizeof c->rx - c->rx_len;
+    size_t take = n < room ? n : room;
+    memcpy(c->rx + c->rx_len, data, take);
+    c->rx_len += take;
+}
+
+static void on_error(struct port *p, const char *error)
+{
+    struct client *c = p->owner;
+    c->errored = true;
+}
+
+static void on_closed(struct port *p)
+{
+    struct client *c = p->owner;
+    c->closed = true;
+}
+
+static const struct port_callbacks callbacks = {on_open, on_data, on_error, on_closed};
+
+static void run_until(uv_loop_t *loop, const bool *flag, uint64_t ms)
+{
+    uint64_t end = uv_hrtime() + ms * 1000000ull;
+    while (!*flag && uv_hrtime() < end)
+        uv_run(loop, UV_RUN_NOWAIT);
+    assert_true(*flag);
+}
+
+/* Opens `path`, expects the open to be refused at once with `hint` in the
+ * message, then closes cleanly. */
+static void expect_refused(const char *path, const char *hint)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct client c = {0};
+    char err[200];
+    struct port *p = port_new(&loop, path, &callbacks, &c, err, sizeof err);
+    assert_non_null(p);
+    assert_string_equal(p->ops->kind, "tty");
+    assert_int_equal(port_open(p), -1);
+    assert_non_null(strstr(p->error, path));
+    assert_non_null(strstr(p->error, hint));
+    assert_int_equal(port_write(p, (const uint8_t *)"x", 1), -1);
+    port_close(p);
+    run_until(&loop, &c.closed, 2000);
+    assert_false(c.opened);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_missing_device(void **state)
+{
+    expect_refused("/dev/ttyUSB-jigd-test-missing", "check the device path");
+}
+
+static void test_not_a_serial_port(void **state)
+{
+    /* A pty master: in sysfs, opens, but has no modem-control ioctls. */
+    expect_refused("/dev/ptmx", "opening failed");
+}
+
+static void test_loopback_adapter(void **state)
+{
+    const char *path = getenv("JIGD_TEST_TTY");
+    if (!path || !*path) {
+        skip();     /* needs a USB-UART with TX wired to RX */
+        return;
+    }
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct client c = {0};
+    char err[200];
+    struct port *p = port_new(&loop, path, &callbacks, &c, err, sizeof err);
+    assert_non_null(p);
+    assert_int_equal(port_open(p), 0);
+    run_until(&loop, &c.opened, 2000);
+    assert_string_equal(c.open_error, "");
+    assert_int_equal(port_set_baud(p, 921600), 0);
+    assert_int_equal(port_set_lines(p, true, false), 0);
+    assert_int_equal(port_set_lines(p, false, false), 0);
+    assert_int_equal(port_flush_input(p), 0);
+
+    uint8_t out[4096];
+    for (size_t i = 0; i < sizeof out; i++)
+        out[i] = (uint8_t)(i * 131 + 7);
+    assert_int_equal(port_write(p, out, sizeof out), 0);
+    uint64_t end = uv_hrtime() + 3000000000ull;
+    while (c.rx_len < sizeof out && uv_hrtime() < end)
+        uv_run(&loop, UV_RUN_NOWAIT);
+    assert_int_equal(c.rx_len, sizeof out);
+    assert_memory_equal(c.rx, out, sizeof out);
+    assert_false(c.errored);
+
+    port_close(p);
+    run_until(&loop, &c.closed, 2000);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_missing_device),
+        cmocka_unit_test(test_not_a_serial_port),
+        cmocka_unit_test(test_loopback_adapter),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
