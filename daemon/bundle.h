@@ -101,10 +101,14 @@ void bundle_swap(struct bundle **active, struct bundle *next);
 const struct bundle_part *bundle_find_part(const struct bundle *b,
                                            enum bundle_role role);
 
-/* A JSON description for the API and the audit log: id, name, version,
- * chip, flash settings, app descriptor, parts (offset, role, file, size,
- * sha256, md5, compressed size) and partitions. malloc'd; NULL if out of
- * memory. */
+/* A description for the API and the audit log: id, name, version, chip,
+ * dir, flash {mode, size, freq_mhz}, app {project_name, version, idf_ver,
+ * secure_version}, parts [{offset, role, file, partition, size,
+ * compressed_size, sha256, md5, header_patched}], partitions [{name, type,
+ * subtype, offset, size, encrypted, readonly}], total sizes. Offsets and
+ * sizes are numbers. As a cJSON object (caller deletes) or as text
+ * (malloc'd); NULL if out of memory. */
+struct cJSON *bundle_describe(const struct bundle *b);
 char *bundle_describe_json(const struct bundle *b);
 
 /* Makes a bundle in `out_dir` (which must not exist yet) from an ESP-IDF

@@ -293,6 +293,9 @@ static int settle_flash(struct checker *c, const struct app_image_info *boot)
     }
     c->b->flash_mode = f->mode != BUNDLE_KEEP ? f->mode : boot->flash_mode;
     c->b->flash_freq_mhz = f->freq_mhz;
+    const char *built = app_image_flash_freq_name(chip_id, boot->flash_freq_code);
+    if (f->freq_mhz == BUNDLE_KEEP && built)
+        bundle_flash_freq_parse(built, &c->b->flash_freq_mhz);
     c->patch_mode = f->mode != BUNDLE_KEEP && f->mode != boot->flash_mode ? f->mode : -1;
     c->patch_size = size_code >= 0 && size_code != boot->flash_size_code ? size_code : -1;
     c->patch_freq = freq_code >= 0 && freq_code != boot->flash_freq_code ? freq_code : -1;

@@ -1,4 +1,6 @@
-/* What the REST API and the audit log say about a bundle. One function so
+/* What the REST API and the audit log say about a bundle. Offsets and
+ * sizes are JSON numbers here (for programs), unlike the manifest's hex
+ * strings (for people). One function so
  * the dashboard, jigctl and the records all name a bundle the same way. */
 #include <stdio.h>
 
@@ -13,17 +15,10 @@ static void add_hex(cJSON *o, const char *key, const uint8_t *p, size_t n)
     cJSON_AddStringToObject(o, key, text);
 }
 
-static void add_offset(cJSON *o, const char *key, uint32_t v)
-{
-    char text[16];
-    snprintf(text, sizeof text, "0x%x", v);
-    cJSON_AddStringToObject(o, key, text);
-}
-
 static cJSON *describe_part(const struct bundle_part *p)
 {
     cJSON *o = cJSON_CreateObject();
-    add_offset(o, "offset", p->region.offset);
+    cJSON_AddNumberToObject(o, "offset", p->region.offset);
     cJSON_AddStringToObject(o, "role", bundle_role_name(p->role));
     cJSON_AddStringToObject(o, "file", p->file);
     cJSON_AddStringToObject(o, "partition", p->label);
@@ -53,7 +48,7 @@ static cJSON *describe_partition(const struct pt_entry *t)
     cJSON_AddStringToObject(o, "name", t->name);
     add_code(o, "type", pt_type_name(t->type), t->type);
     add_code(o, "subtype", pt_subtype_name(t->type, t->subtype), t->subtype);
-    add_offset(o, "offset", t->offset);
+    cJSON_AddNumberToObject(o, "offset", t->offset);
     cJSON_AddNumberToObject(o, "size", t->size);
     cJSON_AddBoolToObject(o, "encrypted", t->flags & PT_FLAG_ENCRYPTED);
     cJSON_AddBoolToObject(o, "readonly", t->flags & PT_FLAG_READONLY);
@@ -70,7 +65,7 @@ static cJSON *describe_app(const struct bundle_app_info *a)
     return o;
 }
 
-char *bundle_describe_json(const struct bundle *b)
+cJSON *bundle_describe(const struct bundle *b)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -96,7 +91,13 @@ char *bundle_describe_json(const struct bundle *b)
     cJSON_AddNumberToObject(o, "total_size", (double)b->total_size);
     if (b->compressed)
         cJSON_AddNumberToObject(o, "total_compressed_size", (double)b->total_zsize);
-    char *text = cJSON_PrintUnformatted(o);
+    return o;
+}
+
+char *bundle_describe_json(const struct bundle *b)
+{
+    cJSON *o = bundle_describe(b);
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
     return text;
 }
