@@ -148,6 +148,19 @@ int loader_require_chip(struct loader *l)
     return 0;
 }
 
+int loader_require_flash(struct loader *l)
+{
+    if (loader_require_chip(l))
+        return -1;
+    /* The ESP8266 ROM attaches at FLASH_BEGIN; ESP32-family ROMs need an
+     * explicit SPI_ATTACH first (§8.2). */
+    if (!l->stub_running && !l->flash_attached && l->info.chip->kind != CHIP_ESP8266)
+        return loader_refuse(l, LOADER_ERR_BAD_ARGUMENT,
+                             "the %s ROM has not attached its flash yet: run identify "
+                             "before flash operations", l->info.chip->name);
+    return 0;
+}
+
 bool loader_reply_ok(struct loader *l, const struct loader_input *in, const char *what)
 {
     const char *phase = loader_phase_name(l->phase);

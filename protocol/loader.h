@@ -168,6 +168,7 @@ struct loader {
     /* what we know about the port and the chip */
     bool dtr, rts;
     bool stub_running;
+    bool flash_attached;        /* the ROM was given SPI_ATTACH by identify */
     uint32_t baud;
     struct loader_chip_info info;
 
@@ -213,7 +214,12 @@ struct loader {
 void loader_init(struct loader *l, const struct loader_config *cfg);
 
 /* Start an operation. Each returns 0, or -1 (LOADER_ERR_BUSY /
- * LOADER_ERR_BAD_ARGUMENT in loader_error()) without starting. */
+ * LOADER_ERR_BAD_ARGUMENT in loader_error()) without starting.
+ * Everything but connect and hard reset needs a chip found by connect; on a
+ * ROM (not the ESP8266's) flash operations also need identify first, which
+ * attaches the flash. Writes start on a 4 KiB sector boundary and must fit
+ * the flash size identify found. A stub upload when a stub already runs,
+ * and a baud change to the current rate, succeed at once. */
 int loader_start_connect(struct loader *l, uint64_t now);    /* reset, sync, detect chip */
 int loader_start_identify(struct loader *l, uint64_t now);   /* MAC, revision, attach, flash id */
 int loader_start_stub(struct loader *l, uint64_t now, const struct stub_image *stub);

@@ -308,6 +308,7 @@ static void connect_start(struct loader *l, uint64_t now, const struct loader_in
     l->boot_digits = 0;
     l->best_sync_replies = 0;
     l->stub_running = false;
+    l->flash_attached = false;
     if (l->baud != l->cfg.initial_baud) {
         /* A reset brings the ROM back at its own rate. */
         l->baud = l->cfg.initial_baud;

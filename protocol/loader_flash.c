@@ -70,7 +70,7 @@ static void md5_start(struct loader *l, uint64_t now, const struct loader_input 
 
 int loader_start_md5(struct loader *l, uint64_t now, uint32_t offset, uint32_t size)
 {
-    if (loader_require_chip(l))
+    if (loader_require_flash(l))
         return -1;
     if (size == 0)
         return loader_refuse(l, LOADER_ERR_BAD_ARGUMENT, "MD5 of an empty range requested");
@@ -113,7 +113,7 @@ static void erase_start(struct loader *l, uint64_t now, const struct loader_inpu
 
 int loader_start_erase(struct loader *l, uint64_t now, uint32_t offset, uint32_t size)
 {
-    if (loader_require_chip(l))
+    if (loader_require_flash(l))
         return -1;
     if (size == 0 || offset % LOADER_FLASH_SECTOR || size % LOADER_FLASH_SECTOR ||
         (uint64_t)offset + size > UINT32_MAX)
@@ -252,7 +252,7 @@ static void read_start(struct loader *l, uint64_t now, const struct loader_input
 int loader_start_read(struct loader *l, uint64_t now, uint32_t offset, uint32_t size,
                       uint8_t *dst)
 {
-    if (loader_require_chip(l))
+    if (loader_require_flash(l))
         return -1;
     if (!dst || size == 0 || (uint64_t)offset + size > UINT32_MAX)
         return loader_refuse(l, LOADER_ERR_BAD_ARGUMENT,

@@ -189,6 +189,7 @@ static void identify_advance(struct loader *l, uint64_t now, const struct loader
             finish_words(l, now);
         break;
     case ID_ATTACH:
+        l->flash_attached = true;
         l->step = ID_SPI_SAVE_USR;
         loader_read_reg(l, now, spi(l)->base + spi(l)->usr);
         break;

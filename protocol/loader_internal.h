@@ -61,8 +61,10 @@ void loader_fail(struct loader *l, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int loader_refuse(struct loader *l, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* For operations that need a chip found by connect. */
+/* For operations that need a chip found by connect; flash operations also
+ * need the flash attached (identify does it on a ROM, the stub by itself). */
 int loader_require_chip(struct loader *l);
+int loader_require_flash(struct loader *l);
 
 /* Ends the operation with an error unless `in` is a successful, complete
  * reply; `what` names the command for the message. */

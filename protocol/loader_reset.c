@@ -30,6 +30,7 @@ static void reset_start(struct loader *l, uint64_t now, const struct loader_inpu
     l->advance = reset_advance;
     /* Whatever ran before (ROM or stub) is gone after the pulse. */
     l->stub_running = false;
+    l->flash_attached = false;
     l->step = RESET_PULSE;
     loader_set_lines(l, false, true);
     loader_sleep(l, now, l->cfg.reset == LOADER_RESET_USB_JTAG ? USB_JTAG_PULSE : UART_PULSE);

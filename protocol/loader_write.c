@@ -210,7 +210,7 @@ static bool can_inflate(const struct loader *l)
 
 int loader_start_write(struct loader *l, uint64_t now, const struct loader_region *r)
 {
-    if (loader_require_chip(l))
+    if (loader_require_flash(l))
         return -1;
     if (!r || r->size == 0 || r->size > UINT32_MAX)
         return loader_refuse(l, LOADER_ERR_BAD_ARGUMENT, "empty or oversized region to write");

@@ -537,6 +537,27 @@ static void test_write_arguments_are_checked(void **state)
     fake_free(d);
 }
 
+static void test_rom_flash_operations_need_identify_first(void **state)
+{
+    (void)state;
+    struct fake_device *d = fake_new(FAKE_ESP32C3, FLASH_CAP);
+    struct loader *l = malloc(sizeof *l);
+    struct loader_config cfg;
+    loader_config_default(&cfg);
+    cfg.reset = LOADER_RESET_NONE;
+    loader_init(l, &cfg);
+    uint64_t now = 0;
+    assert_int_equal(loader_start_connect(l, now), 0);
+    assert_true(fake_drive(l, d, &now, 0, MAX_STEPS).ok);
+    uint8_t byte = 1;
+    struct loader_region r = {.offset = 0, .data = &byte, .size = 1};
+    assert_int_equal(loader_start_write(l, now, &r), -1);
+    assert_non_null(strstr(loader_error(l)->message, "run identify"));
+    assert_int_equal(loader_start_md5(l, now, 0, 4096), -1);
+    free(l);
+    fake_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_erase_on_stub_and_rom),
         cmocka_unit_test(test_read_back_on_stub_and_rom),
         cmocka_unit_test(test_write_arguments_are_checked),
+        cmocka_unit_test(test_rom_flash_operations_need_identify_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
