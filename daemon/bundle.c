@@ -39,6 +39,22 @@ const struct bundle_part *bundle_find_part(const struct bundle *b,
     return NULL;
 }
 
+bool bundle_app_fits_revision(const struct bundle *b, int rev, char *why,
+                              size_t cap)
+{
+    unsigned min = b->app.min_rev_full, max = b->app.max_rev_full;
+    bool has_max = max != 0 && max != 0xFFFF;
+    if (rev >= (int)min && (!has_max || rev <= (int)max))
+        return true;
+    snprintf(why, cap, "chip revision v%d.%d is %s than %s %s accepts (v%u.%u%s); "
+             "use boards of a supported revision or a firmware built for them",
+             rev / 100, rev % 100, rev < (int)min ? "older" : "newer",
+             b->name, b->version, rev < (int)min ? min / 100 : max / 100,
+             rev < (int)min ? min % 100 : max % 100,
+             rev < (int)min ? " or later" : " at most");
+    return false;
+}
+
 struct bundle *bundle_new(const char *dir, size_t n_parts)
 {
     struct bundle *b = calloc(1, sizeof *b);

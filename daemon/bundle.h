@@ -45,12 +45,16 @@ struct bundle_part {
     bool patched;               /* bootloader header rewritten at load */
 };
 
-struct bundle_app_info {        /* from the app's esp_app_desc_t */
+struct bundle_app_info {        /* of the first app part */
+    bool present;               /* the image has an esp_app_desc_t: */
     char project_name[33];
     char version[33];
     char idf_ver[33];
     uint32_t secure_version;
-    bool present;               /* false: the image has no descriptor */
+    /* from the image header, always set: the chip revisions the app runs
+     * on (major*100+minor; max 0 or 0xFFFF = no limit). Check a board with
+     * app_image_fits_chip semantics before writing anything. */
+    uint16_t min_rev_full, max_rev_full;
 };
 
 struct bundle {
@@ -64,7 +68,7 @@ struct bundle {
     uint32_t flash_size;        /* bytes: the manifest's, or the bootloader's */
     int flash_mode;             /* what the bootloader header says after load */
     int flash_freq_mhz;
-    struct bundle_app_info app; /* of the first app part */
+    struct bundle_app_info app;
     struct bundle_part *parts;  /* sorted by offset */
     size_t n_parts;
     struct pt_table table;      /* where per-unit parts (NVS, certs) go:
@@ -96,6 +100,12 @@ void bundle_unref(struct bundle *b);    /* frees on the last reference; NULL ok 
 /* Makes `next` the bundle in *active (taking over the caller's reference)
  * and drops the reference *active held. */
 void bundle_swap(struct bundle **active, struct bundle *next);
+
+/* Whether a board whose chip revision is `rev` (major*100+minor, as the
+ * loader reports it) may run the bundle's app; if not, why says so in
+ * words for the operator. */
+bool bundle_app_fits_revision(const struct bundle *b, int rev, char *why,
+                              size_t cap);
 
 /* The part of the given role (the first, for app), or NULL. */
 const struct bundle_part *bundle_find_part(const struct bundle *b,

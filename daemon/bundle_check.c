@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app_image.h"
+#include "otadata.h"
 #include "bundle_internal.h"
 #include "partition_table.h"
 
@@ -114,6 +115,10 @@ static int check_apps(struct checker *c)
             copy_str(a->version, sizeof a->version, info.app.version);
             copy_str(a->idf_ver, sizeof a->idf_ver, info.app.idf_ver);
             a->secure_version = info.app.secure_version;
+        }
+        if (first) {
+            c->b->app.min_rev_full = info.min_rev_full;
+            c->b->app.max_rev_full = info.max_rev_full;
         }
         first = false;
     }
@@ -317,6 +322,70 @@ static int patch_bootloader(struct checker *c)
     return 0;
 }
 
+/* ---- what the board boots --------------------------------------------- */
+
+static unsigned ota_slot_count(const struct pt_table *t)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->e[i].type == PT_TYPE_APP && t->e[i].subtype >= PT_APP_OTA_0 &&
+            t->e[i].subtype < PT_APP_OTA_0 + OTADATA_MAX_SLOTS)
+            n++;
+    return n;
+}
+
+/* Which app partition the bootloader will start (formats.md §3.2), given
+ * the otadata the bundle writes; `why` says how it was chosen. */
+static const struct pt_entry *boot_partition(struct checker *c,
+                                             const struct bundle_part *ota,
+                                             char *why, size_t cap)
+{
+    const struct pt_table *t = c->table;
+    const struct pt_entry *factory = pt_find_type(t, PT_TYPE_APP, PT_APP_FACTORY);
+    if (!ota) {
+        snprintf(why, cap, "no otadata partition");
+        return factory;
+    }
+    struct otadata od;
+    otadata_read(ota->region.data, ota->region.size, &od);
+    int slot = otadata_boot_slot(&od, ota_slot_count(t));
+    if (slot >= 0) {
+        snprintf(why, cap, "selected by %s", ota->file);
+        return pt_find_type(t, PT_TYPE_APP, (uint8_t)(PT_APP_OTA_0 + slot));
+    }
+    snprintf(why, cap, "%s selects no OTA slot", ota->file);
+    return factory ? factory : pt_find_type(t, PT_TYPE_APP, PT_APP_OTA_0);
+}
+
+/* A board must boot the firmware the bundle writes. Without otadata in
+ * the bundle a reworked board would keep its old OTA choice and boot
+ * whatever an earlier firmware left in that slot. */
+static int check_boot_app(struct checker *c)
+{
+    size_t n;
+    const struct bundle_part *ota = only_part(c, BUNDLE_ROLE_OTADATA, &n);
+    const struct pt_entry *home = pt_find_type(c->table, PT_TYPE_DATA, PT_DATA_OTA);
+    char why[160];
+    if (home && !ota)
+        return fail(c, "the partition table has an otadata partition at 0x%x but "
+                    "the bundle writes none, so a reworked board keeps its old "
+                    "OTA choice; add ota_data_initial.bin (0x%x bytes of 0xFF) "
+                    "with role \"otadata\"", home->offset, OTADATA_SIZE);
+    if (ota && ota->region.size != OTADATA_SIZE)
+        return fail(c, "%s is %zu bytes; an otadata image is exactly 0x%x (both "
+                    "copies), or a stale second copy survives", ota->file,
+                    ota->region.size, OTADATA_SIZE);
+    const struct pt_entry *boot = boot_partition(c, ota, why, sizeof why);
+    if (!boot)
+        return fail(c, "the board would find no app partition to boot (%s)", why);
+    for (size_t i = 0; i < c->b->n_parts; i++)
+        if (c->b->parts[i].role == BUNDLE_ROLE_APP &&
+            c->b->parts[i].region.offset == boot->offset)
+            return 0;
+    return fail(c, "the board would boot partition '%s' at 0x%x (%s) but the "
+                "bundle writes no app there", boot->name, boot->offset, why);
+}
+
 int bundle_check(struct bundle *b, const struct bundle_manifest *m, char *err,
                  size_t errlen)
 {
@@ -330,7 +399,7 @@ int bundle_check(struct bundle *b, const struct bundle_manifest *m, char *err,
     if (only_part(&c, BUNDLE_ROLE_OTADATA, &n) && n > 1)
         return fail(&c, "%zu otadata parts; a bundle has at most one", n);
     uint32_t table_offset = only_part(&c, BUNDLE_ROLE_PARTITION_TABLE, &n)->region.offset;
-    if (check_homes(&c, table_offset))
+    if (check_homes(&c, table_offset) || check_boot_app(&c))
         return -1;
     return patch_bootloader(&c);
 }

@@ -452,10 +452,11 @@ static void test_table_without_md5_record_loads(void **state)
     const struct fx_part parts[] = {
         c3_parts[0],
         {"partition/factory_two_ota_nomd5.bin", 0x8000, BUNDLE_ROLE_PARTITION_TABLE, "pt.bin"},
+        {"otadata/otadata_blank.bin", 0xD000, BUNDLE_ROLE_OTADATA, "otadata.bin"},
         c3_parts[2],
     };
     struct fx x;
-    fx_make(&x, "esp32c3", "dio", "80m", "4MB", parts, 3);
+    fx_make(&x, "esp32c3", "dio", "80m", "4MB", parts, 4);
     struct bundle *b = expect_loads(&x);
     assert_false(b->table.has_md5);
     assert_int_equal(b->table.n, 6);
@@ -519,6 +520,70 @@ static void test_refuses_frequency_the_chip_lacks(void **state)
     struct fx x;
     fx_make(&x, "esp32c3", "dio", "48m", "4MB", c3_parts, N_C3);
     expect_refused(&x, "flash.freq 48m is not a flash frequency of ESP32-C3");
+}
+
+/* ---- the board boots what the bundle writes ----------------------------- */
+
+static void make_two_ota(struct fx *x, const char *otadata, uint32_t app_at)
+{
+    struct fx_part parts[4] = {
+        c3_parts[0],
+        {"partition/factory_two_ota.bin", 0x8000, BUNDLE_ROLE_PARTITION_TABLE, "pt.bin"},
+    };
+    size_t n = 2;
+    if (otadata)
+        parts[n++] = (struct fx_part){otadata, 0xD000, BUNDLE_ROLE_OTADATA, "otadata.bin"};
+    parts[n++] = (struct fx_part){"image/app_c3.bin", app_at, BUNDLE_ROLE_APP, "app.bin"};
+    fx_make(x, "esp32c3", "dio", "80m", "4MB", parts, n);
+}
+
+static void test_otadata_selecting_the_app_loads(void **state)
+{
+    struct fx x;
+    make_two_ota(&x, "otadata/otadata_ota0.bin", 0x110000);    /* ota_0 */
+    struct bundle *b = expect_loads(&x);
+    assert_string_equal(bundle_find_part(b, BUNDLE_ROLE_APP)->label, "ota_0");
+    bundle_unref(b);
+    remove_dir(x.dir);
+}
+
+static void test_refuses_otadata_selecting_a_slot_without_app(void **state)
+{
+    struct fx x;
+    make_two_ota(&x, "otadata/otadata_ota1.bin", 0x10000);     /* factory */
+    expect_refused(&x, "the board would boot partition 'ota_1' at 0x210000 "
+                       "(selected by otadata.bin) but the bundle writes no app there");
+    make_two_ota(&x, "otadata/otadata_blank.bin", 0x110000);   /* ota_0 only */
+    expect_refused(&x, "the board would boot partition 'factory' at 0x10000 "
+                       "(otadata.bin selects no OTA slot)");
+}
+
+static void test_refuses_missing_or_short_otadata(void **state)
+{
+    struct fx x;
+    make_two_ota(&x, NULL, 0x10000);
+    expect_refused(&x, "the partition table has an otadata partition at 0xd000 "
+                       "but the bundle writes none");
+    make_two_ota(&x, "partition/singleapp.bin", 0x10000);      /* 3 KB */
+    expect_refused(&x, "otadata.bin is 3072 bytes; an otadata image is exactly 0x2000");
+}
+
+static void test_app_revision_window(void **state)
+{
+    struct fx x;
+    make_c3(&x);
+    struct bundle *b = expect_loads(&x);
+    char why[256] = "";
+    assert_int_equal(b->app.min_rev_full, 3);     /* elf2image --min-rev-full 3 */
+    assert_int_equal(b->app.max_rev_full, 199);
+    assert_true(bundle_app_fits_revision(b, 3, why, sizeof why));
+    assert_true(bundle_app_fits_revision(b, 199, why, sizeof why));
+    assert_false(bundle_app_fits_revision(b, 2, why, sizeof why));
+    assert_non_null(strstr(why, "chip revision v0.2 is older than test 1 accepts (v0.3 or later)"));
+    assert_false(bundle_app_fits_revision(b, 200, why, sizeof why));
+    assert_non_null(strstr(why, "chip revision v2.0 is newer than test 1 accepts (v1.99 at most)"));
+    bundle_unref(b);
+    remove_dir(x.dir);
 }
 
 /* ---- manifest text ------------------------------------------------------ */
@@ -889,6 +954,10 @@ int main(void)
         cmocka_unit_test(test_refuses_image_larger_than_partition),
         cmocka_unit_test(test_refuses_missing_app_and_table),
         cmocka_unit_test(test_refuses_frequency_the_chip_lacks),
+        cmocka_unit_test(test_otadata_selecting_the_app_loads),
+        cmocka_unit_test(test_refuses_otadata_selecting_a_slot_without_app),
+        cmocka_unit_test(test_refuses_missing_or_short_otadata),
+        cmocka_unit_test(test_app_revision_window),
         cmocka_unit_test(test_manifest_mistakes_are_named),
         cmocka_unit_test(test_manifest_round_trips),
         cmocka_unit_test(test_compressed_parts_inflate_to_the_originals),
