@@ -1,15 +1,16 @@
 /* The rules a bundle must pass before any board sees it (docs/bundle.md):
  * each image parses and is for the bundle's chip, the partition table is
  * intact, every part lies inside the flash and inside the partition meant
- * for it, and nothing overlaps. The checks run in the order a person would
- * fix them: parts that are broken on their own first, then the layout. */
+ * for it, nothing overlaps, and the board will boot the app the bundle
+ * writes. The checks run in the order a person would fix them: parts that
+ * are broken on their own first, then the layout. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app_image.h"
-#include "otadata.h"
 #include "bundle_internal.h"
+#include "otadata.h"
 #include "partition_table.h"
 
 struct checker {

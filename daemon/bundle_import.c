@@ -143,7 +143,8 @@ static int name_parts(struct bundle_manifest *m, const struct import_src *src,
         memcpy(name, base, strlen(base) + 1);
         for (size_t j = 0; j < i; j++)
             if (!strcmp(m->parts[j].file, name))
-                snprintf(name, cap, "0x%x-%s", m->parts[i].offset, base);
+                snprintf(name, cap, "0x%x-%.*s", m->parts[i].offset,
+                         (int)(cap - 12), base);
     }
     return 0;
 }

@@ -829,7 +829,17 @@ static void copy_vector(const char *vector, const char *to)
 /* A build folder shaped like ESP-IDF's: files in subfolders, flash_files
  * not sorted, offsets and "encrypted" as strings. The images stand in for a
  * real build's (fake_idf_build). */
+static void make_fake_idf_build_extra(char *dir, const char *chip,
+                                      const char *encrypted, const char *extra);
+
 static void make_fake_idf_build(char *dir, const char *chip, const char *encrypted)
+{
+    make_fake_idf_build_extra(dir, chip, encrypted, "");
+}
+
+/* `extra` is more flash_files entries, e.g. ", \"0xf000\": \"phy/x.bin\"" */
+static void make_fake_idf_build_extra(char *dir, const char *chip,
+                                      const char *encrypted, const char *extra)
 {
     snprintf(dir, 64, "/tmp/jigd_fake_idf_build_XXXXXX");
     assert_non_null(mkdtemp(dir));
@@ -850,12 +860,12 @@ static void make_fake_idf_build(char *dir, const char *chip, const char *encrypt
         "  \"write_flash_args\": [\"--flash-mode\", \"dio\", \"--flash-size\", \"4MB\", \"--flash-freq\", \"80m\"],\n"
         "  \"flash_settings\": {\"flash_mode\": \"dio\", \"flash_size\": \"4MB\", \"flash_freq\": \"80m\"},\n"
         "  \"flash_files\": {\"0x10000\": \"jigd_factory_app.bin\", \"0x0\": \"bootloader/bootloader.bin\",\n"
-        "                    \"0x8000\": \"partition_table/partition-table.bin\"},\n"
+        "                    \"0x8000\": \"partition_table/partition-table.bin\"%s},\n"
         "  \"bootloader\": {\"offset\": \"0x0\", \"file\": \"bootloader/bootloader.bin\", \"encrypted\": \"false\"},\n"
         "  \"app\": {\"offset\": \"0x10000\", \"file\": \"jigd_factory_app.bin\", \"encrypted\": \"%s\"},\n"
         "  \"partition-table\": {\"offset\": \"0x8000\", \"file\": \"partition_table/partition-table.bin\", \"encrypted\": \"false\"},\n"
         "  \"extra_esptool_args\": {\"after\": \"hard-reset\", \"before\": \"default-reset\", \"stub\": true, \"chip\": \"%s\"}\n"
-        "}\n", encrypted, chip);
+        "}\n", extra, encrypted, chip);
     snprintf(p, sizeof p, "%s/flasher_args.json", dir);
     write_all(p, json, strlen(json));
 }
@@ -901,6 +911,32 @@ static void test_import_from_idf_build(void **state)
     /* never over an existing bundle */
     assert_int_equal(bundle_import(build, out, err, sizeof err), -1);
     assert_non_null(strstr(err, "already exists"));
+    remove_dir(build);
+}
+
+static void test_import_keeps_same_named_files_apart(void **state)
+{
+    char build[64], out[128], err[1024], p[256];
+    make_fake_idf_build_extra(build, "esp32c3", "false",
+                              ", \"0xf000\": \"phy/bootloader.bin\"");
+    snprintf(p, sizeof p, "%s/phy", build);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/phy/bootloader.bin", build);
+    copy_vector("partition/singleapp.bin", p);      /* any 3 KB stands in */
+    snprintf(out, sizeof out, "%s/out", build);
+    if (bundle_import(build, out, err, sizeof err))
+        fail_msg("%s", err);
+    struct bundle *b;
+    if (bundle_load(out, &b, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(b->n_parts, 4);
+    const struct bundle_part *phy = &b->parts[2];
+    assert_int_equal(phy->region.offset, 0xF000);
+    assert_int_equal(phy->role, BUNDLE_ROLE_DATA);  /* no named object: data */
+    assert_string_equal(phy->file, "0xf000-bootloader.bin");
+    assert_string_equal(phy->label, "phy_init");
+    assert_string_equal(b->parts[0].file, "bootloader.bin");
+    bundle_unref(b);
     remove_dir(build);
 }
 
@@ -964,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_describe_names_the_exact_firmware),
         cmocka_unit_test(test_swap_keeps_the_old_bundle_on_failure),
         cmocka_unit_test(test_import_from_idf_build),
+        cmocka_unit_test(test_import_keeps_same_named_files_apart),
         cmocka_unit_test(test_failed_import_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
