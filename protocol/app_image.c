@@ -352,7 +352,6 @@ static void read_descriptors(const uint8_t *buf, struct app_image_info *info)
 
 static void parse_headers(const uint8_t *buf, struct app_image_info *info)
 {
-    info->segment_count = buf[1];
     info->flash_mode = buf[2];
     info->flash_size_code = buf[3] >> 4;
     info->flash_freq_code = buf[3] & 0x0F;
@@ -371,12 +370,14 @@ static void parse_headers(const uint8_t *buf, struct app_image_info *info)
     info->hash_appended = buf[23];
 }
 
+/* info->segment_count counts the segments read so far, so a damaged image
+ * never shows more than were really there. */
 static enum app_image_status parse_segments(const uint8_t *buf, size_t len,
                                             struct app_image_info *info,
-                                            size_t *pos, char *why,
-                                            size_t cap)
+                                            unsigned declared, size_t *pos,
+                                            char *why, size_t cap)
 {
-    for (unsigned i = 0; i < info->segment_count; i++) {
+    for (unsigned i = 0; i < declared; i++) {
         struct app_image_segment *s = &info->seg[i];
         if (*pos + APP_IMAGE_SEG_HEADER_LEN > len)
             return say(APP_IMAGE_TRUNCATED, why, cap,
@@ -400,6 +401,7 @@ static enum app_image_status parse_segments(const uint8_t *buf, size_t len,
                        "file is incomplete, copy or download it again", i,
                        s->load_addr, s->data_len, len);
         *pos = s->data_offset + s->data_len;
+        info->segment_count = (uint8_t)(i + 1);
     }
     return APP_IMAGE_OK;
 }
@@ -472,15 +474,14 @@ enum app_image_status app_image_parse(const uint8_t *buf, size_t len,
                    "image header is invalid: the digest flag is %u (must be "
                    "0 or 1); is this an ESP8266 image or a damaged file?",
                    info->hash_appended);
-    if (info->segment_count > APP_IMAGE_MAX_SEGMENTS) {
-        unsigned n = info->segment_count;
-        info->segment_count = 0;
+    unsigned declared = buf[1];
+    if (declared > APP_IMAGE_MAX_SEGMENTS)
         return say(APP_IMAGE_BAD_HEADER, why, cap,
                    "image header says %u segments, at most 16 are allowed: "
-                   "the file is damaged or not an image", n);
-    }
+                   "the file is damaged or not an image", declared);
     size_t pos = APP_IMAGE_HEADER_LEN;
-    enum app_image_status st = parse_segments(buf, len, info, &pos, why, cap);
+    enum app_image_status st = parse_segments(buf, len, info, declared, &pos,
+                                              why, cap);
     if (st != APP_IMAGE_OK)
         return st;
     return parse_footer(buf, len, info, pos, why, cap);

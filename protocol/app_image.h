@@ -90,7 +90,7 @@ struct bootloader_desc {
 
 struct app_image_info {
     size_t file_size;               /* the buffer given */
-    uint8_t segment_count;
+    uint8_t segment_count;          /* segments read (= header, if intact) */
     uint8_t flash_mode;             /* enum app_flash_mode */
     uint8_t flash_size_code;        /* high nibble of byte 3 (0 = 1MB ...) */
     uint8_t flash_freq_code;        /* low nibble of byte 3 */
