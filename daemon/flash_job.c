@@ -257,7 +257,10 @@ static int start_loader_op(struct flash_job *j, uint64_t now)
         break;
     }
     if (r < 0) {
+        /* A refused start names the loader's previous phase; ours is the
+         * one that was asked for. */
         fail_loader(j);
+        j->error.phase = phase_of(s->kind);
         return -1;
     }
     return 0;
