@@ -281,6 +281,105 @@ static void read_only_sizes_trim_output(void **s)
     free(p);
 }
 
+/* CSV text: namespace "ns" then `n` u8 items, then `tail`. */
+static char *filler_csv(int n, const char *tail)
+{
+    size_t cap = 64 + (size_t)n * 24 + strlen(tail);
+    char *csv = malloc(cap);
+    int len = snprintf(csv, cap, "key,type,encoding,value\nns,namespace,,\n");
+    for (int i = 0; i < n; i++)
+        len += snprintf(csv + len, cap - (size_t)len, "f%d,data,u8,%d\n", i,
+                        i & 0xFF);
+    snprintf(csv + len, cap - (size_t)len, "%s", tail);
+    return csv;
+}
+
+static uint8_t *generate_ok(const char *csv, size_t size)
+{
+    uint8_t *p;
+    struct nvs_csv_error err;
+    if (generate(csv, size, NVS_VERSION_2, &p, &err) == 0)
+        fail_msg("%s", err.msg);
+    return p;
+}
+
+/* formats.md §4.8 fit rules, which no golden file happens to reach:
+ * a string that would end exactly on entry 125 moves to the next page
+ * (">="), one ending on 124 stays; a blob meeting a page with one free
+ * entry leaves a zero-length chunk there. */
+static void page_fill_rules(void **s)
+{
+    /* ns + 121 u8 = entries 0..121; a 71-byte string needs 4 entries. */
+    char *csv = filler_csv(121, "s,data,string,"
+                           "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+                           "abcdefghijklmnopq\n");
+    uint8_t *p = generate_ok(csv, 0x3000);
+    assert_int_equal(nvs_page_state(p), NVS_PAGE_FULL);
+    assert_int_equal(nvs_entry_state_get(p, 122), NVS_ENTRY_EMPTY);
+    const uint8_t *e = nvs_entry_at_const(p + 0x1000, 0);
+    assert_int_equal(e[1], NVS_TYPE_SZ);
+    assert_int_equal(e[2], 4);
+    free(p);
+    free(csv);
+
+    /* Same string after 120 u8: ends on entry 124, stays on page 0. */
+    csv = filler_csv(120, "s,data,string,"
+                     "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+                     "abcdefghijklmnopq\n");
+    p = generate_ok(csv, 0x3000);
+    assert_int_equal(nvs_page_state(p), NVS_PAGE_ACTIVE);
+    assert_int_equal(nvs_entry_at_const(p, 121)[1], NVS_TYPE_SZ);
+    assert_int_equal(nvs_page_state(p + 0x1000), NVS_PAGE_EMPTY);
+    free(p);
+    free(csv);
+
+    /* ns + 124 u8 leaves entry 125 free: a zero-length chunk 0 goes there,
+     * chunk 1 holds the 10 bytes on page 1, then the index {10, 2, 0}. */
+    csv = filler_csv(124, "b,data,hex2bin,00112233445566778899\n");
+    p = generate_ok(csv, 0x3000);
+    e = nvs_entry_at_const(p, 125);
+    assert_int_equal(e[1], NVS_TYPE_BLOB_DATA);
+    assert_int_equal(e[2], 1);
+    assert_int_equal(e[3], 0);
+    assert_int_equal(e[24] | e[25] << 8, 0);
+    assert_int_equal(nvs_page_state(p), NVS_PAGE_FULL);
+    e = nvs_entry_at_const(p + 0x1000, 0);
+    assert_int_equal(e[3], 1);
+    assert_int_equal(e[24], 10);
+    e = nvs_entry_at_const(p + 0x1000, 2);
+    assert_int_equal(e[1], NVS_TYPE_BLOB_IDX);
+    assert_int_equal(e[24], 10);
+    assert_int_equal(e[28], 2);
+    free(p);
+    free(csv);
+
+    /* A blob filling page 0 to its last entry: the index opens page 1. */
+    char tail[8192];
+    int n = snprintf(tail, sizeof tail, "b,data,hex2bin,");
+    for (int i = 0; i < 124 * 32; i++)
+        n += snprintf(tail + n, sizeof tail - (size_t)n, "%02x", i & 0xFF);
+    snprintf(tail + n, sizeof tail - (size_t)n, "\n");
+    csv = filler_csv(0, tail);
+    p = generate_ok(csv, 0x3000);
+    assert_int_equal(nvs_entry_at_const(p, 1)[2], 125);
+    assert_int_equal(nvs_page_state(p), NVS_PAGE_FULL);
+    e = nvs_entry_at_const(p + 0x1000, 0);
+    assert_int_equal(e[1], NVS_TYPE_BLOB_IDX);
+    assert_int_equal(e[28], 1);
+    free(p);
+    free(csv);
+
+    /* 126 primitives fill a page; the 127th item opens the next one. */
+    csv = filler_csv(126, "");
+    p = generate_ok(csv, 0x3000);
+    assert_int_equal(nvs_entry_state_get(p, 125), NVS_ENTRY_WRITTEN);
+    assert_int_equal(nvs_entry_at_const(p + 0x1000, 0)[1], NVS_TYPE_U8);
+    assert_int_equal(nvs_page_state(p), NVS_PAGE_FULL);
+    assert_int_equal(nvs_page_seq(p + 0x1000), 1);
+    free(p);
+    free(csv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +397,7 @@ int main(void)
         cmocka_unit_test(partition_too_small),
         cmocka_unit_test(csv_quoting),
         cmocka_unit_test(read_only_sizes_trim_output),
+        cmocka_unit_test(page_fill_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
