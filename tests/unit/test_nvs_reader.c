@@ -241,10 +241,114 @@ static void newer_page_wins(void **s)
     free(p);
 }
 
+struct walked {
+    struct nvs_item items[64];
+    size_t n;
+};
+
+static bool collect(void *ctx, const struct nvs_item *it)
+{
+    struct walked *w = ctx;
+    if (w->n < 64)
+        w->items[w->n] = *it;
+    w->n++;
+    return true;
+}
+
+static const char *tool_type_name(uint8_t t)
+{
+    switch (t) {
+    case NVS_TYPE_U8: return "uint8_t";
+    case NVS_TYPE_I8: return "int8_t";
+    case NVS_TYPE_U16: return "uint16_t";
+    case NVS_TYPE_I16: return "int16_t";
+    case NVS_TYPE_U32: return "uint32_t";
+    case NVS_TYPE_I32: return "int32_t";
+    case NVS_TYPE_U64: return "uint64_t";
+    case NVS_TYPE_I64: return "int64_t";
+    default: return nvs_type_name(t);
+    }
+}
+
+/* Every entry nvs_tool.py "-d written" lists (page, index, namespace,
+ * type, span, chunk, header CRC, key, and size + data CRC for variable
+ * items) is an item the reader walks, in the same order, and no more. */
+static void check_written(const char *stem)
+{
+    char name[128];
+    size_t bin_len, txt_len;
+    snprintf(name, sizeof name, "%s.bin", stem);
+    uint8_t *bin = load(name, &bin_len);
+    snprintf(name, sizeof name, "%s.written.txt", stem);
+    char *txt = (char *)load(name, &txt_len);
+    struct walked w = {.n = 0};
+    nvs_read_items(bin, bin_len, collect, &w);
+
+    size_t k = 0;
+    unsigned page_addr = 0;
+    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
+        const char *pa = strstr(line, "Page address: 0x");
+        if (strncmp(line, "Page", 4) == 0 && pa) {
+            page_addr = (unsigned)strtoul(pa + 16, NULL, 16);
+            continue;
+        }
+        unsigned idx, ns, span, chunk, crc;
+        char type[16], key[32];
+        if (sscanf(line, " %u. Written, Namespace Index: %u, Type: %15s , "
+                         "Span: %u, Chunk Index: %u, CRC32: %x | %31[^:]",
+                   &idx, &ns, type, &span, &chunk, &crc, key) != 7 &&
+            sscanf(line, " %u. Written, Namespace Index: %u, Type: %15[^,], "
+                         "Span: %u, Chunk Index: %u, CRC32: %x | %31[^:]",
+                   &idx, &ns, type, &span, &chunk, &crc, key) != 7)
+            continue;
+        char *sp = strchr(type, ' ');
+        if (sp)
+            *sp = 0;
+        if (k >= w.n)
+            fail_msg("%s: tool lists more entries than the reader walks", stem);
+        const struct nvs_item *it = &w.items[k++];
+        assert_int_equal(it->page_offset, page_addr);
+        assert_int_equal(it->index, idx);
+        assert_int_equal(it->ns, ns);
+        assert_string_equal(tool_type_name(it->type), type);
+        assert_int_equal(it->span, span);
+        assert_int_equal(it->chunk_index, chunk);
+        assert_int_equal(it->entry[4] | it->entry[5] << 8 |
+                         it->entry[6] << 16 | (uint32_t)it->entry[7] << 24,
+                         crc);
+        assert_string_equal(it->key, key);
+        const char *sz = strstr(line, "Size=");
+        if (sz && it->type != NVS_TYPE_BLOB_IDX) {
+            unsigned size, dcrc;
+            assert_int_equal(sscanf(sz, "Size=%u, CRC32=%x", &size, &dcrc), 2);
+            assert_int_equal(it->size, size);
+            assert_true(it->data_ok);
+            assert_int_equal(it->entry[28] | it->entry[29] << 8 |
+                             it->entry[30] << 16 |
+                             (uint32_t)it->entry[31] << 24, dcrc);
+        }
+    }
+    assert_int_equal(k, w.n);
+    assert_true(k > 0);
+    free(txt);
+    free(bin);
+}
+
+static void walk_matches_nvs_tool_written(void **s)
+{
+    static const char *const stems[] = {
+        "nvs_ints", "nvs_ints_v1", "nvs_strings", "nvs_blobs",
+        "nvs_blobs_v1", "nvs_factory_0x3000", "nvs_factory_0x6000",
+        "nvs_factory_0x10000"};
+    for (size_t i = 0; i < sizeof stems / sizeof *stems; i++)
+        check_written(stems[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dumps_match_nvs_tool),
+        cmocka_unit_test(walk_matches_nvs_tool_written),
         cmocka_unit_test(reads_integers),
         cmocka_unit_test(reads_strings),
         cmocka_unit_test(reads_blobs_v2_and_v1),
