@@ -41,7 +41,7 @@ export class EspsimRack {
     this.chip = chip;
   }
 
-  static async start({ espsim, chip, boards, flashDir, latencyMs = 2, flashSize = "4MB",
+  static async start({ espsim, chip, boards, flashDir, latencyMs = 2, flashSize = "4MB", mac = null,
                        extraArgs = [], echo = false }) {
     if (!espsim || !fs.existsSync(espsim))
       throw new Error(`espsim binary not found at '${espsim}': build it (cmake --build BUILD --target espsim) ` +
@@ -53,7 +53,8 @@ export class EspsimRack {
       const controlPort = basePort + boards;
       const args = ["--boards", String(boards), "--chip", chip, "--base-port", String(basePort),
         "--flash-dir", flashDir, "--control-port", String(controlPort),
-        "--latency-ms", String(latencyMs), "--flash-size", flashSize, ...extraArgs];
+        "--latency-ms", String(latencyMs), "--flash-size", flashSize,
+        ...(mac ? ["--mac", mac] : []), ...extraArgs];
       const child = new LineProcess(espsim, args, { name: `espsim(${chip})`, echo });
       try {
         await child.waitForLine(/^espsim: ready (\d+) boards/, READY_TIMEOUT_MS, "'espsim: ready N boards'");

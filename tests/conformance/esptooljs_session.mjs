@@ -50,13 +50,14 @@ export class CollectingTerminal {
  */
 export async function flashWithEsptoolJs({ host = "127.0.0.1", port, useStub, image, address = 0x10000,
                                            baud = 921600, terminal = new CollectingTerminal(),
-                                           onProgress = null, tracing = false }) {
+                                           onProgress = null, tracing = false, debugLogging = true,
+                                           beforeLeaving = null }) {
   const serial = new Rfc2217SerialPort({ host, port });
   const transport = new Transport(serial, tracing);
   // Transport prints a few "TRACE" lines (port done, readLoop exited) even with
   // tracing off; keep them in the session log instead of on stdout.
   if (!tracing) transport.trace = (message) => terminal.write(`TRACE ${message}\n`);
-  const loader = new ESPLoader({ transport, baudrate: baud, romBaudrate: 115200, terminal });
+  const loader = new ESPLoader({ transport, baudrate: baud, romBaudrate: 115200, terminal, debugLogging });
   const seen = { log: terminal };
   try {
     await loader.detectChip("default_reset");
@@ -91,6 +92,7 @@ export async function flashWithEsptoolJs({ host = "127.0.0.1", port, useStub, im
     const reply = await loader.flashMd5sum(address, image.length);
     seen.flashMd5 = useStub ? reply : Buffer.from(reply, "hex").toString("latin1");
     seen.stubRan = loader.IS_STUB;
+    if (beforeLeaving) await beforeLeaving(seen);
     await loader.after("hard_reset");
     return seen;
   } catch (error) {

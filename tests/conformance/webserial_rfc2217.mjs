@@ -167,15 +167,21 @@ export class Rfc2217SerialPort {
     }
   }
 
-  /** Sets DTR before RTS: the order esptool's classic reset relies on (rom-protocol.md §4.2). */
+  /**
+   * Web Serial sets all lines in one request (one USB SET_CONTROL_LINE_STATE on
+   * a real adapter), so no in-between state reaches the board. RFC 2217 has one
+   * SET-CONTROL per line; we send them back to back, DTR first, and only then
+   * wait for the answers, so the in-between state lasts microseconds rather than
+   * a network round trip (which could outlast the board's EN RC delay and boot
+   * it with IO0 high, rom-protocol.md §4.1, §12.2).
+   */
   async setSignals({ dataTerminalReady, requestToSend, break: breakSignal } = {}) {
     this._requireOpen("setSignals");
-    if (dataTerminalReady !== undefined)
-      await this._control(dataTerminalReady ? CONTROL.dtrOn : CONTROL.dtrOff);
-    if (requestToSend !== undefined)
-      await this._control(requestToSend ? CONTROL.rtsOn : CONTROL.rtsOff);
-    if (breakSignal !== undefined)
-      await this._control(breakSignal ? CONTROL.breakOn : CONTROL.breakOff);
+    const changes = [];
+    if (dataTerminalReady !== undefined) changes.push(dataTerminalReady ? CONTROL.dtrOn : CONTROL.dtrOff);
+    if (requestToSend !== undefined) changes.push(requestToSend ? CONTROL.rtsOn : CONTROL.rtsOff);
+    if (breakSignal !== undefined) changes.push(breakSignal ? CONTROL.breakOn : CONTROL.breakOff);
+    await Promise.all(changes.map((value) => this._control(value)));
   }
 
   async getSignals() {
