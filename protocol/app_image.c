@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
@@ -555,6 +556,42 @@ int app_image_patch_flash_params(uint8_t *buf, size_t len, int mode,
 }
 
 /* ---- writer ---- */
+
+/* Copies a string into a fixed field, NUL-padded, always leaving a NUL. */
+static void put_field(uint8_t *dst, const char *s, size_t n)
+{
+    memset(dst, 0, n);
+    size_t k = strnlen(s, n - 1);
+    memcpy(dst, s, k);
+}
+
+void app_desc_encode(const struct app_desc *d, uint8_t out[APP_DESC_LEN])
+{
+    memset(out, 0, APP_DESC_LEN);
+    put_le32(out, APP_DESC_MAGIC);
+    put_le32(out + 0x04, d->secure_version);
+    put_field(out + 0x10, d->version, 32);
+    put_field(out + 0x30, d->project_name, 32);
+    put_field(out + 0x50, d->time, 16);
+    put_field(out + 0x60, d->date, 16);
+    put_field(out + 0x70, d->idf_ver, 32);
+    memcpy(out + 0x90, d->app_elf_sha256, 32);
+    put_le16(out + 0xB0, d->min_efuse_blk_rev_full);
+    put_le16(out + 0xB2, d->max_efuse_blk_rev_full);
+    out[0xB4] = d->mmu_page_size_log2;
+    out[0xB5] = d->spi_flash_mode;
+}
+
+void bootloader_desc_encode(const struct bootloader_desc *d,
+                            uint8_t out[BOOTLOADER_DESC_LEN])
+{
+    memset(out, 0, BOOTLOADER_DESC_LEN);
+    out[0] = BOOTLOADER_DESC_MAGIC;
+    out[3] = d->secure_version;
+    put_le32(out + 4, d->version);
+    put_field(out + 8, d->idf_ver, 32);
+    put_field(out + 40, d->date_time, 24);
+}
 
 void app_image_params_default(struct app_image_params *p, uint16_t chip_id)
 {

@@ -166,6 +166,13 @@ int app_image_patch_flash_params(uint8_t *buf, size_t len, int mode,
 
 /* ---- writer ---- */
 
+/* The 256-byte esp_app_desc_t / 80-byte esp_bootloader_desc_t for a
+ * synthesised image (the first DROM / DRAM segment starts with it);
+ * reserved bytes are zero, strings NUL-padded and cut to fit. */
+void app_desc_encode(const struct app_desc *d, uint8_t out[APP_DESC_LEN]);
+void bootloader_desc_encode(const struct bootloader_desc *d,
+                            uint8_t out[BOOTLOADER_DESC_LEN]);
+
 struct app_image_params {
     uint16_t chip_id;
     uint8_t flash_mode, flash_size_code, flash_freq_code;

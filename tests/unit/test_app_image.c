@@ -180,6 +180,10 @@ static void app_descriptor_fields(void **s)
     assert_int_equal(info.seg[3].mem_types, APP_MEM_PADDING);
     assert_int_equal(info.seg[4].data_offset % 0x10000,
                      info.seg[4].load_addr % 0x10000);
+    /* Encoding the parsed descriptor gives back the image's bytes. */
+    uint8_t desc[APP_DESC_LEN];
+    app_desc_encode(&info.app, desc);
+    assert_memory_equal(desc, b + 0x20, APP_DESC_LEN);
     free(elf);
     free(b);
 }
@@ -207,6 +211,9 @@ static void tiny_images_have_no_descriptor(void **s)
     assert_int_equal(info.boot.version, 1);
     assert_string_equal(info.boot.idf_ver, "v5.4.2");
     assert_string_equal(info.boot.date_time, "Nov 23 2026 12:00:00");
+    uint8_t desc[BOOTLOADER_DESC_LEN];
+    bootloader_desc_encode(&info.boot, desc);
+    assert_memory_equal(desc, b + 0x20, BOOTLOADER_DESC_LEN);
     free(b);
 }
 
