@@ -25,18 +25,15 @@ class ProgressBoard {
     this.lastLogged = rows.map(() => -1);
   }
 
+  /** A new stage (or the end) is always shown; progress within a stage every 25 % off a terminal. */
   set(i, text, percent = null) {
     this.rows[i].text = text;
     if (percent !== null) this.rows[i].percent = percent;
-    if (tty) this.draw();
-    else {
-      // Not a terminal (CI, a pipe): one line per quarter, not a redraw storm.
-      const quarter = percent === null ? null : Math.floor(percent / 25);
-      if (quarter === null || quarter !== this.lastLogged[i]) {
-        if (quarter !== null) this.lastLogged[i] = quarter;
-        console.log(`  ${this.rows[i].label}: ${text}`);
-      }
-    }
+    if (tty) return this.draw();
+    const quarter = percent === null ? null : Math.floor(percent / 25);
+    if (quarter !== null && quarter === this.lastLogged[i]) return;
+    if (quarter !== null) this.lastLogged[i] = quarter;
+    console.log(`  ${this.rows[i].label}: ${text}`);
   }
 
   draw() {
@@ -44,10 +41,38 @@ class ProgressBoard {
     for (const row of this.rows) {
       const p = row.percent ?? 0;
       const bar = "#".repeat(Math.round(p / 4)).padEnd(25, ".");
-      process.stdout.write(`\x1b[2K  ${row.label.padEnd(22)} [${bar}] ${String(p).padStart(3)}%  ${row.text}\n`);
+      const line = `  ${row.label.padEnd(22)} [${bar}] ${String(p).padStart(3)}%  ${row.text}`;
+      // A wrapped row would break the cursor-up redraw, so cut it to the width.
+      process.stdout.write(`\x1b[2K${line.slice(0, (process.stdout.columns || 80) - 1)}\n`);
     }
     this.drawn = true;
   }
+}
+
+/** Turns esptool-js's own log lines into short stage names for the progress rows. */
+function stageReporter(show) {
+  const stages = [
+    [/^Connecting/, "resetting into the ROM loader, syncing"],
+    [/^Detecting chip type/, "identifying the chip"],
+    [/^Uploading stub/, "uploading esptool-js's flasher stub"],
+    [/^Stub running/, "stub running"],
+    [/^Changing baudrate to (\d+)/, (m) => `switching to ${m[1]} baud`],
+    [/^Compressed (\d+) bytes to (\d+)/, (m) => `writing ${m[1]} bytes as ${m[2]} compressed`],
+    [/^Hash of data verified/, "MD5 verified by the board"],
+  ];
+  let line = "";
+  return (text) => {
+    line += text;
+    let nl;
+    while ((nl = line.indexOf("\n")) >= 0) {
+      const one = line.slice(0, nl);
+      line = line.slice(nl + 1);
+      for (const [pattern, label] of stages) {
+        const m = pattern.exec(one);
+        if (m) show(typeof label === "function" ? label(m) : label);
+      }
+    }
+  };
 }
 
 async function main() {
@@ -59,9 +84,10 @@ async function main() {
   const image = makeTestImage(1 << 20);
   const racks = [];
   try {
-    for (const chip of ["esp32", "esp32c3"]) {
-      console.log(`Starting espsim: ${PER_CHIP} simulated ${chip.toUpperCase()} boards (flash files in ${tmp}/${chip})`);
-      racks.push(await EspsimRack.start({ espsim, chip, boards: PER_CHIP, flashDir: path.join(tmp, chip) }));
+    for (const [chip, name, mac] of [["esp32", "ESP32", "7c:df:a1:00:00:01"], ["esp32c3", "ESP32-C3", "7c:df:a1:00:01:01"]]) {
+      console.log(`Starting espsim: ${PER_CHIP} simulated ${name} boards from MAC ${mac} ` +
+        `(flash files in ${tmp}/${chip})`);
+      racks.push(await EspsimRack.start({ espsim, chip, boards: PER_CHIP, flashDir: path.join(tmp, chip), mac }));
     }
     const jobs = [];
     for (const rack of racks)
@@ -76,14 +102,15 @@ async function main() {
       const t0 = Date.now();
       const seen = await flashWithEsptoolJs({
         port: job.rack.boardPort(job.board), useStub: true, image, address: ADDRESS, baud: BAUD,
-        terminal: new CollectingTerminal(),
+        terminal: new CollectingTerminal(stageReporter((text) => progress.set(i, text))),
         onProgress: (written, total) => progress.set(i, `writing ${Math.round(written / 1024)}/${Math.round(total / 1024)} KiB compressed`,
           Math.floor((100 * written) / total)),
       });
       const flash = fs.readFileSync(job.rack.flashFile(job.board)).subarray(ADDRESS, ADDRESS + image.length);
       const same = Buffer.compare(flash, Buffer.from(image)) === 0;
-      progress.set(i, `${seen.chipName}, MAC ${seen.mac}, MD5 ${seen.flashMd5 === md5hex(image) ? "verified" : "WRONG"}, ` +
-        `flash file ${same ? "matches" : "DIFFERS"} (${((Date.now() - t0) / 1000).toFixed(1)} s)`, 100);
+      progress.rows[i].percent = 100;
+      progress.set(i, `done: ${seen.chipName}, MAC ${seen.mac}, MD5 ${seen.flashMd5 === md5hex(image) ? "verified" : "WRONG"}, ` +
+        `flash file ${same ? "matches" : "DIFFERS"} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       if (!same) throw new Error("the flash file does not hold the image");
       return seen;
     }));
