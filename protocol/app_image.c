@@ -407,7 +407,8 @@ static enum app_image_status parse_segments(const uint8_t *buf, size_t len,
     return APP_IMAGE_OK;
 }
 
-static uint8_t checksum_of(const uint8_t *buf, const struct app_image_info *info)
+static uint8_t checksum_of(const uint8_t *buf,
+                           const struct app_image_info *info)
 {
     uint8_t c = APP_IMAGE_CHECKSUM_SEED;
     for (unsigned i = 0; i < info->segment_count; i++)
@@ -745,13 +746,14 @@ static void place_flash_segments(struct out *o, const struct image_chip *c,
                                    size_t *ram_at)
 {
     size_t i = 0;
-    while (i < nf && !o->overflow) {
+    while (i < nf && !o->overflow && o->segments <= APP_IMAGE_MAX_SEGMENTS) {
         uint32_t pad = gap_before(o->len, fl[i].addr);
         if (pad == 0) {
             uint32_t len = fl[i].len;
             uint32_t extra = 0;
             if (c->pad_short_flash_segments) {
-                size_t end = o->len + APP_IMAGE_SEG_HEADER_LEN + ((len + 3) & ~3u);
+                size_t end = o->len + APP_IMAGE_SEG_HEADER_LEN +
+                             ((len + 3) & ~3u);
                 uint32_t rem = (uint32_t)(end % APP_IMAGE_FLASH_ALIGN);
                 if (rem < 0x24)
                     extra = 0x24 - rem;
@@ -800,6 +802,12 @@ size_t app_image_build(const struct app_image_params *p,
     }
     sort_by_addr(fl, nf);
     sort_by_addr(ram, nr);
+    for (size_t i = 0; i < nf; i++)
+        if (fl[i].addr % 4) {
+            say(APP_IMAGE_OK, why, why_cap, "flash-mapped segment at 0x%08x "
+                "is not 4-byte aligned", fl[i].addr);
+            return 0;
+        }
     for (size_t i = 1; i < nf; i++)
         if (fl[i].addr / APP_IMAGE_FLASH_ALIGN ==
             fl[i - 1].addr / APP_IMAGE_FLASH_ALIGN) {

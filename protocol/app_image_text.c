@@ -59,13 +59,15 @@ static void header_part(struct text *t, const struct app_image_info *in,
     if (size)
         add(t, "Flash size: %s\n", size);
     else
-        add(t, "WARNING: Invalid flash size (0x%x)\n", in->flash_size_code << 4);
+        add(t, "WARNING: Invalid flash size (0x%x)\n",
+            in->flash_size_code << 4);
     const char *freq = app_image_flash_freq_name(in->chip_id,
                                                  in->flash_freq_code);
     if (freq)
         add(t, "Flash freq: %s\n", freq);
     else
-        add(t, "WARNING: Invalid flash frequency (0x%x)\n", in->flash_freq_code);
+        add(t, "WARNING: Invalid flash frequency (0x%x)\n",
+            in->flash_freq_code);
     const char *mode = app_image_flash_mode_name(in->flash_mode);
     if (mode)
         add(t, "Flash mode: %s\n", mode);
@@ -82,8 +84,8 @@ static void extended_part(struct text *t, const struct app_image_info *in,
     title(t, s);
     add(t, "WP pin: 0x%x%s\n", in->wp_pin,
         in->wp_pin == APP_IMAGE_WP_DISABLED ? " (disabled)" : "");
-    add(t, "Flash pins drive settings: clk_drv: 0x%x, q_drv: 0x%x, d_drv: 0x%x, "
-           "cs0_drv: 0x%x, hd_drv: 0x%x, wp_drv: 0x%x\n",
+    add(t, "Flash pins drive settings: clk_drv: 0x%x, q_drv: 0x%x, "
+           "d_drv: 0x%x, cs0_drv: 0x%x, hd_drv: 0x%x, wp_drv: 0x%x\n",
         in->clk_drv, in->q_drv, in->d_drv, in->cs_drv, in->hd_drv, in->wp_drv);
     const char *name = app_image_chip_name(in->chip_id);
     add(t, "Chip ID: %u (%s)\n", in->chip_id, name ? name : "Unknown ID");

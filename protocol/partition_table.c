@@ -124,7 +124,8 @@ static bool py_int0(const char *s, size_t n, int64_t *out)
     }
     int base = 10;
     if (n >= 2 && s[0] == '0' && strchr("xXoObB", s[1])) {
-        base = s[1] == 'x' || s[1] == 'X' ? 16 : s[1] == 'o' || s[1] == 'O' ? 8 : 2;
+        char p = (char)(s[1] | 0x20);
+        base = p == 'x' ? 16 : p == 'o' ? 8 : 2;
         s += 2;
         n -= 2;
         if (n && *s == '_') { s++; n--; }
