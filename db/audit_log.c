@@ -1,0 +1,217 @@
+/* The audit log: append-only, hash-chained events.
+ *
+ * Row n stores hash_n = sha256(hash_{n-1} || canonical(row n)), where the
+ * hashes are 64 lowercase hex characters (row 1 follows 64 '0's) and
+ * canonical(row) is each of id, at, actor, action, details written as
+ * "<byte length>:<bytes>," (a netstring). Length prefixes make the encoding
+ * unambiguous: no two different rows share one byte string. Because the id
+ * is hashed and ids never repeat (AUTOINCREMENT), a deleted row leaves a gap
+ * or a broken link that sdb_audit_verify() reports at the row after it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+#define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+struct audit_row {
+    int64_t id;
+    const char *at, *actor, *action, *details;
+};
+
+static char *canonical_row(const struct audit_row *r, size_t *len)
+{
+    const char *fields[] = {r->at, r->actor, r->action, r->details};
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)r->id);
+    size_t cap = strlen(id) + 24;
+    for (int i = 0; i < 4; i++)
+        cap += strlen(fields[i]) + 24;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t pos = (size_t)snprintf(out, cap, "%zu:%s,", strlen(id), id);
+    for (int i = 0; i < 4; i++)
+        pos += (size_t)snprintf(out + pos, cap - pos, "%zu:%s,", strlen(fields[i]), fields[i]);
+    *len = pos;
+    return out;
+}
+
+static bool row_hash(const struct audit_row *r, const char *prev_hash, char out[65])
+{
+    size_t len;
+    char *canon = canonical_row(r, &len);
+    if (!canon)
+        return false;
+    db_sha256_hex(prev_hash, 64, canon, len, out);
+    free(canon);
+    return true;
+}
+
+/* The id the next row will get, and the hash it must follow. */
+static int chain_tail(struct station_db *db, int64_t *next_id, char prev_hash[65])
+{
+    sqlite3_stmt *stmt;
+    int rc = db_prepare(db,
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'), 0),"
+        "           coalesce((SELECT max(id) FROM audit_events), 0)) + 1,"
+        "       coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), ?)", &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    db_bind_text(stmt, 1, GENESIS_HASH);
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        rc = db_sql_fail(db, "reading the end of the audit log");
+    } else {
+        *next_id = sqlite3_column_int64(stmt, 0);
+        db_column_copy(stmt, 1, prev_hash, 65);
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int db_audit_append_locked(struct station_db *db, const char *actor, const char *action,
+                           const cJSON *details)
+{
+    if (!actor || !*actor || !action || !*action)
+        return db_fail(db, SDB_REFUSED, "an audit event needs an actor and an action");
+    if (details && !cJSON_IsObject(details))
+        return db_fail(db, SDB_REFUSED, "audit event details must be a JSON object");
+    char *text = details ? cJSON_PrintUnformatted(details) : strdup("{}");
+    if (!text)
+        return db_fail(db, SDB_ERROR, "out of memory writing an audit event");
+    char at[SDB_TIME_LEN + 1], prev[65], hash[65];
+    struct audit_row row = {.at = at, .actor = actor, .action = action, .details = text};
+    sqlite3_stmt *stmt = NULL;
+    db_now(db, at);
+    int rc = chain_tail(db, &row.id, prev);
+    if (rc == SDB_OK && !row_hash(&row, prev, hash))
+        rc = db_fail(db, SDB_ERROR, "out of memory hashing an audit event");
+    if (rc == SDB_OK)
+        rc = db_prepare(db, "INSERT INTO audit_events (id, at, actor, action, details, prev_hash, hash)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?)", &stmt);
+    if (rc == SDB_OK) {
+        sqlite3_bind_int64(stmt, 1, row.id);
+        db_bind_text(stmt, 2, at);
+        db_bind_text(stmt, 3, actor);
+        db_bind_text(stmt, 4, action);
+        db_bind_text(stmt, 5, text);
+        db_bind_text(stmt, 6, prev);
+        db_bind_text(stmt, 7, hash);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            rc = db_sql_fail(db, "appending to the audit log");
+    }
+    sqlite3_finalize(stmt);
+    free(text);
+    return rc;
+}
+
+int sdb_audit_append(struct station_db *db, const char *actor, const char *action,
+                     const cJSON *details)
+{
+    int rc = db_begin(db);
+    if (rc != SDB_OK)
+        return rc;
+    rc = db_audit_append_locked(db, actor, action, details);
+    if (rc != SDB_OK) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
+}
+
+static void mark_bad(struct sdb_audit_check *c, int64_t id, const char *fmt, long long a)
+{
+    c->ok = false;
+    c->first_bad_id = id;
+    snprintf(c->reason, sizeof c->reason, fmt, (long long)id, a);
+}
+
+static const char *text_or_empty(sqlite3_stmt *stmt, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(stmt, col);
+    return t ? t : "";
+}
+
+/* Walks the rows in id order; stops at the first one that breaks the chain. */
+static int verify_rows(struct station_db *db, struct sdb_audit_check *c, int64_t *last_id)
+{
+    sqlite3_stmt *stmt;
+    int rc = db_prepare(db, "SELECT id, at, actor, action, details, prev_hash, hash"
+                            " FROM audit_events ORDER BY id", &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    char running[65] = GENESIS_HASH, computed[65];
+    int step;
+    *last_id = 0;
+    while (c->ok && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct audit_row row = {
+            .id = sqlite3_column_int64(stmt, 0), .at = text_or_empty(stmt, 1),
+            .actor = text_or_empty(stmt, 2), .action = text_or_empty(stmt, 3),
+            .details = text_or_empty(stmt, 4),
+        };
+        const char *prev = text_or_empty(stmt, 5), *stored = text_or_empty(stmt, 6);
+        if (row.id != *last_id + 1)
+            mark_bad(c, row.id, "row %lld follows row %lld: the rows between were deleted",
+                     (long long)*last_id);
+        else if (strcmp(prev, running) != 0)
+            mark_bad(c, row.id, "row %lld does not link to row %lld's hash: a row was "
+                     "deleted or rewritten", (long long)*last_id);
+        else if (!row_hash(&row, running, computed)) {
+            sqlite3_finalize(stmt);
+            return db_fail(db, SDB_ERROR, "out of memory verifying the audit log");
+        } else if (strcmp(computed, stored) != 0)
+            mark_bad(c, row.id, "row %lld does not match its hash: it was edited after it "
+                     "was written (%lld rows before it are intact)", (long long)*last_id);
+        if (!c->ok)
+            break;
+        memcpy(running, stored, sizeof running);
+        *last_id = row.id;
+        c->rows++;
+    }
+    sqlite3_finalize(stmt);
+    memcpy(c->head_hash, running, sizeof running);
+    return SDB_OK;
+}
+
+static int64_t query_int(struct station_db *db, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    int64_t v = -1;
+    if (db_prepare(db, sql, &stmt) != SDB_OK)
+        return -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *c)
+{
+    memset(c, 0, sizeof *c);
+    c->ok = true;
+    int64_t last_id;
+    /* One read transaction, so rows appended meanwhile cannot confuse us. */
+    int rc = db_exec(db, "BEGIN");
+    if (rc != SDB_OK)
+        return rc;
+    rc = verify_rows(db, c, &last_id);
+    if (rc == SDB_OK && c->ok) {
+        int64_t seq = query_int(db, "SELECT coalesce((SELECT seq FROM sqlite_sequence"
+                                    " WHERE name = 'audit_events'), 0)");
+        int64_t triggers = query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = "
+                                         "'trigger' AND name IN ('audit_events_no_update',"
+                                         " 'audit_events_no_delete')");
+        if (seq > last_id)
+            mark_bad(c, last_id + 1, "row %lld and after were deleted from the end of the log "
+                     "(the log had reached row %lld)", (long long)seq);
+        else if (triggers != 2) {
+            c->ok = false;
+            snprintf(c->reason, sizeof c->reason,
+                     "the chain is intact but the triggers that keep audit_events "
+                     "append-only were dropped; restore them from migration 0004");
+        }
+    }
+    db_exec(db, "COMMIT");
+    return rc;
+}

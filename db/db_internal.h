@@ -1,0 +1,77 @@
+/* What the files of db/ share and nobody else sees. */
+#ifndef JIGD_DB_INTERNAL_H
+#define JIGD_DB_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "station_db.h"
+
+struct station_db {
+    sqlite3 *sql;
+    char *path;
+    char station[SDB_STATION_MAX + 1];
+    sdb_clock_fn clock;
+    void *clock_ctx;
+    bool read_only;
+    int lock_fd;            /* -1 when read-only */
+    int64_t session_id;     /* this process's row in sessions; 0 when read-only */
+    int schema_version;
+    int swept;              /* attempts marked interrupted at open */
+    char err[512];
+};
+
+/* Sets the message and returns status. */
+int db_fail(struct station_db *db, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Describes a failed SQLite call ("while <doing>: <sqlite's words>") and
+ * maps its code: constraint → SDB_CONFLICT / SDB_REFUSED, busy → SDB_BUSY. */
+int db_sql_fail(struct station_db *db, const char *doing);
+
+int db_prepare(struct station_db *db, const char *sql, sqlite3_stmt **stmt);
+/* Runs SQL that takes no values (BEGIN, COMMIT, pragmas). */
+int db_exec(struct station_db *db, const char *sql);
+
+/* Write transactions take the lock up front (BEGIN IMMEDIATE), so two
+ * writers never deadlock upgrading a read lock. */
+int db_begin(struct station_db *db);
+int db_commit(struct station_db *db);
+void db_rollback(struct station_db *db);
+
+int64_t db_now_ms(struct station_db *db);
+void db_now(struct station_db *db, char out[SDB_TIME_LEN + 1]);
+
+/* Binds text, or NULL when text is NULL. */
+int db_bind_text(sqlite3_stmt *stmt, int index, const char *text);
+/* Copies column text (or "") into a fixed buffer, truncating. */
+void db_column_copy(sqlite3_stmt *stmt, int col, char *out, size_t size);
+
+/* Turns every remaining row of stmt into an object keyed by column name and
+ * appends it to rows. Returns SQLITE_DONE on success. */
+int db_rows_to_json(sqlite3_stmt *stmt, cJSON *rows);
+
+/* "aa:bb:cc:dd:ee:ff" */
+void db_format_mac(const uint8_t mac[6], char out[SDB_MAC_LEN + 1]);
+/* Accepts aa:bb:.., aa-bb-.., aabbccddeeff, any case. */
+bool db_parse_mac(const char *text, uint8_t mac[6]);
+
+/* Appends an audit event inside the caller's write transaction. */
+int db_audit_append_locked(struct station_db *db, const char *actor, const char *action,
+                           const cJSON *details);
+
+/* Allocates the next serial of format inside the caller's transaction;
+ * unit_id 0 leaves the allocation without a unit. */
+int db_serial_allocate_locked(struct station_db *db, const char *format,
+                              const char *work_order, char serial[SDB_SERIAL_MAX + 1],
+                              int64_t *allocation_id);
+
+/* Marks attempts that an earlier process left running as interrupted. */
+int db_sweep_interrupted(struct station_db *db);
+
+/* Applies migrations up to target on an open connection. */
+int db_migrate(struct station_db *db, int target);
+
+/* SHA-256 of a || b, as 64 lowercase hex digits. */
+void db_sha256_hex(const void *a, size_t a_len, const void *b, size_t b_len,
+                   char out[65]);
+
+#endif

@@ -1,0 +1,181 @@
+/* Small helpers every file of db/ uses: errors, statements, transactions,
+ * time, MAC text and rows as JSON. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_internal.h"
+
+int db_fail(struct station_db *db, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(db->err, sizeof db->err, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int db_sql_fail(struct station_db *db, const char *doing)
+{
+    int code = sqlite3_extended_errcode(db->sql);
+    int status = SDB_ERROR;
+    switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        status = SDB_BUSY;
+        break;
+    case SQLITE_CONSTRAINT:
+        status = (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
+                     ? SDB_CONFLICT : SDB_REFUSED;
+        break;
+    default:
+        break;
+    }
+    if (status == SDB_BUSY)
+        return db_fail(db, status,
+                       "while %s: the database stayed locked by another process past the "
+                       "busy timeout; check for a stuck sqlite3 shell or a second jigd", doing);
+    if ((code & 0xff) == SQLITE_FULL)
+        return db_fail(db, status, "while %s: the disk holding %s is full; free space and retry",
+                       doing, db->path ? db->path : "the database");
+    return db_fail(db, status, "while %s: %s", doing, sqlite3_errmsg(db->sql));
+}
+
+int db_prepare(struct station_db *db, const char *sql, sqlite3_stmt **stmt)
+{
+    if (sqlite3_prepare_v2(db->sql, sql, -1, stmt, NULL) != SQLITE_OK) {
+        *stmt = NULL;
+        return db_sql_fail(db, "preparing a statement");
+    }
+    return SDB_OK;
+}
+
+int db_exec(struct station_db *db, const char *sql)
+{
+    if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_sql_fail(db, sql);
+    return SDB_OK;
+}
+
+int db_begin(struct station_db *db)
+{
+    if (db->read_only)
+        return db_fail(db, SDB_REFUSED, "the database was opened read-only (reports only)");
+    return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int db_commit(struct station_db *db)
+{
+    int rc = db_exec(db, "COMMIT");
+    if (rc != SDB_OK)
+        db_rollback(db);
+    return rc;
+}
+
+void db_rollback(struct station_db *db)
+{
+    /* Keep the first error's message: it says why we are rolling back. */
+    if (!sqlite3_get_autocommit(db->sql))
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int64_t realtime_ms(void *ctx)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t db_now_ms(struct station_db *db)
+{
+    return db->clock ? db->clock(db->clock_ctx) : realtime_ms(NULL);
+}
+
+void sdb_format_time(int64_t ms, char out[SDB_TIME_LEN + 1])
+{
+    if (ms < 0)
+        ms = 0;
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, SDB_TIME_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+             tm.tm_sec, (int)(ms % 1000));
+}
+
+void db_now(struct station_db *db, char out[SDB_TIME_LEN + 1])
+{
+    sdb_format_time(db_now_ms(db), out);
+}
+
+int db_bind_text(sqlite3_stmt *stmt, int index, const char *text)
+{
+    if (!text)
+        return sqlite3_bind_null(stmt, index);
+    return sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+void db_column_copy(sqlite3_stmt *stmt, int col, char *out, size_t size)
+{
+    const unsigned char *text = sqlite3_column_text(stmt, col);
+    snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+int db_rows_to_json(sqlite3_stmt *stmt, cJSON *rows)
+{
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        cJSON *row = cJSON_CreateObject();
+        if (!row || !cJSON_AddItemToArray(rows, row))
+            return SQLITE_NOMEM;
+        for (int c = 0; c < sqlite3_column_count(stmt); c++) {
+            const char *name = sqlite3_column_name(stmt, c);
+            cJSON *v;
+            switch (sqlite3_column_type(stmt, c)) {
+            case SQLITE_INTEGER: v = cJSON_CreateNumber((double)sqlite3_column_int64(stmt, c)); break;
+            case SQLITE_FLOAT: v = cJSON_CreateNumber(sqlite3_column_double(stmt, c)); break;
+            case SQLITE_NULL: v = cJSON_CreateNull(); break;
+            default: v = cJSON_CreateString((const char *)sqlite3_column_text(stmt, c)); break;
+            }
+            if (!v || !cJSON_AddItemToObject(row, name, v)) {
+                cJSON_Delete(v);
+                return SQLITE_NOMEM;
+            }
+        }
+    }
+    return rc;
+}
+
+void db_format_mac(const uint8_t mac[6], char out[SDB_MAC_LEN + 1])
+{
+    snprintf(out, SDB_MAC_LEN + 1, "%02x:%02x:%02x:%02x:%02x:%02x",
+             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool db_parse_mac(const char *text, uint8_t mac[6])
+{
+    size_t pos = 0;
+    for (int i = 0; i < 6; i++) {
+        if (i > 0 && (text[pos] == ':' || text[pos] == '-'))
+            pos++;
+        int hi = hex_value(text[pos]);
+        int lo = hi < 0 ? -1 : hex_value(text[pos + 1]);
+        if (lo < 0)
+            return false;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+        pos += 2;
+    }
+    return text[pos] == '\0';
+}

@@ -1,0 +1,276 @@
+/* station_db: the station's system of record (SQLite).
+ *
+ * Every board the station sees, every attempt to flash one, every serial
+ * number handed out, every certificate issued and every operator decision
+ * is written here, and db/README.md explains the tables to the quality
+ * engineer who audits them. Three promises shape the API:
+ *
+ *  - A serial is committed (synchronous=FULL) before the call that allocates
+ *    it returns, so a crash can never hand one serial to two boards.
+ *  - A board whose MAC is known keeps its serial through rework, unless the
+ *    operator voided that serial.
+ *  - The audit log is append-only and hash-chained: sdb_audit_verify() names
+ *    the first row that was edited or deleted.
+ *
+ * One process (jigd) opens the database as the station; it holds a lock file
+ * beside it so a second jigd refuses to start. Any number of readers (jigctl
+ * audit, an engineer's sqlite3 shell) may open it read-only at the same time
+ * thanks to WAL. A struct station_db is used from one thread at a time.
+ *
+ * Every function returns an enum sdb_status; on anything but SDB_OK,
+ * sdb_errmsg() says what happened and what to check, in words meant for an
+ * operator or engineer. */
+#ifndef JIGD_STATION_DB_H
+#define JIGD_STATION_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+struct station_db;
+
+enum sdb_status {
+    SDB_OK = 0,
+    SDB_NOT_FOUND,  /* no such unit, serial, attempt or work order */
+    SDB_REFUSED,    /* a rule said no: full work order, private key, bad input */
+    SDB_CONFLICT,   /* would break a uniqueness rule (MAC, fingerprint, id) */
+    SDB_BUSY,       /* another process held the database past the busy timeout */
+    SDB_ERROR,      /* I/O, corruption, out of memory, unknown schema */
+};
+
+#define SDB_SERIAL_MAX 64           /* longest serial number, in characters */
+#define SDB_SERIAL_FORMAT_MAX 128   /* longest serial format */
+#define SDB_STATION_MAX 32          /* longest station name */
+#define SDB_TIME_LEN 24             /* "2026-11-23T10:36:06.123Z" */
+#define SDB_MAC_LEN 17              /* "aa:bb:cc:dd:ee:ff" */
+
+/* Milliseconds since the Unix epoch, UTC. */
+typedef int64_t (*sdb_clock_fn)(void *ctx);
+
+struct sdb_options {
+    const char *station;    /* this station's name; {station} in serial formats.
+                             * NULL = "station". Letters, digits, - _ . only. */
+    bool read_only;         /* reports only: no migration, no sweep, no lock */
+    int busy_timeout_ms;    /* how long to wait for another writer; 0 = 5000 */
+    sdb_clock_fn clock;     /* NULL = the real-time clock (tests pass a fake) */
+    void *clock_ctx;
+};
+
+/* ---- opening ------------------------------------------------------------ */
+
+/* Opens (creating if needed) the database at path, applies the migrations it
+ * lacks, and, as the station, marks attempts a previous jigd left running as
+ * interrupted. A database written by a newer jigd is refused. On failure
+ * *out is NULL and err holds the reason. */
+int sdb_open(const char *path, const struct sdb_options *opt,
+             struct station_db **out, char *err, size_t err_size);
+void sdb_close(struct station_db *db);
+const char *sdb_errmsg(const struct station_db *db);
+
+int sdb_schema_version(const struct station_db *db);
+int sdb_latest_schema_version(void);
+/* Attempts found 'running' at open and marked interrupted. */
+int sdb_interrupted_at_open(const struct station_db *db);
+
+/* For tests and the upgrade tool: creates or upgrades the database at path
+ * only up to target_version (0 = empty), without the rest of sdb_open. */
+int sdb_migrate_file_to(const char *path, int target_version, char *err, size_t err_size);
+
+/* The database handle, for tests and the audit CLI's raw SQL (read-only use). */
+struct sqlite3 *sdb_sqlite(struct station_db *db);
+
+/* Formats ms since the epoch as the database stores times. */
+void sdb_format_time(int64_t ms, char out[SDB_TIME_LEN + 1]);
+
+/* ---- bundles ------------------------------------------------------------ */
+
+/* Registers a bundle by its manifest's sha256 (64 hex digits); a bundle
+ * already known returns its existing id. */
+int sdb_bundle_register(struct station_db *db, const char *name, const char *version,
+                        const char *manifest_sha256, int64_t *id);
+
+/* ---- units and serials -------------------------------------------------- */
+
+/* What the ROM loader told us about the board in the jig. */
+struct sdb_board {
+    uint8_t mac[6];
+    const char *chip;       /* "ESP32-S3" */
+    const char *revision;   /* "v0.2" */
+    uint32_t flash_id;
+    uint32_t flash_size;    /* bytes */
+};
+
+struct sdb_unit {
+    int64_t id;
+    char serial[SDB_SERIAL_MAX + 1];
+    char mac[SDB_MAC_LEN + 1];
+    char chip[32];
+    char revision[16];
+    uint32_t flash_id;
+    uint32_t flash_size;
+    char first_seen[SDB_TIME_LEN + 1];
+    char last_seen[SDB_TIME_LEN + 1];
+    bool voided;
+};
+
+/* The unit this board is. A MAC already known (and not voided) keeps its
+ * serial: *reworked is set and nothing is allocated. Otherwise the next
+ * serial of serial_format is allocated (counted against work_order, if not
+ * NULL) and committed with the new unit before this returns.
+ *
+ * Serial formats: literal text (letters, digits, - _ . /) and the fields
+ * {yy} {yyyy} {mm} {dd} {ww} {station} and exactly one {seq} or {seq:N}
+ * (N digits, zero-padded; more refuses rather than widen a label). Dates are
+ * UTC; {ww} is the ISO 8601 week, and in a format with {ww} the years are the
+ * ISO week-based year (2024-12-30 is week 01 of 2025: "2501", not "2401").
+ * The counter's scope is the format with the date and station fields
+ * expanded, so 'ACME-{yy}{ww}-{seq:06}' restarts at 000001 each week. */
+int sdb_unit_identify(struct station_db *db, const struct sdb_board *board,
+                      const char *serial_format, const char *work_order,
+                      struct sdb_unit *out, bool *reworked);
+
+/* The live (not voided) unit with this MAC. */
+int sdb_unit_by_mac(struct station_db *db, const uint8_t mac[6], struct sdb_unit *out);
+int sdb_unit_by_serial(struct station_db *db, const char *serial, struct sdb_unit *out);
+
+/* Allocates the next serial of a format without a board (label printing,
+ * MES reservations). out must hold SDB_SERIAL_MAX + 1 bytes. */
+int sdb_serial_allocate(struct station_db *db, const char *serial_format,
+                        const char *work_order, char *out);
+
+/* Voids a serial for good: its counter value is never reused, and the board
+ * that carried it gets a new serial the next time it is flashed. */
+int sdb_serial_void(struct station_db *db, const char *serial,
+                    const char *actor, const char *reason);
+
+/* Serials allocated but never completed by a successful attempt, oldest
+ * first: [{serial, allocated_at, mac, work_order, attempts, last_result}]. */
+int sdb_serials_incomplete(struct station_db *db, cJSON **rows);
+
+/* ---- attempts ----------------------------------------------------------- */
+
+struct sdb_attempt_start {
+    int slot;
+    const char *adapter_id;     /* may be NULL */
+    const char *adapter_port;   /* may be NULL */
+    int64_t bundle_id;          /* 0 = none */
+    const char *work_order;     /* may be NULL */
+};
+
+int sdb_attempt_begin(struct station_db *db, const struct sdb_attempt_start *start,
+                      int64_t *attempt_id);
+/* Once the board identified: ties the attempt to its unit and records the
+ * chip, revision and flash id the board reported. */
+int sdb_attempt_set_unit(struct station_db *db, int64_t attempt_id, int64_t unit_id);
+int sdb_attempt_phase(struct station_db *db, int64_t attempt_id, const char *phase,
+                      int64_t started_ms, int64_t duration_ms, uint64_t bytes);
+int sdb_attempt_part(struct station_db *db, int64_t attempt_id, const char *name,
+                     uint32_t flash_offset, uint32_t size, const char *sha256,
+                     bool per_unit);
+/* Ends a running attempt. ok: the unit's serial becomes completed and its
+ * work order counts one more done. !ok: failed_phase and cause are required
+ * and the attempt's work order counts one more failure. */
+int sdb_attempt_end(struct station_db *db, int64_t attempt_id, bool ok,
+                    const char *failed_phase, const char *cause, uint64_t bytes_written);
+
+/* ---- certificates ------------------------------------------------------- */
+
+struct sdb_certificate {
+    int64_t unit_id;
+    const char *fingerprint_sha256;     /* 64 hex digits of the DER's sha256 */
+    const char *subject;
+    const char *not_before;             /* as printed by the issuer */
+    const char *not_after;
+    const char *pem;                    /* "-----BEGIN CERTIFICATE-----..." */
+};
+
+/* Stores a unit's certificate. Anything that contains "PRIVATE KEY" is
+ * refused here and by the table's CHECK. */
+int sdb_certificate_insert(struct station_db *db, const struct sdb_certificate *cert,
+                           int64_t *id);
+
+/* ---- work orders -------------------------------------------------------- */
+
+struct sdb_work_order {
+    char id[65];
+    int64_t bundle_id;      /* 0 = none */
+    int64_t quantity;
+    int64_t done;           /* units completed */
+    int64_t failed;         /* failed attempts */
+    int64_t allocated;      /* serials held, completed or not (voided excluded) */
+    bool full;              /* allocated == quantity: no more serials */
+    char created_at[SDB_TIME_LEN + 1];
+};
+
+/* id: the MES's identifier (1..64 printable characters). */
+int sdb_work_order_create(struct station_db *db, const char *id, int64_t bundle_id,
+                          int64_t quantity, const char *actor);
+int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_order *out);
+
+/* ---- audit log ---------------------------------------------------------- */
+
+/* Appends an event. details: a JSON object, or NULL for {}. */
+int sdb_audit_append(struct station_db *db, const char *actor, const char *action,
+                     const cJSON *details);
+
+struct sdb_audit_check {
+    bool ok;
+    int64_t rows;           /* rows checked */
+    int64_t first_bad_id;   /* 0 when ok */
+    char reason[256];
+    char head_hash[65];     /* the last row's hash: worth recording outside
+                             * the station (MES, shift report) as an anchor */
+};
+
+/* Recomputes the chain. Returns SDB_OK whether or not the chain is intact
+ * (see check->ok); an error means it could not be read at all. */
+int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *check);
+
+/* ---- reports (for jigctl audit and the REST API) ------------------------ */
+
+/* Time bounds are UTC times in any form SQLite understands ("2026-11-23",
+ * "2026-11-23T10:00:00Z"); NULL = unbounded. from is inclusive, to exclusive. */
+struct sdb_attempt_filter {
+    const char *from;
+    const char *to;
+    int slot;               /* -1 = every slot */
+    const char *result;     /* "ok", "failed", "interrupted", "running"; NULL = any */
+    const char *work_order; /* NULL = any */
+    int64_t limit;          /* 0 = no limit */
+};
+
+/* Everything about the units matching a serial or a MAC (a MAC can match a
+ * voided unit and its successor): [{unit, allocation, attempts[{...,
+ * phases, parts}], certificates, events}]. */
+int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **out);
+int sdb_report_attempts(struct station_db *db, const struct sdb_attempt_filter *f,
+                        cJSON **rows);
+/* [{hour: "2026-11-23T10:00Z", units}] units completed per UTC hour. */
+int sdb_report_units_per_hour(struct station_db *db, const char *from, const char *to,
+                              cJSON **rows);
+
+struct sdb_yield {
+    int64_t units;          /* units whose first decided attempt is in range */
+    int64_t first_pass;     /* ... of which that attempt was ok */
+    double percent;         /* 100 * first_pass / units; 0 when no units */
+};
+/* First-pass yield, with per_day rows [{day, units, first_pass, percent}]
+ * when per_day is not NULL. */
+int sdb_report_first_pass_yield(struct station_db *db, const char *from, const char *to,
+                                struct sdb_yield *total, cJSON **per_day);
+/* Failed attempts grouped by phase (by_cause: by phase and cause), most
+ * frequent first: [{phase, cause, failures, percent, cumulative_percent}]. */
+int sdb_report_failure_pareto(struct station_db *db, const char *from, const char *to,
+                              bool by_cause, cJSON **rows);
+/* MACs that look like more than one board: [{mac, reason, serials}]. */
+int sdb_report_duplicate_macs(struct station_db *db, cJSON **rows);
+
+/* Writes report rows (an array of flat objects) as CSV (RFC 4180, a header
+ * from the first row's keys) or as pretty JSON. */
+int sdb_export_csv(const cJSON *rows, FILE *out);
+int sdb_export_json(const cJSON *rows, FILE *out);
+
+#endif

@@ -1,0 +1,101 @@
+/* Work orders: how many units of which bundle the MES asked for. The
+ * quantity bounds serial allocation (serials.c): a work order that holds its
+ * quantity of serials allocates no more. Counting held serials, not finished
+ * units, is what stops eight slots starting at once from overshooting. */
+#include <stdio.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+static bool valid_id(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (id[i] <= ' ' || id[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+static int insert_locked(struct station_db *db, const char *id, int64_t bundle_id,
+                         int64_t quantity, const char *actor)
+{
+    char now[SDB_TIME_LEN + 1];
+    sqlite3_stmt *stmt;
+    db_now(db, now);
+    int rc = db_prepare(db, "INSERT INTO work_orders (id, bundle_id, quantity, created_at)"
+                            " VALUES (?, ?, ?, ?)", &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    db_bind_text(stmt, 1, id);
+    if (bundle_id > 0)
+        sqlite3_bind_int64(stmt, 2, bundle_id);
+    sqlite3_bind_int64(stmt, 3, quantity);
+    db_bind_text(stmt, 4, now);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        rc = db_sql_fail(db, "creating the work order");
+        if (rc == SDB_CONFLICT)
+            rc = db_fail(db, rc, "work order %s already exists", id);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SDB_OK)
+        return rc;
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "work_order", id);
+    cJSON_AddNumberToObject(d, "quantity", (double)quantity);
+    if (bundle_id > 0)
+        cJSON_AddNumberToObject(d, "bundle", (double)bundle_id);
+    rc = db_audit_append_locked(db, actor ? actor : "mes", "work_order.create", d);
+    cJSON_Delete(d);
+    return rc;
+}
+
+int sdb_work_order_create(struct station_db *db, const char *id, int64_t bundle_id,
+                          int64_t quantity, const char *actor)
+{
+    if (!valid_id(id))
+        return db_fail(db, SDB_REFUSED, "a work order id is 1 to 64 printable characters "
+                       "without spaces");
+    if (quantity <= 0)
+        return db_fail(db, SDB_REFUSED, "work order %s: the quantity must be at least 1", id);
+    int rc = db_begin(db);
+    if (rc != SDB_OK)
+        return rc;
+    rc = insert_locked(db, id, bundle_id, quantity, actor);
+    if (rc != SDB_OK) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
+}
+
+int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_order *out)
+{
+    sqlite3_stmt *stmt;
+    memset(out, 0, sizeof *out);
+    int rc = db_prepare(db, "SELECT w.id, coalesce(w.bundle_id, 0), w.quantity, w.done,"
+                            " w.failed, (SELECT count(*) FROM serial_allocations s"
+                            "  WHERE s.work_order = w.id AND s.state <> 'voided'), w.created_at"
+                            " FROM work_orders w WHERE w.id = ?", &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    db_bind_text(stmt, 1, id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        db_column_copy(stmt, 0, out->id, sizeof out->id);
+        out->bundle_id = sqlite3_column_int64(stmt, 1);
+        out->quantity = sqlite3_column_int64(stmt, 2);
+        out->done = sqlite3_column_int64(stmt, 3);
+        out->failed = sqlite3_column_int64(stmt, 4);
+        out->allocated = sqlite3_column_int64(stmt, 5);
+        out->full = out->allocated >= out->quantity;
+        db_column_copy(stmt, 6, out->created_at, sizeof out->created_at);
+    } else if (step == SQLITE_DONE) {
+        rc = db_fail(db, SDB_NOT_FOUND, "work order %s is unknown", id);
+    } else {
+        rc = db_sql_fail(db, "reading the work order");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
