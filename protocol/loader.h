@@ -197,6 +197,7 @@ struct loader {
     uint64_t cur_timeout, prev_timeout;
     bool compressed;
     int attempt, tries, replies, retries;
+    int segment;                /* stub upload: 0 text, 1 data */
     bool sync_values_zero;
     int sec_chip_id;            /* from GET_SECURITY_INFO, -1 none */
     uint32_t addrs[8];

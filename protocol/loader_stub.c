@@ -18,9 +18,9 @@ enum {
 
 static const uint8_t ohai[4] = {'O', 'H', 'A', 'I'};
 
-static const uint8_t *segment(const struct loader *l, size_t *len, uint32_t *addr)
+static const uint8_t *current_segment(const struct loader *l, size_t *len, uint32_t *addr)
 {
-    if (l->attempt == 0) {
+    if (l->segment == 0) {
         *len = l->stub.text_len;
         *addr = l->stub.text_start;
         return l->stub.text;
@@ -39,7 +39,7 @@ static void begin_segment(struct loader *l, uint64_t now)
 {
     size_t len;
     uint32_t addr;
-    segment(l, &len, &addr);
+    current_segment(l, &len, &addr);
     l->step = STUB_BEGIN;
     l->seq = 0;
     l->blocks = (uint32_t)((len + LOADER_RAM_BLOCK - 1) / LOADER_RAM_BLOCK);
@@ -51,10 +51,11 @@ static void send_block(struct loader *l, uint64_t now)
 {
     size_t len;
     uint32_t addr;
-    const uint8_t *seg = segment(l, &len, &addr);
+    const uint8_t *seg = current_segment(l, &len, &addr);
     size_t at = (size_t)l->seq * LOADER_RAM_BLOCK;
     size_t n = len - at < LOADER_RAM_BLOCK ? len - at : LOADER_RAM_BLOCK;
     l->step = STUB_DATA;
+    l->cur_len = n;
     loader_data_command(l, now, ESP_MEM_DATA, l->seq, seg + at, n, LOADER_DEFAULT_TIMEOUT);
 }
 
@@ -68,8 +69,8 @@ static void send_mem_end(struct loader *l, uint64_t now)
 
 static void next_segment(struct loader *l, uint64_t now)
 {
-    if (l->attempt == 0 && l->stub.data && l->stub.data_len > 0) {
-        l->attempt = 1;
+    if (l->segment == 0 && l->stub.data && l->stub.data_len > 0) {
+        l->segment = 1;
         begin_segment(l, now);
         return;
     }
@@ -103,9 +104,7 @@ static void stub_advance(struct loader *l, uint64_t now, const struct loader_inp
     if (!loader_reply_ok(l, in, l->step == STUB_BEGIN ? "MEM_BEGIN" : "MEM_DATA"))
         return;
     if (l->step == STUB_DATA) {
-        l->done_bytes += l->seq + 1 < l->blocks ? LOADER_RAM_BLOCK
-                       : (l->attempt == 0 ? l->stub.text_len : l->stub.data_len) -
-                             (size_t)l->seq * LOADER_RAM_BLOCK;
+        l->done_bytes += l->cur_len;
         loader_progress(l, l->done_bytes, total_bytes(l));
         l->seq++;
     }
@@ -122,7 +121,7 @@ static void stub_start(struct loader *l, uint64_t now, const struct loader_input
         loader_finish(l, true);     /* already serving us: nothing to upload */
         return;
     }
-    l->attempt = 0;
+    l->segment = 0;
     begin_segment(l, now);
 }
 
