@@ -51,8 +51,8 @@ export class CollectingTerminal {
 export async function flashWithEsptoolJs({ host = "127.0.0.1", port, useStub, image, address = 0x10000,
                                            baud = 921600, terminal = new CollectingTerminal(),
                                            onProgress = null, tracing = false, debugLogging = true,
-                                           beforeLeaving = null }) {
-  const serial = new Rfc2217SerialPort({ host, port });
+                                           beforeLeaving = null, inPlaceBaudChange = true }) {
+  const serial = new Rfc2217SerialPort({ host, port, inPlaceBaudChange });
   const transport = new Transport(serial, tracing);
   // Transport prints a few "TRACE" lines (port done, readLoop exited) even with
   // tracing off; keep them in the session log instead of on stdout.
