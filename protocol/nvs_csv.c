@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/md.h>
+#include <mbedtls/pkcs5.h>
+
 #include "csv_record.h"
 
 struct seen_key {
@@ -26,7 +29,14 @@ struct csv_job {
     size_t ns_n;
     struct seen_key *keys;
     size_t keys_n, keys_cap;
+    bool wifi_extras;
+    bool sta_extras_done;
+    char ap_ssid[65], ap_passwd[129];
+    bool ap_authmode;
 };
+
+#define WIFI_AP_SSID_MAX 64u
+#define WIFI_AP_PASSWD_MAX 128u
 
 static int fail(struct csv_job *j, const char *fmt, ...)
 {
@@ -192,14 +202,15 @@ done:
     return NULL;
 }
 
-static bool is_wifi_special(const char *key)
+static bool is_wifi_ap_key(const char *key)
 {
-    static const char *const names[] = {"ap.ssid", "ap.passwd", "ap.authmode",
-                                        "sta.ssid", "sta.pswd"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strcmp(key, names[i]) == 0)
-            return true;
-    return false;
+    return strcmp(key, "ap.ssid") == 0 || strcmp(key, "ap.passwd") == 0 ||
+           strcmp(key, "ap.authmode") == 0;
+}
+
+static bool is_wifi_sta_key(const char *key)
+{
+    return strcmp(key, "sta.ssid") == 0 || strcmp(key, "sta.pswd") == 0;
 }
 
 static int int_type_of(const char *enc, uint8_t *type)
@@ -412,6 +423,54 @@ static int put_namespace(struct csv_job *j, const char *name)
     return 0;
 }
 
+/* The generator remembers ap.* values as written in the CSV and, once all
+ * three are set, writes the PMK entry the Wi-Fi driver expects. */
+static int wifi_ap_row(struct csv_job *j, const char *key, const char *val,
+                       size_t n)
+{
+    if (strcmp(key, "ap.ssid") == 0 || strcmp(key, "ap.passwd") == 0) {
+        bool ssid = key[3] == 's';
+        size_t max = ssid ? WIFI_AP_SSID_MAX : WIFI_AP_PASSWD_MAX;
+        if (n > max)
+            return fail(j, "'%s' is longer than %zu bytes", key, max);
+        char *dst = ssid ? j->ap_ssid : j->ap_passwd;
+        memcpy(dst, val, n);
+        dst[n] = '\0';
+    } else if (strcmp(val, "0") != 0) {
+        j->ap_authmode = true;
+    }
+    if (!j->ap_ssid[0] || !j->ap_passwd[0] || !j->ap_authmode)
+        return 0;
+    uint8_t info[100 + 32] = {0};
+    mbedtls_md_context_t md;
+    mbedtls_md_init(&md);
+    int rc = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA1),
+                              1);
+    if (rc == 0)
+        rc = mbedtls_pkcs5_pbkdf2_hmac(
+            &md, (const unsigned char *)j->ap_passwd, strlen(j->ap_passwd),
+            (const unsigned char *)j->ap_ssid, strlen(j->ap_ssid), 4096, 32,
+            info + 100);
+    mbedtls_md_free(&md);
+    if (rc != 0)
+        return fail(j, "cannot derive the Wi-Fi PMK (mbedtls error %d)", rc);
+    if (nvs_writer_blob(j->w, "ap.pmk_info", info, sizeof info) < 0)
+        return fail(j, "%s", j->w->error);
+    return 0;
+}
+
+static int wifi_sta_extras(struct csv_job *j)
+{
+    uint8_t apinfo[140], zeros[32] = {0};
+    memset(apinfo, 0xFF, sizeof apinfo);
+    j->sta_extras_done = true;
+    if (nvs_writer_blob(j->w, "sta.apinfo", apinfo, sizeof apinfo) < 0 ||
+        nvs_writer_blob(j->w, "sta.pmk", zeros, 32) < 0 ||
+        nvs_writer_blob(j->w, "sta.apsw", zeros, 2) < 0)
+        return fail(j, "%s", j->w->error);
+    return 0;
+}
+
 static const char *cell(const struct csv_reader *r, int col, size_t *n)
 {
     if (col < 0 || (size_t)col >= r->nfields) {
@@ -434,11 +493,16 @@ static int do_row(struct csv_job *j, const struct csv_reader *r)
     if (kn > NVS_KEY_MAX)
         return fail(j, "key '%s' is longer than %u characters", key,
                     NVS_KEY_MAX);
-    if (is_wifi_special(key))
+    bool ap = is_wifi_ap_key(key), sta = is_wifi_sta_key(key);
+    if ((ap || sta) && !j->wifi_extras)
         return fail(j, "key '%s' is special to Espressif's generator (it adds "
-                       "hidden Wi-Fi entries next to it); rename it", key);
+                       "hidden Wi-Fi entries next to it); rename it, or ask "
+                       "for the generator's Wi-Fi extras", key);
     if (!type)
         return fail(j, "'%s' has no type (namespace, data or file)", key);
+    if ((ap || sta) && strcmp(type, "data") != 0)
+        return fail(j, "'%s' must be a data row (Espressif's generator would "
+                       "not read a file for it)", key);
     if (strcmp(type, "namespace") == 0)
         return put_namespace(j, key);
     bool is_file = strcmp(type, "file") == 0;
@@ -453,9 +517,15 @@ static int do_row(struct csv_job *j, const struct csv_reader *r)
         return fail(j, "'%s' has no value column", key);
     if (remember_key(j, key) < 0)
         return -1;
+    if (ap && wifi_ap_row(j, key, val, vn) < 0)
+        return -1;
     if (is_file)
         return put_file(j, key, enc, val);
-    return put_value(j, key, enc, false, val, vn);
+    if (put_value(j, key, enc, false, val, vn) < 0)
+        return -1;
+    if (sta && !j->sta_extras_done)
+        return wifi_sta_extras(j);
+    return 0;
 }
 
 static int find_columns(struct csv_job *j, const struct csv_reader *r)
@@ -482,7 +552,17 @@ int nvs_csv_generate(const char *csv, size_t len, struct nvs_writer *w,
                      const struct nvs_file_loader *files,
                      struct nvs_csv_error *err)
 {
-    struct csv_job j = {.w = w, .files = files, .err = err};
+    const struct nvs_csv_options defaults = {.wifi_extras = false};
+    return nvs_csv_generate_opts(csv, len, w, files, &defaults, err);
+}
+
+int nvs_csv_generate_opts(const char *csv, size_t len, struct nvs_writer *w,
+                          const struct nvs_file_loader *files,
+                          const struct nvs_csv_options *opts,
+                          struct nvs_csv_error *err)
+{
+    struct csv_job j = {.w = w, .files = files, .err = err,
+                        .wifi_extras = opts && opts->wifi_extras};
     char names[NVS_MAX_NAMESPACES][NVS_KEY_MAX + 1];
     j.ns_names = names;
     err->line = 0;

@@ -11,12 +11,13 @@
  *
  * Deliberate refusals where Espressif's tool would silently write something
  * else than the CSV says: a namespace declared twice, a key repeated in one
- * namespace, the Wi-Fi keys the tool extends with hidden entries
- * (ap.ssid, ap.passwd, ap.authmode, sta.ssid, sta.pswd), non-ASCII text in
- * a "binary" cell. */
+ * namespace, non-ASCII text in a "binary" cell, and by default the Wi-Fi
+ * keys the tool extends with hidden entries (ap.ssid, ap.passwd,
+ * ap.authmode, sta.ssid, sta.pswd; see nvs_csv_options). */
 #ifndef JIGD_NVS_CSV_H
 #define JIGD_NVS_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,5 +44,21 @@ struct nvs_csv_error {
 int nvs_csv_generate(const char *csv, size_t len, struct nvs_writer *w,
                      const struct nvs_file_loader *files,
                      struct nvs_csv_error *err);
+
+struct nvs_csv_options {
+    /* Do what generator 0.2.0 does for the Wi-Fi driver's keys instead of
+     * refusing them: after the first sta.ssid/sta.pswd row add sta.apinfo
+     * (140 x FF), sta.pmk (32 x 00) and sta.apsw (2 x 00); once ap.ssid,
+     * ap.passwd and a non-"0" ap.authmode have been seen, write ap.pmk_info
+     * (100 zero bytes + PBKDF2-HMAC-SHA1(passwd, ssid, 4096, 32)) before
+     * each further ap.* row. Those rows must be "data" rows (the tool would
+     * use a file row's path as the value). */
+    bool wifi_extras;
+};
+
+int nvs_csv_generate_opts(const char *csv, size_t len, struct nvs_writer *w,
+                          const struct nvs_file_loader *files,
+                          const struct nvs_csv_options *opts,
+                          struct nvs_csv_error *err);
 
 #endif

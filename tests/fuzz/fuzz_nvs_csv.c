@@ -42,7 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nvs_writer_init(&w, part, sizeof part, v);
     const struct nvs_file_loader files = {load_any, NULL, NULL};
     struct nvs_csv_error err;
-    if (nvs_csv_generate((const char *)data, size, &w, &files, &err) != 0)
+    const struct nvs_csv_options opts = {
+        .wifi_extras = size && (data[size - 1] & 2)};
+    if (nvs_csv_generate_opts((const char *)data, size, &w, &files, &opts,
+                              &err) != 0)
         return 0;
     size_t len = nvs_writer_finish(&w);
     for (size_t off = 0; off < len; off += NVS_PAGE_SIZE) {

@@ -14,6 +14,7 @@
 #include "crc32_esp.h"
 #include "nvs_csv.h"
 #include "nvs_page.h"
+#include "nvs_reader.h"
 #include "nvs_writer.h"
 #include "vector_files.h"
 
@@ -380,6 +381,69 @@ static void page_fill_rules(void **s)
     free(csv);
 }
 
+struct key_list {
+    char keys[32][17];
+    uint8_t types[32];
+    size_t n;
+};
+
+static bool list_key(void *ctx, const struct nvs_item *it)
+{
+    struct key_list *l = ctx;
+    if (l->n < 32 && it->type != NVS_TYPE_BLOB_DATA) {
+        snprintf(l->keys[l->n], sizeof l->keys[0], "%s", it->key);
+        l->types[l->n++] = it->type;
+    }
+    return true;
+}
+
+/* Opt-in Wi-Fi extras as generator 0.2.0 adds them (no golden file covers
+ * them; the layout follows the tool's source, the PMK was computed with
+ * Python's hashlib.pbkdf2_hmac). */
+static void wifi_extras_when_asked(void **s)
+{
+    const char *csv = "key,type,encoding,value\nwifi,namespace,,\n"
+                      "sta.ssid,data,string,MyNet\n"
+                      "sta.pswd,data,string,secret\n"
+                      "ap.ssid,data,string,ACME-AP\n"
+                      "ap.passwd,data,string,factory-pass\n"
+                      "ap.authmode,data,u8,3\n";
+    static uint8_t p[0x3000];
+    struct nvs_writer w;
+    struct nvs_csv_error err;
+    assert_int_equal(nvs_writer_init(&w, p, sizeof p, NVS_VERSION_2), 0);
+    const struct nvs_csv_options opts = {.wifi_extras = true};
+    if (nvs_csv_generate_opts(csv, strlen(csv), &w, NULL, &opts, &err) < 0)
+        fail_msg("%s", err.msg);
+    struct key_list l = {.n = 0};
+    nvs_read_items(p, sizeof p, list_key, &l);
+    static const char *const order[] = {
+        "wifi", "sta.ssid", "sta.apinfo", "sta.pmk", "sta.apsw", "sta.pswd",
+        "ap.ssid", "ap.passwd", "ap.pmk_info", "ap.authmode"};
+    assert_int_equal(l.n, sizeof order / sizeof *order);
+    for (size_t i = 0; i < l.n; i++)
+        assert_string_equal(l.keys[i], order[i]);
+    uint8_t b[200];
+    size_t n;
+    assert_int_equal(nvs_read_blob(p, sizeof p, "wifi", "sta.apinfo", b,
+                                   sizeof b, &n), NVS_READ_OK);
+    assert_int_equal(n, 140);
+    assert_int_equal(b[0] & b[139], 0xFF);
+    assert_int_equal(nvs_read_blob(p, sizeof p, "wifi", "sta.apsw", b,
+                                   sizeof b, &n), NVS_READ_OK);
+    assert_int_equal(n, 2);
+    static const uint8_t pmk[32] = {
+        0xf4, 0x7d, 0x54, 0xa9, 0xbc, 0xb6, 0x3a, 0x2b, 0x7a, 0xf6, 0x5b,
+        0x45, 0x51, 0x7c, 0x8c, 0x49, 0x7a, 0xf0, 0x32, 0x92, 0xd5, 0xae,
+        0x6c, 0xef, 0x39, 0xa9, 0x60, 0x01, 0x6d, 0x90, 0x82, 0xbd};
+    assert_int_equal(nvs_read_blob(p, sizeof p, "wifi", "ap.pmk_info", b,
+                                   sizeof b, &n), NVS_READ_OK);
+    assert_int_equal(n, 132);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(b[i], 0);
+    assert_memory_equal(b + 100, pmk, 32);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +462,7 @@ int main(void)
         cmocka_unit_test(csv_quoting),
         cmocka_unit_test(read_only_sizes_trim_output),
         cmocka_unit_test(page_fill_rules),
+        cmocka_unit_test(wifi_extras_when_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
