@@ -57,7 +57,8 @@ const char *loader_phase_name(enum loader_phase p);
 
 enum loader_event_kind {
     LOADER_EV_SEND,         /* write send.data[0..len) to the port */
-    LOADER_EV_SET_LINES,    /* set DTR and RTS (true = asserted) */
+    LOADER_EV_SET_LINES,    /* set DTR and RTS (true = asserted); both at once
+                             * where the port can, else DTR first, then RTS */
     LOADER_EV_SET_BAUD,     /* change the host UART rate */
     LOADER_EV_FLUSH_INPUT,  /* discard input the port has not fed yet */
     LOADER_EV_PROGRESS,     /* progress.done of progress.total bytes */

@@ -57,9 +57,12 @@ static size_t reset_sequence(const struct loader *l, struct line_step *s)
         }
         break;
     case LOADER_RESET_USB_JTAG:
-        /* The USB-Serial/JTAG block reads the CDC line states itself. */
+        /* The USB-Serial/JTAG block reads the CDC line states itself and
+         * wants RTS raised before DTR drops, so that step is spelled out
+         * one line at a time whatever order the port applies a pair in. */
         s[n++] = (struct line_step){false, false, 100};
         s[n++] = (struct line_step){true, false, 100};
+        s[n++] = (struct line_step){true, true, 0};
         s[n++] = (struct line_step){false, true, 100};
         s[n++] = (struct line_step){false, false, 0};
         break;

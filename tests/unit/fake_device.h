@@ -60,6 +60,8 @@ struct fake_device {
     bool download;              /* in the ROM loader (or stub) */
     bool en_low;
     bool io0_broken;            /* IO0 never pulled low: always boots from flash */
+    bool lines_one_at_a_time;   /* like a port without TIOCMSET: DTR, then RTS */
+    bool cur_dtr, cur_rts;
     uint32_t jedec;
     uint8_t mac[6];
 
@@ -306,10 +308,10 @@ FAKE_FN void fake_boot(struct fake_device *d, bool download)
 /* The two-transistor circuit (§4.1): EN low only for (DTR off, RTS on);
  * both asserted leaves EN where the RC holds it. IO0 is low while DTR is
  * asserted and RTS is not, sampled when EN rises. */
-FAKE_FN void fake_lines(struct fake_device *d, bool dtr, bool rts)
+FAKE_FN void fake_pins(struct fake_device *d, bool dtr, bool rts)
 {
-    if (d->nlines < FAKE_LINES_CAP)
-        d->lines[d->nlines++] = (struct fake_lines){dtr, rts, d->now};
+    d->cur_dtr = dtr;
+    d->cur_rts = rts;
     if (dtr && rts)
         return;
     bool en_low = rts && !dtr;
@@ -318,6 +320,15 @@ FAKE_FN void fake_lines(struct fake_device *d, bool dtr, bool rts)
     if (en_low)
         d->download = false;
     d->en_low = en_low;
+}
+
+FAKE_FN void fake_lines(struct fake_device *d, bool dtr, bool rts)
+{
+    if (d->nlines < FAKE_LINES_CAP)
+        d->lines[d->nlines++] = (struct fake_lines){dtr, rts, d->now};
+    if (d->lines_one_at_a_time && dtr != d->cur_dtr && rts != d->cur_rts)
+        fake_pins(d, dtr, d->cur_rts);
+    fake_pins(d, dtr, rts);
 }
 
 /* ---- flash -------------------------------------------------------------- */

@@ -91,6 +91,27 @@ static void test_esp32_with_boot_text_noise_and_lost_syncs(void **state)
     fake_free(d);
 }
 
+static void test_reset_works_when_the_port_sets_dtr_then_rts(void **state)
+{
+    (void)state;
+    /* Every reset strategy of the schedule must bring the chip up in
+     * download mode through a port that changes one line at a time. */
+    for (int attempt = 0; attempt < 4; attempt++) {
+        struct loader *l = new_loader(LOADER_RESET_CLASSIC);
+        struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+        d->download = false;
+        d->lines_one_at_a_time = true;
+        d->lose_syncs = 5 * attempt;    /* fail the earlier attempts */
+        uint64_t now = 1000;
+        struct fake_run r = connect(l, d, &now);
+        assert_true(r.ok);
+        assert_int_equal(d->boots_download, attempt + 1);
+        assert_int_equal(d->boots_flash, 0);
+        free(l);
+        fake_free(d);
+    }
+}
+
 static void test_fewer_than_8_sync_replies_is_a_failed_try(void **state)
 {
     (void)state;
@@ -236,15 +257,18 @@ static void test_usb_jtag_reset_sequence(void **state)
     struct fake_device *d = fake_new(FAKE_ESP32C3, 4096);
     uint64_t now = 1000;
     connect(l, d, &now);
-    /* §4.2: (off,off) 0.1 s, (DTR) 0.1 s, (RTS) 0.1 s, (off,off) */
-    assert_true(d->nlines >= 4);
-    bool want[4][2] = {{false, false}, {true, false}, {false, true}, {false, false}};
-    for (int i = 0; i < 4; i++) {
+    /* §4.2: (off,off) 0.1 s, (DTR) 0.1 s, RTS on then DTR off 0.1 s, (off,off) */
+    assert_true(d->nlines >= 5);
+    bool want[5][2] = {{false, false}, {true, false}, {true, true}, {false, true},
+                       {false, false}};
+    for (int i = 0; i < 5; i++) {
         assert_int_equal(d->lines[i].dtr, want[i][0]);
         assert_int_equal(d->lines[i].rts, want[i][1]);
     }
-    for (int i = 1; i < 4; i++)
-        assert_int_equal(d->lines[i].at - d->lines[i - 1].at, 100000);
+    assert_int_equal(d->lines[1].at - d->lines[0].at, 100000);
+    assert_int_equal(d->lines[2].at - d->lines[1].at, 100000);
+    assert_int_equal(d->lines[3].at - d->lines[2].at, 0);
+    assert_int_equal(d->lines[4].at - d->lines[3].at, 100000);
     free(l);
     fake_free(d);
 }
@@ -278,6 +302,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync_packet_is_byte_exact),
         cmocka_unit_test(test_esp32_with_boot_text_noise_and_lost_syncs),
+        cmocka_unit_test(test_reset_works_when_the_port_sets_dtr_then_rts),
         cmocka_unit_test(test_fewer_than_8_sync_replies_is_a_failed_try),
         cmocka_unit_test(test_esp32c3_is_detected_by_security_info),
         cmocka_unit_test(test_esp32_unsupported_security_info_drains_without_reconnect),
