@@ -39,6 +39,11 @@ struct flash_job {
     size_t n_steps, cur;
     bool driving;           /* inside drive(): don't recurse */
 
+    /* How long we take to answer the board: from a read that completes a
+     * reply to the next send it causes (our share of every round trip). */
+    uint64_t fed_at_us;     /* 0 outside on_port_data */
+    uint64_t turnaround_us, turnarounds;
+
     struct loader_error error;
     bool failed;
     uint8_t *stub_storage;  /* the decoded stub the loader points into */
@@ -330,6 +335,11 @@ static void act(struct flash_job *j, const struct loader_event *ev)
     switch (ev->kind) {
     case LOADER_EV_SEND:
         r = port_write(p, ev->send.data, ev->send.len);
+        if (j->fed_at_us) {
+            j->turnaround_us += now_us() - j->fed_at_us;
+            j->turnarounds++;
+            j->fed_at_us = 0;
+        }
         break;
     case LOADER_EV_SET_LINES:
         r = port_set_lines(p, ev->lines.dtr, ev->lines.rts);
@@ -408,8 +418,10 @@ static void on_port_data(struct port *p, const uint8_t *data, size_t n)
     struct flash_job *j = p->owner;
     if (j->state != JOB_RUNNING)
         return;
-    loader_feed(&j->loader, now_us(), data, n);
+    j->fed_at_us = now_us();
+    loader_feed(&j->loader, j->fed_at_us, data, n);
     drive(j);
+    j->fed_at_us = 0;
 }
 
 static void on_port_error(struct port *p, const char *error)
@@ -564,6 +576,12 @@ const uint8_t *flash_job_md5(const struct flash_job *j)
 bool flash_job_stub_running(const struct flash_job *j)
 {
     return loader_stub_running(&j->loader);
+}
+
+uint64_t flash_job_turnaround_us(const struct flash_job *j, uint64_t *count)
+{
+    *count = j->turnarounds;
+    return j->turnaround_us;
 }
 
 const struct flash_job_step *flash_job_steps(const struct flash_job *j, size_t *n)

@@ -105,6 +105,9 @@ void *flash_job_owner(const struct flash_job *j);
 const struct loader_chip_info *flash_job_chip(const struct flash_job *j);
 const uint8_t *flash_job_md5(const struct flash_job *j);   /* FLASH_JOB_MD5 result */
 bool flash_job_stub_running(const struct flash_job *j);
+/* Host turnaround: total microseconds from receiving a reply to sending
+ * what it unblocked, over *count such sends. */
+uint64_t flash_job_turnaround_us(const struct flash_job *j, uint64_t *count);
 /* The step log: every step planned, with times for those that ran. */
 const struct flash_job_step *flash_job_steps(const struct flash_job *j, size_t *n);
 const char *flash_job_step_name(enum flash_job_step_kind k);
