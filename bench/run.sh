@@ -8,6 +8,10 @@
 #   --smoke   64 KiB at 921600 only, and check the output is well formed
 #             (what ctest runs as bench/smoke)
 # Environment: JIGD_STUB_DIR overrides the flasher stub folder.
+# Use an optimised build without sanitizers for figures worth quoting
+# (cmake -DCMAKE_BUILD_TYPE=Release): under ASan at -O0 the host spends
+# 1-2 ms building and escaping each 16 KiB block, which is the build's
+# cost, not the design's.
 set -euo pipefail
 
 build=${1:?usage: bench/run.sh BUILD_DIR [--json] [--smoke]}
