@@ -107,6 +107,7 @@ struct fake_device {
     bool garbage_before_reply;  /* wrong-direction + junk frames before every reply */
     bool garbage_only;          /* every reply has the wrong direction */
     bool sec_info_matching_zeros; /* ESP32: answer security info "successfully" */
+    bool secure_download;       /* ESP32-C3 in Secure Download Mode */
     int silent_after;           /* stop answering after this many commands; -1 never */
     int fail_seq;               /* fail this _DATA seq ... */
     int fail_times;             /* ... this many times */
@@ -395,6 +396,8 @@ FAKE_FN void fake_security_info(struct fake_device *d, uint8_t op)
     uint8_t info[20] = {0};
     if (d->chip == FAKE_ESP32C3) {
         fake_put32(info + 12, 5);   /* chip id */
+        if (d->secure_download)
+            fake_put32(info, 1u << 2);
         fake_reply(d, op, 0, info, 20, false, 0);
     } else if (d->chip == FAKE_ESP32 && d->sec_info_matching_zeros && !d->stub) {
         fake_reply(d, op, 0, info, 12, false, 0);   /* esptool-js #141 form */
@@ -578,7 +581,12 @@ FAKE_FN void fake_command(struct fake_device *d, struct fake_cmd *c, const uint8
     case 0x14:
         fake_security_info(d, c->op);
         break;
-    case 0x0A: fake_reply(d, c->op, fake_get_reg(d, c->words[0]), NULL, 0, false, 0); break;
+    case 0x0A:
+        if (d->secure_download)
+            fake_unsupported(d, c->op);
+        else
+            fake_reply(d, c->op, fake_get_reg(d, c->words[0]), NULL, 0, false, 0);
+        break;
     case 0x09: fake_write_reg(d, data, c->data_len); fake_ok(d, c->op); break;
     case 0x0B: case 0x0D:
         if (d->chip == FAKE_ESP8266 && !d->stub)

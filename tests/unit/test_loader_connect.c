@@ -188,6 +188,30 @@ static void test_esp32_security_info_success_form_falls_back_to_magic(void **sta
     fake_free(d);
 }
 
+static void test_secure_download_mode_is_reported_and_identify_refused(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    struct fake_device *d = fake_new(FAKE_ESP32C3, 4096);
+    d->secure_download = true;
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+    assert_true(r.ok);
+    assert_int_equal(loader_info(l)->chip->kind, CHIP_ESP32C3);
+    assert_true(loader_info(l)->secure_download);
+    assert_int_equal(fake_count(d, 0x0A), 0);   /* READ_REG is refused in SDM */
+
+    assert_int_equal(loader_start_identify(l, now), 0);
+    r = fake_drive(l, d, &now, 0, MAX_STEPS);
+    assert_true(r.finished);
+    assert_false(r.ok);
+    assert_non_null(strstr(loader_error(l)->message, "Secure Download Mode"));
+    struct stub_image stub = fake_stub_image();
+    assert_int_equal(loader_start_stub(l, now, &stub), -1);
+    free(l);
+    fake_free(d);
+}
+
 static void test_silent_port_fails_after_all_attempts(void **state)
 {
     (void)state;
@@ -307,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_esp32c3_is_detected_by_security_info),
         cmocka_unit_test(test_esp32_unsupported_security_info_drains_without_reconnect),
         cmocka_unit_test(test_esp32_security_info_success_form_falls_back_to_magic),
+        cmocka_unit_test(test_secure_download_mode_is_reported_and_identify_refused),
         cmocka_unit_test(test_silent_port_fails_after_all_attempts),
         cmocka_unit_test(test_board_booting_from_flash_is_explained),
         cmocka_unit_test(test_running_stub_is_recognised_by_sync_value),
