@@ -22,6 +22,7 @@ const ESPSIM = process.env.JIGD_ESPSIM;
 const TMP = fs.mkdtempSync(path.join(process.env.JIGD_TEST_TMP || os.tmpdir(), "esptooljs-flash-"));
 const ADDRESS = 0x10000;
 const GUARD = 0x1000; // bytes checked on either side of the written region
+const READ_BACK = 0x8800; // read back through the stub's READ_FLASH: 8 full frames and a part
 const IMAGE = makeTestImage(1 << 20);
 let failures = 0;
 
@@ -101,7 +102,7 @@ for (const { chip, name, baseMac } of CHIPS) {
         let boardWhileFlashed;
         const seen = await flashWithEsptoolJs({
           port: rack.boardPort(board), useStub, image: IMAGE, address: ADDRESS,
-          inPlaceBaudChange: !reopen, tracing: process.env.JIGD_TRACE === "1",
+          inPlaceBaudChange: !reopen, readBackBytes: useStub ? READ_BACK : 0, tracing: process.env.JIGD_TRACE === "1",
           beforeLeaving: async () => { boardWhileFlashed = await rack.status(board); },
         });
         const log = seen.log.text;
@@ -111,6 +112,9 @@ for (const { chip, name, baseMac } of CHIPS) {
         assert.equal(seen.flashSize, "4MB", "flash size esptool-js read from the JEDEC id");
         assert.equal(seen.stubRan, useStub, "esptool-js ran the path this test asked for");
         assert.equal(seen.flashMd5, md5hex(IMAGE), "MD5 the board computed over the written region");
+        if (useStub)
+          assert.ok(Buffer.from(seen.readBack).equals(Buffer.from(IMAGE.subarray(0, READ_BACK))),
+            "flash read back with esptool-js readFlash (stub READ_FLASH) differs from the image");
         // esptool-js hides some trouble behind retries and fallbacks; a conforming
         // board needs none of them.
         assert.doesNotMatch(log, /retrying|Autodetection failed|Continuing at|stopped responding/,

@@ -45,13 +45,14 @@ export class CollectingTerminal {
 
 /**
  * Connects, identifies, optionally starts the stub, raises the baud rate,
- * writes `image` compressed at `address` and has the board hash it.
+ * writes `image` compressed at `address`, has the board hash it and, with the
+ * stub, optionally reads the first `readBackBytes` back.
  * Returns what esptool-js saw; throws (with esptool-js's log attached) on failure.
  */
 export async function flashWithEsptoolJs({ host = "127.0.0.1", port, useStub, image, address = 0x10000,
                                            baud = 921600, terminal = new CollectingTerminal(),
                                            onProgress = null, tracing = false, debugLogging = true,
-                                           beforeLeaving = null, inPlaceBaudChange = true }) {
+                                           beforeLeaving = null, inPlaceBaudChange = true, readBackBytes = 0 }) {
   const serial = new Rfc2217SerialPort({ host, port, inPlaceBaudChange });
   const transport = new Transport(serial, tracing);
   // Transport prints a few "TRACE" lines (port done, readLoop exited) even with
@@ -92,6 +93,9 @@ export async function flashWithEsptoolJs({ host = "127.0.0.1", port, useStub, im
     const reply = await loader.flashMd5sum(address, image.length);
     seen.flashMd5 = useStub ? reply : Buffer.from(reply, "hex").toString("latin1");
     seen.stubRan = loader.IS_STUB;
+    // READ_FLASH exists only in the stub (rom-protocol.md §3.5): data frames,
+    // each acknowledged by the host with the byte count so far.
+    if (readBackBytes && loader.IS_STUB) seen.readBack = await loader.readFlash(address, readBackBytes);
     if (beforeLeaving) await beforeLeaving(seen);
     await loader.after("hard_reset");
     return seen;
