@@ -1,0 +1,207 @@
+/* The audit log: append-only, and its hash chain names the first row that
+ * was edited or deleted, even when the append-only triggers were dropped. */
+#include "db_fixture.h"
+#include "db_internal.h"    /* db_sha256_hex, to recompute the chain the documented way */
+
+/* Appends n operator events; with the station.start event of the open, the
+ * log then holds rows 1..n+1. */
+static void append_events(struct db_fixture *f, int n)
+{
+    for (int i = 0; i < n; i++) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddNumberToObject(d, "n", i);
+        cJSON_AddStringToObject(d, "serial", "ACME-2648-000001");
+        assert_int_equal(sdb_audit_append(f->db, "operator:ana", "note", d), SDB_OK);
+        cJSON_Delete(d);
+        f->now_ms += 1000;
+    }
+}
+
+static struct sdb_audit_check verify(struct db_fixture *f)
+{
+    struct sdb_audit_check c;
+    assert_int_equal(sdb_audit_verify(f->db, &c), SDB_OK);
+    return c;
+}
+
+static void test_chain_verifies_and_head_is_last_hash(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 5);
+    struct sdb_audit_check c = verify(f);
+    assert_true(c.ok);
+    assert_int_equal(c.rows, 6);
+    assert_int_equal(c.first_bad_id, 0);
+    char last[65];
+    query_text(sdb_sqlite(f->db), "SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1",
+               last, sizeof last);
+    assert_string_equal(c.head_hash, last);
+}
+
+/* Recomputes every hash from db/README.md's recipe, independently of
+ * audit_log.c: sha256(prev_hash_hex || "<len>:<id>," "<len>:<at>," ...). */
+static void test_chain_matches_documented_recipe(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 3);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(sdb_sqlite(f->db),
+                     "SELECT id, at, actor, action, details, prev_hash, hash FROM audit_events"
+                     " ORDER BY id", -1, &stmt, NULL), SQLITE_OK);
+    char prev[65];
+    memset(prev, '0', 64);
+    prev[64] = '\0';
+    int rows = 0;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        char canon[2048], hash[65];
+        size_t len = 0;
+        for (int c = 0; c < 5; c++) {
+            const char *t = (const char *)sqlite3_column_text(stmt, c);
+            len += (size_t)snprintf(canon + len, sizeof canon - len, "%zu:%s,", strlen(t), t);
+        }
+        assert_string_equal((const char *)sqlite3_column_text(stmt, 5), prev);
+        db_sha256_hex(prev, 64, canon, len, hash);
+        assert_string_equal((const char *)sqlite3_column_text(stmt, 6), hash);
+        memcpy(prev, hash, sizeof prev);
+        rows++;
+    }
+    sqlite3_finalize(stmt);
+    assert_int_equal(rows, 4);
+}
+
+static void test_sha256_known_answer(void **state)
+{
+    char out[65];
+    db_sha256_hex("ab", 2, "c", 1, out);
+    assert_string_equal(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_triggers_forbid_update_and_delete(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 2);
+    sqlite3 *sql = sdb_sqlite(f->db);
+    assert_int_not_equal(sqlite3_exec(sql, "UPDATE audit_events SET actor = 'x' WHERE id = 2",
+                                      NULL, NULL, NULL), SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(sql), "append-only"));
+    assert_int_not_equal(sqlite3_exec(sql, "DELETE FROM audit_events WHERE id = 2", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_equal(query_int64(sql, "SELECT count(*) FROM audit_events"), 3);
+    assert_true(verify(f).ok);
+}
+
+static void test_edit_behind_dropped_trigger_is_found_at_that_row(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 6);
+    sqlite3 *sql = sdb_sqlite(f->db);
+    exec_sql(sql, "DROP TRIGGER audit_events_no_update");
+    exec_sql(sql, "UPDATE audit_events SET details = '{\"n\":99}' WHERE id = 4");
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_int_equal(c.first_bad_id, 4);
+    assert_int_equal(c.rows, 3);
+    assert_non_null(strstr(c.reason, "edited"));
+}
+
+static void test_edit_with_recomputed_hash_is_found_at_next_row(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 6);
+    sqlite3 *sql = sdb_sqlite(f->db);
+    /* A careful forger rewrites row 3 and its hash, but cannot fix row 4's
+     * link without rewriting everything after it. */
+    char prev[65], at[32], hash[65], canon[512], q[512];
+    query_text(sql, "SELECT prev_hash FROM audit_events WHERE id = 3", prev, sizeof prev);
+    query_text(sql, "SELECT at FROM audit_events WHERE id = 3", at, sizeof at);
+    const char *details = "{\"n\":1,\"serial\":\"FORGED\"}";
+    size_t len = (size_t)snprintf(canon, sizeof canon, "1:3,%zu:%s,12:operator:ana,4:note,%zu:%s,",
+                                  strlen(at), at, strlen(details), details);
+    db_sha256_hex(prev, 64, canon, len, hash);
+    exec_sql(sql, "DROP TRIGGER audit_events_no_update");
+    snprintf(q, sizeof q, "UPDATE audit_events SET details = '%s', hash = '%s' WHERE id = 3",
+             details, hash);
+    exec_sql(sql, q);
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_int_equal(c.first_bad_id, 4);
+    assert_non_null(strstr(c.reason, "does not link"));
+}
+
+static void test_deleted_row_is_found_at_the_row_after(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 6);
+    sqlite3 *sql = sdb_sqlite(f->db);
+    exec_sql(sql, "DROP TRIGGER audit_events_no_delete");
+    exec_sql(sql, "DELETE FROM audit_events WHERE id = 3");
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_int_equal(c.first_bad_id, 4);
+    assert_non_null(strstr(c.reason, "deleted"));
+}
+
+static void test_deleted_tail_is_found_even_after_new_rows(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 6);                /* rows 1..7 */
+    sqlite3 *sql = sdb_sqlite(f->db);
+    exec_sql(sql, "DROP TRIGGER audit_events_no_delete");
+    exec_sql(sql, "DELETE FROM audit_events WHERE id >= 6");
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_int_equal(c.first_bad_id, 6);
+    assert_non_null(strstr(c.reason, "end of the log"));
+    /* New events do not paper over the hole: ids are never reused. */
+    append_events(f, 1);
+    c = verify(f);
+    assert_false(c.ok);
+    assert_int_equal(c.first_bad_id, 8);
+    assert_int_equal(c.rows, 5);
+}
+
+static void test_dropped_triggers_alone_are_reported(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 2);
+    exec_sql(sdb_sqlite(f->db), "DROP TRIGGER audit_events_no_delete");
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_int_equal(c.first_bad_id, 0);
+    assert_non_null(strstr(c.reason, "triggers"));
+}
+
+static void test_append_checks_its_input(void **state)
+{
+    struct db_fixture *f = *state;
+    cJSON *arr = cJSON_CreateArray();
+    assert_int_equal(sdb_audit_append(f->db, "jigd", "x", arr), SDB_REFUSED);
+    assert_int_equal(sdb_audit_append(f->db, "", "x", NULL), SDB_REFUSED);
+    assert_int_equal(sdb_audit_append(f->db, "jigd", NULL, NULL), SDB_REFUSED);
+    assert_int_equal(sdb_audit_append(f->db, "jigd", "shift.end", NULL), SDB_OK);
+    cJSON_Delete(arr);
+    char details[64];
+    query_text(sdb_sqlite(f->db), "SELECT details FROM audit_events ORDER BY id DESC LIMIT 1",
+               details, sizeof details);
+    assert_string_equal(details, "{}");
+    assert_true(verify(f).ok);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup_open, fixture_teardown)
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256_known_answer),
+        T(test_chain_verifies_and_head_is_last_hash),
+        T(test_chain_matches_documented_recipe),
+        T(test_triggers_forbid_update_and_delete),
+        T(test_edit_behind_dropped_trigger_is_found_at_that_row),
+        T(test_edit_with_recomputed_hash_is_found_at_next_row),
+        T(test_deleted_row_is_found_at_the_row_after),
+        T(test_deleted_tail_is_found_even_after_new_rows),
+        T(test_dropped_triggers_alone_are_reported),
+        T(test_append_checks_its_input),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
