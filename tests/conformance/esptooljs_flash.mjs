@@ -110,6 +110,8 @@ for (const { chip, name, baseMac } of CHIPS) {
         assert.equal(seen.chipName, name, "chip detected by esptool-js");
         assert.equal(seen.mac, expectedMac, "MAC read by esptool-js vs the MAC espsim was given");
         assert.equal(seen.flashSize, "4MB", "flash size esptool-js read from the JEDEC id");
+        // ESP32: estimated from UART_CLKDIV at 115200 (espsim must fill it as the ROM does); C3: fixed.
+        assert.equal(seen.crystalMHz, 40, "crystal frequency esptool-js worked out");
         assert.equal(seen.stubRan, useStub, "esptool-js ran the path this test asked for");
         assert.equal(seen.flashMd5, md5hex(IMAGE), "MD5 the board computed over the written region");
         if (useStub)

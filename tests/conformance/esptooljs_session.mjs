@@ -2,7 +2,8 @@
 // board can be flashed: through the flasher stub that esptool-js carries, or
 // straight through the ROM loader.
 //
-// Why the ROM path is driven call by call: esptool-js 0.7.0 has no "no stub"
+// The stub path is ESPLoader.main() followed by writeFlash(), as a web flasher
+// calls them. Why the ROM path is driven call by call: esptool-js 0.7.0 has no "no stub"
 // option. ESPLoader.main() always calls runStub() (it skips the stub only in
 // Secure Download Mode or for chips without a stub), so the ROM path here uses
 // esptool-js's own lower-level calls — detectChip, readMac, changeBaud,
@@ -61,20 +62,25 @@ export async function flashWithEsptoolJs({ host = "127.0.0.1", port, useStub, im
   const loader = new ESPLoader({ transport, baudrate: baud, romBaudrate: 115200, terminal, debugLogging });
   const seen = { log: terminal };
   try {
-    await loader.detectChip("default_reset");
-    seen.chipName = loader.chip.CHIP_NAME;
-    seen.description = await loader.chip.getChipDescription(loader);
-    seen.mac = await loader.chip.readMac(loader);
-
     if (useStub) {
-      await loader.runStub();
+      // Exactly what a web flasher runs: reset, sync, detect, describe (chip,
+      // revision, features, crystal, MAC), upload the stub, change baud, read
+      // the flash id.
+      seen.description = await loader.main("default_reset");
       if (!loader.IS_STUB) throw new Error("esptool-js did not start its flasher stub (see its log)");
+      seen.chipName = loader.chip.CHIP_NAME;
+      seen.mac = await loader.chip.readMac(loader);
+      seen.crystalMHz = Number(/Crystal is (\d+)MHz/.exec(terminal.text)?.[1]);
     } else {
+      await loader.detectChip("default_reset");
+      seen.chipName = loader.chip.CHIP_NAME;
+      seen.description = await loader.chip.getChipDescription(loader);
+      seen.mac = await loader.chip.readMac(loader);
+      seen.crystalMHz = await loader.chip.getCrystalFreq(loader);
       loader.FLASH_WRITE_SIZE = loader.chip.FLASH_WRITE_SIZE;
       await loader.flashSpiAttach(0);
+      await loader.changeBaud();
     }
-
-    await loader.changeBaud();
     // changeBaud() swallows a failed switch: it reconnects at the ROM rate
     // (and starts the stub). Either would make this run prove less than it says.
     if (loader.baudrate !== baud || transport.baudrate !== baud)
