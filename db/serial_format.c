@@ -211,8 +211,10 @@ static bool expand(const struct serial_format *f, const struct serial_date *d,
             break;
         default: ok = false;
         }
-        if (!ok)
+        if (!ok) {
+            out[0] = '\0';     /* never leave half a serial behind */
             return false;
+        }
     }
     return true;
 }
@@ -250,6 +252,8 @@ int64_t serial_format_max_seq(const struct serial_format *f)
 bool serial_format_expand(const struct serial_format *f, const struct serial_date *d,
                           const char *station, int64_t seq, char *out, size_t size)
 {
+    if (size > 0)
+        out[0] = '\0';
     if (seq < 1 || seq > serial_format_max_seq(f))
         return false;
     if (uses_station(f) && !serial_station_valid(station))

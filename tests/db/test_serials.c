@@ -74,6 +74,7 @@ static void test_format_width_limits_and_scope(void **state)
     assert_int_equal(serial_format_max_seq(&f), 99);
     assert_true(serial_format_expand(&f, &d, "s", 99, out, sizeof out));
     assert_false(serial_format_expand(&f, &d, "s", 100, out, sizeof out));
+    assert_string_equal(out, "");   /* a refusal leaves no half serial behind */
     assert_false(serial_format_expand(&f, &d, "s", 0, out, sizeof out));
     assert_true(serial_format_scope(&f, &d, "s", scope, sizeof scope));
     assert_string_equal(scope, "ACME-2648-{seq}");
