@@ -48,6 +48,12 @@ struct flash_job {
     bool failed;
     uint8_t *stub_storage;  /* the decoded stub the loader points into */
 
+    /* A step that waits on its own (blink pauses, boot log) wakes at this
+     * time; 0 = none. The one timer serves it and the loader's deadline. */
+    uint64_t step_wake_us;
+    uint64_t blink_end_us;
+    bool led_on;            /* BLINK: what the last register write set */
+
     struct loader loader;   /* large: last, so the fields above stay close */
 };
 
@@ -63,6 +69,9 @@ static const char *const step_names[] = {
     [STEP_READ] = "read",
     [STEP_ERASE] = "erase",
     [STEP_RESET] = "hard reset",
+    [STEP_CHECK] = "check",
+    [STEP_BLINK] = "blink",
+    [STEP_BOOT_LOG] = "boot log",
 };
 
 const char *flash_job_step_name(enum flash_job_step_kind k)
@@ -89,6 +98,9 @@ static enum loader_phase phase_of(enum flash_job_step_kind k)
     case STEP_READ: return LOADER_PHASE_READ;
     case STEP_ERASE: return LOADER_PHASE_ERASE;
     case STEP_RESET: return LOADER_PHASE_RESET;
+    case STEP_CHECK: return LOADER_PHASE_VERIFY;
+    case STEP_BLINK: return LOADER_PHASE_REGISTER;
+    case STEP_BOOT_LOG: return LOADER_PHASE_RESET;
     }
     return LOADER_PHASE_IDLE;
 }
@@ -209,6 +221,53 @@ static int load_stub(struct flash_job *j, const struct chip_desc *chip, struct s
     return 0;
 }
 
+/* ---- identify LED ------------------------------------------------------ */
+
+#define BLINK_HALF_PERIOD_US 250000u
+
+static int blink_write(struct flash_job *j, uint64_t now, uint32_t reg)
+{
+    if (loader_start_write_reg(&j->loader, now, reg, 1u << j->cfg.led_gpio, 0xFFFFFFFFu) < 0) {
+        fail_loader(j);
+        j->error.phase = LOADER_PHASE_REGISTER;
+        return -1;
+    }
+    return 0;
+}
+
+/* Output-enables the LED pin; blink_tick then toggles it until the end. */
+static int start_blink(struct flash_job *j, uint64_t now)
+{
+    const struct chip_desc *chip = loader_info(&j->loader)->chip;
+    if (j->cfg.led_gpio < 0 || j->cfg.led_gpio > 31 || !chip || !chip->gpio_enable_w1ts) {
+        fail(j, LOADER_ERR_BAD_ARGUMENT, "cannot blink GPIO %d on %s: only GPIO 0..31 of "
+             "a known chip; set led_gpio in jigd.conf", j->cfg.led_gpio,
+             chip ? chip->name : "this chip");
+        return -1;
+    }
+    j->blink_end_us = now + (uint64_t)j->cfg.blink_ms * 1000;
+    j->led_on = false;
+    return blink_write(j, now, chip->gpio_enable_w1ts);
+}
+
+static void blink_tick(struct flash_job *j, uint64_t now)
+{
+    const struct chip_desc *chip = loader_info(&j->loader)->chip;
+    bool on = !j->led_on && now < j->blink_end_us;
+    if (blink_write(j, now, on ? chip->gpio_out_w1ts : chip->gpio_out_w1tc) == 0)
+        j->led_on = on;
+}
+
+/* A register write of the blink finished: the next one after a pause, or
+ * the end once the time is up and the LED is dark. */
+static bool blink_written(struct flash_job *j, uint64_t now)
+{
+    if (!j->led_on && now >= j->blink_end_us)
+        return true;
+    j->step_wake_us = now + BLINK_HALF_PERIOD_US;
+    return false;
+}
+
 /* Starts the loader operation for the current step. Returns 1 if the step
  * has nothing to do here (skip it), 0 if started, -1 if the job failed. */
 static int start_loader_op(struct flash_job *j, uint64_t now)
@@ -240,17 +299,33 @@ static int start_loader_op(struct flash_job *j, uint64_t now)
             return 1;
         r = loader_start_set_baud(l, now, j->cfg.baud);
         break;
-    case STEP_WRITE:
-        r = loader_start_write(l, now, &j->cfg.regions[s->region].region);
-        break;
+    case STEP_CHECK:
     case STEP_VERIFY: {
+        if (s->skipped)
+            return 1;
         const struct loader_region *reg = &j->cfg.regions[s->region].region;
         r = loader_start_md5(l, now, reg->offset, (uint32_t)reg->size);
         break;
     }
+    case STEP_WRITE:
+        if (s->skipped)
+            return 1;
+        r = loader_start_write(l, now, &j->cfg.regions[s->region].region);
+        break;
     case STEP_MD5:
         r = loader_start_md5(l, now, j->cfg.offset, j->cfg.size);
         break;
+    case STEP_BLINK:
+        return start_blink(j, now);
+    case STEP_BOOT_LOG:
+        /* The chip prints its boot log at the ROM's rate, whatever rate
+         * the stub ran at. */
+        if (port_set_baud(j->port, 115200) < 0) {
+            fail(j, FLASH_JOB_ERR_PORT, "%s", j->port->error);
+            return -1;
+        }
+        j->step_wake_us = now + (uint64_t)j->cfg.boot_log_ms * 1000;
+        return 0;
     case STEP_READ:
         r = loader_start_read(l, now, j->cfg.offset, j->cfg.size, j->cfg.read_dst);
         break;
@@ -304,9 +379,32 @@ static void hex(const uint8_t *md5, char out[33])
 }
 
 /* The loader finished the current step's operation successfully. */
+static void mark_region_skipped(struct flash_job *j, size_t region)
+{
+    for (size_t i = j->cur + 1; i < j->n_steps; i++)
+        if ((j->steps[i].kind == STEP_WRITE || j->steps[i].kind == STEP_VERIFY)
+            && j->steps[i].region == region)
+            j->steps[i].skipped = true;
+    if (j->cb->on_region_skipped)
+        j->cb->on_region_skipped(j, region);
+}
+
 static void step_done(struct flash_job *j)
 {
     const struct flash_job_step *s = current(j);
+    if (s->kind == STEP_IDENTIFY && j->cb->on_identified) {
+        struct loader_error why = {.phase = LOADER_PHASE_IDENTIFY};
+        if (!j->cb->on_identified(j, loader_info(&j->loader), &why)) {
+            fail(j, FLASH_JOB_ERR_REFUSED, "%s", why.message);
+            return;
+        }
+    }
+    if (s->kind == STEP_CHECK) {
+        if (memcmp(loader_md5(&j->loader), j->cfg.regions[s->region].md5, 16) == 0)
+            mark_region_skipped(j, s->region);
+    }
+    if (s->kind == STEP_BLINK && !blink_written(j, now_us()))
+        return;
     if (s->kind == STEP_VERIFY) {
         const struct flash_job_region *r = &j->cfg.regions[s->region];
         const uint8_t *got = loader_md5(&j->loader);
@@ -368,6 +466,8 @@ static void act(struct flash_job *j, const struct loader_event *ev)
 static void arm_timer(struct flash_job *j, uint64_t now)
 {
     uint64_t deadline = loader_deadline(&j->loader);
+    if (j->step_wake_us && j->step_wake_us < deadline)
+        deadline = j->step_wake_us;
     if (deadline == LOADER_NO_DEADLINE) {
         uv_timer_stop(&j->timer);
         return;
@@ -384,6 +484,13 @@ static void drive(struct flash_job *j)
         return;
     j->driving = true;
     uint64_t now = now_us();
+    if (j->step_wake_us && now >= j->step_wake_us) {
+        j->step_wake_us = 0;
+        if (current(j)->kind == STEP_BLINK)
+            blink_tick(j, now);
+        else
+            next_step(j);       /* the boot log's time is up */
+    }
     struct loader_event ev;
     while (j->state == JOB_RUNNING && loader_next_event(&j->loader, now, &ev)) {
         act(j, &ev);
@@ -418,6 +525,11 @@ static void on_port_data(struct port *p, const uint8_t *data, size_t n)
     struct flash_job *j = p->owner;
     if (j->state != JOB_RUNNING)
         return;
+    if (current(j)->kind == STEP_BOOT_LOG) {
+        if (j->cb->on_boot_log)
+            j->cb->on_boot_log(j, data, n);
+        return;
+    }
     j->fed_at_us = now_us();
     loader_feed(&j->loader, j->fed_at_us, data, n);
     drive(j);
@@ -444,16 +556,16 @@ static int plan(struct flash_job *j, char *err, size_t errlen)
 {
     const struct flash_job_config *c = &j->cfg;
     size_t n = 0;
-    size_t need = 6 + (c->action == FLASH_JOB_WRITE ? 2 * c->n_regions : 1);
+    size_t need = 7 + (c->action == FLASH_JOB_WRITE ? 3 * c->n_regions : 1);
     if (need > FLASH_JOB_MAX_STEPS) {
         snprintf(err, errlen, "too many regions (%zu; at most %d)", c->n_regions,
-                 (FLASH_JOB_MAX_STEPS - 6) / 2);
+                 (FLASH_JOB_MAX_STEPS - 7) / 3);
         return -1;
     }
     j->steps[n++] = (struct flash_job_step){.kind = STEP_OPEN};
     j->steps[n++] = (struct flash_job_step){.kind = STEP_CONNECT};
     j->steps[n++] = (struct flash_job_step){.kind = STEP_IDENTIFY};
-    if (c->action != FLASH_JOB_IDENTIFY) {
+    if (c->action != FLASH_JOB_IDENTIFY && c->action != FLASH_JOB_BLINK) {
         if (c->stub_dir)
             j->steps[n++] = (struct flash_job_step){.kind = STEP_STUB};
         if (c->baud)
@@ -462,11 +574,19 @@ static int plan(struct flash_job *j, char *err, size_t errlen)
     switch (c->action) {
     case FLASH_JOB_IDENTIFY:
         break;
+    case FLASH_JOB_BLINK:
+        j->steps[n++] = (struct flash_job_step){.kind = STEP_BLINK};
+        break;
     case FLASH_JOB_WRITE:
         for (size_t i = 0; i < c->n_regions; i++) {
+            if (c->skip_matching)
+                j->steps[n++] = (struct flash_job_step){.kind = STEP_CHECK, .region = i};
             j->steps[n++] = (struct flash_job_step){.kind = STEP_WRITE, .region = i};
-            j->steps[n++] = (struct flash_job_step){.kind = STEP_VERIFY, .region = i};
+            if (!c->verify_after_all)
+                j->steps[n++] = (struct flash_job_step){.kind = STEP_VERIFY, .region = i};
         }
+        for (size_t i = 0; c->verify_after_all && i < c->n_regions; i++)
+            j->steps[n++] = (struct flash_job_step){.kind = STEP_VERIFY, .region = i};
         break;
     case FLASH_JOB_MD5:
         j->steps[n++] = (struct flash_job_step){.kind = STEP_MD5};
@@ -480,6 +600,8 @@ static int plan(struct flash_job *j, char *err, size_t errlen)
     }
     if (c->hard_reset)
         j->steps[n++] = (struct flash_job_step){.kind = STEP_RESET};
+    if (c->hard_reset && c->boot_log_ms)
+        j->steps[n++] = (struct flash_job_step){.kind = STEP_BOOT_LOG};
     j->n_steps = n;
     return 0;
 }
@@ -516,6 +638,10 @@ struct flash_job *flash_job_new(uv_loop_t *loop, const struct flash_job_config *
     struct loader_config lc;
     loader_config_default(&lc);
     lc.reset = cfg->reset;
+    if (cfg->connect_attempts > 0)
+        lc.connect_attempts = cfg->connect_attempts;
+    if (cfg->sync_tries > 0)
+        lc.sync_tries = cfg->sync_tries;
     loader_init(&j->loader, &lc);
     return j;
 }

@@ -31,6 +31,7 @@ enum flash_job_action {
     FLASH_JOB_MD5,          /* MD5 of [offset, offset+size) */
     FLASH_JOB_READ,         /* read [offset, offset+size) into read_dst */
     FLASH_JOB_ERASE,        /* erase [offset, offset+size) */
+    FLASH_JOB_BLINK,        /* blink the LED on led_gpio for blink_ms (ROM loader) */
 };
 
 /* A region to write. zdata is its zlib stream (zimage_region), or NULL to
@@ -52,6 +53,18 @@ struct flash_job_config {
     size_t n_regions;
     uint32_t offset, size;          /* MD5, READ, ERASE */
     uint8_t *read_dst;              /* READ: size bytes */
+
+    /* Added for jigd's slots; zero keeps the behaviour above. */
+    int connect_attempts;           /* reset+sync attempts; 0 = loader default */
+    int sync_tries;                 /* SYNC tries per attempt; 0 = loader default */
+    bool skip_matching;             /* WRITE: MD5 each region first, skip it if it matches */
+    bool verify_after_all;          /* WRITE: verify every region after the last write,
+                                       so a later write that aliases an earlier one (a
+                                       flash smaller than its id) is caught */
+    uint32_t boot_log_ms;           /* after the hard reset, hand the board's bytes
+                                       (at 115200) to on_boot_log for this long */
+    int led_gpio;                   /* BLINK: chip GPIO of the LED, 0..31 */
+    uint32_t blink_ms;              /* BLINK: how long */
 };
 
 /* Error codes of failures that are the job's, not the loader's; they go
@@ -59,6 +72,7 @@ struct flash_job_config {
 #define FLASH_JOB_ERR_CANCELLED 100
 #define FLASH_JOB_ERR_PORT 101      /* cannot open, or the port died */
 #define FLASH_JOB_ERR_STUB 102      /* stub file missing or unusable */
+#define FLASH_JOB_ERR_REFUSED 103   /* on_identified refused the board */
 
 /* Step kinds, as reported to callbacks and kept in the step log. */
 enum flash_job_step_kind {
@@ -73,11 +87,15 @@ enum flash_job_step_kind {
     STEP_READ,
     STEP_ERASE,
     STEP_RESET,
+    STEP_CHECK,             /* MD5 of a region before writing it (skip_matching) */
+    STEP_BLINK,             /* register writes toggling the identify LED */
+    STEP_BOOT_LOG,          /* listening to the board after the reset */
 };
 
 struct flash_job_step {
     enum flash_job_step_kind kind;
-    size_t region;                  /* WRITE, VERIFY: index into regions */
+    size_t region;                  /* WRITE, VERIFY, CHECK: index into regions */
+    bool skipped;                   /* not run: nothing to do (e.g. region matched) */
     uint64_t started_us, ended_us;  /* uv_hrtime()/1000; ended 0 = not finished */
 };
 
@@ -87,6 +105,15 @@ struct flash_job_callbacks {
                         uint64_t done, uint64_t total);
     /* err NULL on success; else the failed phase and a message to act on. */
     void (*on_done)(struct flash_job *j, const struct loader_error *err);
+    /* Optional. After identify, before anything is written: return false to
+     * refuse the board, with the reason in err->message (the job then ends
+     * in phase identify with FLASH_JOB_ERR_REFUSED). */
+    bool (*on_identified)(struct flash_job *j, const struct loader_chip_info *info,
+                          struct loader_error *err);
+    /* Optional. A region's MD5 already matched: its write and verify are skipped. */
+    void (*on_region_skipped)(struct flash_job *j, size_t region);
+    /* Optional. Bytes the board sent during the boot-log step. */
+    void (*on_boot_log)(struct flash_job *j, const uint8_t *data, size_t n);
 };
 
 #define FLASH_JOB_MAX_STEPS 64

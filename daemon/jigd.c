@@ -1,0 +1,201 @@
+/* jigd: the flashing station daemon. Reads jigd.conf, makes the station
+ * (slots, bundle, event bus), serves the REST API, and runs everything on
+ * one libuv loop until SIGINT or SIGTERM. Its log (stderr) is every event
+ * of the bus, one timestamped line each. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uv.h>
+
+#include "api.h"
+#include "config.h"
+#include "event_bus.h"
+#include "station.h"
+
+#define EVENT_RING 4096
+
+static const char usage[] =
+"usage: jigd -c jigd.conf\n"
+"  -c, --config FILE   the station configuration (docs/config.md)\n"
+"  -h, --help          this text\n"
+"jigd flashes the boards in its jig positions and serves the REST API\n"
+"(docs/jigd.md). SIGINT or SIGTERM aborts running units and stops it.\n";
+
+struct daemon {
+    uv_loop_t *loop;
+    struct jigd_config *cfg;
+    struct event_bus *bus;
+    struct event_sub *log_sub;
+    struct station *station;
+    struct api *api;
+    uv_signal_t sigint, sigterm;
+    bool stopping;
+};
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_line(const char *fmt, ...)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char when[32];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(stderr, "%s.%03ldZ ", when, ts.tv_nsec / 1000000);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Every event goes to the log as it is published (progress is left out:
+ * the result says how long a unit took, and 4 lines a second per slot
+ * would bury everything else). */
+static void on_event(void *ctx, struct event_sub *sub)
+{
+    (void)ctx;
+    const struct event_record *rec;
+    uint64_t missed;
+    enum event_next n;
+    while ((n = event_sub_next(sub, &rec, &missed)) != EVENT_NEXT_NONE) {
+        if (n == EVENT_NEXT_OVERFLOW)
+            return;
+        if (n == EVENT_NEXT_GAP) {
+            log_line("(%llu events not logged)", (unsigned long long)missed);
+            continue;
+        }
+        if (rec->kind != EVENT_PROGRESS)
+            log_line("%s", rec->json);
+    }
+}
+
+static void on_api_stopped(void *ctx)
+{
+    struct daemon *d = ctx;
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+}
+
+static void on_station_stopped(void *ctx)
+{
+    struct daemon *d = ctx;
+    if (d->api)
+        api_stop(d->api, on_api_stopped, d);
+    else
+        on_api_stopped(d);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct daemon *d = h->data;
+    if (d->stopping)
+        return;
+    d->stopping = true;
+    log_line("jigd: %s: aborting running units and stopping", strsignal(signum));
+    station_stop(d->station, on_station_stopped, d);
+}
+
+static int start_api(struct daemon *d)
+{
+    char token[HTTP_TOKEN_MAX], err[300];
+    token[0] = '\0';
+    if (d->cfg->station.api_token_file[0]
+        && config_read_api_token(d->cfg, token, sizeof token, err, sizeof err) < 0) {
+        log_line("jigd: %s", err);
+        return -1;
+    }
+    struct api_options opt = {
+        .http = {.host = d->cfg->station.listen_host, .port = d->cfg->station.listen_port,
+                 .token = token},
+    };
+    struct api_backend be = station_backend(d->station);
+    d->api = api_start(d->loop, &opt, &be, d->bus, err, sizeof err);
+    memset(token, 0, sizeof token);
+    if (!d->api) {
+        log_line("jigd: %s", err);
+        return -1;
+    }
+    log_line("jigd: REST API on http://%s:%u/api/v1", d->cfg->station.listen_host,
+             http_server_port(api_http_server(d->api)));
+    return 0;
+}
+
+static int run(struct daemon *d, const char *conf)
+{
+    char err[600];
+    d->cfg = config_load(conf, err, sizeof err);
+    if (!d->cfg) {
+        log_line("jigd: %s", err);
+        return 2;
+    }
+    for (size_t i = 0; i < d->cfg->n_warnings; i++)
+        log_line("jigd: warning: %s", d->cfg->warnings[i]);
+    d->bus = event_bus_new(EVENT_RING, NULL);
+    if (!d->bus) {
+        log_line("jigd: out of memory");
+        return 1;
+    }
+    d->log_sub = event_bus_subscribe(d->bus, 0, EVENT_RING, on_event, d);
+    d->station = station_new(d->loop, d->cfg, d->bus, err, sizeof err);
+    if (!d->station) {
+        log_line("jigd: %s", err);
+        return 2;
+    }
+    uv_signal_init(d->loop, &d->sigint);
+    uv_signal_init(d->loop, &d->sigterm);
+    d->sigint.data = d->sigterm.data = d;
+    uv_signal_start(&d->sigint, on_signal, SIGINT);
+    uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+    int status = 0;
+    if (start_api(d) < 0) {
+        status = 3;
+        d->stopping = true;
+        station_stop(d->station, on_station_stopped, d);
+    } else {
+        log_line("jigd: station %s with %zu slots", d->cfg->station.name,
+                 station_slot_count(d->station));
+        station_start(d->station);
+    }
+    uv_run(d->loop, UV_RUN_DEFAULT);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *conf = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+        if (c == 'c') {
+            conf = optarg;
+        } else {
+            fputs(usage, c == 'h' ? stdout : stderr);
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (!conf || optind != argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);   /* a client gone mid-reply is the server's to handle */
+    struct daemon d = {.loop = uv_default_loop()};
+    int status = run(&d, conf);
+    if (d.log_sub)
+        event_bus_unsubscribe(d.log_sub);
+    station_free(d.station);
+    event_bus_free(d.bus);
+    config_free(d.cfg);
+    uv_loop_close(d.loop);
+    return status;
+}

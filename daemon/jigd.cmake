@@ -1,0 +1,17 @@
+# jigd: the station daemon.
+#   jigd_station  the station and its slots (a library so tests can link it)
+#   jigd          the daemon's main
+# reset = gpio (libgpiod) is not built: the station refuses such slots at
+# start-up with a sentence saying so.
+
+add_library(jigd_station STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/station.c
+  ${CMAKE_CURRENT_LIST_DIR}/slot.c
+  ${CMAKE_CURRENT_LIST_DIR}/slot_unit.c
+  ${CMAKE_CURRENT_LIST_DIR}/slot_json.c
+  ${CMAKE_CURRENT_LIST_DIR}/slot_baud.c)
+target_include_directories(jigd_station PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(jigd_station PUBLIC jigd_flash jigd_bundle jigd_config jigd_http)
+
+add_executable(jigd ${CMAKE_CURRENT_LIST_DIR}/jigd.c)
+target_link_libraries(jigd jigd_station)

@@ -1,0 +1,511 @@
+/* A slot's states and triggers: when to probe, when to flash, when the
+ * board has gone, when the port is back. See slot.h for the picture. */
+#include "slot_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bundle.h"
+#include "port.h"
+
+/* Auto: reset+sync this often while armed. One probe (one reset, two SYNC
+ * tries) takes about half a second when nobody answers. */
+#define PROBE_EVERY_MS 300
+/* After a unit: is the board still there? Two silent probes in a row
+ * mean it was taken out. */
+#define PRESENCE_EVERY_MS 500
+#define PRESENCE_MISSES 2
+#define HOTPLUG_POLL_MS 250
+#define PORT_POLL_MS 1000
+#define UNIT_CONNECT_ATTEMPTS 3     /* the board answered a probe just now */
+#define BLINK_MS 10000
+
+static const char *const state_names[] = {
+    [SLOT_DISABLED] = "disabled", [SLOT_NO_PORT] = "no-port", [SLOT_IDLE] = "idle",
+    [SLOT_ARMED] = "armed",       [SLOT_RUNNING] = "running", [SLOT_PASSED] = "passed",
+    [SLOT_FAILED] = "failed",
+};
+
+const char *slot_state_name(enum slot_state s)
+{
+    return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
+}
+
+void slot_publish(struct slot *s, const struct jig_event *ev)
+{
+    struct jig_event e = *ev;
+    e.slot = s->cfg.index;
+    event_bus_publish(s->env.bus, &e);
+}
+
+void slot_set_state(struct slot *s, enum slot_state st)
+{
+    if (s->state == st)
+        return;
+    s->state = st;
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = slot_state_name(st), .rate = -1};
+    slot_publish(s, &ev);
+}
+
+bool slot_port_is_path(const struct slot *s)
+{
+    return s->cfg.port[0] == '/';
+}
+
+static void schedule(struct slot *s, uint64_t ms);
+
+/* ---- quiet jobs: probe, presence, blink ---------------------------------- */
+
+static void on_quiet_done(struct flash_job *j, const struct loader_error *e);
+static const struct flash_job_callbacks quiet_callbacks = {.on_done = on_quiet_done};
+
+static enum loader_reset reset_of(const struct slot *s)
+{
+    switch (s->cfg.reset) {
+    case SLOT_RESET_USB_JTAG: return LOADER_RESET_USB_JTAG;
+    case SLOT_RESET_NONE: return LOADER_RESET_NONE;
+    default: return LOADER_RESET_CLASSIC;
+    }
+}
+
+static void start_quiet(struct slot *s, enum slot_activity act)
+{
+    struct flash_job_config c = {
+        .port = s->cfg.port,
+        .action = act == ACT_BLINK ? FLASH_JOB_BLINK : FLASH_JOB_IDENTIFY,
+        .reset = reset_of(s),
+        .connect_attempts = act == ACT_BLINK ? 0 : 1,
+        .sync_tries = act == ACT_BLINK ? 0 : 2,
+        .led_gpio = s->cfg.led_gpio,
+        .blink_ms = BLINK_MS,
+    };
+    char err[200];
+    s->job = flash_job_new(s->env.loop, &c, &quiet_callbacks, s, err, sizeof err);
+    if (!s->job) {
+        fprintf(stderr, "jigd: slot %d: %s\n", s->cfg.index, err);
+        schedule(s, PORT_POLL_MS);
+        return;
+    }
+    s->act = act;
+    if (act == ACT_BLINK) {
+        s->identifying = true;
+        struct jig_event ev = {.kind = EVENT_SLOT, .state = slot_state_name(s->state),
+                               .phase = "identify-led", .message = "blinking the LED for 10 s",
+                               .rate = -1};
+        slot_publish(s, &ev);
+    }
+    flash_job_start(s->job);
+}
+
+static void start_unit(struct slot *s, int attempts)
+{
+    char err[200];
+    uint32_t baud = slot_baud_pick(s->env.baud, s->cfg.port, s->cfg.max_baud);
+    s->abort_requested = false;
+    s->awaiting_removal = false;
+    if (slot_unit_start(s, baud, attempts, err, sizeof err) < 0) {
+        fprintf(stderr, "jigd: slot %d: cannot start: %s\n", s->cfg.index, err);
+        schedule(s, PORT_POLL_MS);
+        return;
+    }
+    slot_set_state(s, SLOT_RUNNING);
+}
+
+static void enter_rest(struct slot *s)
+{
+    s->awaiting_removal = false;
+    if (s->cfg.trigger == SLOT_TRIGGER_MANUAL) {
+        slot_set_state(s, SLOT_IDLE);
+        return;
+    }
+    slot_set_state(s, SLOT_ARMED);
+    schedule(s, 0);
+}
+
+static void port_lost(struct slot *s, const char *why)
+{
+    slot_set_state(s, SLOT_NO_PORT);
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = "no-port", .cause = why,
+                           .advice = "check this position's USB adapter and cable; the slot "
+                                     "comes back by itself", .rate = -1};
+    slot_publish(s, &ev);
+    schedule(s, PORT_POLL_MS);
+}
+
+static void maybe_closed(struct slot *s);
+
+static void on_quiet_done(struct flash_job *j, const struct loader_error *e)
+{
+    struct slot *s = flash_job_owner(j);
+    enum slot_activity act = s->act;
+    s->job = NULL;
+    flash_job_free(j);
+    s->act = ACT_NONE;
+    if (s->closing) {
+        maybe_closed(s);
+        return;
+    }
+    bool port_error = e && e->code == FLASH_JOB_ERR_PORT;
+    bool cancelled = e && e->code == FLASH_JOB_ERR_CANCELLED;
+    if (act == ACT_BLINK) {
+        s->identifying = false;
+        struct jig_event ev = {.kind = EVENT_SLOT, .state = slot_state_name(s->state),
+                               .phase = "identify-led",
+                               .message = e ? NULL : "LED blinked",
+                               .cause = e ? e->message : NULL,
+                               .advice = e ? slot_advice_for(e) : NULL, .rate = -1};
+        slot_publish(s, &ev);
+    }
+    if (s->start_pending) {
+        s->start_pending = false;
+        start_unit(s, 0);
+        return;
+    }
+    if (port_error) {
+        port_lost(s, e->message);
+        return;
+    }
+    if (act == ACT_PROBE && !e) {
+        start_unit(s, UNIT_CONNECT_ATTEMPTS);
+        return;
+    }
+    if (act == ACT_PRESENCE && !cancelled) {
+        s->presence_misses = e ? s->presence_misses + 1 : 0;
+        if (s->presence_misses >= PRESENCE_MISSES) {
+            enter_rest(s);
+            return;
+        }
+    }
+    schedule(s, act == ACT_PRESENCE ? PRESENCE_EVERY_MS : PROBE_EVERY_MS);
+}
+
+/* ---- after a unit ------------------------------------------------------- */
+
+void slot_unit_ended(struct slot *s)
+{
+    if (s->closing) {
+        maybe_closed(s);
+        return;
+    }
+    bool passed = !strcmp(s->last_result, "pass");
+    slot_set_state(s, passed ? SLOT_PASSED : SLOT_FAILED);
+    if (s->port_lost) {
+        port_lost(s, s->cause);
+        return;
+    }
+    if (s->start_pending) {
+        s->start_pending = false;
+        start_unit(s, 0);
+        return;
+    }
+    if (s->cfg.trigger != SLOT_TRIGGER_MANUAL) {
+        /* The board is still in the jig: never flash it twice by accident. */
+        s->awaiting_removal = true;
+        s->presence_misses = 0;
+        schedule(s, PRESENCE_EVERY_MS);
+    } else if (s->blink_pending) {
+        schedule(s, 0);
+    }
+}
+
+/* ---- the no-port poll -------------------------------------------------- */
+
+static void port_back(struct slot *s)
+{
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = "port-back",
+                           .message = "the port is back", .rate = -1};
+    slot_publish(s, &ev);
+    s->state = SLOT_IDLE;       /* enter_rest announces the resting state */
+    enter_rest(s);
+}
+
+static void on_check_open(struct port *p, const char *error)
+{
+    struct slot *s = p->owner;
+    s->presence_misses = error ? 1 : 0;    /* reused: 0 = the port opened */
+    port_close(p);
+}
+
+static void on_check_data(struct port *p, const uint8_t *data, size_t n)
+{
+    (void)p, (void)data, (void)n;
+}
+
+static void on_check_error(struct port *p, const char *error)
+{
+    (void)error;
+    struct slot *s = p->owner;
+    s->presence_misses = 1;
+}
+
+static void on_check_closed(struct port *p)
+{
+    struct slot *s = p->owner;
+    s->check_port = NULL;
+    s->act = ACT_NONE;
+    if (s->closing) {
+        maybe_closed(s);
+        return;
+    }
+    if (s->presence_misses == 0)
+        port_back(s);
+    else
+        schedule(s, PORT_POLL_MS);
+}
+
+static const struct port_callbacks check_callbacks = {
+    .on_open = on_check_open,
+    .on_data = on_check_data,
+    .on_error = on_check_error,
+    .on_closed = on_check_closed,
+};
+
+static void check_port(struct slot *s)
+{
+    if (slot_port_is_path(s)) {
+        struct stat st;
+        if (stat(s->cfg.port, &st) == 0)
+            port_back(s);
+        else
+            schedule(s, PORT_POLL_MS);
+        return;
+    }
+    char err[200];
+    s->check_port = port_new(s->env.loop, s->cfg.port, &check_callbacks, s, err, sizeof err);
+    if (!s->check_port) {
+        schedule(s, PORT_POLL_MS);
+        return;
+    }
+    s->act = ACT_PORT_CHECK;
+    s->presence_misses = 1;
+    if (port_open(s->check_port) < 0)
+        port_close(s->check_port);      /* on_check_closed reschedules */
+}
+
+/* ---- the tick ---------------------------------------------------------- */
+
+static bool path_exists(const struct slot *s)
+{
+    struct stat st;
+    return stat(s->cfg.port, &st) == 0;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    struct slot *s = t->data;
+    if (s->closing || s->act != ACT_NONE || s->state == SLOT_DISABLED)
+        return;
+    if (s->state == SLOT_NO_PORT) {
+        check_port(s);
+        return;
+    }
+    if (s->blink_pending) {
+        s->blink_pending = false;
+        start_quiet(s, ACT_BLINK);
+        return;
+    }
+    bool hotplug = s->cfg.trigger == SLOT_TRIGGER_HOTPLUG;
+    if (s->awaiting_removal) {
+        if (!hotplug) {
+            start_quiet(s, ACT_PRESENCE);
+        } else if (!path_exists(s)) {
+            enter_rest(s);
+        } else {
+            schedule(s, HOTPLUG_POLL_MS);
+        }
+        return;
+    }
+    if (s->state != SLOT_ARMED)
+        return;
+    if (!*s->env.bundle) {
+        schedule(s, PORT_POLL_MS);  /* nothing to flash yet */
+        return;
+    }
+    if (!hotplug)
+        start_quiet(s, ACT_PROBE);
+    else if (path_exists(s))
+        start_unit(s, 0);
+    else
+        schedule(s, HOTPLUG_POLL_MS);
+}
+
+static void schedule(struct slot *s, uint64_t ms)
+{
+    if (!s->closing)
+        uv_timer_start(&s->timer, on_tick, ms, 0);
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg)
+{
+    struct slot *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->env = *env;
+    s->cfg = *cfg;
+    s->state = SLOT_IDLE;
+    uv_timer_init(env->loop, &s->timer);
+    s->timer.data = s;
+    s->handles_open = 1;
+    return s;
+}
+
+void slot_begin(struct slot *s)
+{
+    if (!s->cfg.enabled) {
+        s->state = SLOT_DISABLED;
+        return;
+    }
+    s->state = SLOT_NO_PORT;    /* so the first state is announced */
+    enter_rest(s);
+}
+
+int slot_index(const struct slot *s)
+{
+    return s->cfg.index;
+}
+
+enum slot_state slot_state(const struct slot *s)
+{
+    return s->state;
+}
+
+bool slot_busy(const struct slot *s)
+{
+    return s->act == ACT_UNIT;
+}
+
+static void refuse(struct api_error *err, const char *hint, const char *fmt, int slot,
+                   const char *what)
+{
+    snprintf(err->error, sizeof err->error, fmt, slot, what);
+    snprintf(err->hint, sizeof err->hint, "%s", hint);
+}
+
+/* Common refusals for start and identify. */
+static bool can_act(struct slot *s, struct api_error *err)
+{
+    int n = s->cfg.index;
+    if (s->state == SLOT_DISABLED) {
+        refuse(err, "set enabled = yes in its [slot] section and restart jigd",
+               "slot %d is disabled in jigd.conf%s", n, "");
+        return false;
+    }
+    if (s->state == SLOT_NO_PORT) {
+        refuse(err, "check the adapter and cable of this position; the slot comes back by "
+               "itself", "slot %d has no port (%s)", n, s->cfg.port);
+        return false;
+    }
+    if (s->act == ACT_UNIT) {
+        refuse(err, "wait for it, or abort it (jigctl abort N)", "slot %d is %s", n,
+               "flashing a board");
+        return false;
+    }
+    if (s->act == ACT_BLINK || s->blink_pending) {
+        refuse(err, "wait until the blinking ends (10 s)", "slot %d is %s", n,
+               "blinking its LED");
+        return false;
+    }
+    return true;
+}
+
+/* A quiet probe holds the port: stop it, and act when it has let go. */
+static bool stop_quiet_job(struct slot *s)
+{
+    if (s->act == ACT_PROBE || s->act == ACT_PRESENCE) {
+        flash_job_cancel(s->job);
+        return true;
+    }
+    return s->act == ACT_PORT_CHECK;
+}
+
+enum api_status slot_request_start(struct slot *s, struct api_error *err)
+{
+    if (!can_act(s, err))
+        return API_CONFLICT;
+    if (!*s->env.bundle) {
+        refuse(err, "load one: jigctl bundle load <folder>", "slot %d cannot start: %s",
+               s->cfg.index, "no bundle is loaded");
+        return API_CONFLICT;
+    }
+    if (stop_quiet_job(s)) {
+        s->start_pending = true;
+        return API_ACCEPTED;
+    }
+    uv_timer_stop(&s->timer);
+    start_unit(s, 0);
+    return API_ACCEPTED;
+}
+
+enum api_status slot_request_abort(struct slot *s, struct api_error *err)
+{
+    if (s->act != ACT_UNIT) {
+        refuse(err, "jigctl status shows what each slot does",
+               "slot %d is %s; there is nothing to abort", s->cfg.index,
+               slot_state_name(s->state));
+        return API_CONFLICT;
+    }
+    s->abort_requested = true;
+    flash_job_cancel(s->job);
+    return API_ACCEPTED;
+}
+
+enum api_status slot_request_identify(struct slot *s, struct api_error *err)
+{
+    if (!can_act(s, err))
+        return API_CONFLICT;
+    if (s->cfg.led_gpio == CONFIG_NO_GPIO) {
+        refuse(err, "set led_gpio (the board's LED pin) in [station] or this [slot] section",
+               "slot %d has no identify LED configured%s", s->cfg.index, "");
+        return API_CONFLICT;
+    }
+    s->blink_pending = true;
+    if (!stop_quiet_job(s)) {
+        uv_timer_stop(&s->timer);
+        schedule(s, 0);
+    }
+    return API_ACCEPTED;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    struct slot *s = h->data;
+    s->handles_open--;
+    maybe_closed(s);
+}
+
+static void maybe_closed(struct slot *s)
+{
+    if (!s->closing || s->job || s->check_port || s->handles_open)
+        return;
+    if (s->closed_cb) {
+        void (*cb)(void *) = s->closed_cb;
+        s->closed_cb = NULL;
+        cb(s->closed_ctx);
+    }
+}
+
+void slot_close(struct slot *s, void (*done)(void *ctx), void *ctx)
+{
+    s->closing = true;
+    s->closed_cb = done;
+    s->closed_ctx = ctx;
+    if (s->job) {
+        s->abort_requested = s->act == ACT_UNIT;
+        flash_job_cancel(s->job);
+    }
+    if (s->check_port)
+        port_close(s->check_port);
+    uv_close((uv_handle_t *)&s->timer, on_timer_closed);
+}
+
+void slot_free(struct slot *s)
+{
+    if (!s)
+        return;
+    slot_unit_release(s);
+    free(s);
+}

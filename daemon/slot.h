@@ -1,0 +1,92 @@
+/* A slot: one jig position, its port and the board in it, as a state
+ * machine on the loop (docs/jigd.md shows it to the line engineer):
+ *
+ *   idle (manual) ─start─┐
+ *   armed (auto, hotplug) ─board answers / port appears─▶ running(phase)
+ *       ─▶ passed | failed ─(auto, hotplug: board gone)─▶ armed
+ *   no-port: the adapter is gone; polled until it is back
+ *   disabled: enabled = no in jigd.conf
+ *
+ * A slot runs one flash_job at a time: a quiet probe (auto: is a board in
+ * the ROM loader?), the board's unit job (connect, identify, checks, stub,
+ * baud, check/write/verify, reset, boot log), or the identify LED blink.
+ * Everything it learns goes out on the station's event bus. A slot never
+ * touches another slot: its failures end in its own state. */
+#ifndef JIGD_SLOT_H
+#define JIGD_SLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+#include "api_backend.h"
+#include "config.h"
+
+struct bundle;
+struct event_bus;
+struct slot_baud_memory;
+
+/* What a slot takes from its station; the station outlives its slots. */
+struct slot_env {
+    uv_loop_t *loop;
+    struct event_bus *bus;
+    struct bundle *const *bundle;       /* the station's active bundle (may be NULL) */
+    const char *stub_dir;               /* NULL = ROM loader only */
+    uint32_t boot_log_ms;
+    struct slot_baud_memory *baud;      /* ceilings per adapter, shared by slots */
+};
+
+enum slot_state {
+    SLOT_DISABLED,
+    SLOT_NO_PORT,       /* the port cannot be opened; polled */
+    SLOT_IDLE,          /* manual: waits for start */
+    SLOT_ARMED,         /* auto / hotplug: waits for a board */
+    SLOT_RUNNING,       /* a unit is being flashed */
+    SLOT_PASSED,
+    SLOT_FAILED,
+};
+
+const char *slot_state_name(enum slot_state s);
+
+struct slot;
+
+/* The slot starts in its resting state (idle, armed, disabled) once
+ * slot_begin is called. NULL if out of memory. */
+struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg);
+void slot_begin(struct slot *s);
+
+int slot_index(const struct slot *s);
+enum slot_state slot_state(const struct slot *s);
+bool slot_busy(const struct slot *s);   /* a unit job is running */
+
+/* API actions (api_backend.h semantics). */
+enum api_status slot_request_start(struct slot *s, struct api_error *err);
+enum api_status slot_request_abort(struct slot *s, struct api_error *err);
+enum api_status slot_request_identify(struct slot *s, struct api_error *err);
+
+/* The slot for the API: index, port, trigger, state, phase, progress, chip,
+ * MAC, last result and error, boot log tail. */
+cJSON *slot_to_json(const struct slot *s);
+
+/* Stops everything the slot runs (a running unit ends as aborted) and
+ * closes its handles; `done` runs once all are closed. Then slot_free. */
+void slot_close(struct slot *s, void (*done)(void *ctx), void *ctx);
+void slot_free(struct slot *s);
+
+/* ---- baud ladder (slot_baud.c) ----------------------------------------- */
+
+/* The rates jigd climbs to, and for each adapter (port URL) the highest
+ * one that has worked, so a weak adapter is not pushed again. */
+struct slot_baud_memory *slot_baud_memory_new(void);
+void slot_baud_memory_free(struct slot_baud_memory *m);
+/* The rate to use on `url` for a slot whose maximum is `max`. */
+uint32_t slot_baud_pick(const struct slot_baud_memory *m, const char *url, uint32_t max);
+/* The rung below `failed`; 0 when `failed` is the bottom (115200). */
+uint32_t slot_baud_below(uint32_t failed);
+/* `url` worked at `baud` after a higher rate failed: remember it. */
+void slot_baud_remember(struct slot_baud_memory *m, const char *url, uint32_t baud);
+
+#endif

@@ -1,0 +1,391 @@
+/* One board's unit job in a slot: the flash_job configured from the active
+ * bundle, the board checks that must pass before anything is written, the
+ * events every step sends, and the one retry a lower baud rate earns. */
+#include "slot_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle.h"
+
+#define PROGRESS_EVERY_US 250000u   /* progress events per slot: 4 a second */
+
+static uint64_t now_us(void)
+{
+    return uv_hrtime() / 1000;
+}
+
+const char *slot_phase_token(enum flash_job_step_kind k)
+{
+    switch (k) {
+    case STEP_OPEN:
+    case STEP_CONNECT: return "connect";
+    case STEP_IDENTIFY: return "identify";
+    case STEP_STUB: return "stub";
+    case STEP_BAUD: return "baud";
+    case STEP_CHECK: return "check";
+    case STEP_WRITE: return "write";
+    case STEP_VERIFY:
+    case STEP_MD5: return "verify";
+    case STEP_READ: return "read";
+    case STEP_ERASE: return "erase";
+    case STEP_RESET: return "reset";
+    case STEP_BLINK: return "blink";
+    case STEP_BOOT_LOG: return "boot-log";
+    }
+    return "?";
+}
+
+const char *slot_loader_phase_token(enum loader_phase p)
+{
+    switch (p) {
+    case LOADER_PHASE_IDLE: return "start";
+    case LOADER_PHASE_CONNECT: return "connect";
+    case LOADER_PHASE_IDENTIFY: return "identify";
+    case LOADER_PHASE_STUB: return "stub";
+    case LOADER_PHASE_BAUD: return "baud";
+    case LOADER_PHASE_WRITE: return "write";
+    case LOADER_PHASE_VERIFY: return "verify";
+    case LOADER_PHASE_ERASE: return "erase";
+    case LOADER_PHASE_READ: return "read";
+    case LOADER_PHASE_REGISTER: return "register";
+    case LOADER_PHASE_RESET: return "reset";
+    }
+    return "?";
+}
+
+/* What the operator should do about a failure, by where and how it failed. */
+const char *slot_advice_for(const struct loader_error *e)
+{
+    switch (e->code) {
+    case FLASH_JOB_ERR_CANCELLED:
+        return "the unit was aborted; start it again when ready";
+    case FLASH_JOB_ERR_PORT:
+        return "check the USB cable and adapter of this position (for rfc2217://, that the "
+               "server runs); the slot resumes by itself when the port is back";
+    case FLASH_JOB_ERR_STUB:
+        return "reinstall the flasher stubs (npm ci) or set stub_dir = (empty) in jigd.conf "
+               "to flash through the ROM loader";
+    case LOADER_ERR_VERIFY:
+        return "the flash does not keep what was written: reseat the board and run it again; "
+               "if it repeats, set the board aside (faulty flash, or a part smaller than its "
+               "ID claims)";
+    case LOADER_ERR_NO_SYNC:
+        return "no answer from the ROM loader: check that the board is seated and powered "
+               "and that the BOOT/EN wiring (DTR/RTS) works";
+    }
+    switch (e->phase) {
+    case LOADER_PHASE_CONNECT:
+        return "no answer from the ROM loader: check that the board is seated and powered "
+               "and that the BOOT/EN wiring (DTR/RTS) works";
+    case LOADER_PHASE_WRITE:
+    case LOADER_PHASE_VERIFY:
+        return "the board stopped answering or refused the data: check its power supply "
+               "(brownout), the cable and the seating, then run it again";
+    case LOADER_PHASE_BAUD:
+        return "the adapter does not carry the higher rate: lower max_baud for this slot";
+    default:
+        return "reseat the board and run it again; if it repeats, set the board aside";
+    }
+}
+
+void slot_unit_release(struct slot *s)
+{
+    bundle_unref(s->bundle);
+    s->bundle = NULL;
+    free(s->regions);
+    s->regions = NULL;
+    s->n_regions = 0;
+}
+
+static enum loader_reset loader_reset_of(enum slot_reset r)
+{
+    switch (r) {
+    case SLOT_RESET_USB_JTAG: return LOADER_RESET_USB_JTAG;
+    case SLOT_RESET_NONE: return LOADER_RESET_NONE;
+    default: return LOADER_RESET_CLASSIC;
+    }
+}
+
+int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *err,
+                    size_t errlen)
+{
+    struct bundle *b = *s->env.bundle;
+    if (!b) {
+        snprintf(err, errlen, "no bundle is loaded");
+        return -1;
+    }
+    s->regions = calloc(b->n_parts, sizeof *s->regions);
+    if (!s->regions) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->bundle = bundle_ref(b);
+    s->n_regions = b->n_parts;
+    for (size_t i = 0; i < b->n_parts; i++)
+        s->regions[i].region = b->parts[i].region;
+    struct flash_job_config c = {
+        .port = s->cfg.port,
+        .action = FLASH_JOB_WRITE,
+        .reset = loader_reset_of(s->cfg.reset),
+        .baud = baud > 115200 ? baud : 0,
+        .stub_dir = s->env.stub_dir,
+        .hard_reset = true,
+        .regions = s->regions,
+        .n_regions = s->n_regions,
+        .connect_attempts = connect_attempts,
+        .skip_matching = true,
+        .verify_after_all = true,
+        .boot_log_ms = s->env.boot_log_ms,
+    };
+    s->job = flash_job_new(s->env.loop, &c, &slot_unit_callbacks, s, err, errlen);
+    if (!s->job) {
+        slot_unit_release(s);
+        return -1;
+    }
+    s->act = ACT_UNIT;
+    s->baud = baud;
+    s->phase = "connect";
+    s->bytes_done = s->written_before = 0;
+    s->bytes_total = b->total_size;
+    s->rate = 0;
+    s->skipped_regions = 0;
+    s->have_chip = false;
+    s->unit_started_us = now_us();
+    slot_boot_log_clear(s);
+    flash_job_start(s->job);
+    return 0;
+}
+
+/* ---- job callbacks ----------------------------------------------------- */
+
+static void on_step(struct flash_job *j, const struct flash_job_step *step)
+{
+    struct slot *s = flash_job_owner(j);
+    if (step->kind == STEP_OPEN)
+        return;         /* connect follows at once and says the same */
+    s->phase = slot_phase_token(step->kind);
+    s->phase_started_us = step->started_us;
+    char msg[160] = "";
+    if (step->kind == STEP_WRITE || step->kind == STEP_VERIFY || step->kind == STEP_CHECK) {
+        const struct bundle_part *p = &s->bundle->parts[step->region];
+        snprintf(msg, sizeof msg, "0x%x %s (%zu bytes)", p->region.offset, p->file,
+                 p->region.size);
+        if (step->kind == STEP_WRITE) {
+            s->written_before = 0;
+            for (size_t i = 0; i < step->region; i++)
+                s->written_before += s->regions[i].region.size;
+            s->bytes_done = s->written_before;
+        }
+    } else if (step->kind == STEP_BAUD) {
+        snprintf(msg, sizeof msg, "%u baud", s->baud);
+    }
+    if (s->state != SLOT_RUNNING)
+        slot_set_state(s, SLOT_RUNNING);
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = "running", .phase = s->phase,
+                           .message = msg[0] ? msg : NULL, .rate = -1};
+    slot_publish(s, &ev);
+}
+
+static void on_progress(struct flash_job *j, const struct flash_job_step *step,
+                        uint64_t done, uint64_t total)
+{
+    struct slot *s = flash_job_owner(j);
+    if (step->kind != STEP_WRITE)
+        return;
+    uint64_t now = now_us();
+    s->bytes_done = s->written_before + done;
+    double secs = (double)(now - step->started_us) / 1e6;
+    s->rate = secs > 0 ? (double)done / secs : 0;
+    if (done < total && now - s->last_progress_us < PROGRESS_EVERY_US)
+        return;
+    s->last_progress_us = now;
+    struct jig_event ev = {.kind = EVENT_PROGRESS, .state = "running", .phase = "write",
+                           .bytes_done = s->bytes_done, .bytes_total = s->bytes_total,
+                           .rate = s->rate};
+    slot_publish(s, &ev);
+}
+
+static void format_mac(const uint8_t m[6], char out[18])
+{
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* The board checks: everything that would make writing pointless or
+ * harmful, decided before the first byte goes to its flash. */
+static bool on_identified(struct flash_job *j, const struct loader_chip_info *info,
+                          struct loader_error *why)
+{
+    struct slot *s = flash_job_owner(j);
+    const struct bundle *b = s->bundle;
+    s->chip = *info;
+    s->have_chip = true;
+    char mac[18], msg[200];
+    format_mac(info->mac, mac);
+    snprintf(msg, sizeof msg, "%s rev %d.%d, flash %u KB", info->chip ? info->chip->name : "?",
+             info->revision / 100, info->revision % 100, info->flash_size / 1024);
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = "running", .phase = "identify",
+                           .mac = mac, .message = msg, .rate = -1};
+    slot_publish(s, &ev);
+
+    char *m = why->message, *adv = s->refusal_advice;
+    size_t mcap = sizeof why->message, acap = sizeof s->refusal_advice;
+    if (info->chip != b->chip) {
+        snprintf(m, mcap, "board is %s but the bundle is for %s: wrong board in slot %d?",
+                 info->chip ? info->chip->name : "an unknown chip", b->chip->name, s->cfg.index);
+        snprintf(adv, acap, "take the board out and put a %s board in, or load a bundle "
+                 "made for %s", b->chip->name, info->chip ? info->chip->name : "it");
+        return false;
+    }
+    if (info->flash_size == 0) {
+        snprintf(m, mcap, "the board's flash did not identify itself (JEDEC id 0x%06x)",
+                 (unsigned)info->flash_id);
+        snprintf(adv, acap, "set the board aside: no flash chip, or a bad solder joint on it");
+        return false;
+    }
+    if (info->flash_size < b->flash_size) {
+        snprintf(m, mcap, "the board has %u KB of flash but the bundle needs %u KB: wrong "
+                 "board variant in slot %d?", info->flash_size / 1024, b->flash_size / 1024,
+                 s->cfg.index);
+        snprintf(adv, acap, "use a board with %u KB of flash, or a bundle built for %u KB",
+                 b->flash_size / 1024, info->flash_size / 1024);
+        return false;
+    }
+    if (!bundle_app_fits_revision(b, info->revision, m, mcap)) {
+        snprintf(adv, acap, "this chip revision cannot run the app: set the board aside, or "
+                 "rebuild the app for a wider chip revision range");
+        return false;
+    }
+    return true;
+}
+
+static void on_region_skipped(struct flash_job *j, size_t region)
+{
+    struct slot *s = flash_job_owner(j);
+    const struct bundle_part *p = &s->bundle->parts[region];
+    s->skipped_regions++;
+    char msg[160];
+    snprintf(msg, sizeof msg, "0x%x %s already holds this content: not rewritten",
+             p->region.offset, p->file);
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = "running", .phase = "skip",
+                           .message = msg, .rate = -1};
+    slot_publish(s, &ev);
+}
+
+static void on_boot_log(struct flash_job *j, const uint8_t *data, size_t n)
+{
+    slot_boot_log_append(flash_job_owner(j), data, n);
+}
+
+/* A failure a slower rate may cure: the rate change itself, or a transfer
+ * that timed out or arrived garbled. */
+static bool baud_may_cure(const struct slot *s, const struct loader_error *e)
+{
+    if (s->retrying || s->abort_requested || s->closing || s->baud <= 115200)
+        return false;
+    if (e->phase == LOADER_PHASE_BAUD && e->code != FLASH_JOB_ERR_PORT)
+        return true;
+    bool transfer = e->phase == LOADER_PHASE_WRITE || e->phase == LOADER_PHASE_VERIFY;
+    return transfer && (e->code == LOADER_ERR_TIMEOUT || e->code == LOADER_ERR_PROTOCOL);
+}
+
+static bool retry_slower(struct slot *s, const struct loader_error *e)
+{
+    uint32_t lower = slot_baud_below(s->baud);
+    if (!lower)
+        return false;
+    s->first_error = *e;
+    snprintf(s->first_advice, sizeof s->first_advice, "%s", slot_advice_for(e));
+    s->failed_baud = s->baud;
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s at %u baud failed (%s); trying once more at %u baud",
+             slot_loader_phase_token(e->phase), s->baud, e->message, lower);
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = "running", .phase = "retry",
+                           .message = msg, .rate = -1};
+    slot_publish(s, &ev);
+    slot_unit_release(s);
+    s->retrying = true;
+    char err[200];
+    if (slot_unit_start(s, lower, 3, err, sizeof err) < 0) {
+        s->retrying = false;
+        return false;
+    }
+    return true;
+}
+
+static void record_result(struct slot *s, const struct loader_error *e, const char *advice)
+{
+    s->last_seconds = (double)(now_us() - s->unit_started_us) / 1e6;
+    s->phase = NULL;
+    char mac[18];
+    format_mac(s->chip.mac, mac);
+    if (!e) {
+        s->passed++;
+        snprintf(s->last_result, sizeof s->last_result, "pass");
+        s->error_phase[0] = s->cause[0] = s->advice[0] = '\0';
+        struct jig_event ev = {.kind = EVENT_RESULT, .state = "passed", .result = "pass",
+                               .mac = s->have_chip ? mac : NULL, .rate = -1};
+        slot_publish(s, &ev);
+        return;
+    }
+    s->failed++;
+    snprintf(s->last_result, sizeof s->last_result, "fail");
+    snprintf(s->error_phase, sizeof s->error_phase, "%s", slot_loader_phase_token(e->phase));
+    snprintf(s->cause, sizeof s->cause, "%s", e->message);
+    snprintf(s->advice, sizeof s->advice, "%s", advice);
+    struct jig_event err = {.kind = EVENT_ERROR, .state = "failed",
+                            .error_phase = s->error_phase, .cause = s->cause,
+                            .advice = s->advice, .rate = -1};
+    slot_publish(s, &err);
+    struct jig_event ev = {.kind = EVENT_RESULT, .state = "failed", .result = "fail",
+                           .error_phase = s->error_phase, .cause = s->cause,
+                           .advice = s->advice, .mac = s->have_chip ? mac : NULL, .rate = -1};
+    slot_publish(s, &ev);
+}
+
+static void on_done(struct flash_job *j, const struct loader_error *e)
+{
+    struct slot *s = flash_job_owner(j);
+    s->job = NULL;
+    flash_job_free(j);
+    s->act = ACT_NONE;
+    if (e && baud_may_cure(s, e) && retry_slower(s, e))
+        return;
+    struct loader_error reported;
+    const char *advice = NULL;
+    if (e) {
+        reported = *e;
+        advice = e->code == FLASH_JOB_ERR_REFUSED ? s->refusal_advice : slot_advice_for(e);
+        if (s->retrying) {
+            /* The first failure is the one that says what went wrong. */
+            reported = s->first_error;
+            advice = s->first_advice;
+        }
+        if (s->abort_requested && e->code == FLASH_JOB_ERR_CANCELLED)
+            snprintf(reported.message, sizeof reported.message,
+                     "aborted by the operator during %s", slot_loader_phase_token(e->phase));
+    } else if (s->retrying) {
+        slot_baud_remember(s->env.baud, s->cfg.port, s->baud);
+        char msg[200];
+        snprintf(msg, sizeof msg, "%u baud failed on %s and %u worked: this adapter runs at "
+                 "%u from now on", s->failed_baud, s->cfg.port, s->baud, s->baud);
+        struct jig_event ev = {.kind = EVENT_SLOT, .state = "running", .phase = "baud",
+                               .message = msg, .rate = -1};
+        slot_publish(s, &ev);
+    }
+    s->port_lost = e && e->code == FLASH_JOB_ERR_PORT;
+    record_result(s, e ? &reported : NULL, advice);
+    s->retrying = false;
+    slot_unit_release(s);
+    slot_unit_ended(s);
+}
+
+const struct flash_job_callbacks slot_unit_callbacks = {
+    .on_step = on_step,
+    .on_progress = on_progress,
+    .on_done = on_done,
+    .on_identified = on_identified,
+    .on_region_skipped = on_region_skipped,
+    .on_boot_log = on_boot_log,
+};
