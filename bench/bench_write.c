@@ -11,6 +11,10 @@
  *   flash  = flash_busy_us                            erase/program/read time
  *   floor  = max(wire, flash)    nothing can beat that (the stub overlaps the two)
  *   efficiency = floor / achieved
+ *   host       = the flash job's own share: time from each reply arriving to
+ *                the send it unblocks, summed (everything else in achieved −
+ *                floor is the board's: adapter latency, flash work that cannot
+ *                overlap the wire, the final MD5 read)
  *
  * The control-socket queries are blocking: fine for a benchmark harness that
  * makes two per case outside the timed window, never for jigd. */
@@ -277,7 +281,7 @@ static void print_text(const struct bench_case *cases, size_t n)
     printf("write + verify of one region at 0x10000 (timed: FLASH_BEGIN sent .. MD5 reply)\n");
     printf("%-5s %-9s %8s %8s %8s %10s %8s %8s %8s %8s %6s  %s\n", "path", "data", "baud",
            "bytes", "zbytes", "wire B", "wire s", "flash s", "floor s", "achiev s", "eff",
-           "flash: erase/program/read s, host turnaround");
+           "flash: erase/program/read s; host turnaround per reply, total");
     for (size_t i = 0; i < n; i++) {
         const struct bench_case *c = &cases[i];
         if (!c->ok) {
@@ -287,10 +291,11 @@ static void print_text(const struct bench_case *cases, size_t n)
         }
         struct figures f = figures_of(c);
         printf("%-5s %-9s %8" PRIu32 " %8zu %8zu %10" PRIu64 " %8.3f %8.3f %8.3f %8.3f %6.3f"
-               "  %.3f/%.3f/%.3f  %.0f us\n",
+               "  %.3f/%.3f/%.3f; %.0f us, %.3f s\n",
                c->path, c->data, c->baud, c->size, c->zsize, f.wire_bytes, f.wire_s,
                f.flash_s, f.floor_s, f.achieved_s, f.efficiency, f.erase_s, f.program_s,
-               f.read_s, c->turnarounds ? (double)c->turnaround_us / c->turnarounds : 0.0);
+               f.read_s, c->turnarounds ? (double)c->turnaround_us / c->turnarounds : 0.0,
+               (double)c->turnaround_us / 1e6);
     }
 }
 
@@ -305,13 +310,14 @@ static void print_json(const struct bench_case *cases, size_t n)
                "\"wire_s\":%.4f,\"flash_busy_s\":%.4f,\"floor_s\":%.4f,"
                "\"achieved_s\":%.4f,\"efficiency\":%.4f,\"flash_erase_s\":%.4f,"
                "\"flash_program_s\":%.4f,\"flash_read_s\":%.4f,"
-               "\"host_turnaround_us_mean\":%.1f",
+               "\"host_turnaround_us_mean\":%.1f,\"host_s\":%.4f",
                i ? "," : "", c->path, c->data, c->baud, c->ok ? "true" : "false", c->size,
                c->zsize, c->ok ? f.wire_bytes : 0, c->ok ? f.wire_s : 0,
                c->ok ? f.flash_s : 0, c->ok ? f.floor_s : 0, c->ok ? f.achieved_s : 0,
                c->ok ? f.efficiency : 0, c->ok ? f.erase_s : 0, c->ok ? f.program_s : 0,
                c->ok ? f.read_s : 0,
-               c->turnarounds ? (double)c->turnaround_us / c->turnarounds : 0.0);
+               c->turnarounds ? (double)c->turnaround_us / c->turnarounds : 0.0,
+               (double)c->turnaround_us / 1e6);
         if (!c->ok) {
             printf(",\"error\":\"");
             for (const char *p = c->error; *p; p++)
