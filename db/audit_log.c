@@ -7,6 +7,7 @@
  * unambiguous: no two different rows share one byte string. Because the id
  * is hashed and ids never repeat (AUTOINCREMENT), a deleted row leaves a gap
  * or a broken link that sdb_audit_verify() reports at the row after it. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,11 +121,16 @@ int sdb_audit_append(struct station_db *db, const char *actor, const char *actio
     return db_commit(db);
 }
 
-static void mark_bad(struct sdb_audit_check *c, int64_t id, const char *fmt, long long a)
+/* fmt names the bad row's id first, then one more number. */
+__attribute__((format(printf, 3, 4)))
+static void mark_bad(struct sdb_audit_check *c, int64_t id, const char *fmt, ...)
 {
+    va_list ap;
     c->ok = false;
     c->first_bad_id = id;
-    snprintf(c->reason, sizeof c->reason, fmt, (long long)id, a);
+    va_start(ap, fmt);
+    vsnprintf(c->reason, sizeof c->reason, fmt, ap);
+    va_end(ap);
 }
 
 static const char *text_or_empty(sqlite3_stmt *stmt, int col)
@@ -153,16 +159,17 @@ static int verify_rows(struct station_db *db, struct sdb_audit_check *c, int64_t
         const char *prev = text_or_empty(stmt, 5), *stored = text_or_empty(stmt, 6);
         if (row.id != *last_id + 1)
             mark_bad(c, row.id, "row %lld follows row %lld: the rows between were deleted",
-                     (long long)*last_id);
+                     (long long)row.id, (long long)*last_id);
         else if (strcmp(prev, running) != 0)
             mark_bad(c, row.id, "row %lld does not link to row %lld's hash: a row was "
-                     "deleted or rewritten", (long long)*last_id);
+                     "deleted or rewritten", (long long)row.id, (long long)*last_id);
         else if (!row_hash(&row, running, computed)) {
             sqlite3_finalize(stmt);
             return db_fail(db, SDB_ERROR, "out of memory verifying the audit log");
         } else if (strcmp(computed, stored) != 0)
             mark_bad(c, row.id, "row %lld does not match its hash: it was edited after it "
-                     "was written (%lld rows before it are intact)", (long long)*last_id);
+                     "was written (%lld rows before it are intact)", (long long)row.id,
+                     (long long)*last_id);
         if (!c->ok)
             break;
         memcpy(running, stored, sizeof running);
@@ -204,7 +211,7 @@ int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *c)
                                          " 'audit_events_no_delete')");
         if (seq > last_id)
             mark_bad(c, last_id + 1, "row %lld and after were deleted from the end of the log "
-                     "(the log had reached row %lld)", (long long)seq);
+                     "(the log had reached row %lld)", (long long)(last_id + 1), (long long)seq);
         else if (triggers != 2) {
             c->ok = false;
             snprintf(c->reason, sizeof c->reason,

@@ -209,6 +209,9 @@ struct sdb_work_order {
 int sdb_work_order_create(struct station_db *db, const char *id, int64_t bundle_id,
                           int64_t quantity, const char *actor);
 int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_order *out);
+/* Every work order, newest first: [{id, bundle_id, quantity, allocated,
+ * done, failed, created_at}]. */
+int sdb_work_order_list(struct station_db *db, cJSON **rows);
 
 /* ---- audit log ---------------------------------------------------------- */
 
@@ -221,8 +224,9 @@ struct sdb_audit_check {
     int64_t rows;           /* rows checked */
     int64_t first_bad_id;   /* 0 when ok */
     char reason[256];
-    char head_hash[65];     /* the last row's hash: worth recording outside
-                             * the station (MES, shift report) as an anchor */
+    char head_hash[65];     /* the last intact row's hash: worth recording
+                             * outside the station (MES, shift report) as an
+                             * anchor for everything up to it */
 };
 
 /* Recomputes the chain. Returns SDB_OK whether or not the chain is intact

@@ -99,3 +99,23 @@ int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_or
     sqlite3_finalize(stmt);
     return rc;
 }
+
+int sdb_work_order_list(struct station_db *db, cJSON **rows)
+{
+    sqlite3_stmt *stmt;
+    *rows = NULL;
+    int rc = db_prepare(db, "SELECT w.id, w.bundle_id, w.quantity, (SELECT count(*) FROM"
+                            " serial_allocations s WHERE s.work_order = w.id AND s.state <> 'voided')"
+                            " AS allocated, w.done, w.failed, w.created_at FROM work_orders w"
+                            " ORDER BY w.created_at DESC, w.id", &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    *rows = cJSON_CreateArray();
+    if (!*rows || db_rows_to_json(stmt, *rows) != SQLITE_DONE) {
+        rc = db_sql_fail(db, "listing work orders");
+        cJSON_Delete(*rows);
+        *rows = NULL;
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}

@@ -142,6 +142,17 @@ static void test_work_order_counts_done_and_failed(void **state)
     assert_int_equal(wo.failed, 1);
     assert_int_equal(wo.allocated, 1);
     assert_false(wo.full);
+
+    f->now_ms += 1000;
+    assert_int_equal(sdb_work_order_create(f->db, "WO-8", 0, 5, NULL), SDB_OK);
+    cJSON *rows;
+    assert_int_equal(sdb_work_order_list(f->db, &rows), SDB_OK);
+    assert_int_equal(cJSON_GetArraySize(rows), 2);
+    cJSON *newest = cJSON_GetArrayItem(rows, 0), *older = cJSON_GetArrayItem(rows, 1);
+    assert_string_equal(cJSON_GetObjectItem(newest, "id")->valuestring, "WO-8");
+    assert_int_equal(cJSON_GetObjectItem(older, "done")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItem(older, "allocated")->valueint, 1);
+    cJSON_Delete(rows);
 }
 
 static void test_attempt_without_unit_cannot_pass(void **state)
