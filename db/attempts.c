@@ -63,7 +63,11 @@ int sdb_attempt_set_unit(struct station_db *db, int64_t attempt_id, int64_t unit
         return rc;
     sqlite3_bind_int64(stmt, 1, attempt_id);
     sqlite3_bind_int64(stmt, 2, unit_id);
-    return update_running(db, stmt, attempt_id, "tying the attempt to its unit");
+    rc = update_running(db, stmt, attempt_id, "tying the attempt to its unit");
+    if (rc == SDB_NOT_FOUND)
+        rc = db_fail(db, rc, "attempt %lld is not running, or unit %lld does not exist",
+                     (long long)attempt_id, (long long)unit_id);
+    return rc;
 }
 
 int sdb_attempt_phase(struct station_db *db, int64_t attempt_id, const char *phase,

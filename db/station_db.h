@@ -117,7 +117,8 @@ struct sdb_unit {
 };
 
 /* The unit this board is. A MAC already known (and not voided) keeps its
- * serial: *reworked is set and nothing is allocated. Otherwise the next
+ * serial: *reworked is set and nothing is allocated (it stays counted
+ * against the work order it was first allocated under). Otherwise the next
  * serial of serial_format is allocated (counted against work_order, if not
  * NULL) and committed with the new unit before this returns.
  *

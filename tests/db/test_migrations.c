@@ -214,6 +214,26 @@ static void test_reader_refuses_old_schema(void **state)
     assert_non_null(strstr(err, "start jigd once to upgrade it"));
 }
 
+/* Another process holding the write lock makes a write fail after the busy
+ * timeout, with words that say what to look for, instead of hanging. */
+static void test_locked_database_fails_after_busy_timeout(void **state)
+{
+    struct db_fixture *f = *state;
+    char err[512], serial[SDB_SERIAL_MAX + 1];
+    struct sdb_options o = fixture_options(f);
+    o.busy_timeout_ms = 50;
+    assert_int_equal(sdb_open(f->path, &o, &f->db, err, sizeof err), SDB_OK);
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+    exec_sql(other, "BEGIN IMMEDIATE");
+    assert_int_equal(sdb_serial_allocate(f->db, "B-{seq}", NULL, serial), SDB_BUSY);
+    assert_non_null(strstr(sdb_errmsg(f->db), "stayed locked by another process"));
+    exec_sql(other, "ROLLBACK");
+    sqlite3_close(other);
+    assert_int_equal(sdb_serial_allocate(f->db, "B-{seq}", NULL, serial), SDB_OK);
+    assert_string_equal(serial, "B-1");
+}
+
 static void test_bad_station_name_refused(void **state)
 {
     struct db_fixture *f = *state;
@@ -239,6 +259,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_second_station_refused_readers_welcome,
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_reader_refuses_old_schema,
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_locked_database_fails_after_busy_timeout,
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_bad_station_name_refused,
                                         fixture_setup, fixture_teardown),
