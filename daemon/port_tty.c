@@ -153,7 +153,10 @@ static int tty_open(struct port *p)
 
     if (sp_get_port_by_name(tp->path, &tp->sp) != SP_OK) {
         sp_fail(tp, "finding the serial port");
-        strncat(p->error, ": check the device path (ls /dev/serial/by-id/)",
+        strncat(p->error, strncmp(tp->path, "/dev/pts/", 9) == 0
+                ? ": libserialport opens only serial devices listed in sysfs, never a "
+                  "pseudo-terminal; use espsim over RFC 2217 instead"
+                : ": check the device path (ls /dev/serial/by-id/)",
                 sizeof p->error - strlen(p->error) - 1);
         return -1;
     }

@@ -1,8 +1,9 @@
 /* daemon/port_tty: what can be checked on a machine without a serial
  * adapter, and a loopback check for one that has.
  *
- * Covered everywhere: a missing device and a device that is not a serial
- * port (a pty master) both fail the open with a message, and closing after
+ * Covered everywhere: a missing device, a device that is not a serial port
+ * (a pty master) and a pty slave (what espsim --pty serves) all fail the
+ * open with a message that says why, and closing after
  * that releases everything (ASan checks the leaks, uv_loop_close the handles).
  * Not covered without hardware: the data path. libserialport 0.1.x opens a
  * device only if it is in sysfs and answers TIOCMGET, which no pty does, so
@@ -18,6 +19,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "port.h"
@@ -101,6 +106,28 @@ static void test_not_a_serial_port(void **state)
     expect_refused("/dev/ptmx", "opening failed");
 }
 
+/* What espsim --pty hands out: the refusal must say why, not just "not
+ * found". Skipped where the pty's slave has no visible path (some
+ * containers mount a devpts that does not match /dev/ptmx). */
+static void test_pseudo_terminal(void **state)
+{
+    int master, slave;
+    assert_int_equal(openpty(&master, &slave, NULL, NULL, NULL), 0);
+    const char *name = ttyname(slave);
+    struct stat st;
+    if (!name || strncmp(name, "/dev/pts/", 9) || stat(name, &st) != 0) {
+        close(master);
+        close(slave);
+        skip();
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "%s", name);
+    expect_refused(path, "pseudo-terminal");
+    close(master);
+    close(slave);
+}
+
 static void test_loopback_adapter(void **state)
 {
     const char *path = getenv("JIGD_TEST_TTY");
@@ -144,6 +171,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_missing_device),
         cmocka_unit_test(test_not_a_serial_port),
+        cmocka_unit_test(test_pseudo_terminal),
         cmocka_unit_test(test_loopback_adapter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
