@@ -99,9 +99,12 @@ void sdb_format_time(int64_t ms, char out[SDB_TIME_LEN + 1])
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(out, SDB_TIME_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+    char text[64];  /* roomy enough that no field can truncate; years stay 4 digits */
+    snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
              tm.tm_sec, (int)(ms % 1000));
+    memcpy(out, text, SDB_TIME_LEN);
+    out[SDB_TIME_LEN] = '\0';
 }
 
 void db_now(struct station_db *db, char out[SDB_TIME_LEN + 1])

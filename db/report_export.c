@@ -1,5 +1,4 @@
 /* Report rows as CSV (for the quality engineer's spreadsheet) and JSON. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +39,7 @@ static int write_cell(const cJSON *v, FILE *out)
         return fputs(cJSON_IsTrue(v) ? "true" : "false", out) < 0 ? -1 : 0;
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (d == floor(d) && fabs(d) < 9.0e15)
+        if (d > -9.0e15 && d < 9.0e15 && d == (double)(long long)d)
             return fprintf(out, "%.0f", d) < 0 ? -1 : 0;
         return fprintf(out, "%.15g", d) < 0 ? -1 : 0;
     }
