@@ -58,8 +58,9 @@ bool db_parse_mac(const char *text, uint8_t mac[6]);
 int db_audit_append_locked(struct station_db *db, const char *actor, const char *action,
                            const cJSON *details);
 
-/* Allocates the next serial of format inside the caller's transaction;
- * unit_id 0 leaves the allocation without a unit. */
+/* Allocates the next serial of format inside the caller's transaction and
+ * appends its audit event; the allocation has no unit until the caller
+ * sets serial_allocations.unit_id. */
 int db_serial_allocate_locked(struct station_db *db, const char *format,
                               const char *work_order, char serial[SDB_SERIAL_MAX + 1],
                               int64_t *allocation_id);
