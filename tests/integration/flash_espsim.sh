@@ -14,9 +14,11 @@
 #                              must report the refusal and the status, exit 1.
 #   broken_reset               the auto-reset circuit does nothing: "no answer
 #                              from the ROM loader", exit 4, within 60 s.
+#   job_lifecycle TEST_BIN     runs test_flash_job (the flash job's own
+#                              promises) against a fresh board.
 set -euo pipefail
 
-case_name=$1 espsim=$2 jigflash=$3 stub_dir=$4
+case_name=$1 espsim=$2 jigflash=$3 stub_dir=$4 test_bin=${5:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/jigflash-it.XXXXXX")
 sim_pid=
 cleanup() {
@@ -128,6 +130,12 @@ broken_reset)
     start_board esp32 --board 1:strap=broken
     run_jigflash --stub-dir "$stub_dir" write 0x10000 "$work/image.bin"
     expect_error 4 "connect failed: no answer from the ROM loader"
+    ;;
+job_lifecycle)
+    start_board esp32
+    timeout 60 "$test_bin" "rfc2217://127.0.0.1:$port" "$stub_dir" >"$work/err" 2>&1 ||
+        fail "test_flash_job failed (status $?)"
+    cat "$work/err"
     ;;
 *)
     echo "unknown case $case_name" >&2
