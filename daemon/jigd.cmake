@@ -4,6 +4,11 @@
 # reset = gpio (libgpiod) is not built: the station refuses such slots at
 # start-up with a sentence saying so.
 
+if(NOT TARGET jigd_http)
+  message(STATUS "jigd: the REST API (daemon/api.cmake) is not here yet; jigd not built")
+  return()
+endif()
+
 add_library(jigd_station STATIC
   ${CMAKE_CURRENT_LIST_DIR}/station.c
   ${CMAKE_CURRENT_LIST_DIR}/slot.c

@@ -136,10 +136,13 @@ static void port_lost(struct slot *s, const char *why)
 
 static void maybe_closed(struct slot *s);
 
-static void on_quiet_done(struct flash_job *j, const struct loader_error *e)
+static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
 {
     struct slot *s = flash_job_owner(j);
     enum slot_activity act = s->act;
+    /* err lives in the job: keep a copy before letting the job go. */
+    struct loader_error copy = err ? *err : (struct loader_error){0};
+    const struct loader_error *e = err ? &copy : NULL;
     s->job = NULL;
     flash_job_free(j);
     s->act = ACT_NONE;

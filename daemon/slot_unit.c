@@ -344,9 +344,12 @@ static void record_result(struct slot *s, const struct loader_error *e, const ch
     slot_publish(s, &ev);
 }
 
-static void on_done(struct flash_job *j, const struct loader_error *e)
+static void on_done(struct flash_job *j, const struct loader_error *err)
 {
     struct slot *s = flash_job_owner(j);
+    /* err lives in the job: keep a copy before letting the job go. */
+    struct loader_error copy = err ? *err : (struct loader_error){0};
+    const struct loader_error *e = err ? &copy : NULL;
     s->job = NULL;
     flash_job_free(j);
     s->act = ACT_NONE;

@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# jigd against espsim, in real time: the station flashing simulated ESP32
+# boards through its REST API, checked on the boards' flash files byte for
+# byte, on espsim's counters and LED lines, and on jigd's events.
+#
+# usage: jigd_espsim.sh CASE ESPSIM JIGD VECTORS_DIR STUB_DIR
+#
+# cases:
+#   eight_boards      8 boards at once (manual trigger), every part compared
+#   rework_and_swap   a second run skips every region (espsim rx counter
+#                     proves it); a new bundle loaded while idle rewrites
+#                     only the part that changed
+#   fault_<knob>      one espsim fault knob on slot 3, the other seven pass:
+#                     silent, corrupt, brownout, broken_reset, wrong_chip,
+#                     small_flash (1 MB board, 2 MB bundle), flash_id
+#                     (256 KB part claiming 4 MB: writes alias)
+#   adapter_gone      slot 3's adapter (its own espsim) dies mid-write: that
+#                     slot fails and waits for the port; the others pass; once
+#                     the port is back the slot flashes again
+#   identify          POST identify makes espsim's LED blink
+#   auto              auto trigger: boards flashed without a request, board
+#                     taken out and put back in is flashed again
+set -uo pipefail
+case_name=$1 espsim=$2 jigd=$3 vectors=$4 stub_dir=$5
+
+work=$(mktemp -d /tmp/jigd_test.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    # JIGD_TEST_LOG=file keeps jigd's log of the run for a look afterwards.
+    [ -z "${JIGD_TEST_LOG:-}" ] || cp "$work/jigd.err" "$JIGD_TEST_LOG" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL ($case_name): $*" >&2
+    echo "--- jigd log (tail) ---" >&2
+    tail -n 40 "$work/jigd.err" >&2 2>/dev/null
+    echo "--- espsim stderr (tail) ---" >&2
+    tail -n 15 "$work/espsim.err" >&2 2>/dev/null
+    exit 1
+}
+
+# Ports: a random block below the kernel's ephemeral range (32768+), so
+# parallel ctest runs and outgoing connections do not meet; skip a block
+# whose first port is taken.
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+base=$((10000 + (RANDOM % 400) * 50))
+while port_taken "$base" || port_taken "$((base + 1))" || port_taken "$((base + 10))"; do
+    base=$((10000 + (RANDOM % 400) * 50))
+done
+api_port=$base ctl_port=$((base + 1)) board_port=$((base + 10))
+
+start_espsim() {   # N [espsim options...]
+    local n=$1; shift
+    mkdir -p "$work/flash"
+    "$espsim" --boards "$n" --chip esp32 --base-port "$board_port" --flash-dir "$work/flash" \
+        --control-port "$ctl_port" "$@" > "$work/espsim.out" 2> "$work/espsim.err" &
+    pids+=($!)
+    espsim_pid=$!
+    wait_for 10 "espsim ready" grep -q "ready" "$work/espsim.out"
+}
+
+control() {        # one control-socket command; prints the reply
+    exec 9<>"/dev/tcp/127.0.0.1/$ctl_port" || return 1
+    printf '%s\n' "$*" >&9
+    local reply
+    read -r -t 5 reply <&9
+    exec 9>&-
+    printf '%s\n' "$reply"
+}
+
+write_conf() {     # N TRIGGER [extra station lines]
+    local n=$1 trigger=$2 extra=${3:-}
+    {
+        echo "[station]"
+        echo "name = test-line"
+        echo "listen = 127.0.0.1:$api_port"
+        echo "data_dir = $work"
+        echo "bundle = $work/bundle1"
+        echo "stub_dir = $stub_dir"
+        echo "boot_log_seconds = 1"
+        echo "max_baud = 921600"
+        printf '%b\n' "$extra"
+        for i in $(seq 1 "$n"); do
+            echo "[slot $i]"
+            echo "port = rfc2217://127.0.0.1:$((board_port + i - 1))"
+            echo "trigger = $trigger"
+        done
+    } > "$work/jigd.conf"
+}
+
+start_jigd() {
+    "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" &
+    jigd_pid=$!
+    pids+=($jigd_pid)
+    wait_for 10 "jigd's API" api GET /api/v1/station
+    wait_for 20 "the bundle to load" bundle_loaded
+}
+
+stop_jigd() {      # SIGTERM must end it cleanly, sanitizers quiet
+    kill -TERM "$jigd_pid"
+    local rc=0
+    wait "$jigd_pid" || rc=$?
+    [ "$rc" = 0 ] || fail "jigd exited with $rc after SIGTERM"
+    if grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$work/jigd.err"; then
+        fail "sanitizer report in jigd's log"
+    fi
+}
+
+api() {            # METHOD PATH [JSON]
+    if [ $# -ge 3 ]; then
+        curl -sf -X "$1" -H 'Content-Type: application/json' -d "$3" \
+            "http://127.0.0.1:$api_port$2"
+    else
+        curl -sf -X "$1" "http://127.0.0.1:$api_port$2"
+    fi
+}
+
+slot_field() {     # SLOT JQ-EXPR
+    api GET "/api/v1/slots/$1" | jq -r "$2"
+}
+
+bundle_loaded() {
+    [ "$(api GET /api/v1/station | jq -r '.bundle.version // empty')" != "" ]
+}
+
+wait_for() {       # SECONDS WHAT COMMAND...
+    local secs=$1 what=$2; shift 2
+    local end=$((SECONDS + secs))
+    until "$@" >/dev/null 2>&1; do
+        [ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for $what"
+        sleep 0.2
+    done
+}
+
+slot_done() {      # passed or failed, and not running
+    local st
+    st=$(slot_field "$1" .state)
+    [ "$st" = passed ] || [ "$st" = failed ]
+}
+
+all_done() {
+    for i in "$@"; do slot_done "$i" || return 1; done
+}
+
+start_slots() {
+    for i in "$@"; do
+        api POST "/api/v1/slots/$i/start" > /dev/null || fail "start of slot $i refused"
+    done
+}
+
+# The board's flash must hold every part of the bundle at its offset.
+check_flash() {    # BOARD BUNDLE_DIR
+    local board=$1 dir=$2 f="$work/flash/board$1.bin"
+    local parts
+    parts=$(jq -r '.parts[] | "\(.offset) \(.file)"' "$dir/manifest.json")
+    while read -r off file; do
+        local size
+        size=$(stat -c %s "$dir/$file")
+        cmp -s -n "$size" -i "0:$((off))" "$dir/$file" "$f" \
+            || fail "board $board: flash at $off differs from $file"
+    done <<< "$parts"
+}
+
+expect_pass() {    # SLOT BUNDLE
+    [ "$(slot_field "$1" .last_result)" = pass ] \
+        || fail "slot $1 did not pass: $(slot_field "$1" .error)"
+    check_flash "$1" "$2"
+}
+
+expect_fail() {    # SLOT PHASE CAUSE-REGEX
+    local j
+    j=$(api GET "/api/v1/slots/$1")
+    [ "$(jq -r .last_result <<< "$j")" = fail ] || fail "slot $1 should have failed: $j"
+    [ "$(jq -r .error.phase <<< "$j")" = "$2" ] \
+        || fail "slot $1 failed in $(jq -r .error.phase <<< "$j"), expected $2: $j"
+    jq -r .error.cause <<< "$j" | grep -qE "$3" \
+        || fail "slot $1's cause does not match /$3/: $(jq -r .error.cause <<< "$j")"
+    [ -n "$(jq -r '.error.advice // empty' <<< "$j")" ] || fail "slot $1's failure has no advice"
+}
+
+tests_dir=$(dirname "$0")
+make_bundle() {    # NAME DATA_KIB SEED
+    bash "$tests_dir/make_bundle.sh" "$vectors" "$work/$1" "$2" "$3" || fail "make_bundle"
+}
+
+eight=$(seq 1 8)
+
+run_fault() {      # KNOB: espsim --board value for board 3; PHASE; CAUSE [DATA_KIB]
+    local knob=$1 phase=$2 cause=$3
+    make_bundle bundle1 "${4:-64}" 1
+    start_espsim 8 --board "3:$knob"
+    write_conf 8 manual
+    start_jigd
+    start_slots $eight
+    wait_for 60 "all slots to finish" all_done $eight
+    for i in 1 2 4 5 6 7 8; do expect_pass "$i" "$work/bundle1"; done
+    if [ "$phase" = pass-or-fail ] || [ "$phase" = retried-or-fail ]; then
+        # The loader's retries (corruption) or jigd's one slower retry
+        # (brownout: the chip reboots, the write times out) may cure it; a
+        # pass must then be proved by the flash, a failure must say where.
+        if [ "$(slot_field 3 .last_result)" = pass ]; then
+            check_flash 3 "$work/bundle1"
+            if [ "$phase" = retried-or-fail ]; then
+                grep '"slot":3,' "$work/jigd.err" | grep -q '"phase":"retry"' \
+                    || fail "slot 3 passed without noticing the fault (no retry event)"
+            fi
+        else
+            [ -n "$(slot_field 3 .error.phase)" ] || fail "slot 3 failed without a phase"
+            [ -n "$(slot_field 3 .error.advice)" ] || fail "slot 3 failed without advice"
+        fi
+    else
+        expect_fail 3 "$phase" "$cause"
+    fi
+    stop_jigd
+}
+
+case $case_name in
+eight_boards)
+    make_bundle bundle1 256 1
+    start_espsim 8
+    write_conf 8 manual
+    start_jigd
+    start_slots $eight
+    wait_for 60 "all eight to finish" all_done $eight
+    for i in $eight; do
+        expect_pass "$i" "$work/bundle1"
+        slot_field "$i" .boot_log | grep -q "entry 0x" \
+            || fail "slot $i's boot log lacks the ROM's 'entry' line"
+    done
+    stop_jigd
+    ;;
+rework_and_swap)
+    make_bundle bundle1 256 1
+    make_bundle bundle2 256 2
+    start_espsim 2
+    write_conf 2 manual
+    start_jigd
+    start_slots 1 2
+    wait_for 30 "first run" all_done 1 2
+    expect_pass 1 "$work/bundle1"
+    expect_pass 2 "$work/bundle1"
+    # Rework: the same firmware again. Every region's MD5 matches, so the
+    # 256 KiB data part must not cross the wire again.
+    control stats-reset 1 > /dev/null
+    start_slots 1
+    wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"
+    wait_for 30 "rework run" all_done 1
+    expect_pass 1 "$work/bundle1"
+    [ "$(slot_field 1 .skipped_regions)" = 4 ] \
+        || fail "rework skipped $(slot_field 1 .skipped_regions) regions, expected 4"
+    rx=$(control status 1 | sed 's/^ok //' | jq .rx_bytes)
+    [ "$rx" -lt 100000 ] || fail "rework sent $rx bytes to the board: the data part was rewritten"
+    # Bundle swap while idle: only data.bin differs between the bundles.
+    api POST /api/v1/bundle/load "{\"path\": \"$work/bundle2\"}" > /dev/null \
+        || fail "bundle load refused"
+    wait_for 20 "bundle 1.0.2" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/station | jq -r .bundle.version)\" = 1.0.2 ]"
+    control stats-reset 2 > /dev/null
+    start_slots 2
+    wait_for 5 "slot 2 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/2 | jq -r .state)\" = running ]"
+    wait_for 30 "run with the new bundle" all_done 2
+    expect_pass 2 "$work/bundle2"
+    [ "$(slot_field 2 .skipped_regions)" = 3 ] \
+        || fail "after the swap $(slot_field 2 .skipped_regions) regions were skipped, expected 3"
+    rx=$(control status 2 | sed 's/^ok //' | jq .rx_bytes)
+    [ "$rx" -gt 200000 ] || fail "the changed data part was not rewritten ($rx bytes sent)"
+    # A bad bundle is refused and the active one stays.
+    mkdir -p "$work/bad" && echo '{' > "$work/bad/manifest.json"
+    api POST /api/v1/bundle/load "{\"path\": \"$work/bad\"}" > /dev/null
+    wait_for 10 "the refusal" grep -q '"bundle refused"' "$work/jigd.err"
+    [ "$(api GET /api/v1/station | jq -r .bundle.version)" = 1.0.2 ] \
+        || fail "a refused bundle replaced the active one"
+    stop_jigd
+    ;;
+fault_silent) run_fault silent-after=40000 write "stopped|timed out|no answer|no .*reply|answer" ;;
+fault_corrupt) run_fault corrupt-rx=3000 pass-or-fail "" ;;
+fault_brownout) run_fault brownout-after=30000 retried-or-fail "" ;;
+fault_broken_reset) run_fault strap=broken connect "." ;;
+fault_wrong_chip) run_fault chip=esp32c3 identify "board is ESP32-C3 but the bundle is for ESP32: wrong board in slot 3\\?" ;;
+# The bundle's bootloader header says 2 MB.
+fault_small_flash) run_fault flash-size=1MB identify "1024 KB of flash but the bundle needs 2048 KB" ;;
+# 0x20000 + 256 KiB runs past the real 256 KB: the data part wraps onto the
+# bootloader, which only a verify after all writes can see.
+fault_flash_id) run_fault flash-size=256KB,flash-id-size=4MB verify "0x1000.*MD5" 256 ;;
+adapter_gone)
+    make_bundle bundle1 512 1
+    start_espsim 8 --board 3:latency-ms=2
+    # Slot 3's adapter is its own espsim, so killing it is an adapter
+    # pulled out of the USB hub: its TCP connection dies mid-write.
+    lone_port=$((base + 40)) lone_ctl=$((base + 41))
+    mkdir -p "$work/lone"
+    start_lone() {
+        "$espsim" --boards 1 --chip esp32 --base-port "$lone_port" --flash-dir "$work/lone" \
+            --control-port "$lone_ctl" > "$work/lone.out" 2> "$work/lone.err" &
+        lone_pid=$!
+        pids+=($lone_pid)
+        wait_for 10 "the lone espsim" grep -q ready "$work/lone.out"
+    }
+    start_lone
+    write_conf 8 manual
+    sed -i "s|port = rfc2217://127.0.0.1:$((board_port + 2))|port = rfc2217://127.0.0.1:$lone_port|" "$work/jigd.conf"
+    start_jigd
+    start_slots $eight
+    wait_for 20 "slot 3 to write" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r '.phase')\" = write ] && [ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r '.bytes_done')\" -gt 0 ]"
+    kill -KILL "$lone_pid"
+    wait "$lone_pid" 2>/dev/null
+    wait_for 30 "slot 3 to lose its port" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r .state)\" = no-port ]"
+    [ "$(slot_field 3 .last_result)" = fail ] || fail "slot 3 did not record the failure"
+    wait_for 60 "the other seven" all_done 1 2 4 5 6 7 8
+    for i in 1 2 4 5 6 7 8; do expect_pass "$i" "$work/bundle1"; done
+    # The adapter comes back: the slot notices by itself and can run again.
+    start_lone
+    wait_for 15 "slot 3 to come back" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r .state)\" = idle ]"
+    start_slots 3
+    wait_for 5 "slot 3 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r .state)\" = running ]"
+    wait_for 40 "slot 3's second run" all_done 3
+    [ "$(slot_field 3 .last_result)" = pass ] || fail "slot 3 failed after the port came back"
+    # Its flash is the lone espsim's board 1.
+    mv "$work/lone/board1.bin" "$work/flash/board3.bin"
+    check_flash 3 "$work/bundle1"
+    stop_jigd
+    ;;
+identify)
+    make_bundle bundle1 0 1
+    start_espsim 1
+    write_conf 1 manual "led_gpio = 2"
+    start_jigd
+    api POST /api/v1/slots/1/identify > /dev/null || fail "identify refused"
+    # Ten seconds of blinking at 2 Hz; three full on/off cycles prove it.
+    wait_for 8 "the LED to toggle" bash -c "[ \$(grep -c 'board 1 led off' '$work/espsim.out') -ge 3 ] && [ \$(grep -c 'board 1 led on' '$work/espsim.out') -ge 3 ]"
+    [ "$(slot_field 1 .identifying)" = true ] || fail "slot 1 does not say it is identifying"
+    # A second request while blinking is refused (409), not queued.
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/1/identify")
+    [ "$code" = 409 ] || fail "a second identify answered $code, expected 409"
+    stop_jigd
+    ;;
+auto)
+    make_bundle bundle1 64 1
+    start_espsim 2
+    write_conf 2 auto
+    start_jigd
+    wait_for 30 "both boards flashed without a request" all_done 1 2
+    expect_pass 1 "$work/bundle1"
+    expect_pass 2 "$work/bundle1"
+    [ "$(slot_field 1 .waiting_for_removal)" = true ] || fail "slot 1 is not waiting for removal"
+    sleep 2
+    [ "$(slot_field 1 .passed)" = 1 ] || fail "a board still in the jig was flashed twice"
+    control remove 1 > /dev/null
+    wait_for 10 "slot 1 to re-arm" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = armed ]"
+    control insert 1 > /dev/null
+    wait_for 20 "the re-inserted board" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .passed)\" = 2 ]"
+    [ "$(slot_field 2 .passed)" = 1 ] || fail "slot 2 was disturbed by slot 1's board"
+    stop_jigd
+    ;;
+*)
+    echo "unknown case $case_name" >&2
+    exit 2
+    ;;
+esac
+echo "ok ($case_name)"
