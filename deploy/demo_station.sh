@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# The station demo: espsim with 8 simulated ESP32 boards, jigd flashing them
+# (auto trigger: a board is flashed as soon as it answers), and an
+# "operator" that takes each finished board out and puts it back a few
+# seconds later, so the slots keep cycling.
+#
+# usage: deploy/demo_station.sh BUILD_DIR
+#
+# With a terminal on stdin and stdout it shows `jigctl watch` and runs until
+# Ctrl-C. Otherwise (CI, a pipe) it runs until every slot has passed twice,
+# at most DEMO_SECONDS (default 90), and exits 0 only if that happened.
+#
+# espsim cannot give a board a blank flash again (its control socket has no
+# erase), so a re-inserted board still holds the firmware; to show real
+# writes on every round the demo alternates between two bundles that differ
+# in one part, and jigd rewrites only that part (the rest is skipped by MD5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+build_dir=${1:?usage: deploy/demo_station.sh BUILD_DIR (e.g. build/release)}
+build_dir=$(cd "$build_dir" && pwd)
+espsim=$build_dir/fixtures/espsim/espsim
+jigd=$build_dir/daemon/jigd
+jigctl=$build_dir/daemon/jigctl
+for b in "$espsim" "$jigd" "$jigctl"; do
+    [[ -x $b ]] || { echo "demo: $b is missing: build first (cmake --build $build_dir)" >&2; exit 1; }
+done
+vectors=${JIGD_SHARED_DIR:-$repo/../shared}/vectors
+[[ -d $vectors ]] || { echo "demo: no shared vectors at $vectors (set JIGD_SHARED_DIR)" >&2; exit 1; }
+stub_dir=$repo/node_modules/esptool-js/lib/targets/stub_flasher
+[[ -d $stub_dir ]] || { echo "demo: no flasher stubs at $stub_dir: run npm ci" >&2; exit 1; }
+
+boards=8
+interactive=false
+[[ -t 0 && -t 1 ]] && interactive=true
+deadline=$((SECONDS + ${DEMO_SECONDS:-90}))
+
+work=$(mktemp -d /tmp/jigd_demo.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+base=$((12000 + (RANDOM % 200) * 50))
+while port_taken "$base" || port_taken "$((base + 1))" || port_taken "$((base + 10))"; do
+    base=$((12000 + (RANDOM % 200) * 50))
+done
+api_port=$base ctl_port=$((base + 1)) board_port=$((base + 10))
+export JIGD_URL=http://127.0.0.1:$api_port
+
+bash tests/jigd/make_bundle.sh "$vectors" "$work/bundle-a" 256 1
+bash tests/jigd/make_bundle.sh "$vectors" "$work/bundle-b" 256 2
+
+mkdir -p "$work/flash"
+"$espsim" --boards $boards --chip esp32 --base-port $board_port --flash-dir "$work/flash" \
+    --control-port $ctl_port > "$work/espsim.out" 2> "$work/espsim.err" &
+pids+=($!)
+
+{
+    echo "[station]"
+    echo "name = demo-line"
+    echo "listen = 127.0.0.1:$api_port"
+    echo "data_dir = $work"
+    echo "bundle = $work/bundle-a"
+    echo "stub_dir = $stub_dir"
+    echo "boot_log_seconds = 2"
+    echo "led_gpio = 2"
+    for i in $(seq 1 $boards); do
+        printf '[slot %d]\nport = rfc2217://127.0.0.1:%d\ntrigger = auto\n' "$i" $((board_port + i - 1))
+    done
+} > "$work/jigd.conf"
+
+for _ in $(seq 50); do grep -q ready "$work/espsim.out" && break; sleep 0.1; done
+"$jigd" -c "$work/jigd.conf" 2> "$work/jigd.log" &
+jigd_pid=$!
+pids+=($jigd_pid)
+
+control() {
+    exec 9<>"/dev/tcp/127.0.0.1/$ctl_port"
+    printf '%s\n' "$*" >&9
+    read -r -t 5 _ <&9 || true
+    exec 9>&-
+}
+
+echo "jigd demo: $boards simulated ESP32 boards (espsim) flashed by jigd on $JIGD_URL"
+echo "  work folder: $work (jigd's log: $work/jigd.log)"
+if ! $interactive; then
+    echo "  watch it live from another terminal:  JIGD_URL=$JIGD_URL $jigctl watch"
+fi
+
+# The operator: a board that is done comes out 3 s later and goes back in
+# 2 s after that (a fresh unit, as far as the jig can tell).
+declare -A done_at out_at
+operator_round() {
+    local slots
+    slots=$(curl -sf "$JIGD_URL/api/v1/slots" | jq -c '.slots[]') || return 0
+    local now=$SECONDS
+    while read -r s; do
+        [[ -n $s ]] || continue
+        local i waiting
+        i=$(jq -r .slot <<< "$s")
+        waiting=$(jq -r .waiting_for_removal <<< "$s")
+        if [[ -n ${out_at[$i]:-} ]]; then
+            if ((now - out_at[$i] >= 2)); then
+                control insert "$i"
+                unset "out_at[$i]"
+            fi
+        elif [[ $waiting == true ]]; then
+            : "${done_at[$i]:=$now}"
+            if ((now - done_at[$i] >= 3)); then
+                control remove "$i"
+                out_at[$i]=$now
+                unset "done_at[$i]"
+            fi
+        fi
+    done <<< "$slots"
+}
+
+# Every 20 s the other bundle, so re-inserted boards get a real write.
+bundle_turn=a last_swap=$SECONDS
+swap_bundle() {
+    ((SECONDS - last_swap >= 20)) || return 0
+    last_swap=$SECONDS
+    bundle_turn=$([[ $bundle_turn == a ]] && echo b || echo a)
+    curl -sf -X POST -H 'Content-Type: application/json' \
+        -d "{\"path\": \"$work/bundle-$bundle_turn\"}" "$JIGD_URL/api/v1/bundle/load" > /dev/null || true
+}
+
+all_passed_twice() {
+    local n
+    n=$(curl -sf "$JIGD_URL/api/v1/slots" | jq '[.slots[] | select(.passed >= 2)] | length') || return 1
+    [[ $n == "$boards" ]]
+}
+
+if $interactive; then
+    "$jigctl" watch &
+    pids+=($!)
+    while kill -0 "$jigd_pid" 2>/dev/null; do
+        operator_round
+        swap_bundle
+        sleep 0.5
+    done
+    exit 0
+fi
+
+while ((SECONDS < deadline)); do
+    kill -0 "$jigd_pid" 2>/dev/null || { echo "demo: jigd died; see $work/jigd.log" >&2; tail -20 "$work/jigd.log" >&2; exit 1; }
+    operator_round
+    swap_bundle
+    if all_passed_twice; then
+        echo "demo: every slot passed twice:"
+        "$jigctl" status || true
+        kill -TERM "$jigd_pid"
+        wait "$jigd_pid" || { echo "demo: jigd did not stop cleanly" >&2; exit 1; }
+        exit 0
+    fi
+    sleep 0.5
+done
+echo "demo: not every slot passed twice within ${DEMO_SECONDS:-90} s:" >&2
+"$jigctl" status >&2 || true
+tail -30 "$work/jigd.log" >&2
+exit 1
