@@ -379,9 +379,22 @@ static bool configured(const struct identity_config *c)
     return (c->ca_cert_path && *c->ca_cert_path) || (c->ca_key_path && *c->ca_key_path);
 }
 
+static int check_years(const struct identity_config *c, char *err, size_t errlen)
+{
+    if (c->ca_years < 1 || c->ca_years > IDENTITY_MAX_YEARS || c->cert_years < 1 ||
+        c->cert_years > IDENTITY_MAX_YEARS) {
+        snprintf(err, errlen, "certificate validity must be 1 to %u years (ca_years = %u, "
+                 "cert_years = %u)", IDENTITY_MAX_YEARS, c->ca_years, c->cert_years);
+        return -1;
+    }
+    return 0;
+}
+
 struct station_ca *station_ca_open(const struct identity_config *c, time_t now, char *err,
                                    size_t errlen)
 {
+    if (check_years(c, err, errlen) != 0)
+        return NULL;
     struct station_ca *ca = calloc(1, sizeof *ca);
     if (!ca) {
         snprintf(err, errlen, "out of memory opening the station CA");

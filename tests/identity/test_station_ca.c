@@ -227,6 +227,19 @@ static void expired_ca_is_refused(void **state)
     assert_non_null(strstr(err, "expired"));
 }
 
+static void validity_out_of_range_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    char err[512];
+    f->cfg.cert_years = 0;
+    assert_null(station_ca_open(&f->cfg, 0, err, sizeof err));
+    assert_non_null(strstr(err, "cert_years = 0"));
+    f->cfg.cert_years = 10;
+    f->cfg.ca_years = IDENTITY_MAX_YEARS + 1;
+    assert_null(station_ca_open(&f->cfg, 0, err, sizeof err));
+    assert_non_null(strstr(err, "1 to 100 years"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +253,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(configured_openssl_ca_is_used_and_checked, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(expired_ca_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(validity_out_of_range_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
