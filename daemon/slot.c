@@ -215,6 +215,13 @@ void slot_unit_ended(struct slot *s)
 
 /* ---- the no-port poll -------------------------------------------------- */
 
+static bool path_exists(const struct slot *s)
+{
+    struct stat st;
+    return stat(s->cfg.port, &st) == 0;
+}
+
+
 static void port_back(struct slot *s)
 {
     struct jig_event ev = {.kind = EVENT_SLOT, .state = "port-back",
@@ -227,7 +234,7 @@ static void port_back(struct slot *s)
 static void on_check_open(struct port *p, const char *error)
 {
     struct slot *s = p->owner;
-    s->presence_misses = error ? 1 : 0;    /* reused: 0 = the port opened */
+    s->check_ok = error == NULL;
     port_close(p);
 }
 
@@ -240,7 +247,7 @@ static void on_check_error(struct port *p, const char *error)
 {
     (void)error;
     struct slot *s = p->owner;
-    s->presence_misses = 1;
+    s->check_ok = false;
 }
 
 static void on_check_closed(struct port *p)
@@ -252,7 +259,7 @@ static void on_check_closed(struct port *p)
         maybe_closed(s);
         return;
     }
-    if (s->presence_misses == 0)
+    if (s->check_ok)
         port_back(s);
     else
         schedule(s, PORT_POLL_MS);
@@ -265,14 +272,12 @@ static const struct port_callbacks check_callbacks = {
     .on_closed = on_check_closed,
 };
 
+/* Back means it opens again: a device node that exists but will not open
+ * (wrong permissions, a node libserialport refuses) is not back. */
 static void check_port(struct slot *s)
 {
-    if (slot_port_is_path(s)) {
-        struct stat st;
-        if (stat(s->cfg.port, &st) == 0)
-            port_back(s);
-        else
-            schedule(s, PORT_POLL_MS);
+    if (slot_port_is_path(s) && !path_exists(s)) {
+        schedule(s, PORT_POLL_MS);
         return;
     }
     char err[200];
@@ -282,18 +287,12 @@ static void check_port(struct slot *s)
         return;
     }
     s->act = ACT_PORT_CHECK;
-    s->presence_misses = 1;
+    s->check_ok = false;
     if (port_open(s->check_port) < 0)
         port_close(s->check_port);      /* on_check_closed reschedules */
 }
 
 /* ---- the tick ---------------------------------------------------------- */
-
-static bool path_exists(const struct slot *s)
-{
-    struct stat st;
-    return stat(s->cfg.port, &st) == 0;
-}
 
 static void on_tick(uv_timer_t *t)
 {

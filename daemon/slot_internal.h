@@ -28,7 +28,8 @@ struct slot {
     enum slot_state state;
     enum slot_activity act;
     struct flash_job *job;
-    struct port *check_port;        /* ACT_PORT_CHECK over RFC 2217 */
+    struct port *check_port;        /* ACT_PORT_CHECK: does the port open? */
+    bool check_ok;
     uv_timer_t timer;               /* next probe / poll */
     bool closing;
     void (*closed_cb)(void *ctx);
