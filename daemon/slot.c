@@ -451,7 +451,16 @@ enum api_status slot_request_abort(struct slot *s, struct api_error *err)
         return API_CONFLICT;
     }
     s->abort_requested = true;
-    flash_job_cancel(s->job);
+    if (s->job) {
+        flash_job_cancel(s->job);
+    } else {
+        /* Between two jobs of the unit (waiting for a USB node). */
+        uv_timer_stop(&s->timer);
+        struct loader_error e = {.phase = LOADER_PHASE_CONNECT,
+                                 .code = FLASH_JOB_ERR_CANCELLED};
+        snprintf(e.message, sizeof e.message, "aborted by the operator during connect");
+        slot_unit_finish(s, &e, slot_advice_for(&e));
+    }
     return API_ACCEPTED;
 }
 

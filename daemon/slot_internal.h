@@ -42,6 +42,9 @@ struct slot {
     bool abort_requested;
     bool start_pending;             /* start once the quiet probe has stopped */
     bool port_lost;                 /* the last unit ended because the port died */
+    bool reenumerating;             /* usb-jtag: waiting for the node after a reset */
+    int reenumeration_tries;
+    bool sync_without_reset;        /* the next unit job syncs without a reset */
 
     /* the unit in progress */
     struct bundle *bundle;          /* our reference while the unit runs */
@@ -83,6 +86,8 @@ bool slot_port_is_path(const struct slot *s);
 int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *err,
                     size_t errlen);
 void slot_unit_release(struct slot *s);  /* drop the bundle reference and regions */
+/* Records the unit's outcome (e NULL = pass) and moves the slot on. */
+void slot_unit_finish(struct slot *s, const struct loader_error *e, const char *advice);
 extern const struct flash_job_callbacks slot_unit_callbacks;
 const char *slot_phase_token(enum flash_job_step_kind k);
 const char *slot_advice_for(const struct loader_error *e);

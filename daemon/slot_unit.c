@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bundle.h"
 
@@ -128,7 +129,7 @@ int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *e
     struct flash_job_config c = {
         .port = s->cfg.port,
         .action = FLASH_JOB_WRITE,
-        .reset = loader_reset_of(s->cfg.reset),
+        .reset = s->sync_without_reset ? LOADER_RESET_NONE : loader_reset_of(s->cfg.reset),
         .baud = baud > 115200 ? baud : 0,
         .stub_dir = s->env.stub_dir,
         .hard_reset = true,
@@ -314,6 +315,64 @@ static bool retry_slower(struct slot *s, const struct loader_error *e)
     return true;
 }
 
+/* ---- USB-Serial/JTAG ---------------------------------------------------
+ * A chip with its own USB port drops off the bus when it resets and comes
+ * back as a new device node. Through a /dev/serial/by-id/ path (which
+ * names the chip, not the node) the slot reopens the same name and so
+ * follows it. Not tested here: espsim has no USB-Serial/JTAG model. */
+
+#define REENUMERATION_WAIT_MS 500
+#define REENUMERATION_TRIES 10      /* 5 s for the node to come back */
+
+static bool usb_jtag_port_drop(const struct slot *s, const struct loader_error *e)
+{
+    return s->cfg.reset == SLOT_RESET_USB_JTAG && e && e->code == FLASH_JOB_ERR_PORT
+        && !s->abort_requested && !s->closing;
+}
+
+static void on_reenumeration_wait(uv_timer_t *t)
+{
+    struct slot *s = t->data;
+    struct stat st;
+    bool back = stat(s->cfg.port, &st) == 0;
+    if (!back && ++s->reenumeration_tries < REENUMERATION_TRIES) {
+        uv_timer_start(&s->timer, on_reenumeration_wait, REENUMERATION_WAIT_MS, 0);
+        return;
+    }
+    /* The reset already put the chip in its loader: sync without another
+     * reset, which would only drop it off the bus again. */
+    char err[200];
+    s->sync_without_reset = true;
+    int r = slot_unit_start(s, s->baud, 3, err, sizeof err);
+    s->sync_without_reset = false;
+    if (r < 0) {
+        struct loader_error e = {.phase = LOADER_PHASE_CONNECT, .code = FLASH_JOB_ERR_PORT};
+        snprintf(e.message, sizeof e.message, "%s did not come back after the reset: %s",
+                 s->cfg.port, err);
+        s->reenumerating = false;
+        slot_unit_finish(s, &e, slot_advice_for(&e));
+    }
+}
+
+/* True when the drop was the re-enumeration and the unit goes on. */
+static bool follow_reenumeration(struct slot *s, const struct loader_error *e)
+{
+    if (!usb_jtag_port_drop(s, e) || e->phase != LOADER_PHASE_CONNECT || s->reenumerating)
+        return false;
+    s->reenumerating = true;
+    s->reenumeration_tries = 0;
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s went away during the reset (USB-Serial/JTAG "
+             "re-enumerates); waiting for it to come back", s->cfg.port);
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = "running", .phase = "connect",
+                           .message = msg, .rate = -1};
+    slot_publish(s, &ev);
+    slot_unit_release(s);
+    uv_timer_start(&s->timer, on_reenumeration_wait, REENUMERATION_WAIT_MS, 0);
+    s->act = ACT_UNIT;      /* still this unit: nothing else may start */
+    return true;
+}
+
 static void record_result(struct slot *s, const struct loader_error *e, const char *advice)
 {
     s->last_seconds = (double)(now_us() - s->unit_started_us) / 1e6;
@@ -355,6 +414,16 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
     s->act = ACT_NONE;
     if (e && baud_may_cure(s, e) && retry_slower(s, e))
         return;
+    if (follow_reenumeration(s, e))
+        return;
+    if (usb_jtag_port_drop(s, e) && e->phase == LOADER_PHASE_RESET) {
+        /* Every region verified; the chip left the bus to boot its app. */
+        struct jig_event ev = {.kind = EVENT_SLOT, .state = "running", .phase = "reset",
+                               .message = "the board re-enumerated to run its app: no boot "
+                                          "log over USB-Serial/JTAG", .rate = -1};
+        slot_publish(s, &ev);
+        e = NULL;
+    }
     struct loader_error reported;
     const char *advice = NULL;
     if (e) {
@@ -377,8 +446,15 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
                                .message = msg, .rate = -1};
         slot_publish(s, &ev);
     }
+    slot_unit_finish(s, e ? &reported : NULL, advice);
+}
+
+void slot_unit_finish(struct slot *s, const struct loader_error *e, const char *advice)
+{
+    s->act = ACT_NONE;
+    s->reenumerating = false;
     s->port_lost = e && e->code == FLASH_JOB_ERR_PORT;
-    record_result(s, e ? &reported : NULL, advice);
+    record_result(s, e, advice);
     s->retrying = false;
     slot_unit_release(s);
     slot_unit_ended(s);

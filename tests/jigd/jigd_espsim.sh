@@ -17,6 +17,7 @@
 #   adapter_gone      slot 3's adapter (its own espsim) dies mid-write: that
 #                     slot fails and waits for the port; the others pass; once
 #                     the port is back the slot flashes again
+#   abort             POST abort stops slot 1 mid-write; slot 2 carries on
 #   identify          POST identify makes espsim's LED blink
 #   auto              auto trigger: boards flashed without a request, board
 #                     taken out and put back in is flashed again
@@ -325,6 +326,22 @@ adapter_gone)
     # Its flash is the lone espsim's board 1.
     mv "$work/lone/board1.bin" "$work/flash/board3.bin"
     check_flash 3 "$work/bundle1"
+    stop_jigd
+    ;;
+abort)
+    make_bundle bundle1 512 1
+    start_espsim 2
+    write_conf 2 manual
+    start_jigd
+    start_slots 1 2
+    wait_for 20 "slot 1 to write" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .phase)\" = write ]"
+    api POST /api/v1/slots/1/abort > /dev/null || fail "abort refused"
+    wait_for 10 "slot 1 to stop" all_done 1
+    expect_fail 1 write "aborted by the operator"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/1/abort")
+    [ "$code" = 409 ] || fail "aborting an idle slot answered $code, expected 409"
+    wait_for 30 "slot 2" all_done 2
+    expect_pass 2 "$work/bundle1"
     stop_jigd
     ;;
 identify)
