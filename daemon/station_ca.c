@@ -1,6 +1,7 @@
 /* The station CA (see station_ca.h): load a configured or kept one, or
  * create one at first start. */
 #include "station_ca.h"
+#include "unit_key.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +18,6 @@
 
 #define PATH_LEN 1100
 #define CA_FILE_MAX (256 * 1024)
-#define KEY_PEM_MAX 2048
 #define CA_CN_SUFFIX " jigd station CA"
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -279,14 +279,15 @@ static char *self_signed_pem(struct station_ca *ca, const char *subject, time_t 
 
 static int write_key(struct station_ca *ca, char *err, size_t errlen)
 {
-    unsigned char pem[KEY_PEM_MAX];
-    int rc = mbedtls_pk_write_key_pem(&ca->key, pem, sizeof pem);
-    if (rc == 0)
-        rc = write_new_file(ca->key_path, pem, strlen((char *)pem), 0600, err, errlen);
-    else
-        snprintf(err, errlen, "cannot encode the station CA key (mbedTLS -0x%04x)", -rc);
-    mbedtls_platform_zeroize(pem, sizeof pem);
-    return rc ? -1 : 0;
+    size_t len = 0;
+    char *pem = unit_key_pem_of(&ca->key, &len);
+    if (!pem) {
+        snprintf(err, errlen, "cannot encode the station CA key as PEM");
+        return -1;
+    }
+    int rc = write_new_file(ca->key_path, pem, len, 0600, err, errlen);
+    unit_key_pem_free(pem);
+    return rc;
 }
 
 static int create(struct station_ca *ca, time_t now, char *err, size_t errlen)

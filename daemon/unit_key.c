@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/base64.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
@@ -76,21 +77,47 @@ mbedtls_pk_context *unit_key_pk(struct unit_key *k)
     return &k->pk;
 }
 
-char *unit_key_pem(struct unit_key *k, size_t *len)
+/* mbedTLS's own PEM writer leaves copies of the key in buffers it does not
+ * wipe; this one does every step in buffers it zeroises. */
+static size_t append_pem_body(char *out, size_t at, const unsigned char *b64, size_t n)
 {
-    unsigned char buf[KEY_PEM_MAX];
+    for (size_t i = 0; i < n; i += 64) {
+        size_t line = n - i < 64 ? n - i : 64;
+        memcpy(out + at, b64 + i, line);
+        at += line;
+        out[at++] = '\n';
+    }
+    return at;
+}
+
+char *unit_key_pem_of(mbedtls_pk_context *pk, size_t *len)
+{
+    unsigned char der[KEY_PEM_MAX], b64[KEY_PEM_MAX];
     char *pem = NULL;
-    if (mbedtls_pk_write_key_pem(&k->pk, buf, sizeof buf) == 0) {
-        size_t n = strlen((const char *)buf);
-        pem = malloc(n + 1);
+    const char *label = mbedtls_pk_get_type(pk) == MBEDTLS_PK_RSA ? "RSA PRIVATE KEY"
+                                                                   : "EC PRIVATE KEY";
+    int n = mbedtls_pk_write_key_der(pk, der, sizeof der);
+    size_t b64_len = 0;
+    if (n > 0 && mbedtls_base64_encode(b64, sizeof b64, &b64_len, der + sizeof der - n,
+                                       (size_t)n) == 0) {
+        size_t cap = 2 * strlen(label) + 40 + b64_len + b64_len / 64 + 1;
+        pem = malloc(cap);
         if (pem) {
-            memcpy(pem, buf, n + 1);
+            size_t at = (size_t)snprintf(pem, cap, "-----BEGIN %s-----\n", label);
+            at = append_pem_body(pem, at, b64, b64_len);
+            at += (size_t)snprintf(pem + at, cap - at, "-----END %s-----\n", label);
             if (len)
-                *len = n;
+                *len = at;
         }
     }
-    mbedtls_platform_zeroize(buf, sizeof buf);
+    mbedtls_platform_zeroize(der, sizeof der);
+    mbedtls_platform_zeroize(b64, sizeof b64);
     return pem;
+}
+
+char *unit_key_pem(struct unit_key *k, size_t *len)
+{
+    return unit_key_pem_of(&k->pk, len);
 }
 
 void unit_key_pem_free(char *pem)

@@ -37,6 +37,8 @@ mbedtls_pk_context *unit_key_pk(struct unit_key *k);
  * in a buffer of its own. SECRET: never log it or store it on the station;
  * free it with unit_key_pem_free. NULL on failure. */
 char *unit_key_pem(struct unit_key *k, size_t *len);
+/* The same for any mbedTLS private key (the station CA's). */
+char *unit_key_pem_of(mbedtls_pk_context *pk, size_t *len);
 void unit_key_pem_free(char *pem);
 
 /* "ec-p256" / "rsa-2048", and back (0, or -1 for an unknown name). */
