@@ -33,6 +33,8 @@ struct csv_job {
     bool sta_extras_done;
     char ap_ssid[65], ap_passwd[129];
     bool ap_authmode;
+    const struct nvs_value_filter *values;
+    bool value_replaced;        /* do not quote the value in messages */
 };
 
 #define WIFI_AP_SSID_MAX 64u
@@ -51,6 +53,15 @@ static int fail(struct csv_job *j, const char *fmt, ...)
     else
         snprintf(j->err->msg, sizeof j->err->msg, "%s", msg);
     return -1;
+}
+
+/* Decoded values may come from secrets (a key PEM put in by a value
+ * filter): clear them before the memory goes back to the allocator. */
+static void free_wiped(void *p, size_t n)
+{
+    if (p)
+        explicit_bzero(p, n);
+    free(p);
 }
 
 static bool utf8_valid(const uint8_t *s, size_t n)
@@ -233,10 +244,13 @@ static int put_int(struct csv_job *j, const char *key, uint8_t type,
 {
     bool neg, overflow;
     uint64_t mag;
-    if (!parse_decimal(v, n, &neg, &mag, &overflow))
+    if (!parse_decimal(v, n, &neg, &mag, &overflow)) {
+        if (j->value_replaced)
+            return fail(j, "'%s': the value is not a decimal integer", key);
         return fail(j, "'%s': \"%.*s\" is not a decimal integer (the "
                        "generator reads integers in decimal only)", key,
                     (int)(n > 40 ? 40 : n), v);
+    }
     const char *tn = nvs_type_name(type);
     if (overflow)
         return fail(j, "'%s': value out of range for %s", key, tn);
@@ -318,7 +332,7 @@ static int put_fill(struct csv_job *j, const char *key, const char *enc,
     memcpy(d, v, n);
     memset(d + n, fill, len - n);
     int rc = nvs_writer_blob(j->w, key, b, total);
-    free(b);
+    free_wiped(b, total ? total : 1);
     return rc < 0 ? fail(j, "%s", j->w->error) : 0;
 }
 
@@ -355,7 +369,7 @@ static int put_value(struct csv_job *j, const char *key, const char *enc,
                                         : decode_base64(v, n, b, &len);
         int rc = why ? fail(j, "'%s': %s", key, why)
                      : nvs_writer_blob(j->w, key, b, len);
-        free(b);
+        free_wiped(b, n ? n : 1);
         if (rc < 0 && !why)
             return fail(j, "%s", j->w->error);
         return rc;
@@ -517,11 +531,23 @@ static int do_row(struct csv_job *j, const struct csv_reader *r)
         return fail(j, "'%s' has no value column", key);
     if (remember_key(j, key) < 0)
         return -1;
-    if (ap && wifi_ap_row(j, key, val, vn) < 0)
-        return -1;
-    if (is_file)
+    if (is_file)    /* never a Wi-Fi key: refused above */
         return put_file(j, key, enc, val);
-    if (put_value(j, key, enc, false, val, vn) < 0)
+    const char *orig = val;
+    if (j->values && j->values->filter) {
+        char why[200] = "";
+        if (j->values->filter(j->values->ctx, j->line, key, enc, &val, &vn,
+                              why, sizeof why) < 0)
+            return fail(j, "'%s': %s", key, why[0] ? why : "value refused");
+    }
+    j->value_replaced = val != orig;
+    int rc = ap ? wifi_ap_row(j, key, val, vn) : 0;
+    if (rc == 0)
+        rc = put_value(j, key, enc, false, val, vn);
+    if (j->value_replaced && j->values->release)
+        j->values->release(j->values->ctx, val);
+    j->value_replaced = false;
+    if (rc < 0)
         return -1;
     if (sta && !j->sta_extras_done)
         return wifi_sta_extras(j);
@@ -562,7 +588,8 @@ int nvs_csv_generate_opts(const char *csv, size_t len, struct nvs_writer *w,
                           struct nvs_csv_error *err)
 {
     struct csv_job j = {.w = w, .files = files, .err = err,
-                        .wifi_extras = opts && opts->wifi_extras};
+                        .wifi_extras = opts && opts->wifi_extras,
+                        .values = opts ? opts->values : NULL};
     char names[NVS_MAX_NAMESPACES][NVS_KEY_MAX + 1];
     j.ns_names = names;
     err->line = 0;

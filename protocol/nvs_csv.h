@@ -45,6 +45,8 @@ int nvs_csv_generate(const char *csv, size_t len, struct nvs_writer *w,
                      const struct nvs_file_loader *files,
                      struct nvs_csv_error *err);
 
+struct nvs_value_filter;
+
 struct nvs_csv_options {
     /* Do what generator 0.2.0 does for the Wi-Fi driver's keys instead of
      * refusing them: after the first sta.ssid/sta.pswd row add sta.apinfo
@@ -54,6 +56,24 @@ struct nvs_csv_options {
      * each further ap.* row. Those rows must be "data" rows (the tool would
      * use a file row's path as the value). */
     bool wifi_extras;
+    /* May replace each data row's value cell, as parsed, before it is
+     * decoded (jigd's per-unit placeholders): substitution works on values,
+     * never on CSV text, so a value cannot change the rows around it. NULL
+     * = values as written. */
+    const struct nvs_value_filter *values;
+};
+
+struct nvs_value_filter {
+    /* Called for every "data" row with its value cell. Returns 0 and may
+     * point *value and *len at a replacement (NUL-terminated at len, valid until
+     * release); or -1 with a reason in why, reported with the row's line
+     * and key. A replaced value is never quoted in error messages (it may
+     * be secret). */
+    int (*filter)(void *ctx, unsigned line, const char *key, const char *enc,
+                  const char **value, size_t *len, char *why, size_t why_cap);
+    /* Called once the row that got a replacement is written (or failed). */
+    void (*release)(void *ctx, const char *value);      /* may be NULL */
+    void *ctx;
 };
 
 int nvs_csv_generate_opts(const char *csv, size_t len, struct nvs_writer *w,

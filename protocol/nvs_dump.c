@@ -219,3 +219,188 @@ size_t nvs_dump_minimal(const uint8_t *part, size_t len, char *out,
         put_page(&t, part, pages, p);
     return t.len;
 }
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static const char *json_encoding(uint8_t type)
+{
+    switch (type) {
+    case NVS_TYPE_U8: return "uint8_t";
+    case NVS_TYPE_I8: return "int8_t";
+    case NVS_TYPE_U16: return "uint16_t";
+    case NVS_TYPE_I16: return "int16_t";
+    case NVS_TYPE_U32: return "uint32_t";
+    case NVS_TYPE_I32: return "int32_t";
+    case NVS_TYPE_U64: return "uint64_t";
+    case NVS_TYPE_I64: return "int64_t";
+    case NVS_TYPE_SZ: return "string";
+    case NVS_TYPE_BLOB: return "blob";
+    case NVS_TYPE_BLOB_DATA: return "blob_data";
+    default: return "unknown";
+    }
+}
+
+static void put_json_codepoint(struct text *t, uint32_t cp)
+{
+    char buf[16];
+    if (cp >= 0x10000) {
+        cp -= 0x10000;
+        snprintf(buf, sizeof buf, "\\u%04x\\u%04x", 0xD800u + (cp >> 10),
+                 0xDC00u + (cp & 0x3FFu));
+    } else {
+        snprintf(buf, sizeof buf, "\\u%04x", cp);
+    }
+    puts_(t, buf);
+}
+
+/* Length of the UTF-8 sequence at s (1..4) with its code point, or 0 if
+ * the bytes there are not one. */
+static size_t utf8_next(const uint8_t *s, size_t n, uint32_t *cp)
+{
+    size_t more;
+    uint8_t c = s[0];
+    if (c < 0x80) { *cp = c; return 1; }
+    if ((c & 0xE0) == 0xC0) { more = 1; *cp = c & 0x1Fu; }
+    else if ((c & 0xF0) == 0xE0) { more = 2; *cp = c & 0x0Fu; }
+    else if ((c & 0xF8) == 0xF0) { more = 3; *cp = c & 0x07u; }
+    else return 0;
+    if (more >= n)
+        return 0;
+    for (size_t k = 1; k <= more; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        *cp = *cp << 6 | (s[k] & 0x3Fu);
+    }
+    if ((more == 1 && *cp < 0x80) || (more == 2 && *cp < 0x800) ||
+        (more == 3 && (*cp < 0x10000 || *cp > 0x10FFFF)) ||
+        (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return more + 1;
+}
+
+static void put_json_string(struct text *t, const uint8_t *s, size_t n)
+{
+    put(t, "\"", 1);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = utf8_next(s + i, n - i, &cp);
+        if (k == 0) {
+            cp = 0xFFFD;
+            k = 1;
+        }
+        i += k;
+        switch (cp) {
+        case '"': puts_(t, "\\\""); continue;
+        case '\\': puts_(t, "\\\\"); continue;
+        case '\n': puts_(t, "\\n"); continue;
+        case '\r': puts_(t, "\\r"); continue;
+        case '\t': puts_(t, "\\t"); continue;
+        case '\b': puts_(t, "\\b"); continue;
+        case '\f': puts_(t, "\\f"); continue;
+        default: break;
+        }
+        if (cp < 0x20 || cp > 0x7E) {
+            if (cp == 0x7F) {
+                put(t, "\x7f", 1);
+                continue;
+            }
+            put_json_codepoint(t, cp);
+        } else {
+            char c = (char)cp;
+            put(t, &c, 1);
+        }
+    }
+    put(t, "\"", 1);
+}
+
+static void put_base64(struct text *t, const uint8_t *d, size_t n)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    put(t, "\"", 1);
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)d[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)d[i + 1] << 8;
+        if (i + 2 < n) v |= d[i + 2];
+        char q[4] = {abc[v >> 18 & 63], abc[v >> 12 & 63],
+                     i + 1 < n ? abc[v >> 6 & 63] : '=',
+                     i + 2 < n ? abc[v & 63] : '='};
+        put(t, q, 4);
+    }
+    put(t, "\"", 1);
+}
+
+/* The bytes a string or blob entry holds on its page, cut to its size (as
+ * the text listing reads them). */
+static const uint8_t *entry_data(const uint8_t *e, unsigned i, size_t *size)
+{
+    unsigned span = e[2] == 0 || e[2] == 0xFF ? 1 : e[2];
+    size_t avail = (size_t)(span - 1) * NVS_ENTRY_SIZE;
+    size_t room = (size_t)(NVS_ENTRIES_PER_PAGE - i - 1) * NVS_ENTRY_SIZE;
+    if (avail > room)
+        avail = room;
+    *size = (size_t)(e[24] | e[25] << 8);
+    if (*size > avail)
+        *size = avail;
+    return e + NVS_ENTRY_SIZE;
+}
+
+static void put_json_item(struct text *t, const uint8_t *part, size_t pages,
+                          const uint8_t *page, unsigned i, bool *first)
+{
+    const uint8_t *e = nvs_entry_at_const(page, i);
+    size_t kn, nsn;
+    uint8_t type = e[1];
+    if (type == NVS_TYPE_BLOB_IDX || !entry_key(e, &kn))
+        return;
+    const uint8_t *ns = namespace_entry(part, pages, e[0]);
+    if (!ns)
+        return;
+    entry_key(ns, &nsn);
+    puts_(t, *first ? "\n    {\n" : ",\n    {\n");
+    *first = false;
+    puts_(t, "        \"namespace\": ");
+    put_json_string(t, ns + 8, nsn);
+    puts_(t, ",\n        \"key\": ");
+    put_json_string(t, e + 8, kn);
+    puts_(t, ",\n        \"encoding\": \"");
+    puts_(t, json_encoding(type));
+    puts_(t, "\",\n        \"data\": ");
+    if (is_int_code(type)) {
+        put_int(t, e);
+    } else if (type == NVS_TYPE_SZ) {
+        size_t size;
+        const uint8_t *d = entry_data(e, i, &size);
+        if (size && d[size - 1] == 0)
+            size--;
+        put_json_string(t, d, size);
+    } else if (type == NVS_TYPE_BLOB || type == NVS_TYPE_BLOB_DATA) {
+        size_t size;
+        const uint8_t *d = entry_data(e, i, &size);
+        put_base64(t, d, size);
+    } else {
+        puts_(t, "null");
+    }
+    puts_(t, ",\n        \"state\": \"Written\",\n        \"is_empty\": false\n    }");
+}
+
+size_t nvs_dump_minimal_json(const uint8_t *part, size_t len, char *out,
+                             size_t cap)
+{
+    struct text t = {out, cap, 0};
+    size_t pages = len / NVS_PAGE_SIZE;
+    bool first = true;
+    puts_(&t, "[");
+    for (size_t p = 0; p < pages; p++) {
+        const uint8_t *page = part + p * NVS_PAGE_SIZE;
+        for (unsigned i = 0; i < NVS_ENTRIES_PER_PAGE;) {
+            const uint8_t *e = nvs_entry_at_const(page, i);
+            unsigned span = e[2] == 0 || e[2] == 0xFF ? 1 : e[2];
+            if (nvs_entry_state_get(page, i) == NVS_ENTRY_WRITTEN && e[0] != 0)
+                put_json_item(&t, part, pages, page, i, &first);
+            i += span;
+        }
+    }
+    puts_(&t, first ? "]\n" : "\n]\n");
+    return t.len;
+}
