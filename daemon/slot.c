@@ -224,8 +224,7 @@ static bool path_exists(const struct slot *s)
 
 static void port_back(struct slot *s)
 {
-    struct jig_event ev = {.kind = EVENT_SLOT, .state = "port-back",
-                           .message = "the port is back", .rate = -1};
+    struct jig_event ev = {.kind = EVENT_SLOT, .message = "the port is back", .rate = -1};
     slot_publish(s, &ev);
     s->state = SLOT_IDLE;       /* enter_rest announces the resting state */
     enter_rest(s);

@@ -212,6 +212,12 @@ run_fault() {      # KNOB: espsim --board value for board 3; PHASE; CAUSE [DATA_
             if [ "$phase" = retried-or-fail ]; then
                 grep '"slot":3,' "$work/jigd.err" | grep -q '"phase":"retry"' \
                     || fail "slot 3 passed without noticing the fault (no retry event)"
+                # The lower rate that worked is now this adapter's ceiling.
+                start_slots 3
+                wait_for 5 "slot 3 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r .state)\" = running ]"
+                wait_for 30 "slot 3's next unit" all_done 3
+                [ "$(slot_field 3 .baud)" = 460800 ] \
+                    || fail "slot 3's next unit ran at $(slot_field 3 .baud), not the remembered 460800"
             fi
         else
             [ -n "$(slot_field 3 .error.phase)" ] || fail "slot 3 failed without a phase"
