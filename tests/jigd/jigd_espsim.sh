@@ -17,7 +17,9 @@
 #   adapter_gone      slot 3's adapter (its own espsim) dies mid-write: that
 #                     slot fails and waits for the port; the others pass; once
 #                     the port is back the slot flashes again
-#   abort             POST abort stops slot 1 mid-write; slot 2 carries on
+#   abort             POST abort stops slot 1 mid-write; slot 2 carries on;
+#                     SIGTERM mid-write ends the unit as aborted, exit 0
+#   reset_none        the board put in its loader by the operator, jigd syncs
 #   identify          POST identify makes espsim's LED blink
 #   auto              auto trigger: boards flashed without a request, board
 #                     taken out and put back in is flashed again
@@ -348,6 +350,26 @@ abort)
     [ "$code" = 409 ] || fail "aborting an idle slot answered $code, expected 409"
     wait_for 30 "slot 2" all_done 2
     expect_pass 2 "$work/bundle1"
+    # SIGTERM in the middle of a unit: jigd aborts it and exits cleanly.
+    start_slots 1
+    wait_for 20 "slot 1 to write again" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .phase)\" = write ]"
+    stop_jigd
+    grep '"slot":1,' "$work/jigd.err" | tail -3 | grep -q 'aborted by the operator during write' \
+        || fail "the unit cut short by SIGTERM was not recorded as aborted"
+    ;;
+reset_none)
+    # reset = none: the operator holds BOOT and taps EN (espsim's control
+    # socket does it); jigd only syncs.
+    make_bundle bundle1 64 1
+    start_espsim 1
+    write_conf 0 manual
+    printf '[slot 1]\nport = rfc2217://127.0.0.1:%d\ntrigger = manual\nreset = none\n' "$board_port" >> "$work/jigd.conf"
+    start_jigd
+    control reset 1 download > /dev/null
+    start_slots 1
+    wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"
+    wait_for 30 "slot 1" all_done 1
+    expect_pass 1 "$work/bundle1"
     stop_jigd
     ;;
 identify)
