@@ -1,7 +1,11 @@
 /* One board's job: a loader (protocol/loader.h) driven over one port
  * (port.h) on the libuv loop, through a fixed list of steps:
  *
- *   connect → identify → [stub] → [baud up] → work → [hard reset]
+ *   connect → identify → [stub] → [baud up] → work → [hard reset] → [boot log]
+ *
+ * (jigd's slots also ask for an MD5 check before each write that skips a
+ * region already right, verification after all writes, and a hook after
+ * identify that may refuse the board; FLASH_JOB_BLINK toggles an LED.)
  *
  * where the work is, per the job's action, write + verify of each region,
  * or one MD5, read or erase. This is what a jigd slot runs for one board.
@@ -116,7 +120,8 @@ struct flash_job_callbacks {
     void (*on_boot_log)(struct flash_job *j, const uint8_t *data, size_t n);
 };
 
-#define FLASH_JOB_MAX_STEPS 64
+/* Enough for a bundle's 32 parts with a check, write and verify each. */
+#define FLASH_JOB_MAX_STEPS 128
 
 /* Allocates the job (the loader is large; nothing else is) and computes each
  * region's MD5. NULL with a reason in err if the config is unusable. */
