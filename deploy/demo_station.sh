@@ -6,8 +6,9 @@
 #
 # usage: deploy/demo_station.sh BUILD_DIR
 #
-# With a terminal on stdin and stdout it shows `jigctl watch` and runs until
-# Ctrl-C. Otherwise (CI, a pipe) it runs until every slot has passed twice,
+# With a terminal on stdout it shows `jigctl watch` itself (otherwise it says
+# how to run it from another terminal). With a terminal on stdin it runs until
+# Ctrl-C; without one (CI, a pipe) it runs until every slot has passed twice,
 # at most DEMO_SECONDS (default 90), and exits 0 only if that happened.
 #
 # espsim cannot give a board a blank flash again (its control socket has no
@@ -32,8 +33,10 @@ stub_dir=$repo/node_modules/esptool-js/lib/targets/stub_flasher
 [[ -d $stub_dir ]] || { echo "demo: no flasher stubs at $stub_dir: run npm ci" >&2; exit 1; }
 
 boards=8
-interactive=false
-[[ -t 0 && -t 1 ]] && interactive=true
+bounded=true        # stdin not a terminal: CI or a pipe, so stop by itself
+[[ -t 0 ]] && bounded=false
+watch_here=false    # stdout a terminal: show jigctl watch right here
+[[ -t 1 ]] && watch_here=true
 deadline=$((SECONDS + ${DEMO_SECONDS:-90}))
 
 work=$(mktemp -d /tmp/jigd_demo.XXXXXX)
@@ -90,9 +93,7 @@ control() {
 
 echo "jigd demo: $boards simulated ESP32 boards (espsim) flashed by jigd on $JIGD_URL"
 echo "  work folder: $work (jigd's log: $work/jigd.log)"
-if ! $interactive; then
-    echo "  watch it live from another terminal:  JIGD_URL=$JIGD_URL $jigctl watch"
-fi
+$watch_here || echo "  watch it live from another terminal:  JIGD_URL=$JIGD_URL $jigctl watch"
 
 # The operator: a board that is done comes out 3 s later and goes back in
 # 2 s after that (a fresh unit, as far as the jig can tell).
@@ -138,9 +139,12 @@ all_passed_twice() {
     [[ $n == "$boards" ]]
 }
 
-if $interactive; then
+if $watch_here; then
     "$jigctl" watch &
     pids+=($!)
+fi
+if ! $bounded; then
+    echo "  Ctrl-C stops the demo."
     while kill -0 "$jigd_pid" 2>/dev/null; do
         operator_round
         swap_bundle
