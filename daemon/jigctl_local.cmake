@@ -1,0 +1,4 @@
+# jigctl's local commands (daemon/jigctl_nvs.c, daemon/jigctl_audit.c) work
+# without jigd: the NVS generator, and the station database read-only (found
+# through the station's jigd.conf).
+target_link_libraries(jigctl protocol jigd_db jigd_config)
