@@ -37,6 +37,7 @@ cleanup() {
     wait 2>/dev/null
     # JIGD_TEST_LOG=file keeps jigd's log of the run for a look afterwards.
     [ -z "${JIGD_TEST_LOG:-}" ] || cp "$work/jigd.err" "$JIGD_TEST_LOG" 2>/dev/null
+    [ -z "${JIGD_TEST_LOG:-}" ] || cp "$work/events.json" "$JIGD_TEST_LOG.events" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -237,12 +238,34 @@ eight_boards)
     start_espsim 8
     write_conf 8 manual
     start_jigd
+    # The event stream as a client sees it (Server-Sent Events).
+    curl -sN "http://127.0.0.1:$api_port/api/v1/events" > "$work/events.sse" &
+    sse_pid=$!
+    pids+=($sse_pid)
+    sleep 0.5
     start_slots $eight
     wait_for 60 "all eight to finish" all_done $eight
     for i in $eight; do
         expect_pass "$i" "$work/bundle1"
         slot_field "$i" .boot_log | grep -q "entry 0x" \
             || fail "slot $i's boot log lacks the ROM's 'entry' line"
+    done
+    sleep 0.5
+    kill "$sse_pid"
+    sed -n 's/^data: //p' "$work/events.sse" > "$work/events.json"
+    for i in $eight; do
+        phases=$(jq -r "select(.slot == $i and .kind == \"slot\") | .phase // empty" \
+                 "$work/events.json" | sort -u | tr '\n' ' ')
+        for p in connect identify stub baud check write verify reset boot-log; do
+            [[ " $phases" == *" $p "* ]] || fail "slot $i sent no '$p' phase event (saw: $phases)"
+        done
+        # (-s: jq -e judges only the last output, so count over the array.)
+        jq -se "map(select(.slot == $i and .kind == \"progress\" and .bytes_total > 0
+                           and .bytes_done == .bytes_total and .rate > 0)) | length > 0" \
+            "$work/events.json" > /dev/null || fail "slot $i sent no complete progress event"
+        jq -se "map(select(.slot == $i and .kind == \"result\" and .result == \"pass\"))
+                | length == 1" \
+            "$work/events.json" > /dev/null || fail "slot $i did not send exactly one pass result"
     done
     stop_jigd
     ;;
