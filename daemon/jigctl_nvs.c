@@ -367,9 +367,9 @@ static int dump(struct jigctl *ctl, int argc, char **argv)
 }
 
 const struct jigctl_command jigctl_nvs_commands[] = {
-    {"nvs generate", "INPUT.csv OUTPUT.bin SIZE [--version 1|2]",
-     "make an NVS partition (as esp_idf_nvs_partition_gen generate)", generate},
-    {"nvs dump", "FILE [--format text|json]",
+    {"nvs generate", "IN.csv OUT.bin SIZE",
+     "make an NVS partition, as esp_idf_nvs_partition_gen (--version 1|2)", generate},
+    {"nvs dump", "FILE [--format json]",
      "list what an NVS partition holds (as nvs_tool -d minimal)", dump},
     {NULL, NULL, NULL, NULL},
 };
