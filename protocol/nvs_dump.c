@@ -145,7 +145,7 @@ static void put_item(struct text *t, const uint8_t *part, size_t pages,
     const uint8_t *ns = namespace_entry(part, pages, e[0]);
     if (!ns)
         return;
-    size_t nsn;
+    size_t nsn = 0;
     entry_key(ns, &nsn);
     put(t, " ", 1);
     put(t, ns + 8, nsn);
@@ -349,7 +349,7 @@ static void put_json_item(struct text *t, const uint8_t *part, size_t pages,
                           const uint8_t *page, unsigned i, bool *first)
 {
     const uint8_t *e = nvs_entry_at_const(page, i);
-    size_t kn, nsn;
+    size_t kn, nsn = 0;
     uint8_t type = e[1];
     if (type == NVS_TYPE_BLOB_IDX || !entry_key(e, &kn))
         return;
