@@ -20,6 +20,8 @@
 #   abort             POST abort stops slot 1 mid-write; slot 2 carries on;
 #                     SIGTERM mid-write ends the unit as aborted, exit 0
 #   reset_none        the board put in its loader by the operator, jigd syncs
+#   chip_revision     an app for chip v3.1+ is refused on a v3.0 board at
+#                     identify, before anything is written
 #   identify          POST identify makes espsim's LED blink
 #   auto              auto trigger: boards flashed without a request, board
 #                     taken out and put back in is flashed again
@@ -190,6 +192,14 @@ expect_fail() {    # SLOT PHASE CAUSE-REGEX
     [ -n "$(jq -r '.error.advice // empty' <<< "$j")" ] || fail "slot $1's failure has no advice"
 }
 
+# A board refused at identify must not have been written: espsim makes a
+# fresh board's flash all 0xFF, so the first 128 KiB must still be.
+expect_untouched() {  # BOARD
+    local f="$work/flash/board$1.bin"
+    cmp -s -n 131072 "$f" <(head -c 131072 /dev/zero | tr '\0' '\377') \
+        || fail "board $1 was refused but its flash was written"
+}
+
 tests_dir=$(dirname "$0")
 make_bundle() {    # NAME DATA_KIB SEED
     bash "$tests_dir/make_bundle.sh" "$vectors" "$work/$1" "$2" "$3" || fail "make_bundle"
@@ -228,6 +238,7 @@ run_fault() {      # KNOB: espsim --board value for board 3; PHASE; CAUSE [DATA_
         fi
     else
         expect_fail 3 "$phase" "$cause"
+        [ "$phase" != identify ] || expect_untouched 3
     fi
     stop_jigd
 }
@@ -357,6 +368,19 @@ adapter_gone)
     # Its flash is the lone espsim's board 1.
     mv "$work/lone/board1.bin" "$work/flash/board3.bin"
     check_flash 3 "$work/bundle1"
+    stop_jigd
+    ;;
+chip_revision)
+    # The app asks for chip revision v3.1 or later; espsim's ESP32 is v3.0.
+    bash "$tests_dir/make_bundle.sh" "$vectors" "$work/bundle1" 0 1 301 || fail "make_bundle"
+    start_espsim 1
+    write_conf 1 manual
+    start_jigd
+    start_slots 1
+    wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"
+    wait_for 30 "slot 1" all_done 1
+    expect_fail 1 identify "v3\\.0"
+    expect_untouched 1
     stop_jigd
     ;;
 abort)
