@@ -4,7 +4,7 @@ JOBS ?= 2
 RELEASE := build/release
 CHECKED := build/checked
 
-.PHONY: demo test setup build-release build-checked bench fuzz clean
+.PHONY: demo demo-esptooljs test setup build-release build-checked bench fuzz clean
 
 setup:
 	bash deploy/setup.sh
@@ -19,8 +19,13 @@ build-checked: setup
 	      -DJIGD_SANITIZE=ON -DJIGD_FUZZ=ON
 	cmake --build $(CHECKED) -j$(JOBS)
 
+# The station at work: espsim with 8 ESP32 boards and jigd flashing them.
 demo: build-release
-	bash deploy/demo.sh $(RELEASE)
+	bash deploy/demo_station.sh $(RELEASE)
+
+# Espressif's own client (esptool-js) flashing simulated boards.
+demo-esptooljs: build-release
+	bash deploy/demo_esptooljs.sh $(RELEASE)
 
 test: build-checked
 	cd $(CHECKED) && ctest --output-on-failure -j$(JOBS) --timeout 900

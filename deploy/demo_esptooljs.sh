@@ -3,13 +3,13 @@
 # esptool-js and show it happening. (Once jigd's daemon exists, the demo will
 # be jigd driving the same simulated rack.)
 #
-# Usage: deploy/demo.sh BUILD_DIR
+# Usage: deploy/demo_esptooljs.sh BUILD_DIR
 # Runs once and exits, so it is safe in scripts and CI; with a terminal on
 # stdin it offers to run again until you press Ctrl-C or type q.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_dir=${1:?usage: deploy/demo.sh BUILD_DIR (the cmake build directory, e.g. build/release)}
+build_dir=${1:?usage: deploy/demo_esptooljs.sh BUILD_DIR (the cmake build directory, e.g. build/release)}
 espsim="$build_dir/fixtures/espsim/espsim"
 if [[ ! -x "$espsim" ]]; then
   found=$(find "$build_dir" -type f -name espsim -perm -u+x 2>/dev/null | head -n 1 || true)
