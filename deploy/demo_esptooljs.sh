@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`, for now: flash a rack of simulated boards with Espressif's
-# esptool-js and show it happening. (Once jigd's daemon exists, the demo will
-# be jigd driving the same simulated rack.)
+# `make demo-esptooljs`: flash a rack of simulated boards with Espressif's
+# own client, esptool-js, and show it happening (`make demo` shows jigd).
 #
 # Usage: deploy/demo_esptooljs.sh BUILD_DIR
 # Runs once and exits, so it is safe in scripts and CI; with a terminal on
