@@ -26,7 +26,7 @@
 #define INHERIT_GPIO (-2)
 #define MAX_SECTION_KEYS 16
 
-enum section { SECTION_NONE, SECTION_STATION, SECTION_SLOT };
+enum section { SECTION_NONE, SECTION_STATION, SECTION_SLOT, SECTION_IDENTITY, SECTION_UNIT };
 
 struct parser {
     struct jigd_config *cfg;
@@ -36,6 +36,7 @@ struct parser {
     enum section section;
     struct slot_config *slot;       /* current [slot N] */
     int station_line;               /* line of [station], 0 = not seen */
+    int identity_line, unit_line;   /* of [identity] and [unit] */
     int key_line[MAX_SECTION_KEYS]; /* per key of the current section */
     char *err;
     size_t errlen;
@@ -91,6 +92,10 @@ static const char *section_label(struct parser *p, char *buf, size_t cap)
 {
     if (p->section == SECTION_SLOT)
         snprintf(buf, cap, "[slot %d]", p->slot->index);
+    else if (p->section == SECTION_IDENTITY)
+        snprintf(buf, cap, "[identity]");
+    else if (p->section == SECTION_UNIT)
+        snprintf(buf, cap, "[unit]");
     else
         snprintf(buf, cap, "[station]");
     return buf;
@@ -296,6 +301,135 @@ static const struct key_handler station_keys[] = {
     {"max_baud", station_max_baud},
     {"boot_log_seconds", station_boot_log_seconds},
     {"led_gpio", station_led_gpio},
+    {NULL, NULL},
+};
+
+/* ---- [identity] keys --------------------------------------------------- */
+
+static int identity_ca_cert(struct parser *p, const char *v)
+{
+    p->cfg->identity.ca_cert_line = p->line;
+    return set_path(p, p->cfg->identity.ca_cert, v, "ca_cert");
+}
+
+static int identity_ca_key(struct parser *p, const char *v)
+{
+    p->cfg->identity.ca_key_line = p->line;
+    return set_path(p, p->cfg->identity.ca_key, v, "ca_key");
+}
+
+static int identity_organization(struct parser *p, const char *v)
+{
+    for (const char *s = v; *s; s++)
+        if (!isprint((unsigned char)*s) || strchr(",=+<>#;\\\"", *s))
+            return fail(p, "organization '%s' holds '%c', which an X.509 name would have "
+                        "to escape; use letters, digits, spaces and - . _ & ( )", v, *s);
+    return copy_value(p, p->cfg->identity.organization, CONFIG_NAME_MAX, v,
+                      "organization");
+}
+
+static int parse_years(struct parser *p, const char *v, const char *key, unsigned *out)
+{
+    unsigned long y;
+    if (parse_uint(v, 1, 100, &y))
+        return fail(p, "%s = '%s' is not a number of years from 1 to 100", key, v);
+    *out = (unsigned)y;
+    return 0;
+}
+
+static int identity_ca_years(struct parser *p, const char *v)
+{
+    return parse_years(p, v, "ca_years", &p->cfg->identity.ca_years);
+}
+
+static int identity_cert_years(struct parser *p, const char *v)
+{
+    return parse_years(p, v, "cert_years", &p->cfg->identity.cert_years);
+}
+
+static int identity_key_type(struct parser *p, const char *v)
+{
+    if (strcmp(v, "ec-p256") && strcmp(v, "rsa-2048"))
+        return fail(p, "key_type = '%s' is not a key type jigd makes; write ec-p256 "
+                    "(the default) or rsa-2048", v);
+    return copy_value(p, p->cfg->identity.key_type, sizeof p->cfg->identity.key_type, v,
+                      "key_type");
+}
+
+static int identity_pool_size(struct parser *p, const char *v)
+{
+    unsigned long n;
+    if (parse_uint(v, 1, 256, &n))
+        return fail(p, "key_pool_size = '%s' is not a number of keys from 1 to 256 "
+                    "(one per slot is plenty)", v);
+    p->cfg->identity.key_pool_size = (unsigned)n;
+    return 0;
+}
+
+static int identity_pool_workers(struct parser *p, const char *v)
+{
+    unsigned long n;
+    if (parse_uint(v, 1, 4, &n))
+        return fail(p, "key_pool_workers = '%s' is not 1 to 4 (libuv's thread pool has "
+                    "4 threads, shared with bundle loading)", v);
+    p->cfg->identity.key_pool_workers = (unsigned)n;
+    return 0;
+}
+
+static const struct key_handler identity_keys[] = {
+    {"ca_cert", identity_ca_cert},
+    {"ca_key", identity_ca_key},
+    {"organization", identity_organization},
+    {"ca_years", identity_ca_years},
+    {"cert_years", identity_cert_years},
+    {"key_type", identity_key_type},
+    {"key_pool_size", identity_pool_size},
+    {"key_pool_workers", identity_pool_workers},
+    {NULL, NULL},
+};
+
+/* ---- [unit] keys ------------------------------------------------------- */
+
+/* The full grammar is the database's (checked at start, with this line);
+ * here only what needs no library. */
+static int unit_serial_format(struct parser *p, const char *v)
+{
+    if (need_value(p, v, "serial_format", "ACME-{yy}{ww}-{seq:06}"))
+        return -1;
+    if (!strstr(v, "{seq"))
+        return fail(p, "serial_format = '%s' has no {seq} or {seq:N} field, so every "
+                    "board would get the same serial; add e.g. -{seq:06}", v);
+    p->cfg->unit.serial_format_line = p->line;
+    return copy_value(p, p->cfg->unit.serial_format, 129, v, "serial_format");
+}
+
+static int unit_nvs_template(struct parser *p, const char *v)
+{
+    p->cfg->unit.nvs_template_line = p->line;
+    return set_path(p, p->cfg->unit.nvs_template, v, "nvs_template");
+}
+
+static int unit_secure_cert(struct parser *p, const char *v)
+{
+    if (parse_bool(v, &p->cfg->unit.secure_cert))
+        return fail(p, "secure_cert = '%s' is not yes or no", v);
+    p->cfg->unit.secure_cert_line = p->line;
+    return 0;
+}
+
+static int unit_work_order(struct parser *p, const char *v)
+{
+    for (const char *s = v; *s; s++)
+        if (!isgraph((unsigned char)*s))
+            return fail(p, "work_order '%s' holds a space or control character", v);
+    return copy_value(p, p->cfg->unit.work_order, CONFIG_WORK_ORDER_MAX, v, "work_order");
+}
+
+static const struct key_handler unit_keys[] = {
+    {"serial_format", unit_serial_format},
+    {"nvs_template", unit_nvs_template},
+    {"secure_cert", unit_secure_cert},
+    {"work_order", unit_work_order},
     {NULL, NULL},
 };
 
@@ -514,14 +648,23 @@ static int open_section(struct parser *p, char *inner)
         p->section = SECTION_STATION;
         return 0;
     }
+    if (!strcasecmp(inner, "identity") || !strcasecmp(inner, "unit")) {
+        bool id = !strcasecmp(inner, "identity");
+        int *seen = id ? &p->identity_line : &p->unit_line;
+        if (*seen)
+            return fail(p, "[%s] appears twice (first at line %d); keep one", inner, *seen);
+        *seen = p->line;
+        p->section = id ? SECTION_IDENTITY : SECTION_UNIT;
+        return 0;
+    }
     if (!strncasecmp(inner, "slot", 4) && isspace((unsigned char)inner[4])) {
         char *num = inner + 5;
         while (isspace((unsigned char)*num))
             num++;
         return open_slot(p, num);
     }
-    return fail(p, "unknown section [%s]; known sections: [station], "
-                "[slot N] (N = 1 to %d)", inner, CONFIG_MAX_SLOTS);
+    return fail(p, "unknown section [%s]; known sections: [station], [identity], "
+                "[unit], [slot N] (N = 1 to %d)", inner, CONFIG_MAX_SLOTS);
 }
 
 /* ---- lines ------------------------------------------------------------- */
@@ -582,7 +725,9 @@ static int set_key(struct parser *p, const char *key, char *raw)
         return fail(p, "'%s' is outside any section; put it under [station] "
                     "or [slot N]", key);
     const struct key_handler *keys =
-        p->section == SECTION_STATION ? station_keys : slot_keys;
+        p->section == SECTION_STATION ? station_keys
+        : p->section == SECTION_IDENTITY ? identity_keys
+        : p->section == SECTION_UNIT ? unit_keys : slot_keys;
     for (int i = 0; keys[i].key; i++) {
         if (strcasecmp(key, keys[i].key))
             continue;
@@ -656,6 +801,19 @@ static void set_defaults(struct station_config *s)
     s->led_gpio = CONFIG_NO_GPIO;
 }
 
+static void set_unit_defaults(struct jigd_config *c)
+{
+    struct identity_settings *i = &c->identity;
+    i->ca_years = 30;       /* identity_config.h's defaults, kept in step by hand: */
+    i->cert_years = 20;     /* this library does not link the identity part */
+    snprintf(i->key_type, sizeof i->key_type, "ec-p256");
+    i->key_pool_size = 8;
+    i->key_pool_workers = 1;
+    snprintf(c->unit.serial_format, sizeof c->unit.serial_format, "%s",
+             CONFIG_DEFAULT_SERIAL_FORMAT);
+    c->unit.secure_cert = false;
+}
+
 static int check_whole(struct parser *p)
 {
     struct jigd_config *c = p->cfg;
@@ -674,6 +832,13 @@ static int check_whole(struct parser *p)
                                "[slot %d] (line %d); each slot needs its own port",
                                s->index, s->port, c->slots[j].index, c->slots[j].line);
     }
+    const struct identity_settings *id = &c->identity;
+    if (!id->ca_cert[0] != !id->ca_key[0])
+        return fail_at(p, id->ca_cert[0] ? id->ca_cert_line : id->ca_key_line,
+                       "[identity] sets %s but not %s; a configured CA needs both its "
+                       "certificate and its key (or neither, and jigd makes one in "
+                       "data_dir)", id->ca_cert[0] ? "ca_cert" : "ca_key",
+                       id->ca_cert[0] ? "ca_key" : "ca_cert");
     if (!host_is_loopback(c->station.listen_host) && !c->station.api_token_file[0])
         return fail_at(p, p->station_line, "listen = %s:%u is reachable from the "
                        "network but no api_token_file is set; set one (chmod 600) "
@@ -734,6 +899,8 @@ struct jigd_config *config_parse(const char *text, size_t len, const char *name,
     p->errlen = errlen;
     set_dir(p, name);
     set_defaults(&c->station);
+    set_unit_defaults(c);
+    snprintf(c->path, sizeof c->path, "%s", name);
     if (parse_all(p, text, len)) {
         free(c);
         c = NULL;

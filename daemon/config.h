@@ -78,8 +78,37 @@ struct station_config {
     int led_gpio;                           /* default for slots */
 };
 
+/* [identity]: the station CA and the unit keys (docs/identity.md). The
+ * files are not read here; jigd opens them at start and names the line. */
+struct identity_settings {
+    char ca_cert[CONFIG_PATH_MAX];          /* "" = created in data_dir */
+    char ca_key[CONFIG_PATH_MAX];
+    int ca_cert_line, ca_key_line;          /* 0 = not set */
+    char organization[CONFIG_NAME_MAX];     /* O= of the CA and every unit */
+    unsigned ca_years, cert_years;
+    char key_type[16];                      /* "ec-p256" or "rsa-2048" */
+    unsigned key_pool_size, key_pool_workers;
+};
+
+#define CONFIG_DEFAULT_SERIAL_FORMAT "{station}-{yy}{ww}-{seq:06}"
+#define CONFIG_WORK_ORDER_MAX 65
+
+/* [unit]: what each board is given besides the bundle. */
+struct unit_settings {
+    char serial_format[CONFIG_PATH_MAX];
+    int serial_format_line;
+    char nvs_template[CONFIG_PATH_MAX];     /* "" = no per-unit NVS */
+    int nvs_template_line;
+    bool secure_cert;                       /* write an esp_secure_cert partition */
+    int secure_cert_line;
+    char work_order[CONFIG_WORK_ORDER_MAX]; /* "" = none */
+};
+
 struct jigd_config {
     struct station_config station;
+    struct identity_settings identity;
+    struct unit_settings unit;
+    char path[CONFIG_PATH_MAX];             /* the file, for "file:line" at start */
     struct slot_config slots[CONFIG_MAX_SLOTS]; /* sorted by index */
     size_t n_slots;
     /* Things that work but that the engineer should look at (e.g. a port
