@@ -53,6 +53,7 @@ struct flash_job {
     uint64_t step_wake_us;
     uint64_t blink_end_us;
     bool led_on;            /* BLINK: what the last register write set */
+    bool held;              /* after identify, until flash_job_resume */
 
     struct loader loader;   /* large: last, so the fields above stay close */
 };
@@ -389,6 +390,16 @@ static void mark_region_skipped(struct flash_job *j, size_t region)
         j->cb->on_region_skipped(j, region);
 }
 
+/* Per-unit regions got their bytes after identify: their MD5 now. */
+static void hash_late_regions(struct flash_job *j)
+{
+    for (size_t i = 0; j->cfg.action == FLASH_JOB_WRITE && i < j->cfg.n_regions; i++) {
+        struct flash_job_region *r = &j->cfg.regions[i];
+        if (r->late)
+            mbedtls_md5_ret(r->region.data, r->region.size, r->md5);
+    }
+}
+
 static void step_done(struct flash_job *j)
 {
     const struct flash_job_step *s = current(j);
@@ -398,6 +409,9 @@ static void step_done(struct flash_job *j)
             fail(j, FLASH_JOB_ERR_REFUSED, "%s", why.message);
             return;
         }
+        if (j->held)
+            return;
+        hash_late_regions(j);
     }
     if (s->kind == STEP_CHECK) {
         if (memcmp(loader_md5(&j->loader), j->cfg.regions[s->region].md5, 16) == 0)
@@ -633,6 +647,8 @@ struct flash_job *flash_job_new(uv_loop_t *loop, const struct flash_job_config *
     }
     for (size_t i = 0; cfg->action == FLASH_JOB_WRITE && i < cfg->n_regions; i++) {
         struct flash_job_region *r = &cfg->regions[i];
+        if (r->late)
+            continue;
         mbedtls_md5_ret(r->region.data, r->region.size, r->md5);
     }
     struct loader_config lc;
@@ -665,6 +681,22 @@ int flash_job_start(struct flash_job *j)
     if (port_open(j->port) < 0)
         fail(j, FLASH_JOB_ERR_PORT, "cannot open the port: %s", j->port->error);
     return 0;
+}
+
+void flash_job_hold(struct flash_job *j)
+{
+    j->held = true;
+}
+
+void flash_job_resume(struct flash_job *j)
+{
+    if (!j->held || j->state != JOB_RUNNING)
+        return;
+    j->held = false;
+    hash_late_regions(j);
+    next_step(j);
+    if (j->state == JOB_RUNNING)
+        drive(j);
 }
 
 void flash_job_cancel(struct flash_job *j)

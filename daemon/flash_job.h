@@ -43,6 +43,9 @@ enum flash_job_action {
 struct flash_job_region {
     struct loader_region region;
     uint8_t md5[16];        /* of data[0..size), filled in by flash_job_new */
+    bool late;              /* a per-unit part whose data is filled in after
+                               identify (on_identified, or before resume):
+                               its MD5 is computed then */
 };
 
 struct flash_job_config {
@@ -119,6 +122,13 @@ struct flash_job_callbacks {
     /* Optional. Bytes the board sent during the boot-log step. */
     void (*on_boot_log)(struct flash_job *j, const uint8_t *data, size_t n);
 };
+
+/* Inside on_identified: the caller needs time before the job goes on (a
+ * unit key still being generated). The job keeps its port open and waits
+ * until flash_job_resume; flash_job_cancel still ends it. Late regions must
+ * have their data by the resume. */
+void flash_job_hold(struct flash_job *j);
+void flash_job_resume(struct flash_job *j);
 
 /* Enough for a bundle's 32 parts with a check, write and verify each. */
 #define FLASH_JOB_MAX_STEPS 128

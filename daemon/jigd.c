@@ -16,6 +16,9 @@
 #include "config.h"
 #include "event_bus.h"
 #include "station.h"
+#include "station_ca.h"
+#include "station_db.h"
+#include "unit_services.h"
 
 #define EVENT_RING 4096
 
@@ -32,6 +35,7 @@ struct daemon {
     struct event_bus *bus;
     struct event_sub *log_sub;
     struct station *station;
+    struct unit_services *units;
     struct api *api;
     uv_signal_t sigint, sigterm;
     bool stopping;
@@ -76,11 +80,23 @@ static void on_event(void *ctx, struct event_sub *sub)
     }
 }
 
+static void on_units_closed(void *ctx)
+{
+    struct daemon *d = ctx;
+    d->units = NULL;
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+}
+
+/* The key pool and the database close last: every unit has ended (and
+ * its attempt is recorded) by now. */
 static void on_api_stopped(void *ctx)
 {
     struct daemon *d = ctx;
-    uv_close((uv_handle_t *)&d->sigint, NULL);
-    uv_close((uv_handle_t *)&d->sigterm, NULL);
+    if (d->units)
+        unit_services_close(d->units, on_units_closed, d);
+    else
+        on_units_closed(d);
 }
 
 static void on_station_stopped(void *ctx)
@@ -100,6 +116,22 @@ static void on_signal(uv_signal_t *h, int signum)
     d->stopping = true;
     log_line("jigd: %s: aborting running units and stopping", strsignal(signum));
     station_stop(d->station, on_station_stopped, d);
+}
+
+static void log_identity(struct daemon *d)
+{
+    struct unit_services *u = d->units;
+    log_line("jigd: station database %s/%s, schema %d", d->cfg->station.data_dir,
+             UNIT_SERVICES_DB_FILE, sdb_schema_version(u->db));
+    if (u->interrupted_at_open)
+        log_line("jigd: %d attempt(s) a previous jigd left running are marked interrupted",
+                 u->interrupted_at_open);
+    log_line("jigd: station CA %s%s (%s)", station_ca_cert_path(u->ca),
+             station_ca_created(u->ca) ? ", created now: boards issued by an earlier CA "
+             "will not verify against it" : "", station_ca_facts(u->ca)->fingerprint_sha256);
+    log_line("jigd: serials %s%s%s; keys %s, %u kept ready", d->cfg->unit.serial_format,
+             d->cfg->unit.work_order[0] ? " for work order " : "", d->cfg->unit.work_order,
+             d->cfg->identity.key_type, d->cfg->identity.key_pool_size);
 }
 
 static int start_api(struct daemon *d)
@@ -143,11 +175,26 @@ static int run(struct daemon *d, const char *conf)
         return 1;
     }
     d->log_sub = event_bus_subscribe(d->bus, 0, EVENT_RING, on_event, d);
+    /* The database, the CA, the key pool and the NVS template: every file
+     * a unit needs is proven before a slot touches a board. */
+    d->units = unit_services_open(d->loop, d->cfg, err, sizeof err);
+    if (!d->units) {
+        log_line("jigd: %s", err);
+        log_line("jigd: not started; no board was touched");
+        uv_run(d->loop, UV_RUN_DEFAULT);    /* lets a half-open key pool close */
+        return 2;
+    }
     d->station = station_new(d->loop, d->cfg, d->bus, err, sizeof err);
     if (!d->station) {
         log_line("jigd: %s", err);
+        d->stopping = true;
+        unit_services_close(d->units, NULL, NULL);
+        d->units = NULL;
+        uv_run(d->loop, UV_RUN_DEFAULT);
         return 2;
     }
+    station_set_unit_services(d->station, d->units);
+    log_identity(d);
     uv_signal_init(d->loop, &d->sigint);
     uv_signal_init(d->loop, &d->sigterm);
     d->sigint.data = d->sigterm.data = d;

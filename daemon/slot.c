@@ -340,6 +340,11 @@ static void schedule(struct slot *s, uint64_t ms)
 
 /* ---- life cycle -------------------------------------------------------- */
 
+void slot_set_unit_services(struct slot *s, struct unit_services *u)
+{
+    s->env.units = u;
+}
+
 struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg)
 {
     struct slot *s = calloc(1, sizeof *s);
@@ -516,6 +521,7 @@ void slot_free(struct slot *s)
 {
     if (!s)
         return;
+    slot_identity_release(s);
     slot_unit_release(s);
     free(s);
 }

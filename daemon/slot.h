@@ -28,6 +28,7 @@
 struct bundle;
 struct event_bus;
 struct slot_baud_memory;
+struct unit_services;
 
 /* What a slot takes from its station; the station outlives its slots. */
 struct slot_env {
@@ -37,6 +38,8 @@ struct slot_env {
     const char *stub_dir;               /* NULL = ROM loader only */
     uint32_t boot_log_ms;
     struct slot_baud_memory *baud;      /* ceilings per adapter, shared by slots */
+    struct unit_services *units;        /* database, CA, keys, NVS template; NULL =
+                                           flash the bundle only, record nothing */
 };
 
 enum slot_state {
@@ -57,6 +60,8 @@ struct slot;
  * slot_begin is called. NULL if out of memory. */
 struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg);
 void slot_begin(struct slot *s);
+/* Before slot_begin: the services that give each unit its identity. */
+void slot_set_unit_services(struct slot *s, struct unit_services *u);
 
 int slot_index(const struct slot *s);
 enum slot_state slot_state(const struct slot *s);

@@ -88,6 +88,8 @@ cJSON *slot_to_json(const struct slot *s)
     cJSON_AddNumberToObject(o, "baud", s->baud);
     cJSON_AddNumberToObject(o, "skipped_regions", s->skipped_regions);
     add_chip(o, s);
+    add_text_or_null(o, "serial", s->serial);
+    add_text_or_null(o, "cert_fingerprint", s->fingerprint);
     add_text_or_null(o, "last_result", s->last_result);
     cJSON_AddNumberToObject(o, "last_seconds", s->last_seconds);
     cJSON_AddNumberToObject(o, "passed", s->passed);

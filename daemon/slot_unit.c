@@ -96,8 +96,50 @@ void slot_unit_release(struct slot *s)
     bundle_unref(s->bundle);
     s->bundle = NULL;
     free(s->regions);
+    free(s->region_info);
     s->regions = NULL;
+    s->region_info = NULL;
     s->n_regions = 0;
+}
+
+static bool overlaps(const struct loader_region *r, const struct pt_entry *e)
+{
+    return r->offset < e->offset + e->size && e->offset < r->offset + r->size;
+}
+
+/* The write plan: the bundle's parts, then the per-unit partitions (data
+ * made after identify). A bundle part inside a per-unit partition (a
+ * bundle that ships its own nvs.bin) is left out: the board's own wins. */
+static int plan_regions(struct slot *s, const struct bundle *b, char *err, size_t errlen)
+{
+    const struct pt_entry *unit_parts[2];
+    size_t n_unit = slot_identity_partitions(s, b, unit_parts);
+    size_t cap = b->n_parts + n_unit;
+    s->regions = calloc(cap, sizeof *s->regions);
+    s->region_info = calloc(cap, sizeof *s->region_info);
+    if (!s->regions || !s->region_info) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_parts; i++) {
+        bool replaced = false;
+        for (size_t k = 0; k < n_unit; k++)
+            replaced |= overlaps(&b->parts[i].region, unit_parts[k]);
+        if (replaced)
+            continue;
+        s->regions[n].region = b->parts[i].region;
+        s->region_info[n++].name = b->parts[i].file;
+    }
+    for (size_t k = 0; k < n_unit; k++) {
+        s->regions[n].region.offset = unit_parts[k]->offset;
+        s->regions[n].region.size = unit_parts[k]->size;
+        s->regions[n].late = true;
+        s->region_info[n].name = unit_parts[k]->name;
+        s->region_info[n++].per_unit = true;
+    }
+    s->n_regions = n;
+    return 0;
 }
 
 static enum loader_reset loader_reset_of(enum slot_reset r)
@@ -117,15 +159,12 @@ int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *e
         snprintf(err, errlen, "no bundle is loaded");
         return -1;
     }
-    s->regions = calloc(b->n_parts, sizeof *s->regions);
-    if (!s->regions) {
-        snprintf(err, errlen, "out of memory");
+    if (plan_regions(s, b, err, errlen) < 0) {
+        slot_unit_release(s);
         return -1;
     }
     s->bundle = bundle_ref(b);
-    s->n_regions = b->n_parts;
-    for (size_t i = 0; i < b->n_parts; i++)
-        s->regions[i].region = b->parts[i].region;
+    slot_record_begin(s);
     struct flash_job_config c = {
         .port = s->cfg.port,
         .action = FLASH_JOB_WRITE,
@@ -149,10 +188,14 @@ int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *e
     s->baud = baud;
     s->phase = "connect";
     s->bytes_done = s->written_before = 0;
-    s->bytes_total = b->total_size;
+    s->bytes_total = 0;
+    for (size_t i = 0; i < s->n_regions; i++)
+        s->bytes_total += s->regions[i].region.size;
     s->rate = 0;
     s->skipped_regions = 0;
     s->have_chip = false;
+    if (!s->retrying)
+        s->serial[0] = s->fingerprint[0] = '\0';
     s->unit_started_us = now_us();
     slot_boot_log_clear(s);
     flash_job_start(s->job);
@@ -170,9 +213,10 @@ static void on_step(struct flash_job *j, const struct flash_job_step *step)
     s->phase_started_us = step->started_us;
     char msg[160] = "";
     if (step->kind == STEP_WRITE || step->kind == STEP_VERIFY || step->kind == STEP_CHECK) {
-        const struct bundle_part *p = &s->bundle->parts[step->region];
-        snprintf(msg, sizeof msg, "0x%x %s (%zu bytes)", p->region.offset, p->file,
-                 p->region.size);
+        const struct loader_region *r = &s->regions[step->region].region;
+        snprintf(msg, sizeof msg, "0x%x %s%s (%zu bytes)", r->offset,
+                 s->region_info[step->region].name,
+                 s->region_info[step->region].per_unit ? " (this unit's)" : "", r->size);
         if (step->kind == STEP_WRITE) {
             s->written_before = 0;
             for (size_t i = 0; i < step->region; i++)
@@ -258,17 +302,22 @@ static bool on_identified(struct flash_job *j, const struct loader_chip_info *in
                  "rebuild the app for a wider chip revision range");
         return false;
     }
+    if (!slot_identity_on_identified(s, j, why))
+        return false;
+    if (s->id.unit.serial[0])
+        snprintf(s->serial, sizeof s->serial, "%s", s->id.unit.serial);
+    if (s->id.fingerprint[0])
+        snprintf(s->fingerprint, sizeof s->fingerprint, "%s", s->id.fingerprint);
     return true;
 }
 
 static void on_region_skipped(struct flash_job *j, size_t region)
 {
     struct slot *s = flash_job_owner(j);
-    const struct bundle_part *p = &s->bundle->parts[region];
     s->skipped_regions++;
     char msg[160];
     snprintf(msg, sizeof msg, "0x%x %s already holds this content: not rewritten",
-             p->region.offset, p->file);
+             s->regions[region].region.offset, s->region_info[region].name);
     struct jig_event ev = {.kind = EVENT_SLOT, .state = "running", .phase = "skip",
                            .message = msg, .rate = -1};
     slot_publish(s, &ev);
@@ -383,14 +432,20 @@ static void record_result(struct slot *s, const struct loader_error *e, const ch
         s->passed++;
         snprintf(s->last_result, sizeof s->last_result, "pass");
         s->error_phase[0] = s->cause[0] = s->advice[0] = '\0';
+        char msg[SLOT_TEXT] = "";
+        if (s->fingerprint[0])
+            snprintf(msg, sizeof msg, "certificate %s", s->fingerprint);
         struct jig_event ev = {.kind = EVENT_RESULT, .state = "passed", .result = "pass",
-                               .mac = s->have_chip ? mac : NULL, .rate = -1};
+                               .mac = s->have_chip ? mac : NULL,
+                               .serial = s->serial[0] ? s->serial : NULL,
+                               .message = msg[0] ? msg : NULL, .rate = -1};
         slot_publish(s, &ev);
         return;
     }
     s->failed++;
     snprintf(s->last_result, sizeof s->last_result, "fail");
-    snprintf(s->error_phase, sizeof s->error_phase, "%s", slot_loader_phase_token(e->phase));
+    snprintf(s->error_phase, sizeof s->error_phase, "%s", e->code == SLOT_ERR_IDENTITY
+             ? "identity" : slot_loader_phase_token(e->phase));
     snprintf(s->cause, sizeof s->cause, "%s", e->message);
     snprintf(s->advice, sizeof s->advice, "%s", advice);
     struct jig_event err = {.kind = EVENT_ERROR, .state = "failed",
@@ -399,7 +454,8 @@ static void record_result(struct slot *s, const struct loader_error *e, const ch
     slot_publish(s, &err);
     struct jig_event ev = {.kind = EVENT_RESULT, .state = "failed", .result = "fail",
                            .error_phase = s->error_phase, .cause = s->cause,
-                           .advice = s->advice, .mac = s->have_chip ? mac : NULL, .rate = -1};
+                           .advice = s->advice, .mac = s->have_chip ? mac : NULL,
+                           .serial = s->serial[0] ? s->serial : NULL, .rate = -1};
     slot_publish(s, &ev);
 }
 
@@ -409,8 +465,15 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
     /* err lives in the job: keep a copy before letting the job go. */
     struct loader_error copy = err ? *err : (struct loader_error){0};
     const struct loader_error *e = err ? &copy : NULL;
+    slot_record_steps(s, j);
     s->job = NULL;
     flash_job_free(j);
+    if (e && s->id.failed) {
+        /* Making the identity failed (the job was refused or cancelled for
+         * it): that is what the operator needs to read. */
+        copy.code = SLOT_ERR_IDENTITY;
+        snprintf(copy.message, sizeof copy.message, "%s", s->id.cause);
+    }
     s->act = ACT_NONE;
     if (e && baud_may_cure(s, e) && retry_slower(s, e))
         return;
@@ -428,7 +491,8 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
     const char *advice = NULL;
     if (e) {
         reported = *e;
-        advice = e->code == FLASH_JOB_ERR_REFUSED ? s->refusal_advice : slot_advice_for(e);
+        advice = e->code == FLASH_JOB_ERR_REFUSED ? s->refusal_advice
+               : e->code == SLOT_ERR_IDENTITY ? s->id.advice : slot_advice_for(e);
         if (s->retrying) {
             /* The first failure is the one that says what went wrong. */
             reported = s->first_error;
@@ -455,6 +519,8 @@ void slot_unit_finish(struct slot *s, const struct loader_error *e, const char *
     s->reenumerating = false;
     s->port_lost = e && e->code == FLASH_JOB_ERR_PORT;
     record_result(s, e, advice);
+    slot_record_end(s, e);
+    slot_identity_release(s);
     s->retrying = false;
     slot_unit_release(s);
     slot_unit_ended(s);

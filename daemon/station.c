@@ -8,6 +8,7 @@
 
 #include "bundle.h"
 #include "slot.h"
+#include "unit_services.h"
 
 struct station {
     uv_loop_t *loop;
@@ -15,6 +16,8 @@ struct station {
     struct event_bus *bus;
     struct bundle *bundle;              /* the active one, or NULL */
     struct slot_baud_memory *baud;
+    struct unit_services *units;        /* NULL: bundle only, no records */
+    struct slot_env env;                /* what every slot shares */
     struct slot **slots;
     size_t n_slots;
     int loads_pending;
@@ -65,7 +68,7 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
     st->loop = loop;
     st->cfg = cfg;
     st->bus = bus;
-    struct slot_env env = {
+    st->env = (struct slot_env){
         .loop = loop,
         .bus = bus,
         .bundle = &st->bundle,
@@ -74,7 +77,7 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
         .baud = st->baud,
     };
     for (size_t i = 0; i < cfg->n_slots; i++) {
-        st->slots[i] = slot_new(&env, &cfg->slots[i]);
+        st->slots[i] = slot_new(&st->env, &cfg->slots[i]);
         if (!st->slots[i]) {
             snprintf(err, errlen, "out of memory");
             st->n_slots = i;
@@ -85,6 +88,13 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
     st->n_slots = cfg->n_slots;
     st->started_ms = uv_now(loop);
     return st;
+}
+
+void station_set_unit_services(struct station *st, struct unit_services *u)
+{
+    st->units = u;
+    for (size_t i = 0; i < st->n_slots; i++)
+        slot_set_unit_services(st->slots[i], u);
 }
 
 void station_start(struct station *st)
@@ -112,6 +122,12 @@ static void on_bundle_ready(struct bundle *b, const char *err, void *arg)
         bundle_unref(b);
         maybe_stopped(st);
         return;
+    }
+    char why[600];
+    if (b && st->units && unit_services_check_bundle(st->units, b, why, sizeof why) < 0) {
+        bundle_unref(b);
+        b = NULL;
+        err = why;
     }
     if (!b) {
         struct jig_event ev = {.kind = EVENT_BUNDLE, .message = "bundle refused",
@@ -217,27 +233,56 @@ static struct slot *api_slot(struct station *st, int index, struct api_error *er
     return s;
 }
 
+/* Who asked: the API has one bearer token and no user names, so "api". */
+#define API_ACTOR "api"
+
+/* Every API action goes to the audit log, refused ones too (with why). */
+static enum api_status audited(struct station *st, const char *action, int slot,
+                               enum api_status r, const struct api_error *err)
+{
+    if (st->units)
+        unit_services_audit(st->units, API_ACTOR, action, slot,
+                            r == API_ACCEPTED || r == API_OK ? NULL : err->error);
+    return r;
+}
+
 static enum api_status api_start(void *ctx, int index, struct api_error *err)
 {
     struct slot *s = api_slot(ctx, index, err);
-    return s ? slot_request_start(s, err) : API_NOT_FOUND;
+    return audited(ctx, "slot.start", index, s ? slot_request_start(s, err) : API_NOT_FOUND,
+                   err);
 }
 
 static enum api_status api_abort(void *ctx, int index, struct api_error *err)
 {
     struct slot *s = api_slot(ctx, index, err);
-    return s ? slot_request_abort(s, err) : API_NOT_FOUND;
+    return audited(ctx, "slot.abort", index, s ? slot_request_abort(s, err) : API_NOT_FOUND,
+                   err);
 }
 
 static enum api_status api_identify(void *ctx, int index, struct api_error *err)
 {
     struct slot *s = api_slot(ctx, index, err);
-    return s ? slot_request_identify(s, err) : API_NOT_FOUND;
+    return audited(ctx, "slot.identify", index,
+                   s ? slot_request_identify(s, err) : API_NOT_FOUND, err);
 }
+
+static enum api_status load_bundle_for_api(struct station *st, const char *path,
+                                   struct api_error *err);
 
 static enum api_status api_bundle_load(void *ctx, const char *path, struct api_error *err)
 {
     struct station *st = ctx;
+    enum api_status r = load_bundle_for_api(st, path, err);
+    if (st->units)
+        unit_services_audit(st->units, API_ACTOR, "bundle.load", 0,
+                            r == API_ACCEPTED ? path : err->error);
+    return r;
+}
+
+static enum api_status load_bundle_for_api(struct station *st, const char *path,
+                                   struct api_error *err)
+{
     if (st->stopping) {
         snprintf(err->error, sizeof err->error, "the station is stopping");
         snprintf(err->hint, sizeof err->hint, "load the bundle after jigd has restarted");

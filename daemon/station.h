@@ -14,6 +14,7 @@
 
 struct station;
 struct slot;
+struct unit_services;
 
 /* Checks what the configuration asks of this build (reset = gpio needs
  * libgpiod, hotplug needs a device path) and makes the slots, not yet
@@ -21,6 +22,11 @@ struct slot;
  * in err. */
 struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
                             struct event_bus *bus, char *err, size_t errlen);
+
+/* Gives every unit its identity and records it (unit_services.h); call
+ * before station_start. Without it the station flashes the bundle only.
+ * `u` must outlive the station. */
+void station_set_unit_services(struct station *st, struct unit_services *u);
 
 /* Starts the slots and, when the configuration names one, loads the bundle
  * on the thread pool (its outcome is an event). */

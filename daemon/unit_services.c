@@ -1,0 +1,237 @@
+/* The station's identity and record services, opened once at start. */
+#include "unit_services.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "bundle.h"
+#include "key_pool.h"
+#include "secure_cert_tlv.h"
+#include "serial_format.h"
+#include "station_ca.h"
+#include "station_db.h"
+#include "unit_key.h"
+#include "unit_nvs.h"
+
+/* "jigd.conf:12: " when the line is known, else "jigd.conf: ". */
+static int where(const struct jigd_config *cfg, int line, char *out, size_t cap)
+{
+    return line > 0 ? snprintf(out, cap, "%s:%d: ", cfg->path, line)
+                    : snprintf(out, cap, "%s: ", cfg->path);
+}
+
+static int ensure_data_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(dir, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode))
+            return 0;
+        snprintf(err, errlen, "data_dir %s is not a folder", dir);
+        return -1;
+    }
+    if (mkdir(dir, 0750) == 0)
+        return 0;
+    snprintf(err, errlen, "cannot create data_dir %s: %s; create it (owned by the jigd "
+             "user) or set data_dir in [station]", dir, strerror(errno));
+    return -1;
+}
+
+static int open_db(struct unit_services *u, char *err, size_t errlen)
+{
+    const struct station_config *st = &u->cfg->station;
+    char path[CONFIG_PATH_MAX + 32], why[600];
+    snprintf(path, sizeof path, "%s/%s", st->data_dir, UNIT_SERVICES_DB_FILE);
+    struct sdb_options o = {.station = st->name};
+    if (sdb_open(path, &o, &u->db, why, sizeof why) != SDB_OK) {
+        snprintf(err, errlen, "station database: %s", why);
+        return -1;
+    }
+    u->interrupted_at_open = sdb_interrupted_at_open(u->db);
+    return 0;
+}
+
+static int check_serial_format(struct unit_services *u, char *err, size_t errlen)
+{
+    struct serial_format f;
+    char why[300];
+    if (serial_format_parse(u->cfg->unit.serial_format, &f, why, sizeof why))
+        return 0;
+    int n = where(u->cfg, u->cfg->unit.serial_format_line, err, errlen);
+    snprintf(err + n, errlen - (size_t)n, "serial_format = %s: %s%s",
+             u->cfg->unit.serial_format, why,
+             u->cfg->unit.serial_format_line ? "" : " (the default, with this station "
+             "name; set serial_format in [unit])");
+    return -1;
+}
+
+static int open_ca(struct unit_services *u, char *err, size_t errlen)
+{
+    const struct jigd_config *cfg = u->cfg;
+    struct identity_config *c = &u->identity;
+    identity_config_defaults(c);
+    c->station_name = cfg->station.name;
+    c->organization = cfg->identity.organization;
+    c->data_dir = cfg->station.data_dir;
+    c->ca_cert_path = cfg->identity.ca_cert[0] ? cfg->identity.ca_cert : NULL;
+    c->ca_key_path = cfg->identity.ca_key[0] ? cfg->identity.ca_key : NULL;
+    c->ca_years = cfg->identity.ca_years;
+    c->cert_years = cfg->identity.cert_years;
+    c->pool_size = cfg->identity.key_pool_size;
+    c->pool_workers = cfg->identity.key_pool_workers;
+    if (unit_key_type_parse(cfg->identity.key_type, &c->key_type) < 0) {
+        snprintf(err, errlen, "%s: key_type %s is unknown", cfg->path, cfg->identity.key_type);
+        return -1;
+    }
+    char why[600];
+    u->ca = station_ca_open(c, 0, why, sizeof why);
+    if (u->ca)
+        return 0;
+    int line = cfg->identity.ca_cert_line;
+    if (c->ca_key_path && strstr(why, c->ca_key_path) && !strstr(why, c->ca_cert_path))
+        line = cfg->identity.ca_key_line;
+    int n = where(cfg, line, err, errlen);
+    snprintf(err + n, errlen - (size_t)n, "station CA: %s", why);
+    return -1;
+}
+
+static int open_template(struct unit_services *u, char *err, size_t errlen)
+{
+    const struct unit_settings *us = &u->cfg->unit;
+    if (!us->nvs_template[0])
+        return 0;
+    struct unit_nvs_template_options o = {0};
+    if (u->identity.key_type == UNIT_KEY_RSA_2048) {
+        o.cert_pem_max = 1400;
+        o.key_pem_max = 1800;
+    }
+    char why[600];
+    u->nvs = unit_nvs_template_load(us->nvs_template, &o, why, sizeof why);
+    if (u->nvs)
+        return 0;
+    /* The template's own file:line comes first; the config line says who
+     * named it. */
+    int n = where(u->cfg, us->nvs_template_line, err, errlen);
+    snprintf(err + n, errlen - (size_t)n, "nvs_template: %s", why);
+    return -1;
+}
+
+static int open_pool(struct unit_services *u, uv_loop_t *loop, char *err, size_t errlen)
+{
+    struct key_pool_options o = {.type = u->identity.key_type,
+                                 .size = u->identity.pool_size,
+                                 .workers = u->identity.pool_workers};
+    char why[300];
+    u->keys = key_pool_new(loop, &o, why, sizeof why);
+    if (u->keys)
+        return 0;
+    snprintf(err, errlen, "%s: key pool: %s", u->cfg->path, why);
+    return -1;
+}
+
+static void free_now(struct unit_services *u)
+{
+    unit_nvs_template_free(u->nvs);
+    station_ca_free(u->ca);
+    sdb_close(u->db);
+    free(u);
+}
+
+static void on_pool_closed_at_open(void *data)
+{
+    free_now(data);
+}
+
+struct unit_services *unit_services_open(uv_loop_t *loop, const struct jigd_config *cfg,
+                                         char *err, size_t errlen)
+{
+    struct unit_services *u = calloc(1, sizeof *u);
+    if (!u) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    u->cfg = cfg;
+    /* Cheapest and most likely mistakes first; the database last of the
+     * files so that a refused start leaves no new database behind. */
+    if (check_serial_format(u, err, errlen) < 0 || open_template(u, err, errlen) < 0
+        || ensure_data_dir(cfg->station.data_dir, err, errlen) < 0
+        || open_ca(u, err, errlen) < 0 || open_db(u, err, errlen) < 0
+        || open_pool(u, loop, err, errlen) < 0) {
+        free_now(u);
+        return NULL;
+    }
+    if (cfg->unit.work_order[0]) {
+        struct sdb_work_order wo;
+        if (sdb_work_order_get(u->db, cfg->unit.work_order, &wo) != SDB_OK) {
+            snprintf(err, errlen, "%s: work_order %s: %s; create it first (the MES, or "
+                     "sqlite3) or remove work_order from [unit]", cfg->path,
+                     cfg->unit.work_order, sdb_errmsg(u->db));
+            u->closed_cb = NULL;
+            key_pool_close(u->keys, on_pool_closed_at_open, u);
+            return NULL;
+        }
+    }
+    return u;
+}
+
+/* ---- bundles -------------------------------------------------------------- */
+
+static const struct pt_entry *secure_cert_partition(const struct pt_table *t)
+{
+    const struct pt_entry *e = pt_find_name(t, SECURE_CERT_PARTITION_LABEL);
+    return e ? e : pt_find_type(t, SECURE_CERT_PARTITION_TYPE, 0);
+}
+
+int unit_services_check_bundle(const struct unit_services *u, const struct bundle *b,
+                               char *err, size_t errlen)
+{
+    char why[400];
+    if (u->nvs && unit_nvs_template_check(u->nvs, &b->table, why, sizeof why) < 0) {
+        snprintf(err, errlen, "the NVS template does not fit this bundle: %s", why);
+        return -1;
+    }
+    if (u->cfg->unit.secure_cert && !secure_cert_partition(&b->table)) {
+        snprintf(err, errlen, "secure_cert = yes but the bundle's partition table has no "
+                 "%s partition (type 0x%02x); add one (0x2000 bytes) or set secure_cert = "
+                 "no", SECURE_CERT_PARTITION_LABEL, SECURE_CERT_PARTITION_TYPE);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- closing --------------------------------------------------------------- */
+
+static void on_pool_closed(void *data)
+{
+    struct unit_services *u = data;
+    void (*cb)(void *) = u->closed_cb;
+    void *ctx = u->closed_ctx;
+    free_now(u);
+    if (cb)
+        cb(ctx);
+}
+
+void unit_services_close(struct unit_services *u, void (*done)(void *ctx), void *ctx)
+{
+    u->closed_cb = done;
+    u->closed_ctx = ctx;
+    key_pool_close(u->keys, on_pool_closed, u);
+}
+
+void unit_services_audit(struct unit_services *u, const char *actor, const char *action,
+                         int slot, const char *detail)
+{
+    cJSON *d = cJSON_CreateObject();
+    if (slot > 0)
+        cJSON_AddNumberToObject(d, "slot", slot);
+    if (detail)
+        cJSON_AddStringToObject(d, "detail", detail);
+    if (sdb_audit_append(u->db, actor, action, d) != SDB_OK)
+        fprintf(stderr, "jigd: audit log: %s could not be recorded: %s\n", action,
+                sdb_errmsg(u->db));
+    cJSON_Delete(d);
+}

@@ -1,0 +1,63 @@
+/* What the unit pipeline needs besides the bundle: the station database
+ * (data_dir/station.db), the station CA, the key pool and the per-unit NVS
+ * template. jigd opens them all at start, before any slot runs, so that a
+ * missing CA file, a bad template or a database from a newer jigd stops the
+ * station with "file:line: reason" before a board is touched.
+ *
+ * Everything here is used from the loop thread only (the key pool does its
+ * generation on libuv's workers by itself). */
+#ifndef JIGD_UNIT_SERVICES_H
+#define JIGD_UNIT_SERVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "config.h"
+#include "identity_config.h"
+
+struct bundle;
+struct key_pool;
+struct station_ca;
+struct station_db;
+struct unit_nvs_template;
+
+#define UNIT_SERVICES_DB_FILE "station.db"
+
+struct unit_services {
+    const struct jigd_config *cfg;
+    struct station_db *db;
+    struct station_ca *ca;
+    struct key_pool *keys;
+    struct unit_nvs_template *nvs;      /* NULL: no nvs_template configured */
+    struct identity_config identity;    /* strings point into cfg */
+    int interrupted_at_open;            /* attempts a dead jigd left running */
+    void (*closed_cb)(void *ctx);
+    void *closed_ctx;
+};
+
+/* Opens the database (creating data_dir if needed), the CA (created at first
+ * start), the NVS template and the key pool. NULL with the reason in err,
+ * prefixed with the configuration's file and line where one is to blame. */
+struct unit_services *unit_services_open(uv_loop_t *loop, const struct jigd_config *cfg,
+                                         char *err, size_t errlen);
+
+/* Whether a bundle can carry the per-unit parts: the template's partition
+ * and (secure_cert = yes) an esp_secure_cert partition in its table, each
+ * big enough. Returns 0, or -1 with the reason. */
+int unit_services_check_bundle(const struct unit_services *u, const struct bundle *b,
+                               char *err, size_t errlen);
+
+/* Closes the key pool (zeroising every key; waits for generations in
+ * flight), then the CA and the database; `done` runs on the loop when all
+ * is gone. The loop must keep running until then. */
+void unit_services_close(struct unit_services *u, void (*done)(void *ctx), void *ctx);
+
+/* Appends an operator/API action to the audit log; failures go to stderr
+ * (an action is never refused because its record could not be written). */
+void unit_services_audit(struct unit_services *u, const char *actor, const char *action,
+                         int slot, const char *detail);
+
+#endif
