@@ -103,40 +103,54 @@ void slot_record_phase(struct slot *s, const char *phase, int64_t started_ms,
         db_complain(s, "a phase");
 }
 
-/* One row per phase of the job, in order, steps of one phase summed (all
- * the writes are "write"). */
+/* One row per phase of the job, in the order each first ran; steps of one
+ * phase summed (the checks and writes of every region interleave, and the
+ * engineer wants "write: 4.1 s, 1.2 MB", not twenty rows). */
+#define PHASES_MAX 16
+
+struct phase_sum {
+    const char *phase;
+    int64_t started_ms, duration_ms;
+    uint64_t bytes;
+};
+
+static struct phase_sum *phase_slot(struct phase_sum *p, size_t *n, const char *phase)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(p[i].phase, phase))
+            return &p[i];
+    if (*n == PHASES_MAX)
+        return NULL;
+    p[*n] = (struct phase_sum){.phase = phase, .started_ms = -1};
+    return &p[(*n)++];
+}
+
 void slot_record_steps(struct slot *s, struct flash_job *j)
 {
-    size_t n;
-    const struct flash_job_step *steps = flash_job_steps(j, &n);
+    size_t n_steps, n = 0;
+    const struct flash_job_step *steps = flash_job_steps(j, &n_steps);
+    struct phase_sum sums[PHASES_MAX];
     uint64_t now_us = uv_hrtime() / 1000;
     int64_t wall = slot_wall_ms();
-    const char *phase = NULL;
-    int64_t started = 0, duration = 0;
-    uint64_t bytes = 0;
-    for (size_t i = 0; i <= n; i++) {
-        const struct flash_job_step *st = i < n ? &steps[i] : NULL;
-        bool ran = st && st->started_us && !st->skipped && st->kind != STEP_OPEN;
-        const char *p = ran ? slot_phase_token(st->kind) : NULL;
-        if (phase && (!st || (ran && strcmp(p, phase)))) {
-            slot_record_phase(s, phase, started, duration, bytes);
-            phase = NULL;
-        }
-        if (!ran)
+    for (size_t i = 0; i < n_steps; i++) {
+        const struct flash_job_step *st = &steps[i];
+        if (!st->started_us || st->skipped || st->kind == STEP_OPEN)
+            continue;
+        struct phase_sum *p = phase_slot(sums, &n, slot_phase_token(st->kind));
+        if (!p)
             continue;
         uint64_t end = st->ended_us ? st->ended_us : now_us;
-        if (!phase) {
-            phase = p;
-            started = wall - (int64_t)(now_us - st->started_us) / 1000;
-            duration = 0;
-            bytes = 0;
-        }
-        duration += (int64_t)(end - st->started_us) / 1000;
+        if (p->started_ms < 0)
+            p->started_ms = wall - (int64_t)(now_us - st->started_us) / 1000;
+        p->duration_ms += (int64_t)(end - st->started_us) / 1000;
         if (st->kind == STEP_WRITE && st->ended_us) {
-            bytes += s->regions[st->region].region.size;
+            p->bytes += s->regions[st->region].region.size;
             s->bytes_written += s->regions[st->region].region.size;
         }
     }
+    for (size_t i = 0; i < n; i++)
+        slot_record_phase(s, sums[i].phase, sums[i].started_ms, sums[i].duration_ms,
+                          sums[i].bytes);
 }
 
 void slot_record_end(struct slot *s, const struct loader_error *e)

@@ -29,6 +29,19 @@
 #                     appears; a node that will not open leaves the slot in
 #                     no-port (flashing over a local tty is not covered: see
 #                     the case)
+#   identity_eight    8 boards, each with its own serial; on each board's
+#                     flash the NVS partition holds its serial, MAC and
+#                     certificate and the esp_secure_cert partition its
+#                     certificate; openssl verifies every certificate the
+#                     database holds against the station CA; no private key
+#                     in the database or the log
+#   identity_rework   the same board again keeps its serial; once voided it
+#                     gets a new one
+#   work_order_full   a work order of 2 takes 2 boards and refuses the third
+#   bad_start         a missing CA file, a template with an unknown type, a
+#                     database from a newer jigd: jigd exits non-zero naming
+#                     file, line and reason, and no board heard a byte
+# (the identity cases need JIGCTL and UNIT_DB_TOOL in the environment)
 set -uo pipefail
 case_name=$1 espsim=$2 jigd=$3 vectors=$4 stub_dir=$5
 
@@ -206,6 +219,107 @@ make_bundle() {    # NAME DATA_KIB SEED
 }
 
 eight=$(seq 1 8)
+
+# ---- unit identity ---------------------------------------------------------
+
+db() { sqlite3 -batch "$work/station.db" "$@"; }
+
+# A partition table with room for per-unit data: nvs, esp_secure_cert (type
+# 0x3f), phy_init and the 1 MB factory app, in the binary format (32-byte
+# entries, the MD5 entry, 0xFF to 3 KiB).
+identity_table() {    # OUT
+    local out=$1 tmp="$work/pt.entries"
+    entry() {         # TYPE SUBTYPE OFFSET SIZE LABEL
+        printf '\xaa\x50'
+        printf "$(printf '\\x%02x\\x%02x' "$1" "$2")"
+        le32 "$3"; le32 "$4"
+        printf '%s' "$5"; head -c $((16 - ${#5})) /dev/zero
+        le32 0
+    }
+    le32() { printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)))"; }
+    {
+        entry 1 2 $((0x9000)) $((0x4000)) nvs
+        entry $((0x3f)) 0 $((0xd000)) $((0x2000)) esp_secure_cert
+        entry 1 1 $((0xf000)) $((0x1000)) phy_init
+        entry 0 0 $((0x10000)) $((0x100000)) factory
+    } > "$tmp"
+    {
+        cat "$tmp"
+        printf '\xeb\xeb'; head -c 14 /dev/zero | tr '\0' '\377'
+        md5sum "$tmp" | cut -c1-32 | xxd -r -p
+    } > "$out"
+    head -c $((3072 - $(stat -c %s "$out"))) /dev/zero | tr '\0' '\377' >> "$out"
+}
+
+# bundle1 with that table, so NVS and esp_secure_cert have their partitions.
+make_identity_bundle() {
+    make_bundle bundle1 "${1:-0}" 1
+    identity_table "$work/bundle1/partition-table.bin"
+    local sha
+    sha=$(sha256sum "$work/bundle1/partition-table.bin" | cut -d' ' -f1)
+    jq --arg s "$sha" '(.parts[] | select(.file == "partition-table.bin") | .sha256) = $s' \
+        "$work/bundle1/manifest.json" > "$work/m.json" && mv "$work/m.json" "$work/bundle1/manifest.json"
+    cat > "$work/unit.csv" <<'CSV'
+#@ nvs_partition = nvs
+key,type,encoding,value
+factory,namespace,,
+serial,data,string,{serial}
+mac,data,string,{mac}
+cert,data,string,{cert_pem}
+key,data,string,{key_pem}
+station,data,string,{station}
+CSV
+}
+
+identity_conf() {     # N TRIGGER [extra [unit] lines]
+    write_conf "$1" "$2"
+    printf '[identity]\norganization = Jig Test\nkey_pool_size = 4\n[unit]\nserial_format = T-{seq:05}\nnvs_template = unit.csv\nsecure_cert = yes\n%b\n' \
+        "${3:-}" >> "$work/jigd.conf"
+}
+
+nvs_get() {           # BOARD KEY
+    "$UNIT_DB_TOOL" nvs-get "$work/flash/board$1.bin" 0x9000 0x4000 factory "$2"
+}
+
+# No private key anywhere the station keeps or says things.
+expect_no_key_leak() {
+    db .dump | grep -q "PRIVATE KEY" && fail "a private key is in the station database"
+    grep -q "PRIVATE KEY" "$work/jigd.err" && fail "a private key is in jigd's log"
+    # ... nor any line of a key that went to a board.
+    nvs_get "$1" key | grep -v -- '-----' | while read -r line; do
+        grep -qF "$line" "$work/jigd.err" && fail "a line of board $1's key is in jigd's log"
+        db .dump | grep -qF "$line" && fail "a line of board $1's key is in the database"
+    done
+    return 0
+}
+
+# The board holds the unit the database and the slot say it is.
+check_unit_on_board() {   # SLOT
+    local i=$1 serial mac cert
+    serial=$(slot_field "$i" .serial)
+    mac=$(slot_field "$i" .mac)
+    [ -n "$serial" ] && [ "$serial" != null ] || fail "slot $i has no serial"
+    [ "$(nvs_get "$i" serial)" = "$serial" ] || fail "board $i's NVS serial is $(nvs_get "$i" serial), slot says $serial"
+    [ "$(nvs_get "$i" mac)" = "$mac" ] || fail "board $i's NVS MAC is $(nvs_get "$i" mac), slot says $mac"
+    [ "$(nvs_get "$i" station)" = test-line ] || fail "board $i's NVS station is wrong"
+    nvs_get "$i" key | grep -q "BEGIN EC PRIVATE KEY" || fail "board $i's NVS holds no key"
+    [ "$(db "SELECT mac FROM units WHERE serial = '$serial'")" = "$mac" ] \
+        || fail "the database does not have $serial on $mac"
+    fp=$(slot_field "$i" .cert_fingerprint)
+    cert=$(db "SELECT pem FROM certificates WHERE fingerprint_sha256 = '$fp'")
+    [ -n "$cert" ] || fail "certificate $fp of slot $i is not in the database"
+    [ "$(nvs_get "$i" cert)" = "$cert" ] || fail "board $i's NVS certificate is not its recorded one"
+    printf '%s\n' "$cert" > "$work/unit$i.pem"
+    openssl verify -CAfile "$work/station-ca.pem" "$work/unit$i.pem" > /dev/null 2>&1 \
+        || fail "openssl does not verify slot $i's certificate against the station CA"
+    openssl x509 -in "$work/unit$i.pem" -noout -subject | grep -q "CN *= *$serial" \
+        || fail "slot $i's certificate is not for $serial"
+    # esp_secure_cert at 0xd000: the TLV magic, then the device certificate.
+    [ "$(xxd -p -s $((0xd000)) -l 4 "$work/flash/board$i.bin")" = 11ba5eba ] \
+        || fail "board $i has no esp_secure_cert records at 0xd000"
+    dd if="$work/flash/board$i.bin" bs=4096 skip=13 count=2 status=none | grep -qaF "$(sed -n 2p "$work/unit$i.pem")" \
+        || fail "board $i's esp_secure_cert partition lacks its certificate"
+}
 
 run_fault() {      # KNOB: espsim --board value for board 3; PHASE; CAUSE [DATA_KIB]
     local knob=$1 phase=$2 cause=$3
@@ -481,6 +595,116 @@ hotplug)
     rm "$node"
     stop_jigd
     rm -rf "$node_dir"
+    ;;
+identity_eight)
+    make_identity_bundle 64
+    start_espsim 8
+    identity_conf 8 manual
+    start_jigd
+    start_slots $eight
+    wait_for 60 "all eight to finish" all_done $eight
+    for i in $eight; do
+        expect_pass "$i" "$work/bundle1"
+        check_unit_on_board "$i"
+    done
+    serials=$(for i in $eight; do slot_field "$i" .serial; done | sort -u | wc -l)
+    [ "$serials" = 8 ] || fail "eight boards got $serials distinct serials"
+    [ "$(db "SELECT count(*) FROM units")" = 8 ] || fail "the database has $(db "SELECT count(*) FROM units") units, not 8"
+    [ "$(db "SELECT count(*) FROM attempts WHERE result = 'ok' AND unit_id IS NOT NULL")" = 8 ] \
+        || fail "the database has not 8 passed attempts"
+    [ "$(db "SELECT count(DISTINCT a.slot) FROM attempts a")" = 8 ] || fail "attempts lack their slots"
+    [ "$(db "SELECT count(*) FROM attempt_parts WHERE per_unit = 1")" = 16 ] \
+        || fail "each attempt should list its 2 per-unit parts"
+    [ "$(db "SELECT count(*) FROM attempt_phases WHERE phase = 'write' AND bytes > 0")" = 8 ] \
+        || fail "each attempt should have a timed write phase with its bytes: $(db "SELECT attempt_id, phase, duration_ms, bytes FROM attempt_phases" | tr "\n" " ")"
+    [ "$(db "SELECT count(*) FROM audit_events WHERE actor = 'api' AND action = 'slot.start'")" = 8 ] \
+        || fail "the 8 API starts are not in the audit log"
+    expect_no_key_leak 1
+    stop_jigd
+    "$UNIT_DB_TOOL" audit-verify "$work/station.db" > /dev/null || fail "audit chain broken"
+    ;;
+identity_rework)
+    make_identity_bundle 0
+    start_espsim 1
+    identity_conf 1 manual
+    start_jigd
+    start_slots 1
+    wait_for 30 "first run" all_done 1
+    expect_pass 1 "$work/bundle1"
+    first=$(slot_field 1 .serial)
+    start_slots 1
+    wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"
+    wait_for 30 "rework" all_done 1
+    expect_pass 1 "$work/bundle1"
+    [ "$(slot_field 1 .serial)" = "$first" ] || fail "rework gave $(slot_field 1 .serial), not $first"
+    check_unit_on_board 1
+    grep -q "rework: keeps serial $first" "$work/jigd.err" || fail "no rework event"
+    stop_jigd
+    "$UNIT_DB_TOOL" void "$work/station.db" "$first" "label misprinted" || fail "void refused"
+    start_jigd
+    start_slots 1
+    wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"
+    wait_for 30 "after the void" all_done 1
+    expect_pass 1 "$work/bundle1"
+    second=$(slot_field 1 .serial)
+    [ "$second" != "$first" ] && [ "$second" != null ] || fail "a voided serial was kept ($second)"
+    check_unit_on_board 1
+    [ "$(db "SELECT count(*) FROM attempts WHERE result = 'ok'")" = 3 ] || fail "not 3 passed attempts"
+    stop_jigd
+    ;;
+work_order_full)
+    make_identity_bundle 0
+    start_espsim 3
+    identity_conf 3 manual "work_order = WO-7"
+    # A work order that does not exist refuses the start.
+    "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" && fail "jigd started with an unknown work order"
+    grep -q "work_order WO-7" "$work/jigd.err" || fail "the unknown work order was not named"
+    "$UNIT_DB_TOOL" work-order "$work/station.db" WO-7 2 || fail "work order not created"
+    start_jigd
+    start_slots 1 2
+    wait_for 30 "two boards" all_done 1 2
+    expect_pass 1 "$work/bundle1"
+    expect_pass 2 "$work/bundle1"
+    start_slots 3
+    wait_for 5 "slot 3 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r .state)\" != idle ]"
+    wait_for 30 "the third board" all_done 3
+    expect_fail 3 identify "WO-7"
+    slot_field 3 .error.advice | grep -q "work order WO-7 takes no more units" \
+        || fail "the refusal does not tell the operator what to do: $(slot_field 3 .error.advice)"
+    expect_untouched 3
+    [ "$(db "SELECT done FROM work_orders WHERE id = 'WO-7'")" = 2 ] || fail "WO-7 does not count 2 done"
+    # A board of the work order comes back for rework: still welcome.
+    start_slots 1
+    wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"
+    wait_for 30 "rework in a full work order" all_done 1
+    expect_pass 1 "$work/bundle1"
+    stop_jigd
+    ;;
+bad_start)
+    make_identity_bundle 0
+    start_espsim 1
+    refused() {       # WHAT REGEX
+        local rc=0
+        timeout 20 "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" || rc=$?
+        [ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "$1: jigd did not refuse to start (status $rc)"
+        grep -qE "$2" "$work/jigd.err" || fail "$1: the refusal does not say /$2/: $(cat "$work/jigd.err")"
+        grep -q "AddressSanitizer\|LeakSanitizer\|runtime error" "$work/jigd.err" && fail "$1: sanitizer report"
+        [ "$(control status 1 | sed 's/^ok //' | jq .rx_bytes)" = 0 ] || fail "$1: the board heard from jigd"
+        echo "refused as it should be ($1): $(grep -m1 -E "$2" "$work/jigd.err" | cut -c26-)"
+    }
+    identity_conf 1 auto
+    printf 'ca_cert = missing-ca.pem\nca_key = missing-ca.key\n' > "$work/ca.lines"
+    sed -i "/^\[identity\]/r $work/ca.lines" "$work/jigd.conf"
+    line=$(grep -n "^ca_cert" "$work/jigd.conf" | cut -d: -f1)
+    refused "missing CA" "jigd.conf:$line: station CA: .*missing-ca.pem"
+    identity_conf 1 auto
+    printf 'bad,blob,u8,1\n' >> "$work/unit.csv"
+    line=$(grep -n "^nvs_template" "$work/jigd.conf" | cut -d: -f1)
+    refused "bad template" "jigd.conf:$line: nvs_template: .*unit.csv:9: .*blob"
+    make_identity_bundle 0
+    "$UNIT_DB_TOOL" work-order "$work/station.db" WO-1 1 || fail "cannot make a database"
+    db "PRAGMA user_version = 99" || fail "cannot age the database"
+    refused "database from the future" "station database: .*newer jigd"
     ;;
 *)
     echo "unknown case $case_name" >&2
