@@ -11,10 +11,8 @@
 # Ctrl-C; without one (CI, a pipe) it runs until every slot has passed twice,
 # at most DEMO_SECONDS (default 90), and exits 0 only if that happened.
 #
-# espsim cannot give a board a blank flash again (its control socket has no
-# erase), so a re-inserted board still holds the firmware; to show real
-# writes on every round the demo alternates between two bundles that differ
-# in one part, and jigd rewrites only that part (the rest is skipped by MD5).
+# Each board put back is a new unit from the reel: blank flash and a MAC of
+# its own (espsim's `insert I blank mac=...`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -58,7 +56,6 @@ api_port=$base ctl_port=$((base + 1)) board_port=$((base + 10))
 export JIGD_URL=http://127.0.0.1:$api_port
 
 bash tests/jigd/make_bundle.sh "$vectors" "$work/bundle-a" 256 1
-bash tests/jigd/make_bundle.sh "$vectors" "$work/bundle-b" 256 2
 
 mkdir -p "$work/flash"
 "$espsim" --boards $boards --chip esp32 --base-port $board_port --flash-dir "$work/flash" \
@@ -95,9 +92,15 @@ echo "jigd demo: $boards simulated ESP32 boards (espsim) flashed by jigd on $JIG
 echo "  work folder: $work (jigd's log: $work/jigd.log)"
 $watch_here || echo "  watch it live from another terminal:  JIGD_URL=$JIGD_URL $jigctl watch"
 
-# The operator: a board that is done comes out 3 s later and goes back in
-# 2 s after that (a fresh unit, as far as the jig can tell).
+# The operator: a board that is done comes out 3 s later, and 2 s after that
+# a new board goes into its place.
 declare -A done_at out_at
+units_made=0
+new_mac=
+next_mac() { # sets new_mac (no subshell, so the count carries on)
+    units_made=$((units_made + 1))
+    printf -v new_mac '7c:df:a1:10:%02x:%02x' $((units_made / 256 % 256)) $((units_made % 256))
+}
 operator_round() {
     local slots
     slots=$(curl -sf "$JIGD_URL/api/v1/slots" | jq -c '.slots[]') || return 0
@@ -109,7 +112,8 @@ operator_round() {
         waiting=$(jq -r .waiting_for_removal <<< "$s")
         if [[ -n ${out_at[$i]:-} ]]; then
             if ((now - out_at[$i] >= 2)); then
-                control insert "$i"
+                next_mac
+                control insert "$i" blank "mac=$new_mac"
                 unset "out_at[$i]"
             fi
         elif [[ $waiting == true ]]; then
@@ -121,16 +125,6 @@ operator_round() {
             fi
         fi
     done <<< "$slots"
-}
-
-# Every 20 s the other bundle, so re-inserted boards get a real write.
-bundle_turn=a last_swap=$SECONDS
-swap_bundle() {
-    ((SECONDS - last_swap >= 20)) || return 0
-    last_swap=$SECONDS
-    bundle_turn=$([[ $bundle_turn == a ]] && echo b || echo a)
-    curl -sf -X POST -H 'Content-Type: application/json' \
-        -d "{\"path\": \"$work/bundle-$bundle_turn\"}" "$JIGD_URL/api/v1/bundle/load" > /dev/null || true
 }
 
 all_passed_twice() {
@@ -147,7 +141,6 @@ if ! $bounded; then
     echo "  Ctrl-C stops the demo."
     while kill -0 "$jigd_pid" 2>/dev/null; do
         operator_round
-        swap_bundle
         sleep 0.5
     done
     exit 0
@@ -156,7 +149,6 @@ fi
 while ((SECONDS < deadline)); do
     kill -0 "$jigd_pid" 2>/dev/null || { echo "demo: jigd died; see $work/jigd.log" >&2; tail -20 "$work/jigd.log" >&2; exit 1; }
     operator_round
-    swap_bundle
     if all_passed_twice; then
         echo "demo: every slot passed twice:"
         "$jigctl" status || true

@@ -9,7 +9,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libserialport-dev libuv1-dev libsqlite3-dev sqlite3 libmicrohttpd-dev
   libmbedtls-dev zlib1g-dev libcjson-dev libcmocka-dev openssl
-  python3 python3-serial nodejs npm chromium
+  python3 python3-serial nodejs npm chromium curl jq
 )
 
 missing=()
