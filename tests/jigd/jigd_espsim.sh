@@ -503,7 +503,9 @@ abort)
     write_conf 2 manual
     start_jigd
     start_slots 1 2
-    wait_for 20 "slot 1 to write" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .phase)\" = write ]"
+    # In the middle of data.bin (512 KiB), not between the small parts,
+    # where the next check would be what the abort interrupts.
+    wait_for 20 "slot 1 to write" bash -c "curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -e '.phase == \"write\" and .bytes_done > 100000'"
     api POST /api/v1/slots/1/abort > /dev/null || fail "abort refused"
     wait_for 10 "slot 1 to stop" all_done 1
     expect_fail 1 write "aborted by the operator"
@@ -513,10 +515,16 @@ abort)
     expect_pass 2 "$work/bundle1"
     # SIGTERM in the middle of a unit: jigd aborts it and exits cleanly.
     start_slots 1
-    wait_for 20 "slot 1 to write again" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .phase)\" = write ]"
+    wait_for 20 "slot 1 to write again" bash -c "curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -e '.phase == \"write\" and .bytes_done > 100000'"
     stop_jigd
     grep '"slot":1,' "$work/jigd.err" | tail -3 | grep -q 'aborted by the operator during write' \
         || fail "the unit cut short by SIGTERM was not recorded as aborted"
+    # ... and so is the station database: both aborts ended their attempts.
+    [ "$(db "SELECT count(*) FROM attempts WHERE slot = 1 AND result = 'failed' AND failed_phase = 'write' AND cause LIKE 'aborted by the operator during write%'")" = 2 ] \
+        || fail "the two aborted attempts are not on record: $(db "SELECT slot, result, failed_phase, cause FROM attempts")"
+    [ "$(db "SELECT count(*) FROM attempts WHERE result = 'running'")" = 0 ] || fail "an attempt was left running"
+    [ "$(db "SELECT count(*) FROM audit_events WHERE actor = 'api' AND action = 'slot.abort'")" = 2 ] \
+        || fail "the API's aborts (one refused) are not both in the audit log"
     ;;
 reset_none)
     # reset = none: the operator holds BOOT and taps EN (espsim's control
