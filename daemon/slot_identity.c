@@ -136,6 +136,7 @@ static bool store_certificate(struct slot *s, const struct unit_services *u)
     struct unit_cert_record r;
     unit_cert_record(&s->id.cert, &r);
     snprintf(s->id.fingerprint, sizeof s->id.fingerprint, "%s", r.fingerprint_sha256);
+    snprintf(s->fingerprint, sizeof s->fingerprint, "%s", r.fingerprint_sha256);
     struct sdb_certificate c = {.unit_id = s->id.unit.id,
                                 .fingerprint_sha256 = r.fingerprint_sha256,
                                 .subject = r.subject, .not_before = r.not_before,
@@ -221,6 +222,7 @@ static bool find_unit(struct slot *s, struct loader_error *why)
 
 static void announce_unit(struct slot *s)
 {
+    snprintf(s->serial, sizeof s->serial, "%s", s->id.unit.serial);
     char mac[18], msg[SLOT_TEXT];
     format_mac(s->chip.mac, mac);
     snprintf(msg, sizeof msg, "%s %s", s->id.reworked ? "rework: keeps serial" : "new serial",

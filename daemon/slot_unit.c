@@ -302,13 +302,7 @@ static bool on_identified(struct flash_job *j, const struct loader_chip_info *in
                  "rebuild the app for a wider chip revision range");
         return false;
     }
-    if (!slot_identity_on_identified(s, j, why))
-        return false;
-    if (s->id.unit.serial[0])
-        snprintf(s->serial, sizeof s->serial, "%s", s->id.unit.serial);
-    if (s->id.fingerprint[0])
-        snprintf(s->fingerprint, sizeof s->fingerprint, "%s", s->id.fingerprint);
-    return true;
+    return slot_identity_on_identified(s, j, why);
 }
 
 static void on_region_skipped(struct flash_job *j, size_t region)

@@ -271,10 +271,10 @@ station,data,string,{station}
 CSV
 }
 
-identity_conf() {     # N TRIGGER [extra [unit] lines]
+identity_conf() {     # N TRIGGER [extra [unit] lines [[identity] lines]]
     write_conf "$1" "$2"
-    printf '[identity]\norganization = Jig Test\nkey_pool_size = 4\n[unit]\nserial_format = T-{seq:05}\nnvs_template = unit.csv\nsecure_cert = yes\n%b\n' \
-        "${3:-}" >> "$work/jigd.conf"
+    printf '[identity]\norganization = Jig Test\n%b\n[unit]\nserial_format = T-{seq:05}\nnvs_template = unit.csv\nsecure_cert = yes\n%b\n' \
+        "${4:-key_pool_size = 4}" "${3:-}" >> "$work/jigd.conf"
 }
 
 nvs_get() {           # BOARD KEY
@@ -294,7 +294,7 @@ expect_no_key_leak() {
 }
 
 # The board holds the unit the database and the slot say it is.
-check_unit_on_board() {   # SLOT
+check_unit_on_board() {   # SLOT [KEY TYPE: EC (default) | RSA]
     local i=$1 serial mac cert
     serial=$(slot_field "$i" .serial)
     mac=$(slot_field "$i" .mac)
@@ -302,7 +302,7 @@ check_unit_on_board() {   # SLOT
     [ "$(nvs_get "$i" serial)" = "$serial" ] || fail "board $i's NVS serial is $(nvs_get "$i" serial), slot says $serial"
     [ "$(nvs_get "$i" mac)" = "$mac" ] || fail "board $i's NVS MAC is $(nvs_get "$i" mac), slot says $mac"
     [ "$(nvs_get "$i" station)" = test-line ] || fail "board $i's NVS station is wrong"
-    nvs_get "$i" key | grep -q "BEGIN EC PRIVATE KEY" || fail "board $i's NVS holds no key"
+    nvs_get "$i" key | grep -q "BEGIN ${2:-EC} PRIVATE KEY" || fail "board $i's NVS holds no key"
     [ "$(db "SELECT mac FROM units WHERE serial = '$serial'")" = "$mac" ] \
         || fail "the database does not have $serial on $mac"
     fp=$(slot_field "$i" .cert_fingerprint)
@@ -663,7 +663,9 @@ identity_rework)
 work_order_full)
     make_identity_bundle 0
     start_espsim 3
-    identity_conf 3 manual "work_order = WO-7"
+    # RSA keys, one kept ready: two boards at once, so the second waits in
+    # its loader while the pool makes its key (RSA takes long enough).
+    identity_conf 3 manual "work_order = WO-7" "key_type = rsa-2048\nkey_pool_size = 1"
     # A work order that does not exist refuses the start.
     "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" && fail "jigd started with an unknown work order"
     grep -q "work_order WO-7" "$work/jigd.err" || fail "the unknown work order was not named"
@@ -673,6 +675,11 @@ work_order_full)
     wait_for 30 "two boards" all_done 1 2
     expect_pass 1 "$work/bundle1"
     expect_pass 2 "$work/bundle1"
+    grep -q '"message":"waiting for a key from the pool"' "$work/jigd.err" \
+        || fail "no board waited for a key: the pool's wait was not exercised"
+    for i in 1 2; do
+        check_unit_on_board "$i" RSA
+    done
     start_slots 3
     wait_for 5 "slot 3 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r .state)\" != idle ]"
     wait_for 30 "the third board" all_done 3
