@@ -14,6 +14,8 @@
 // floor, so the figure errs against jigd). The checks' own bytes (~60 per
 // region) stay in; their flash read time is in flash_s, which matters only if
 // flash_s ever became the floor (at 921600 the wire is).
+// `steps` lists every step of the window with its duration (the region in
+// `what`), so a gap between floor and achieved can be put where it arises.
 // The batch: from the first start request to the last slot's hard reset
 // (jigd then listens to the boot log for boot_log_seconds; esptool-js does
 // not, so that tail is left out of the comparison but given as wall_result_s).
@@ -80,7 +82,8 @@ function followEvents(port, onEvent) {
 
 function newSlotRecord(n) {
   return { slot: n, write_ms: null, reset_ms: null, result_ms: null, result: null, error: null,
-           phase: null, phase_ms: null, check_ms: 0, before: null, after: null };
+           phase: null, phase_ms: null, phase_what: null, check_ms: 0, steps: [],
+           before: null, after: null };
 }
 
 async function runBatch(a) {
@@ -93,11 +96,18 @@ async function runBatch(a) {
   const onEvent = (ev) => {
     const s = slots.get(ev.slot);
     if (!s || s.result) return;
-    if (ev.kind === "slot" && ev.phase && ev.phase !== s.phase) {
+    // Every step announces itself (the region in its message); identify also
+    // sends a second event for the same step, which must not split it.
+    if (ev.kind === "slot" && ev.phase && (ev.phase !== s.phase || ev.message !== s.phase_what)
+        && !(ev.phase === s.phase && ev.mac)) {
       // A step ends where the next begins: add up the checks inside the window.
-      if (s.phase === "check" && s.write_ms !== null) s.check_ms += ev.time_ms - s.phase_ms;
+      if (s.write_ms !== null && s.reset_ms === null) {
+        if (s.phase === "check") s.check_ms += ev.time_ms - s.phase_ms;
+        s.steps.push({ phase: s.phase, what: s.phase_what, s: (ev.time_ms - s.phase_ms) / 1000 });
+      }
       s.phase = ev.phase;
       s.phase_ms = ev.time_ms;
+      s.phase_what = ev.message ?? null;
       if (ev.phase === "write" && s.write_ms === null) {
         s.write_ms = ev.time_ms;
         pending.push(boardStatus(a.controlPort, ev.slot).then((st) => { s.before = st; }));
@@ -142,7 +152,8 @@ async function runBatch(a) {
     const f = floorBetween(s.before, s.after, a.baud);
     return { ...out, window_s: windowS, check_s: s.check_ms / 1000, achieved_s: achievedS,
              wire_bytes: f.wireBytes, wire_s: f.wireS, flash_s: f.flashS, floor_s: f.floorS,
-             efficiency: f.floorS / achievedS, unit_s: (s.result_ms - startMs) / 1000 };
+             efficiency: f.floorS / achievedS, unit_s: (s.result_ms - startMs) / 1000,
+             steps: s.steps };
   });
   const machine = (cpu1.machine.busy - cpu0.machine.busy) / (cpu1.machine.total - cpu0.machine.total);
   return {

@@ -98,6 +98,13 @@ function printTable(rows, verdicts) {
   console.log("measure the 2-core machine as much as the tool). jigd's wall runs to the last hard reset (its 1 s");
   console.log("boot-log listen after that is left out); its rework checks (MD5 of each region before writing it)");
   console.log(`are excluded from 'write s' and shown in the JSON as check_s.`);
+  const failed = rows.flatMap((r) => r.per_slot.filter((s) => !s.ok)
+    .map((s) => `  ${r.tool}, ${r.slots} slots, ${r.bundle_kib} KiB: slot ${s.slot}: ${(s.error ?? "?").split("\n")[0]}`));
+  if (failed.length) {
+    console.log("");
+    console.log("failed slots (their figures are left out of eff and write s):");
+    for (const f of failed) console.log(f);
+  }
   if (verdicts.length) {
     console.log("");
     console.log("targets:");
