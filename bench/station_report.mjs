@@ -98,6 +98,14 @@ function printTable(rows, verdicts) {
   console.log("measure the 2-core machine as much as the tool). jigd's wall runs to the last hard reset (its 1 s");
   console.log("boot-log listen after that is left out); its rework checks (MD5 of each region before writing it)");
   console.log(`are excluded from 'write s' and shown in the JSON as check_s.`);
+  const bound = rows.filter((r) => r.machine_bound);
+  if (bound.length) {
+    console.log("");
+    console.log(`machine-bound (all cores >= ${MACHINE_BOUND_PCT}% busy; the 2-core machine, not the tool, set the pace):`);
+    for (const r of bound)
+      console.log(`  ${r.tool}, ${r.slots} slots, ${r.bundle_kib} KiB: machine ${fmt(r.machine_busy_pct, 0)}%, ` +
+                  `${r.tool} ${fmt(r.cpu_pct, 0)}% of a core, espsim ${fmt(r.espsim_cpu_pct, 0)}%`);
+  }
   const failed = rows.flatMap((r) => r.per_slot.filter((s) => !s.ok)
     .map((s) => `  ${r.tool}, ${r.slots} slots, ${r.bundle_kib} KiB: slot ${s.slot}: ${(s.error ?? "?").split("\n")[0]}`));
   if (failed.length) {
