@@ -37,6 +37,8 @@
 #                     in the database or the log
 #   identity_rework   the same board again keeps its serial; once voided it
 #                     gets a new one
+#   identity_token    a station with an API token: the token is in no log
+#                     line, event or database row (nor is any key)
 #   work_order_full   a work order of 2 takes 2 boards and refuses the third
 #   bad_start         a missing CA file, a template with an unknown type, a
 #                     database from a newer jigd: jigd exits non-zero naming
@@ -133,12 +135,15 @@ stop_jigd() {      # SIGTERM must end it cleanly, sanitizers quiet
     fi
 }
 
-api() {            # METHOD PATH [JSON]
+api_token=
+api() {            # METHOD PATH [JSON]; with $api_token when the station has one
+    local auth=()
+    [ -z "$api_token" ] || auth=(-H "Authorization: Bearer $api_token")
     if [ $# -ge 3 ]; then
-        curl -sf -X "$1" -H 'Content-Type: application/json' -d "$3" \
+        curl -sf -X "$1" "${auth[@]}" -H 'Content-Type: application/json' -d "$3" \
             "http://127.0.0.1:$api_port$2"
     else
-        curl -sf -X "$1" "http://127.0.0.1:$api_port$2"
+        curl -sf -X "$1" "${auth[@]}" "http://127.0.0.1:$api_port$2"
     fi
 }
 
@@ -286,10 +291,14 @@ expect_no_key_leak() {
     db .dump | grep -q "PRIVATE KEY" && fail "a private key is in the station database"
     grep -q "PRIVATE KEY" "$work/jigd.err" && fail "a private key is in jigd's log"
     # ... nor any line of a key that went to a board.
-    nvs_get "$1" key | grep -v -- '-----' | while read -r line; do
+    local line lines=0 dump
+    dump=$(db .dump)
+    while read -r line; do
+        lines=$((lines + 1))
         grep -qF "$line" "$work/jigd.err" && fail "a line of board $1's key is in jigd's log"
-        db .dump | grep -qF "$line" && fail "a line of board $1's key is in the database"
-    done
+        grep -qF "$line" <<< "$dump" && fail "a line of board $1's key is in the database"
+    done < <(nvs_get "$1" key | grep -v -- '-----')
+    [ "$lines" -gt 0 ] || fail "board $1's key could not be read to look for it"
     return 0
 }
 
@@ -659,6 +668,25 @@ identity_rework)
     check_unit_on_board 1
     [ "$(db "SELECT count(*) FROM attempts WHERE result = 'ok'")" = 3 ] || fail "not 3 passed attempts"
     stop_jigd
+    ;;
+identity_token)
+    make_identity_bundle 0
+    start_espsim 1
+    identity_conf 1 manual
+    api_token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+    printf '%s\n' "$api_token" > "$work/token" && chmod 600 "$work/token"
+    sed -i "/^\[station\]/a api_token_file = token" "$work/jigd.conf"
+    start_jigd
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/1/start")
+    [ "$code" = 401 ] || fail "a start without the token answered $code"
+    start_slots 1
+    wait_for 30 "slot 1" all_done 1
+    expect_pass 1 "$work/bundle1"
+    check_unit_on_board 1
+    stop_jigd
+    grep -qF "$api_token" "$work/jigd.err" && fail "the API token is in jigd's log"
+    db .dump | grep -qF "$api_token" && fail "the API token is in the station database"
+    expect_no_key_leak 1
     ;;
 work_order_full)
     make_identity_bundle 0
