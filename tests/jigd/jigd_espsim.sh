@@ -41,8 +41,10 @@
 #                     line, event or database row (nor is any key)
 #   work_order_full   a work order of 2 takes 2 boards and refuses the third
 #   bad_start         a missing CA file, a template with an unknown type, a
-#                     database from a newer jigd: jigd exits non-zero naming
-#                     file, line and reason, and no board heard a byte
+#                     database from a newer jigd, a second jigd on the same
+#                     database: jigd exits non-zero naming file, line and
+#                     reason, and no board heard a byte; a template whose
+#                     partition the bundle lacks refuses the bundle
 # (the identity cases need JIGCTL and UNIT_DB_TOOL in the environment)
 set -uo pipefail
 case_name=$1 espsim=$2 jigd=$3 vectors=$4 stub_dir=$5
@@ -748,6 +750,21 @@ bad_start)
     "$UNIT_DB_TOOL" work-order "$work/station.db" WO-1 1 || fail "cannot make a database"
     db "PRAGMA user_version = 99" || fail "cannot age the database"
     refused "database from the future" "station database: .*newer jigd"
+    # A second jigd on the same data_dir: the first holds the database.
+    rm -f "$work/station.db"*
+    identity_conf 1 manual
+    start_jigd
+    refused "second jigd" "station database: .*(another|lock|in use|running)"
+    stop_jigd
+    # A template whose partition the bundle lacks refuses the bundle (the
+    # slots then have nothing to flash), naming the partition.
+    sed -i 's/^#@ nvs_partition = nvs/#@ nvs_partition = fctry/' "$work/unit.csv"
+    "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" &
+    jigd_pid=$!
+    pids+=($jigd_pid)
+    wait_for 20 "the bundle to be refused" grep -q '"bundle refused"' "$work/jigd.err"
+    grep '"bundle refused"' "$work/jigd.err" | grep -q "fctry" || fail "the refusal does not name fctry"
+    stop_jigd
     ;;
 *)
     echo "unknown case $case_name" >&2
