@@ -1,0 +1,76 @@
+/* The API's life cycle: start the parts in order, stop them in reverse. */
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "api_routes.h"
+
+struct api {
+    struct http_server *srv;
+    struct api_routes *routes;
+    struct api_sse *sse;
+    void (*done)(void *ctx);
+    void *done_ctx;
+};
+
+struct api *api_start(uv_loop_t *loop, const struct api_options *opt,
+                      const struct api_backend *backend, struct event_bus *bus,
+                      char *err, size_t errlen)
+{
+    struct api *api = calloc(1, sizeof *api);
+    if (!api) {
+        snprintf(err, errlen, "out of memory starting the API");
+        return NULL;
+    }
+    api->srv = http_server_start(loop, &opt->http, err, errlen);
+    if (!api->srv) {
+        free(api);
+        return NULL;
+    }
+    api->routes = api_routes_register(api->srv, backend);
+    api->sse = api->routes ? api_sse_start(api->srv, bus, &opt->sse) : NULL;
+    if (!api->sse) {
+        snprintf(err, errlen, "out of memory starting the API");
+        api_stop(api, NULL, NULL);
+        return NULL;
+    }
+    return api;
+}
+
+struct http_server *api_http_server(struct api *api)
+{
+    return api->srv;
+}
+
+struct api_sse *api_event_stream(struct api *api)
+{
+    return api->sse;
+}
+
+static void on_sse_freed(void *ctx)
+{
+    struct api *api = ctx;
+    void (*done)(void *) = api->done;
+    void *done_ctx = api->done_ctx;
+    free(api);
+    if (done)
+        done(done_ctx);
+}
+
+static void on_server_stopped(void *ctx)
+{
+    struct api *api = ctx;
+    api_routes_free(api->routes);
+    if (api->sse)
+        api_sse_free(api->sse, on_sse_freed, api);
+    else
+        on_sse_freed(api);
+}
+
+void api_stop(struct api *api, void (*done)(void *ctx), void *ctx)
+{
+    api->done = done;
+    api->done_ctx = ctx;
+    http_server_stop(api->srv, on_server_stopped, api);
+}

@@ -1,0 +1,32 @@
+/* jigd's REST API as one piece: the HTTP server, the /api/v1 endpoints on a
+ * station backend, and the event stream on the station's event bus. This is
+ * what jigd's main starts and stops. */
+#ifndef JIGD_API_H
+#define JIGD_API_H
+
+#include "api_backend.h"
+#include "api_sse.h"
+#include "event_bus.h"
+#include "http_server.h"
+
+struct api_options {
+    struct http_server_options http;
+    struct api_sse_options sse;
+};
+
+struct api;
+
+/* Starts serving on `loop`. `backend` is copied; `bus` must outlive the
+ * API. NULL with a sentence in err if it cannot (port taken, ...). */
+struct api *api_start(uv_loop_t *loop, const struct api_options *opt,
+                      const struct api_backend *backend, struct event_bus *bus,
+                      char *err, size_t errlen);
+
+struct http_server *api_http_server(struct api *api);
+struct api_sse *api_event_stream(struct api *api);
+
+/* Closes every connection (event streams end), then frees everything;
+ * `done` (may be NULL) runs once the loop has closed the handles. */
+void api_stop(struct api *api, void (*done)(void *ctx), void *ctx);
+
+#endif

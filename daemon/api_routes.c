@@ -1,0 +1,200 @@
+/* REST handlers: thin glue from a request to one backend call and back. */
+#include "api_routes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOTS_HINT "GET /api/v1/slots lists this station's slots"
+
+struct api_routes {
+    struct api_backend be;
+};
+
+unsigned api_status_http(enum api_status st)
+{
+    switch (st) {
+    case API_OK: return 200;
+    case API_ACCEPTED: return 202;
+    case API_BAD_REQUEST: return 400;
+    case API_NOT_FOUND: return 404;
+    case API_CONFLICT: return 409;
+    case API_INVALID: return 422;
+    case API_UNAVAILABLE: return 503;
+    case API_FAILED: return 500;
+    }
+    return 500;
+}
+
+static void reply_backend_json(struct http_request *req, cJSON *body)
+{
+    if (!body) {
+        http_reply_error(req, 500, "see the jigd log (journalctl -u jigd)",
+                         "the station could not describe itself");
+        return;
+    }
+    http_reply_json(req, 200, body);
+}
+
+static void get_station(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    reply_backend_json(req, r->be.station_json(r->be.ctx));
+}
+
+static void get_slots(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    cJSON *slots = r->be.slots_json(r->be.ctx);
+    if (!slots) {
+        reply_backend_json(req, NULL);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "slots", slots);
+    http_reply_json(req, 200, o);
+}
+
+static void no_such_slot(struct http_request *req, int slot)
+{
+    http_reply_error(req, 404, SLOTS_HINT, "this station has no slot %d", slot);
+}
+
+static void get_slot(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    int slot = http_request_slot(req);
+    cJSON *o = r->be.slot_json(r->be.ctx, slot);
+    if (!o) {
+        no_such_slot(req, slot);
+        return;
+    }
+    http_reply_json(req, 200, o);
+}
+
+typedef enum api_status (*slot_action_fn)(void *ctx, int slot, struct api_error *err);
+
+static void reply_refusal(struct http_request *req, enum api_status st,
+                          const struct api_error *err, const char *what)
+{
+    http_reply_error(req, api_status_http(st),
+                     err->hint[0] ? err->hint : "see the jigd log (journalctl -u jigd)",
+                     "%s", err->error[0] ? err->error : what);
+}
+
+static void slot_action(struct http_request *req, struct api_routes *r,
+                        slot_action_fn fn, const char *action)
+{
+    int slot = http_request_slot(req);
+    cJSON *state = r->be.slot_json(r->be.ctx, slot);
+    if (!state) {
+        no_such_slot(req, slot);
+        return;
+    }
+    cJSON_Delete(state);
+    struct api_error err = {{0}, {0}};
+    enum api_status st = fn(r->be.ctx, slot, &err);
+    if (st != API_OK && st != API_ACCEPTED) {
+        char what[64];
+        snprintf(what, sizeof what, "slot %d refused %s", slot, action);
+        reply_refusal(req, st, &err, what);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "slot", slot);
+    cJSON_AddStringToObject(o, "action", action);
+    cJSON_AddStringToObject(o, "result", st == API_OK ? "done" : "accepted");
+    state = r->be.slot_json(r->be.ctx, slot);
+    if (state)
+        cJSON_AddItemToObject(o, "state", state);
+    http_reply_json(req, api_status_http(st), o);
+}
+
+static void post_start(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    slot_action(req, r, r->be.slot_start, "start");
+}
+
+static void post_abort(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    slot_action(req, r, r->be.slot_abort, "abort");
+}
+
+static void post_identify(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    slot_action(req, r, r->be.slot_identify, "identify");
+}
+
+static void get_bundle(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    cJSON *b = r->be.bundle_json(r->be.ctx);
+    if (!b) {
+        http_reply_error(req, 404, "load one with POST /api/v1/bundle/load "
+                         "(jigctl bundle load <path>)", "no bundle is loaded");
+        return;
+    }
+    http_reply_json(req, 200, b);
+}
+
+static void post_bundle_load(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    static const char example[] = "{\"path\": \"/var/lib/jigd/bundles/acme-1.4\"}";
+    cJSON *body = http_request_json_object(req, example);
+    if (!body)
+        return;
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(body, "path");
+    if (!cJSON_IsString(path) || !path->valuestring[0]) {
+        cJSON_Delete(body);
+        http_reply_error(req, 400, "send e.g. {\"path\": \"/var/lib/jigd/bundles/acme-1.4\"}",
+                         "'path' is missing or not a non-empty string");
+        return;
+    }
+    struct api_error err = {{0}, {0}};
+    enum api_status st = r->be.bundle_load(r->be.ctx, path->valuestring, &err);
+    if (st != API_OK && st != API_ACCEPTED) {
+        reply_refusal(req, st, &err, "the bundle was not loaded");
+        cJSON_Delete(body);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "path", path->valuestring);
+    cJSON_AddStringToObject(o, "result", st == API_OK ? "loaded" : "accepted");
+    cJSON_Delete(body);
+    cJSON *b = st == API_OK ? r->be.bundle_json(r->be.ctx) : NULL;
+    if (b)
+        cJSON_AddItemToObject(o, "bundle", b);
+    http_reply_json(req, api_status_http(st), o);
+}
+
+struct api_routes *api_routes_register(struct http_server *srv,
+                                      const struct api_backend *backend)
+{
+    static const struct http_route routes[] = {
+        {"GET", "/api/v1/station", get_station},
+        {"GET", "/api/v1/slots", get_slots},
+        {"GET", "/api/v1/slots/{slot}", get_slot},
+        {"POST", "/api/v1/slots/{slot}/start", post_start},
+        {"POST", "/api/v1/slots/{slot}/abort", post_abort},
+        {"POST", "/api/v1/slots/{slot}/identify", post_identify},
+        {"GET", "/api/v1/bundle", get_bundle},
+        {"POST", "/api/v1/bundle/load", post_bundle_load},
+    };
+    struct api_routes *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->be = *backend;
+    if (http_server_add_routes(srv, routes, sizeof routes / sizeof routes[0], r)) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void api_routes_free(struct api_routes *r)
+{
+    free(r);
+}

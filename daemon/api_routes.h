@@ -1,0 +1,20 @@
+/* The REST endpoints under /api/v1 (everything but the event stream),
+ * answered from an api_backend. docs/api.md documents each one. */
+#ifndef JIGD_API_ROUTES_H
+#define JIGD_API_ROUTES_H
+
+#include "api_backend.h"
+#include "http_server.h"
+
+struct api_routes;
+
+/* `backend` is copied. Returns NULL if memory ran out. Free the result
+ * with api_routes_free once the server has stopped. */
+struct api_routes *api_routes_register(struct http_server *srv,
+                                       const struct api_backend *backend);
+void api_routes_free(struct api_routes *routes);
+
+/* HTTP status for a backend answer. */
+unsigned api_status_http(enum api_status st);
+
+#endif

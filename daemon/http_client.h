@@ -1,0 +1,68 @@
+/* A small blocking HTTP/1.1 client for jigctl: plain sockets, a deadline on
+ * every wait, JSON requests and a Server-Sent Events reader. No TLS: jigd
+ * serves plain HTTP on the station (reach a remote one through SSH).
+ *
+ * Every failure comes back as a sentence that says what to check, in the
+ * manner of curl: "cannot reach jigd at http://127.0.0.1:8080: connection
+ * refused — is jigd running? (systemctl status jigd)". */
+#ifndef JIGD_HTTP_CLIENT_H
+#define JIGD_HTTP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api_sse_parser.h"
+
+#define HTTP_CLIENT_DEFAULT_URL "http://127.0.0.1:8080"
+#define HTTP_CLIENT_DEFAULT_TIMEOUT_MS 10000
+#define HTTP_CLIENT_MAX_BODY (8u * 1024u * 1024u)
+
+enum http_client_status {
+    HTTP_CLIENT_OK = 0,
+    HTTP_CLIENT_BAD_URL = -1,       /* the URL given is not one we can use */
+    HTTP_CLIENT_UNREACHABLE = -2,   /* no name, no route, refused */
+    HTTP_CLIENT_TIMEOUT = -3,       /* the server went silent */
+    HTTP_CLIENT_PROTOCOL = -4,      /* the answer is not HTTP we understand */
+    HTTP_CLIENT_STREAM = -5,        /* the event stream broke or said stop */
+};
+
+struct http_client {
+    char url[512];              /* as given, for messages */
+    char host[256];             /* without brackets */
+    char port[8];
+    char base[256];             /* path prefix from the URL, "" or "/x" */
+    char token[256];            /* "" = send no Authorization */
+    int timeout_ms;             /* each wait; 0 = default */
+};
+
+struct http_response {
+    int status;
+    char content_type[128];
+    char *body;                 /* NUL-terminated; free with http_response_free */
+    size_t body_len;
+};
+
+/* "http://host[:port][/prefix]"; the port defaults to 8080 (jigd's). */
+int http_client_init(struct http_client *c, const char *url, char *err, size_t errlen);
+
+/* Sends one request (`body` may be NULL; if not, it is sent as JSON) and
+ * reads the whole answer. Returns HTTP_CLIENT_OK whatever the HTTP status
+ * (look at resp->status), or a negative status with a sentence in err. */
+int http_client_request(const struct http_client *c, const char *method,
+                        const char *path, const char *body,
+                        struct http_response *resp, char *err, size_t errlen);
+
+void http_response_free(struct http_response *resp);
+
+/* Opens an event stream at `path` and feeds it to `on_event` until the
+ * callback returns non-zero (HTTP_CLIENT_OK), the server ends the stream
+ * (HTTP_CLIENT_STREAM, "jigd closed the event stream"), or nothing arrives
+ * for `idle_ms` (HTTP_CLIENT_TIMEOUT; jigd sends a heartbeat every 15 s).
+ * `last_event_id` (may be NULL) asks for a replay. A non-200 answer is
+ * reported with the server's own error text. */
+int http_client_events(const struct http_client *c, const char *path,
+                       const char *last_event_id, int idle_ms,
+                       sse_event_fn on_event, void *ctx,
+                       char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,122 @@
+/* jigd's HTTP server: libmicrohttpd driven from the libuv loop.
+ *
+ * MHD runs in its "external epoll" mode: no thread of its own. Its epoll fd
+ * is watched by a uv_poll_t, and MHD_run is called when that fd is readable
+ * and when a uv_timer set from MHD_get_timeout fires. Handlers therefore run
+ * on the loop thread, like everything else in jigd, and must not block.
+ *
+ * Requests are dispatched through route tables (method + pattern, see
+ * api_route.h). Every error a client sees is JSON:
+ *     {"error": "what went wrong", "hint": "what to do about it"}
+ * with a fitting status: 400 bad JSON, 401 missing/wrong token, 404 no such
+ * endpoint or slot, 405 wrong method (with Allow), 413 body too large. */
+#ifndef JIGD_HTTP_SERVER_H
+#define JIGD_HTTP_SERVER_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+#include "api_route.h"
+
+#define HTTP_DEFAULT_HOST "127.0.0.1"
+#define HTTP_DEFAULT_PORT 8080
+#define HTTP_DEFAULT_MAX_BODY (64u * 1024u)
+#define HTTP_DEFAULT_TIMEOUT_S 30u
+#define HTTP_DEFAULT_MAX_CONNECTIONS 64u
+#define HTTP_TOKEN_MAX 256
+
+struct http_server;
+struct http_request;
+struct MHD_Connection;
+struct MHD_Response;
+
+typedef void (*http_log_fn)(void *ctx, const char *line);
+
+struct http_server_options {
+    const char *host;           /* NULL = 127.0.0.1; "::" or "0.0.0.0" = all */
+    uint16_t port;              /* 0 = any free port (tests read it back) */
+    const char *token;          /* NULL or "" = no authentication; copied,
+                                   never logged */
+    size_t max_body;            /* 0 = HTTP_DEFAULT_MAX_BODY */
+    unsigned timeout_s;         /* idle connection timeout, 0 = default */
+    unsigned max_connections;   /* 0 = default */
+    http_log_fn log;            /* NULL = stderr */
+    void *log_ctx;
+};
+
+typedef void (*http_handler_fn)(struct http_request *req, void *ctx);
+
+struct http_route {
+    const char *method;         /* "GET", "POST", ... */
+    const char *pattern;        /* "/api/v1/slots/{slot}"; must outlive
+                                   the server (a string literal) */
+    http_handler_fn handler;
+};
+
+/* Binds, listens and starts serving on `loop`. On failure returns NULL with
+ * a sentence in err ("cannot listen on 127.0.0.1:8080: address already in
+ * use; is another jigd running?"). */
+struct http_server *http_server_start(uv_loop_t *loop,
+                                      const struct http_server_options *opt,
+                                      char *err, size_t errlen);
+
+/* The port actually bound (useful with port 0). */
+uint16_t http_server_port(const struct http_server *s);
+uv_loop_t *http_server_loop(const struct http_server *s);
+
+/* Adds `n` routes that share `ctx`. Routes are tried in the order added.
+ * Returns 0, or -1 if memory ran out. */
+int http_server_add_routes(struct http_server *s, const struct http_route *routes,
+                           size_t n, void *ctx);
+
+/* Called just before the server stops, while connections still exist (the
+ * SSE module ends its streams here). */
+int http_server_on_stop(struct http_server *s, void (*fn)(void *ctx), void *ctx);
+
+/* Stops serving: closes every connection and releases everything. `done`
+ * (may be NULL) runs once the loop has closed the server's handles. */
+void http_server_stop(struct http_server *s, void (*done)(void *ctx), void *ctx);
+
+/* Asks for MHD_run soon, from the loop (after resuming a connection). */
+void http_server_kick(struct http_server *s);
+
+void http_server_log(struct http_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- inside a handler -------------------------------------------------- */
+
+const char *http_request_method(const struct http_request *req);
+const char *http_request_path(const struct http_request *req);
+const struct api_route_params *http_request_params(const struct http_request *req);
+int http_request_slot(const struct http_request *req);      /* {slot}, 0 none */
+const char *http_request_header(const struct http_request *req, const char *name);
+const char *http_request_query(const struct http_request *req, const char *name);
+const char *http_request_body(const struct http_request *req, size_t *len);
+struct MHD_Connection *http_request_connection(const struct http_request *req);
+struct http_server *http_request_server(const struct http_request *req);
+
+/* The body parsed as a JSON object. On failure replies 400 itself (naming
+ * `example` in the hint) and returns NULL: the handler just returns. */
+cJSON *http_request_json_object(struct http_request *req, const char *example);
+
+/* Each handler replies exactly once. `body` is consumed (may be NULL for an
+ * empty object). */
+void http_reply_json(struct http_request *req, unsigned status, cJSON *body);
+void http_reply_error(struct http_request *req, unsigned status,
+                      const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Queues a response built by the caller (the SSE stream); the caller keeps
+ * its own reference and destroys it. */
+void http_reply_response(struct http_request *req, unsigned status,
+                         struct MHD_Response *response);
+
+/* Compares a presented token with the expected one in time that does not
+ * depend on where they differ. */
+bool http_token_equal(const char *expected, const char *given);
+
+#endif
