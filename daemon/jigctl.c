@@ -1,0 +1,261 @@
+/* jigctl's entry: global options, the command table, the HTTP helpers every
+ * command shares. */
+#include "jigctl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api_route.h"
+
+static const struct jigctl_command *const groups[] = {
+    jigctl_slot_commands,
+    jigctl_watch_commands,
+    jigctl_bundle_commands,
+};
+
+#define N_GROUPS (sizeof groups / sizeof groups[0])
+
+void jigctl_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("jigctl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+const char *jigctl_str(const cJSON *o, const char *key, const char *def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : def;
+}
+
+double jigctl_num(const cJSON *o, const char *key, double def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+/* ---- HTTP -------------------------------------------------------------- */
+
+static int exit_for(int client_status)
+{
+    return client_status == HTTP_CLIENT_BAD_URL ? JIGCTL_EXIT_USAGE
+                                                : JIGCTL_EXIT_UNREACHABLE;
+}
+
+static int call(struct jigctl *ctl, const char *method, const char *path,
+                const cJSON *body, cJSON **out)
+{
+    *out = NULL;
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    char err[512];
+    struct http_response resp;
+    int r = http_client_request(&ctl->http, method, path, body ? text : NULL,
+                                &resp, err, sizeof err);
+    free(text);
+    if (r) {
+        jigctl_error("%s", err);
+        return exit_for(r);
+    }
+    cJSON *json = cJSON_ParseWithLength(resp.body, resp.body_len);
+    int code = JIGCTL_EXIT_OK;
+    if (resp.status >= 300) {
+        const char *what = jigctl_str(json, "error", NULL);
+        const char *hint = jigctl_str(json, "hint", NULL);
+        if (what)
+            jigctl_error("%s", what);
+        else
+            jigctl_error("%s %s: HTTP %d from %s", method, path, resp.status,
+                         ctl->http.url);
+        if (hint)
+            fprintf(stderr, "  hint: %s\n", hint);
+        if (resp.status == 401 && !ctl->http.token[0])
+            fprintf(stderr, "  hint: give the token with --token-file PATH or "
+                            "JIGD_TOKEN\n");
+        code = JIGCTL_EXIT_FAILED;
+        cJSON_Delete(json);
+        json = NULL;
+    } else if (!json) {
+        jigctl_error("%s %s: the answer from %s is not JSON; is that address jigd's?",
+                     method, path, ctl->http.url);
+        code = JIGCTL_EXIT_FAILED;
+    }
+    http_response_free(&resp);
+    *out = json;
+    return code;
+}
+
+int jigctl_get(struct jigctl *ctl, const char *path, cJSON **out)
+{
+    return call(ctl, "GET", path, NULL, out);
+}
+
+int jigctl_post(struct jigctl *ctl, const char *path, const cJSON *body, cJSON **out)
+{
+    cJSON *empty = body ? NULL : cJSON_CreateObject();
+    int r = call(ctl, "POST", path, body ? body : empty, out);
+    cJSON_Delete(empty);
+    return r;
+}
+
+int jigctl_slot_arg(int argc, char **argv, const char *command, int *slot)
+{
+    if (argc != 1) {
+        jigctl_error("usage: jigctl %s <slot>", command);
+        return JIGCTL_EXIT_USAGE;
+    }
+    if (api_route_parse_slot(argv[0], strlen(argv[0]), slot)) {
+        jigctl_error("'%s' is not a slot number; slots are numbered 1, 2, ... "
+                     "(jigctl status lists them)", argv[0]);
+        return JIGCTL_EXIT_USAGE;
+    }
+    return JIGCTL_EXIT_OK;
+}
+
+/* ---- command line ------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: jigctl [--url URL] [--token-file PATH] [--timeout SECONDS] "
+               "COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t g = 0; g < N_GROUPS; g++)
+        for (const struct jigctl_command *c = groups[g]; c->name; c++) {
+            char left[64];
+            snprintf(left, sizeof left, "%s %s", c->name, c->args ? c->args : "");
+            fprintf(f, "  %-28s %s\n", left, c->summary);
+        }
+    fprintf(f, "\noptions:\n"
+               "  --url URL          jigd's address (default $JIGD_URL or %s)\n"
+               "  --token-file PATH  file holding the API token (or $JIGD_TOKEN)\n"
+               "  --timeout SECONDS  give up on a silent jigd after this long "
+               "(default 10)\n"
+               "\nexit status: 0 ok, 1 jigd refused, 2 usage, 3 jigd unreachable\n",
+            HTTP_CLIENT_DEFAULT_URL);
+}
+
+/* How many leading words of argv spell the command's name; 0 if not it. */
+static int name_words(const char *name, int argc, char **argv)
+{
+    int words = 0;
+    const char *p = name;
+    while (*p) {
+        size_t len = strcspn(p, " ");
+        if (words >= argc || strlen(argv[words]) != len || strncmp(argv[words], p, len))
+            return 0;
+        words++;
+        p += len;
+        p += strspn(p, " ");
+    }
+    return words;
+}
+
+static const struct jigctl_command *find_command(int argc, char **argv, int *words)
+{
+    const struct jigctl_command *best = NULL;
+    *words = 0;
+    for (size_t g = 0; g < N_GROUPS; g++)
+        for (const struct jigctl_command *c = groups[g]; c->name; c++) {
+            int w = name_words(c->name, argc, argv);
+            if (w > *words) {
+                *words = w;
+                best = c;
+            }
+        }
+    return best;
+}
+
+static int read_token_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        jigctl_error("cannot read the token file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    if (!n) {
+        jigctl_error("the token file %s is empty", path);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *option_value(int *i, int argc, char **argv, const char *name)
+{
+    size_t len = strlen(name);
+    if (!strncmp(argv[*i], name, len) && argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (strcmp(argv[*i], name))
+        return NULL;
+    if (*i + 1 >= argc) {
+        jigctl_error("%s needs a value", name);
+        exit(JIGCTL_EXIT_USAGE);
+    }
+    return argv[++*i];
+}
+
+int main(int argc, char **argv)
+{
+    const char *url = getenv("JIGD_URL");
+    const char *token_file = NULL;
+    const char *timeout = NULL;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return JIGCTL_EXIT_OK;
+        } else if ((v = option_value(&i, argc, argv, "--url"))) {
+            url = v;
+        } else if ((v = option_value(&i, argc, argv, "--token-file"))) {
+            token_file = v;
+        } else if ((v = option_value(&i, argc, argv, "--timeout"))) {
+            timeout = v;
+        } else {
+            jigctl_error("unknown option '%s' (jigctl --help lists them)", argv[i]);
+            return JIGCTL_EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return JIGCTL_EXIT_USAGE;
+    }
+    struct jigctl ctl = {.tty = isatty(STDOUT_FILENO)};
+    char err[512];
+    if (http_client_init(&ctl.http, url && url[0] ? url : HTTP_CLIENT_DEFAULT_URL,
+                         err, sizeof err)) {
+        jigctl_error("%s", err);
+        return JIGCTL_EXIT_USAGE;
+    }
+    if (timeout) {
+        char *end;
+        long s = strtol(timeout, &end, 10);
+        if (*end || s < 1 || s > 3600) {
+            jigctl_error("--timeout takes whole seconds from 1 to 3600");
+            return JIGCTL_EXIT_USAGE;
+        }
+        ctl.http.timeout_ms = (int)s * 1000;
+    }
+    const char *env_token = getenv("JIGD_TOKEN");
+    if (token_file) {
+        if (read_token_file(token_file, ctl.http.token, sizeof ctl.http.token))
+            return JIGCTL_EXIT_USAGE;
+    } else if (env_token) {
+        snprintf(ctl.http.token, sizeof ctl.http.token, "%s", env_token);
+    }
+    int words;
+    const struct jigctl_command *cmd = find_command(argc - i, argv + i, &words);
+    if (!cmd) {
+        jigctl_error("unknown command '%s' (jigctl --help lists them)", argv[i]);
+        return JIGCTL_EXIT_USAGE;
+    }
+    return cmd->run(&ctl, argc - i - words, argv + i + words);
+}
