@@ -1,0 +1,216 @@
+/* fake_station: see fake_station.h. A stand-in, not the station. */
+#include "fake_station.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static struct fake_slot *find(struct fake_station *fs, int slot)
+{
+    return slot >= 1 && slot <= FAKE_SLOTS ? &fs->slots[slot - 1] : NULL;
+}
+
+void fake_station_init(struct fake_station *fs, struct event_bus *bus)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->bus = bus;
+    for (int i = 0; i < FAKE_SLOTS; i++) {
+        struct fake_slot *s = &fs->slots[i];
+        s->slot = i + 1;
+        snprintf(s->port, sizeof s->port, "/dev/ttyUSB%d", i);
+        snprintf(s->state, sizeof s->state, "idle");
+    }
+    struct fake_slot *s2 = &fs->slots[1];
+    snprintf(s2->state, sizeof s2->state, "done");
+    snprintf(s2->serial, sizeof s2->serial, "SN000123");
+    snprintf(s2->mac, sizeof s2->mac, "24:0a:c4:12:34:56");
+    snprintf(s2->last_result, sizeof s2->last_result, "pass");
+    struct fake_slot *s3 = &fs->slots[2];
+    snprintf(s3->state, sizeof s3->state, "failed");
+    snprintf(s3->last_result, sizeof s3->last_result, "fail");
+    snprintf(s3->error_phase, sizeof s3->error_phase, "verify");
+    snprintf(s3->cause, sizeof s3->cause, "MD5 of app differs after writing");
+    snprintf(s3->advice, sizeof s3->advice, "reseat the board; check the flash chip");
+}
+
+static void add_nonempty(cJSON *o, const char *key, const char *v)
+{
+    if (v[0])
+        cJSON_AddStringToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *slot_to_json(const struct fake_slot *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "slot", s->slot);
+    cJSON_AddStringToObject(o, "port", s->port);
+    cJSON_AddBoolToObject(o, "enabled", 1);
+    cJSON_AddStringToObject(o, "state", s->state);
+    add_nonempty(o, "phase", s->phase);
+    cJSON_AddNumberToObject(o, "bytes_done", (double)s->bytes_done);
+    cJSON_AddNumberToObject(o, "bytes_total", (double)s->bytes_total);
+    add_nonempty(o, "serial", s->serial);
+    add_nonempty(o, "mac", s->mac);
+    add_nonempty(o, "last_result", s->last_result);
+    if (s->cause[0]) {
+        cJSON *e = cJSON_AddObjectToObject(o, "error");
+        cJSON_AddStringToObject(e, "phase", s->error_phase);
+        cJSON_AddStringToObject(e, "cause", s->cause);
+        cJSON_AddStringToObject(e, "advice", s->advice);
+    } else {
+        cJSON_AddNullToObject(o, "error");
+    }
+    return o;
+}
+
+static cJSON *bundle_summary(const struct fake_station *fs)
+{
+    if (!fs->bundle_loaded)
+        return cJSON_CreateNull();
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "name", "fake-product");
+    cJSON_AddStringToObject(b, "version", "1.4.0");
+    return b;
+}
+
+static cJSON *station_json(void *ctx)
+{
+    struct fake_station *fs = ctx;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", "fake-line");
+    cJSON_AddStringToObject(o, "version", "test");
+    cJSON_AddNumberToObject(o, "slots", FAKE_SLOTS);
+    cJSON_AddItemToObject(o, "bundle", bundle_summary(fs));
+    return o;
+}
+
+static cJSON *slots_json(void *ctx)
+{
+    struct fake_station *fs = ctx;
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < FAKE_SLOTS; i++)
+        cJSON_AddItemToArray(a, slot_to_json(&fs->slots[i]));
+    return a;
+}
+
+static cJSON *slot_json(void *ctx, int slot)
+{
+    struct fake_slot *s = find(ctx, slot);
+    return s ? slot_to_json(s) : NULL;
+}
+
+static void publish_slot(struct fake_station *fs, const struct fake_slot *s)
+{
+    struct jig_event ev = {.kind = EVENT_SLOT, .slot = s->slot, .state = s->state,
+                           .phase = s->phase[0] ? s->phase : NULL, .rate = -1};
+    event_bus_publish(fs->bus, &ev);
+}
+
+static enum api_status slot_start(void *ctx, int slot, struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    struct fake_slot *s = find(fs, slot);
+    if (!strcmp(s->state, "flashing")) {
+        snprintf(err->error, sizeof err->error, "slot %d is already flashing", slot);
+        snprintf(err->hint, sizeof err->hint, "wait for it, or abort it (jigctl abort %d)",
+                 slot);
+        return API_CONFLICT;
+    }
+    snprintf(s->state, sizeof s->state, "flashing");
+    snprintf(s->phase, sizeof s->phase, "sync");
+    s->cause[0] = '\0';
+    publish_slot(fs, s);
+    return API_ACCEPTED;
+}
+
+static enum api_status slot_abort(void *ctx, int slot, struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    struct fake_slot *s = find(fs, slot);
+    if (strcmp(s->state, "flashing")) {
+        snprintf(err->error, sizeof err->error, "slot %d is %s; there is nothing to abort",
+                 slot, s->state);
+        snprintf(err->hint, sizeof err->hint, "jigctl status shows what each slot does");
+        return API_CONFLICT;
+    }
+    snprintf(s->state, sizeof s->state, "idle");
+    s->phase[0] = '\0';
+    publish_slot(fs, s);
+    return API_ACCEPTED;
+}
+
+static enum api_status slot_identify(void *ctx, int slot, struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    fs->identify_count++;
+    return API_OK;
+}
+
+static enum api_status bundle_load(void *ctx, const char *path, struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    if (strncmp(path, "/bundles/", 9)) {
+        snprintf(err->error, sizeof err->error, "no bundle at %s", path);
+        snprintf(err->hint, sizeof err->hint, "give the folder of an imported bundle");
+        return API_NOT_FOUND;
+    }
+    fs->bundle_loaded = true;
+    snprintf(fs->bundle_path, sizeof fs->bundle_path, "%s", path);
+    struct jig_event ev = {.kind = EVENT_BUNDLE, .message = "bundle loaded", .rate = -1};
+    event_bus_publish(fs->bus, &ev);
+    return API_OK;
+}
+
+static cJSON *bundle_json(void *ctx)
+{
+    struct fake_station *fs = ctx;
+    if (!fs->bundle_loaded)
+        return NULL;
+    cJSON *b = bundle_summary(fs);
+    cJSON_AddStringToObject(b, "path", fs->bundle_path);
+    cJSON_AddStringToObject(b, "chip", "ESP32-S3");
+    cJSON *parts = cJSON_AddArrayToObject(b, "parts");
+    static const struct { const char *name; unsigned offset, size; } p[] = {
+        {"bootloader", 0x0, 21000}, {"partition-table", 0x8000, 3072},
+        {"app", 0x10000, 912384},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", p[i].name);
+        cJSON_AddNumberToObject(o, "offset", p[i].offset);
+        cJSON_AddNumberToObject(o, "size", p[i].size);
+        cJSON_AddStringToObject(o, "md5", "00112233445566778899aabbccddeeff");
+        cJSON_AddItemToArray(parts, o);
+    }
+    return b;
+}
+
+struct api_backend fake_station_backend(struct fake_station *fs)
+{
+    return (struct api_backend){
+        .ctx = fs,
+        .station_json = station_json,
+        .slots_json = slots_json,
+        .slot_json = slot_json,
+        .slot_start = slot_start,
+        .slot_abort = slot_abort,
+        .slot_identify = slot_identify,
+        .bundle_load = bundle_load,
+        .bundle_json = bundle_json,
+    };
+}
+
+uint64_t fake_station_progress(struct fake_station *fs, int slot, uint64_t done,
+                               uint64_t total)
+{
+    struct fake_slot *s = find(fs, slot);
+    if (s) {
+        s->bytes_done = done;
+        s->bytes_total = total;
+        snprintf(s->phase, sizeof s->phase, "write");
+    }
+    struct jig_event ev = {.kind = EVENT_PROGRESS, .slot = slot, .phase = "write",
+                           .bytes_done = done, .bytes_total = total, .rate = 460800};
+    return event_bus_publish(fs->bus, &ev);
+}

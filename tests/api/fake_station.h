@@ -1,0 +1,45 @@
+/* fake_station: a FAKE station backend for the API tests. It is not the
+ * real station: no ports, no boards, no flashing. It keeps a few slots in
+ * memory with the JSON shapes docs/api.md promises, answers actions the way
+ * the real station is meant to (202 on start, 409 when busy, 404 for a
+ * missing bundle) and publishes the matching events, so the HTTP layer can
+ * be tested end to end. */
+#ifndef JIGD_TESTS_FAKE_STATION_H
+#define JIGD_TESTS_FAKE_STATION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api_backend.h"
+#include "event_bus.h"
+
+#define FAKE_SLOTS 3
+
+struct fake_slot {
+    int slot;
+    char port[64];
+    char state[16];
+    char phase[16];
+    uint64_t bytes_done, bytes_total;
+    char serial[32], mac[24], last_result[8];
+    char error_phase[16], cause[128], advice[128];
+};
+
+struct fake_station {
+    struct event_bus *bus;
+    struct fake_slot slots[FAKE_SLOTS];
+    bool bundle_loaded;
+    char bundle_path[256];
+    int identify_count;
+};
+
+/* Slot 1 idle and empty; slot 2 has just passed (SN000123); slot 3 failed
+ * in verify. Bundle paths under /bundles/ "exist"; others do not. */
+void fake_station_init(struct fake_station *fs, struct event_bus *bus);
+struct api_backend fake_station_backend(struct fake_station *fs);
+
+/* Publishes a progress event for `slot` (as the pipeline would). */
+uint64_t fake_station_progress(struct fake_station *fs, int slot, uint64_t done,
+                               uint64_t total);
+
+#endif
