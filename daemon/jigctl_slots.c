@@ -46,9 +46,10 @@ static void print_station(struct jigctl *ctl)
     if (jigctl_get(ctl, "/api/v1/station", &st))
         return;
     const cJSON *bundle = cJSON_GetObjectItemCaseSensitive(st, "bundle");
-    printf("station %s at %s, bundle %s %s\n\n", jigctl_str(st, "name", "?"),
+    const char *version = jigctl_str(bundle, "version", NULL);
+    printf("station %s at %s, bundle %s%s%s\n\n", jigctl_str(st, "name", "?"),
            ctl->http.url, jigctl_str(bundle, "name", "(none loaded)"),
-           jigctl_str(bundle, "version", ""));
+           version ? " " : "", version ? version : "");
     cJSON_Delete(st);
 }
 
@@ -62,7 +63,8 @@ static void print_table(const struct row *rows, size_t n)
                 width[c] = strlen(rows[i].cell[c]);
     }
     for (int c = 0; c < COLS; c++)
-        printf("%-*s%s", (int)width[c], headings[c], c + 1 < COLS ? "  " : "\n");
+        printf("%-*s%s", c + 1 < COLS ? (int)width[c] : 0, headings[c],
+               c + 1 < COLS ? "  " : "\n");
     for (size_t i = 0; i < n; i++)
         for (int c = 0; c < COLS; c++)
             printf("%-*s%s", c + 1 < COLS ? (int)width[c] : 0, rows[i].cell[c],
