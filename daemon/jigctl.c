@@ -254,7 +254,19 @@ int main(int argc, char **argv)
     int words;
     const struct jigctl_command *cmd = find_command(argc - i, argv + i, &words);
     if (!cmd) {
-        jigctl_error("unknown command '%s' (jigctl --help lists them)", argv[i]);
+        /* "jigctl bundle" alone: show what follows the word. */
+        size_t len = strlen(argv[i]);
+        bool group = false;
+        for (size_t g = 0; g < N_GROUPS; g++)
+            for (const struct jigctl_command *c = groups[g]; c->name; c++)
+                if (!strncmp(c->name, argv[i], len) && c->name[len] == ' ') {
+                    if (!group)
+                        jigctl_error("'%s' needs a subcommand:", argv[i]);
+                    group = true;
+                    fprintf(stderr, "  jigctl %s %s\n", c->name, c->args ? c->args : "");
+                }
+        if (!group)
+            jigctl_error("unknown command '%s' (jigctl --help lists them)", argv[i]);
         return JIGCTL_EXIT_USAGE;
     }
     return cmd->run(&ctl, argc - i - words, argv + i + words);

@@ -671,6 +671,21 @@ static void test_overflowed_reader_gets_a_final_event(void **state)
     harness_stop(h);
 }
 
+static void test_stopping_ends_open_streams(void **state)
+{
+    struct harness_options o = {0};
+    struct harness *h = harness_start(&o);
+    int fd = raw_stream(h, 0);
+    assert_true(harness_wait_streams(h, 1, 10000));
+    char buf[4096];
+    bool closed;
+    read_until(fd, buf, sizeof buf, "retry: 2000\n\n", &closed);
+    harness_stop(h);        /* the stream is suspended and idle right now */
+    read_until(fd, buf, sizeof buf, NULL, &closed);
+    assert_true(closed);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -699,6 +714,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_count_is_limited, start_default, stop),
         cmocka_unit_test(test_slow_reader_does_not_stall_others_and_is_dropped),
         cmocka_unit_test(test_overflowed_reader_gets_a_final_event),
+        cmocka_unit_test(test_stopping_ends_open_streams),
     };
     /* API_TEST_FILTER=test_name runs one test (while debugging). */
     if (getenv("API_TEST_FILTER"))

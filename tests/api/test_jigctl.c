@@ -183,6 +183,9 @@ static void test_actions_and_refusals(void **state)
     jigctl(&r, h->url, (const char *[]){"abort", "x1", NULL});
     assert_int_equal(r.status, 2);
     assert_contains(r.err, "'x1' is not a slot number");
+    jigctl(&r, h->url, (const char *[]){"bundle", NULL});
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "jigctl bundle load <path>");
     jigctl(&r, h->url, (const char *[]){"frobnicate", NULL});
     assert_int_equal(r.status, 2);
     assert_contains(r.err, "unknown command 'frobnicate'");
