@@ -19,7 +19,6 @@
 #include <mbedtls/platform_util.h>
 
 #include "bundle.h"
-#include "secure_cert_tlv.h"
 #include "station_ca.h"
 #include "unit_services.h"
 
@@ -41,9 +40,7 @@ size_t slot_identity_partitions(const struct slot *s, const struct bundle *b,
             out[n++] = e;
     }
     if (u->cfg->unit.secure_cert) {
-        const struct pt_entry *e = pt_find_name(&b->table, SECURE_CERT_PARTITION_LABEL);
-        if (!e)
-            e = pt_find_type(&b->table, SECURE_CERT_PARTITION_TYPE, 0);
+        const struct pt_entry *e = unit_services_secure_cert_partition(&b->table);
         if (e)
             out[n++] = e;
     }
@@ -113,11 +110,9 @@ static bool make_nvs(struct slot *s, const struct unit_services *u)
 
 static bool make_secure_cert(struct slot *s, const struct unit_services *u)
 {
-    const struct pt_entry *parts[2];
-    size_t n = slot_identity_partitions(s, s->bundle, parts);
-    if (!u->cfg->unit.secure_cert || n == 0)
-        return true;
-    const struct pt_entry *e = parts[n - 1];
+    const struct pt_entry *e = unit_services_secure_cert_partition(&s->bundle->table);
+    if (!u->cfg->unit.secure_cert || !e)
+        return true;    /* the bundle check refuses a bundle without one */
     s->id.secure_cert = malloc(e->size);
     if (!s->id.secure_cert)
         return fail_identity(s, "restart jigd", "out of memory for the esp_secure_cert image");
@@ -245,6 +240,8 @@ bool slot_identity_on_identified(struct slot *s, struct flash_job *j,
         format_mac(s->chip.mac, mac);
         if (!strcasecmp(mac, s->id.unit.mac)) {
             fill_regions(s);
+            snprintf(s->serial, sizeof s->serial, "%s", s->id.unit.serial);
+            snprintf(s->fingerprint, sizeof s->fingerprint, "%s", s->id.fingerprint);
             return true;
         }
         snprintf(why->message, sizeof why->message, "board %s answered the retry, but this "

@@ -164,7 +164,6 @@ int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *e
         return -1;
     }
     s->bundle = bundle_ref(b);
-    slot_record_begin(s);
     struct flash_job_config c = {
         .port = s->cfg.port,
         .action = FLASH_JOB_WRITE,
@@ -184,6 +183,7 @@ int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *e
         slot_unit_release(s);
         return -1;
     }
+    slot_record_begin(s);   /* once per unit: a retry goes on with the same attempt */
     s->act = ACT_UNIT;
     s->baud = baud;
     s->phase = "connect";

@@ -180,7 +180,7 @@ struct unit_services *unit_services_open(uv_loop_t *loop, const struct jigd_conf
 
 /* ---- bundles -------------------------------------------------------------- */
 
-static const struct pt_entry *secure_cert_partition(const struct pt_table *t)
+const struct pt_entry *unit_services_secure_cert_partition(const struct pt_table *t)
 {
     const struct pt_entry *e = pt_find_name(t, SECURE_CERT_PARTITION_LABEL);
     return e ? e : pt_find_type(t, SECURE_CERT_PARTITION_TYPE, 0);
@@ -194,7 +194,7 @@ int unit_services_check_bundle(const struct unit_services *u, const struct bundl
         snprintf(err, errlen, "the NVS template does not fit this bundle: %s", why);
         return -1;
     }
-    if (u->cfg->unit.secure_cert && !secure_cert_partition(&b->table)) {
+    if (u->cfg->unit.secure_cert && !unit_services_secure_cert_partition(&b->table)) {
         snprintf(err, errlen, "secure_cert = yes but the bundle's partition table has no "
                  "%s partition (type 0x%02x); add one (0x2000 bytes) or set secure_cert = "
                  "no", SECURE_CERT_PARTITION_LABEL, SECURE_CERT_PARTITION_TYPE);

@@ -50,6 +50,12 @@ struct unit_services *unit_services_open(uv_loop_t *loop, const struct jigd_conf
 int unit_services_check_bundle(const struct unit_services *u, const struct bundle *b,
                                char *err, size_t errlen);
 
+/* The bundle's esp_secure_cert partition: by its label, else by its type
+ * (0x3f), as esp_secure_cert_mgr finds it; NULL if none. */
+struct pt_table;
+struct pt_entry;
+const struct pt_entry *unit_services_secure_cert_partition(const struct pt_table *t);
+
 /* Closes the key pool (zeroising every key; waits for generations in
  * flight), then the CA and the database; `done` runs on the loop when all
  * is gone. The loop must keep running until then. */
