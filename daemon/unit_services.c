@@ -48,7 +48,11 @@ static int open_db(struct unit_services *u, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/%s", st->data_dir, UNIT_SERVICES_DB_FILE);
     struct sdb_options o = {.station = st->name};
     if (sdb_open(path, &o, &u->db, why, sizeof why) != SDB_OK) {
-        snprintf(err, errlen, "station database: %s", why);
+        /* Name the file even when the database's own message does not. */
+        if (strstr(why, path))
+            snprintf(err, errlen, "station database: %s", why);
+        else
+            snprintf(err, errlen, "station database %s: %s", path, why);
         return -1;
     }
     u->interrupted_at_open = sdb_interrupted_at_open(u->db);

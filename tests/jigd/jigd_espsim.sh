@@ -761,7 +761,7 @@ bad_start)
     make_identity_bundle 0
     "$UNIT_DB_TOOL" work-order "$work/station.db" WO-1 1 || fail "cannot make a database"
     db "PRAGMA user_version = 99" || fail "cannot age the database"
-    refused "database from the future" "station database: .*newer jigd"
+    refused "database from the future" "station database $work/station.db: .*schema 99.*newer jigd"
     # A second jigd on the same data_dir: the first holds the database.
     rm -f "$work/station.db"*
     identity_conf 1 manual
