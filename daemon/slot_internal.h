@@ -21,6 +21,7 @@
 struct slot_region_info {
     const char *name;               /* bundle file, or partition label */
     bool per_unit;
+    const struct bundle_part *part; /* the bundle's part; NULL when per_unit */
 };
 
 /* The board's identity for this attempt (slot_identity.c). Kept across a

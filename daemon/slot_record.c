@@ -61,8 +61,12 @@ void slot_record_begin(struct slot *s)
         return;
     }
     s->bytes_written = 0;
-    for (size_t i = 0; i < b->n_parts; i++) {
-        const struct bundle_part *p = &b->parts[i];
+    /* The plan's parts, not the bundle's: one the unit's own partition
+     * replaces is not written, so it is not on record. */
+    for (size_t i = 0; i < s->n_regions; i++) {
+        const struct bundle_part *p = s->region_info[i].part;
+        if (!p)
+            continue;
         char sha[65];
         hex(p->sha256, 32, sha);
         if (sdb_attempt_part(db, s->attempt_id, p->file, p->region.offset,

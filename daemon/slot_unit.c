@@ -129,6 +129,7 @@ static int plan_regions(struct slot *s, const struct bundle *b, char *err, size_
         if (replaced)
             continue;
         s->regions[n].region = b->parts[i].region;
+        s->region_info[n].part = &b->parts[i];
         s->region_info[n++].name = b->parts[i].file;
     }
     for (size_t k = 0; k < n_unit; k++) {

@@ -188,6 +188,8 @@ check_flash() {    # BOARD BUNDLE_DIR
     local parts
     parts=$(jq -r '.parts[] | "\(.offset) \(.file)"' "$dir/manifest.json")
     while read -r off file; do
+        # A part the unit's own partition replaces is not on the board.
+        [ "$file" = "${unit_owned_part:-}" ] && continue
         local size
         size=$(stat -c %s "$dir/$file")
         cmp -s -n "$size" -i "0:$((off))" "$dir/$file" "$f" \
@@ -654,6 +656,13 @@ identity_eight)
     ;;
 identity_rework)
     make_identity_bundle 0
+    # The bundle ships an NVS image of its own at the NVS partition's
+    # offset: the board's own partition takes its place.
+    head -c 16384 /dev/zero | tr '\0' '\252' > "$work/bundle1/nvs.bin"
+    jq --arg s "$(sha256sum "$work/bundle1/nvs.bin" | cut -d' ' -f1)" \
+        '.parts += [{"offset": "0x9000", "role": "data", "file": "nvs.bin", "sha256": $s}]' \
+        "$work/bundle1/manifest.json" > "$work/m.json" && mv "$work/m.json" "$work/bundle1/manifest.json"
+    unit_owned_part=nvs.bin
     start_espsim 1
     identity_conf 1 manual
     start_jigd
@@ -668,6 +677,10 @@ identity_rework)
     [ "$(slot_field 1 .serial)" = "$first" ] || fail "rework gave $(slot_field 1 .serial), not $first"
     check_unit_on_board 1
     grep -q "rework: keeps serial $first" "$work/jigd.err" || fail "no rework event"
+    [ "$(db "SELECT count(*) FROM attempt_parts WHERE name = 'nvs.bin'")" = 0 ] \
+        || fail "the bundle's nvs.bin is on record as written, but the unit's NVS replaced it"
+    [ "$(db "SELECT count(*) FROM attempt_parts WHERE name = 'nvs' AND per_unit = 1 AND flash_offset = 36864")" = 2 ] \
+        || fail "the unit's NVS partition is not on record for both attempts"
     stop_jigd
     "$UNIT_DB_TOOL" void "$work/station.db" "$first" "label misprinted" || fail "void refused"
     start_jigd
