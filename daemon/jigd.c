@@ -115,6 +115,8 @@ static void on_signal(uv_signal_t *h, int signum)
         return;
     d->stopping = true;
     log_line("jigd: %s: aborting running units and stopping", strsignal(signum));
+    if (d->units)
+        unit_services_audit(d->units, "jigd", "station.stop", 0, strsignal(signum));
     station_stop(d->station, on_station_stopped, d);
 }
 
@@ -194,7 +196,7 @@ static int run(struct daemon *d, const char *conf)
         return 2;
     }
     station_set_unit_services(d->station, d->units);
-    log_identity(d);
+    log_identity(d);    /* (the database audits the start itself) */
     uv_signal_init(d->loop, &d->sigint);
     uv_signal_init(d->loop, &d->sigterm);
     d->sigint.data = d->sigterm.data = d;

@@ -652,6 +652,8 @@ identity_eight)
         || fail "the 8 API starts are not in the audit log"
     expect_no_key_leak 1
     stop_jigd
+    [ "$(db "SELECT group_concat(action, ' ') FROM (SELECT action FROM audit_events WHERE actor = 'jigd' AND action LIKE 'station.%' ORDER BY id)")" = "station.start station.stop" ] \
+        || fail "jigd's start and stop are not in the audit log"
     "$UNIT_DB_TOOL" audit-verify "$work/station.db" > /dev/null || fail "audit chain broken"
     ;;
 identity_rework)
