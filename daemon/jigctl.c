@@ -14,6 +14,8 @@ static const struct jigctl_command *const groups[] = {
     jigctl_slot_commands,
     jigctl_watch_commands,
     jigctl_bundle_commands,
+    jigctl_nvs_commands,
+    jigctl_audit_commands,
 };
 
 #define N_GROUPS (sizeof groups / sizeof groups[0])

@@ -38,6 +38,8 @@ struct jigctl_command {
 extern const struct jigctl_command jigctl_slot_commands[];
 extern const struct jigctl_command jigctl_bundle_commands[];
 extern const struct jigctl_command jigctl_watch_commands[];
+extern const struct jigctl_command jigctl_nvs_commands[];    /* local: no jigd needed */
+extern const struct jigctl_command jigctl_audit_commands[];  /* local: reads the database */
 
 /* Prints "jigctl: ..." on stderr. */
 void jigctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
