@@ -2,6 +2,7 @@
  * bin_image.py and cmds.py image_info for what is printed and how images
  * are laid out). */
 #include "app_image.h"
+#include "le_bytes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -278,23 +279,6 @@ int app_image_flash_freq_code(uint16_t chip_id, const char *name)
 
 /* ---- parsing ---- */
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    put_le16(p, (uint16_t)v);
-    put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
 static enum app_image_status say(enum app_image_status st, char *why,
                                  size_t cap, const char *fmt, ...)
 {
@@ -326,18 +310,18 @@ static void read_descriptors(const uint8_t *buf, struct app_image_info *info)
     bool known = chip_of(info->chip_id) && s->mem_types;
     bool drom = known ? (s->mem_types & APP_MEM_DROM) != 0 : true;
     bool dram = known && (s->mem_types & APP_MEM_DRAM) != 0;
-    if (drom && s->data_len >= APP_DESC_LEN && le32(d) == APP_DESC_MAGIC) {
+    if (drom && s->data_len >= APP_DESC_LEN && le32_get(d) == APP_DESC_MAGIC) {
         struct app_desc *a = &info->app;
         a->present = true;
-        a->secure_version = le32(d + 0x04);
+        a->secure_version = le32_get(d + 0x04);
         field_str(a->version, d + 0x10, 32);
         field_str(a->project_name, d + 0x30, 32);
         field_str(a->time, d + 0x50, 16);
         field_str(a->date, d + 0x60, 16);
         field_str(a->idf_ver, d + 0x70, 32);
         memcpy(a->app_elf_sha256, d + 0x90, 32);
-        a->min_efuse_blk_rev_full = le16(d + 0xB0);
-        a->max_efuse_blk_rev_full = le16(d + 0xB2);
+        a->min_efuse_blk_rev_full = le16_get(d + 0xB0);
+        a->max_efuse_blk_rev_full = le16_get(d + 0xB2);
         a->mmu_page_size_log2 = d[0xB4];
         a->spi_flash_mode = d[0xB5];
     } else if (dram && s->data_len >= BOOTLOADER_DESC_LEN &&
@@ -345,7 +329,7 @@ static void read_descriptors(const uint8_t *buf, struct app_image_info *info)
         struct bootloader_desc *b = &info->boot;
         b->present = true;
         b->secure_version = d[3];
-        b->version = le32(d + 4);
+        b->version = le32_get(d + 4);
         field_str(b->idf_ver, d + 8, 32);
         field_str(b->date_time, d + 40, 24);
     }
@@ -356,7 +340,7 @@ static void parse_headers(const uint8_t *buf, struct app_image_info *info)
     info->flash_mode = buf[2];
     info->flash_size_code = buf[3] >> 4;
     info->flash_freq_code = buf[3] & 0x0F;
-    info->entry = le32(buf + 4);
+    info->entry = le32_get(buf + 4);
     info->wp_pin = buf[8];
     info->clk_drv = buf[9] & 0x0F;
     info->q_drv = buf[9] >> 4;
@@ -364,10 +348,10 @@ static void parse_headers(const uint8_t *buf, struct app_image_info *info)
     info->cs_drv = buf[10] >> 4;
     info->hd_drv = buf[11] & 0x0F;
     info->wp_drv = buf[11] >> 4;
-    info->chip_id = le16(buf + 12);
+    info->chip_id = le16_get(buf + 12);
     info->min_rev_legacy = buf[14];
-    info->min_rev_full = le16(buf + 15);
-    info->max_rev_full = le16(buf + 17);
+    info->min_rev_full = le16_get(buf + 15);
+    info->max_rev_full = le16_get(buf + 17);
     info->hash_appended = buf[23];
 }
 
@@ -387,8 +371,8 @@ static enum app_image_status parse_segments(const uint8_t *buf, size_t len,
                        "copy or download it again", i, len);
         s->header_offset = (uint32_t)*pos;
         s->data_offset = (uint32_t)*pos + APP_IMAGE_SEG_HEADER_LEN;
-        s->load_addr = le32(buf + *pos);
-        s->data_len = le32(buf + *pos + 4);
+        s->load_addr = le32_get(buf + *pos);
+        s->data_len = le32_get(buf + *pos + 4);
         s->mem_types = app_image_mem_types(info->chip_id, s->load_addr);
         if (s->data_len % 4 || s->data_len >= 0x1000000u)
             return say(APP_IMAGE_BAD_SEGMENT, why, cap,
@@ -569,16 +553,16 @@ static void put_field(uint8_t *dst, const char *s, size_t n)
 void app_desc_encode(const struct app_desc *d, uint8_t out[APP_DESC_LEN])
 {
     memset(out, 0, APP_DESC_LEN);
-    put_le32(out, APP_DESC_MAGIC);
-    put_le32(out + 0x04, d->secure_version);
+    le32_put(out, APP_DESC_MAGIC);
+    le32_put(out + 0x04, d->secure_version);
     put_field(out + 0x10, d->version, 32);
     put_field(out + 0x30, d->project_name, 32);
     put_field(out + 0x50, d->time, 16);
     put_field(out + 0x60, d->date, 16);
     put_field(out + 0x70, d->idf_ver, 32);
     memcpy(out + 0x90, d->app_elf_sha256, 32);
-    put_le16(out + 0xB0, d->min_efuse_blk_rev_full);
-    put_le16(out + 0xB2, d->max_efuse_blk_rev_full);
+    le16_put(out + 0xB0, d->min_efuse_blk_rev_full);
+    le16_put(out + 0xB2, d->max_efuse_blk_rev_full);
     out[0xB4] = d->mmu_page_size_log2;
     out[0xB5] = d->spi_flash_mode;
 }
@@ -589,7 +573,7 @@ void bootloader_desc_encode(const struct bootloader_desc *d,
     memset(out, 0, BOOTLOADER_DESC_LEN);
     out[0] = BOOTLOADER_DESC_MAGIC;
     out[3] = d->secure_version;
-    put_le32(out + 4, d->version);
+    le32_put(out + 4, d->version);
     put_field(out + 8, d->idf_ver, 32);
     put_field(out + 40, d->date_time, 24);
 }
@@ -632,12 +616,12 @@ static void emit_header(struct out *o, const struct app_image_params *p)
     h[0] = APP_IMAGE_MAGIC;
     h[2] = p->flash_mode;
     h[3] = (uint8_t)(p->flash_size_code << 4 | (p->flash_freq_code & 0x0F));
-    put_le32(h + 4, p->entry);
+    le32_put(h + 4, p->entry);
     h[8] = APP_IMAGE_WP_DISABLED;
-    put_le16(h + 12, p->chip_id);
+    le16_put(h + 12, p->chip_id);
     h[14] = p->min_rev_legacy;
-    put_le16(h + 15, p->min_rev_full);
-    put_le16(h + 17, p->max_rev_full);
+    le16_put(h + 15, p->min_rev_full);
+    le16_put(h + 17, p->max_rev_full);
     h[23] = p->append_digest ? 1 : 0;
     emit(o, h, sizeof h);
 }
@@ -650,8 +634,8 @@ static void emit_segment_extra(struct out *o, uint32_t addr,
 {
     uint32_t padded = ((len + 3) & ~3u) + extra;
     uint8_t h[8];
-    put_le32(h, addr);
-    put_le32(h + 4, padded);
+    le32_put(h, addr);
+    le32_put(h + 4, padded);
     emit(o, h, 8);
     size_t at = o->len;
     emit(o, data, len);

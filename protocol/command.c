@@ -2,20 +2,11 @@
 #include "command.h"
 
 #include "slip.h"
+#include "le_bytes.h"
 
-void esp_put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
+void esp_put_u32(uint8_t *p, uint32_t v) { le32_put(p, v); }
 
-uint32_t esp_get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
+uint32_t esp_get_u32(const uint8_t *p) { return le32_get(p); }
 
 const char *esp_op_name(uint8_t op)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "nvs_page.h"
+#include "le_bytes.h"
 
 struct text {
     char *out;
@@ -26,12 +27,6 @@ static void put(struct text *t, const void *s, size_t n)
 }
 
 static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
 
 static const char *status_name(uint32_t st)
 {
@@ -197,7 +192,7 @@ static void put_page(struct text *t, const uint8_t *part, size_t pages,
     } else {
         char head[80];
         snprintf(head, sizeof head, "Page no. %" PRIu32 ", Status: %s\n",
-                 get_le32(page + 4), status_name(get_le32(page)));
+                 le32_get(page + 4), status_name(le32_get(page)));
         puts_(t, head);
     }
     for (unsigned i = 0; i < NVS_ENTRIES_PER_PAGE;) {

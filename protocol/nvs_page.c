@@ -4,20 +4,7 @@
 #include <string.h>
 
 #include "crc32_esp.h"
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
+#include "le_bytes.h"
 
 const char *nvs_type_name(uint8_t t)
 {
@@ -47,14 +34,14 @@ void nvs_page_write_header(uint8_t *page, uint32_t state, uint32_t seq,
                            uint8_t version)
 {
     memset(page, 0xFF, 32);
-    put_le32(page, state);
-    put_le32(page + 4, seq);
+    le32_put(page, state);
+    le32_put(page + 4, seq);
     page[8] = version;
-    put_le32(page + 28, nvs_page_header_crc(page));
+    le32_put(page + 28, nvs_page_header_crc(page));
 }
 
-uint32_t nvs_page_state(const uint8_t *page) { return get_le32(page); }
-uint32_t nvs_page_seq(const uint8_t *page) { return get_le32(page + 4); }
+uint32_t nvs_page_state(const uint8_t *page) { return le32_get(page); }
+uint32_t nvs_page_seq(const uint8_t *page) { return le32_get(page + 4); }
 
 enum nvs_entry_state nvs_entry_state_get(const uint8_t *page, unsigned i)
 {
@@ -77,7 +64,7 @@ uint32_t nvs_entry_crc(const uint8_t *entry)
 
 void nvs_entry_seal(uint8_t *entry)
 {
-    put_le32(entry + 4, nvs_entry_crc(entry));
+    le32_put(entry + 4, nvs_entry_crc(entry));
 }
 
 bool nvs_entry_key(const uint8_t *entry, char key[NVS_KEY_MAX + 2])

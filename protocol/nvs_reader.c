@@ -5,14 +5,9 @@
 #include <string.h>
 
 #include "crc32_esp.h"
+#include "le_bytes.h"
 
 #define MAX_PAGES 1024u    /* 4 MiB of NVS; more pages are ignored */
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
 
 static bool page_usable(const uint8_t *page)
 {
@@ -20,7 +15,7 @@ static bool page_usable(const uint8_t *page)
     if (st != NVS_PAGE_ACTIVE && st != NVS_PAGE_FULL &&
         st != NVS_PAGE_FREEING)
         return false;
-    return get_le32(page + 28) == nvs_page_header_crc(page);
+    return le32_get(page + 28) == nvs_page_header_crc(page);
 }
 
 /* Valid pages' offsets, sorted by sequence number (insertion sort: few). */
@@ -64,7 +59,7 @@ static bool load_item(const uint8_t *page, unsigned page_off, unsigned i,
     it->chunk_index = e[3];
     if (it->span == 0 || i + it->span > NVS_ENTRIES_PER_PAGE)
         return false;
-    if (get_le32(e + 4) != nvs_entry_crc(e))
+    if (le32_get(e + 4) != nvs_entry_crc(e))
         return false;
     if (!nvs_entry_key(e, it->key) || it->key[0] == '\0')
         return false;
@@ -73,7 +68,7 @@ static bool load_item(const uint8_t *page, unsigned page_off, unsigned i,
         it->data = e + NVS_ENTRY_SIZE;
         it->data_ok = nvs_span_for(it->size) == it->span &&
                       crc32_esp(CRC32_ESP_INIT, it->data, it->size) ==
-                          get_le32(e + 28);
+                          le32_get(e + 28);
     } else if (it->span != 1) {
         return false;
     }
@@ -205,7 +200,7 @@ static enum nvs_read_result read_chunks(const uint8_t *part, size_t len,
                                         uint8_t *buf, size_t cap,
                                         size_t *out_len)
 {
-    uint32_t total = get_le32(idx->entry + 24);
+    uint32_t total = le32_get(idx->entry + 24);
     uint8_t count = idx->entry[28], start = idx->entry[29];
     *out_len = total;
     if (cap < total)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crc32_esp.h"
+#include "le_bytes.h"
 
 static int fail(struct nvs_writer *w, const char *fmt, ...)
 {
@@ -18,18 +19,6 @@ static int fail(struct nvs_writer *w, const char *fmt, ...)
     vsnprintf(w->error, sizeof w->error, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    put_le16(p, (uint16_t)v);
-    put_le16(p + 2, (uint16_t)(v >> 16));
 }
 
 static uint8_t *page_ptr(struct nvs_writer *w)
@@ -54,7 +43,7 @@ static int next_page(struct nvs_writer *w)
                         (w->read_only ? 0u : 1u));
     uint8_t *p = page_ptr(w);
     if (nvs_page_state(p) == NVS_PAGE_ACTIVE)
-        put_le32(p, NVS_PAGE_FULL);
+        le32_put(p, NVS_PAGE_FULL);
     w->pages_left--;
     w->page++;
     start_page(w);
@@ -212,8 +201,8 @@ static int write_single_page(struct nvs_writer *w, const char *key,
         crc = crc32_esp(crc, "", 1);
     uint8_t e[32];
     entry_head(e, w->ns_index, type, (uint8_t)span, NVS_CHUNK_ANY, key);
-    put_le16(e + 24, (uint16_t)size);
-    put_le32(e + 28, crc);
+    le16_put(e + 24, (uint16_t)size);
+    le32_put(e + 28, crc);
     nvs_entry_seal(e);
     put_entries(w, e, 32, 1);
     uint8_t *dst = nvs_entry_at(page_ptr(w), w->entry);
@@ -248,8 +237,8 @@ static void put_chunk(struct nvs_writer *w, const char *key, uint8_t index,
     unsigned span = nvs_span_for(n);
     uint8_t e[32];
     entry_head(e, w->ns_index, NVS_TYPE_BLOB_DATA, (uint8_t)span, index, key);
-    put_le16(e + 24, (uint16_t)n);
-    put_le32(e + 28, crc32_esp(CRC32_ESP_INIT, data, n));
+    le16_put(e + 24, (uint16_t)n);
+    le32_put(e + 28, crc32_esp(CRC32_ESP_INIT, data, n));
     nvs_entry_seal(e);
     put_entries(w, e, 32, 1);
     put_entries(w, data, n, span - 1);
@@ -281,7 +270,7 @@ static int write_blob_v2(struct nvs_writer *w, const char *key,
     }
     uint8_t e[32];
     entry_head(e, w->ns_index, NVS_TYPE_BLOB_IDX, 1, NVS_CHUNK_ANY, key);
-    put_le32(e + 24, (uint32_t)len);
+    le32_put(e + 24, (uint32_t)len);
     e[28] = (uint8_t)chunks;
     e[29] = 0;  /* chunk_start: generators always use the first set */
     nvs_entry_seal(e);

@@ -6,34 +6,21 @@
 #include <string.h>
 
 #include "crc32_esp.h"
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
+#include "le_bytes.h"
 
 uint32_t otadata_crc(uint32_t seq)
 {
     uint8_t b[4];
-    put_le32(b, seq);
+    le32_put(b, seq);
     return crc32_esp(CRC32_ESP_INIT, b, 4);
 }
 
 static void read_entry(const uint8_t *p, struct ota_entry *e)
 {
-    e->seq = le32(p);
+    e->seq = le32_get(p);
     memcpy(e->label, p + 4, sizeof e->label);
-    e->state = le32(p + 24);
-    e->crc = le32(p + 28);
+    e->state = le32_get(p + 24);
+    e->crc = le32_get(p + 28);
     e->crc_ok = e->crc == otadata_crc(e->seq);
     e->valid = e->seq != 0xFFFFFFFFu && e->crc_ok &&
                e->state != OTA_STATE_INVALID && e->state != OTA_STATE_ABORTED;
@@ -89,9 +76,9 @@ int otadata_select(uint8_t part[OTADATA_SIZE], unsigned slot,
     }
     uint8_t *p = part + (size_t)target * OTADATA_SECTOR;
     memset(p, 0xFF, OTADATA_SECTOR);
-    put_le32(p, seq);
-    put_le32(p + 24, state);
-    put_le32(p + 28, otadata_crc(seq));
+    le32_put(p, seq);
+    le32_put(p + 24, state);
+    le32_put(p + 28, otadata_crc(seq));
     return target;
 }
 

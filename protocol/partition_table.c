@@ -2,6 +2,7 @@
  * partition_table.h). Field parsing copies the tool's parse_int():
  * a K/M suffix, then Python int(x, 0), then a keyword. */
 #include "partition_table.h"
+#include "le_bytes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -393,20 +394,6 @@ int pt_parse_csv(const char *csv, size_t len, const struct pt_options *o,
 
 /* ---- binary ---- */
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 static bool all_ff(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -448,13 +435,13 @@ int pt_parse_binary(const uint8_t *bin, size_t len, const struct pt_options *o,
         memset(e, 0, sizeof *e);
         e->type = r[2];
         e->subtype = r[3];
-        e->offset = le32(r + 4);
-        e->size = le32(r + 8);
+        e->offset = le32_get(r + 4);
+        e->size = le32_get(r + 8);
         size_t k = 0;
         while (k < PT_NAME_MAX && r[12 + k])
             k++;
         memcpy(e->name, r + 12, k);
-        e->flags = le32(r + 28);
+        e->flags = le32_get(r + 28);
     }
     return fail(err, 0, "partition table is missing its end-of-table marker");
 }
@@ -577,11 +564,11 @@ int pt_to_binary(const struct pt_table *t, const struct pt_options *o,
         r[1] = 0x50;
         r[2] = e->type;
         r[3] = e->subtype;
-        put_le32(r + 4, e->offset);
-        put_le32(r + 8, e->size);
+        le32_put(r + 4, e->offset);
+        le32_put(r + 8, e->size);
         memset(r + 12, 0, PT_NAME_MAX);
         memcpy(r + 12, e->name, strnlen(e->name, PT_NAME_MAX));
-        put_le32(r + 28, e->flags);
+        le32_put(r + 28, e->flags);
     }
     if (o->md5) {
         uint8_t *r = out + t->n * PT_ENTRY_LEN;

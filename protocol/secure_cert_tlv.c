@@ -11,6 +11,7 @@
 #include <mbedtls/version.h>
 
 #include "crc32_esp.h"
+#include "le_bytes.h"
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define sha256_once mbedtls_sha256
@@ -23,20 +24,6 @@
 #define DEVICE_OFFSET_LIMIT 0x10000u
 #define END_WORD_LEN 4u
 #define DIGEST_LEN 32u
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 static size_t padding_for(size_t value_len)
 {
@@ -85,7 +72,7 @@ int secure_cert_tlv_add(struct secure_cert_tlv_writer *w, uint8_t type, uint8_t 
         return SECURE_CERT_TLV_E_DUPLICATE;
 
     uint8_t *p = w->buf + w->used;
-    put_le32(p, SECURE_CERT_TLV_MAGIC);
+    le32_put(p, SECURE_CERT_TLV_MAGIC);
     p[4] = flags;
     p[5] = p[6] = p[7] = 0;
     p[8] = type;
@@ -96,7 +83,7 @@ int secure_cert_tlv_add(struct secure_cert_tlv_writer *w, uint8_t type, uint8_t 
         memcpy(p + SECURE_CERT_TLV_HEADER_LEN, value, len);
     size_t covered = SECURE_CERT_TLV_HEADER_LEN + len + padding_for(len);
     memset(p + SECURE_CERT_TLV_HEADER_LEN + len, 0, padding_for(len));
-    put_le32(p + covered, crc32_esp(CRC32_ESP_INIT, p, covered));
+    le32_put(p + covered, crc32_esp(CRC32_ESP_INIT, p, covered));
     w->used = end;
     return SECURE_CERT_TLV_OK;
 }
@@ -168,7 +155,7 @@ int secure_cert_tlv_next(const uint8_t *part, size_t len, size_t *pos,
                          struct secure_cert_tlv_record *rec)
 {
     size_t at = *pos;
-    if (at > len || len - at < 4 || le32(part + at) != SECURE_CERT_TLV_MAGIC)
+    if (at > len || len - at < 4 || le32_get(part + at) != SECURE_CERT_TLV_MAGIC)
         return SECURE_CERT_TLV_END;
     if (len - at < SECURE_CERT_TLV_HEADER_LEN)
         return SECURE_CERT_TLV_TRUNCATED;
@@ -186,7 +173,7 @@ int secure_cert_tlv_next(const uint8_t *part, size_t len, size_t *pos,
     rec->subtype = p[9];
     rec->length = length;
     rec->value = p + SECURE_CERT_TLV_HEADER_LEN;
-    rec->crc_stored = le32(p + covered);
+    rec->crc_stored = le32_get(p + covered);
     rec->crc_computed = crc32_esp(CRC32_ESP_INIT, p, covered);
     rec->crc_ok = rec->crc_stored == rec->crc_computed;
     rec->reserved_ok = all_zero(p + 5, 3) &&
