@@ -67,22 +67,8 @@ fail() {
     exit 1
 }
 
-wait_for() {       # SECONDS WHAT COMMAND...
-    local secs=$1 what=$2; shift 2
-    local end=$((SECONDS + secs))
-    until "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for $what"
-        sleep 0.2
-    done
-}
-
-# Ports: a random block below the ephemeral range, first ports free.
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=$((10000 + (RANDOM % 400) * 50))
-while port_taken "$base" || port_taken "$((base + 1))" || port_taken "$((base + 10))"; do
-    base=$((10000 + (RANDOM % 400) * 50))
-done
-api_port=$base ctl_port=$((base + 1)) board_port=$((base + 10))
+. "$(dirname "$0")/../tests/jigd/station_rig.sh"
+pick_station_ports
 
 start_espsim() {   # N: a fresh rack, every board's flash erased
     rm -rf "$work/flash" && mkdir -p "$work/flash"

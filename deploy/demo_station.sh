@@ -47,12 +47,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=$((12000 + (RANDOM % 200) * 50))
-while port_taken "$base" || port_taken "$((base + 1))" || port_taken "$((base + 10))"; do
-    base=$((12000 + (RANDOM % 200) * 50))
-done
-api_port=$base ctl_port=$((base + 1)) board_port=$((base + 10))
+. tests/jigd/station_rig.sh
+pick_station_ports
 export JIGD_URL=http://127.0.0.1:$api_port
 
 bash tests/jigd/make_bundle.sh "$vectors" "$work/bundle-a" 256 1
@@ -81,13 +77,6 @@ for _ in $(seq 50); do grep -q ready "$work/espsim.out" && break; sleep 0.1; don
 jigd_pid=$!
 pids+=($jigd_pid)
 
-control() {
-    exec 9<>"/dev/tcp/127.0.0.1/$ctl_port"
-    printf '%s\n' "$*" >&9
-    read -r -t 5 _ <&9 || true
-    exec 9>&-
-}
-
 echo "jigd demo: $boards simulated ESP32 boards (espsim) flashed by jigd on $JIGD_URL"
 echo "  work folder: $work (jigd's log: $work/jigd.log)"
 $watch_here || echo "  watch it live from another terminal:  JIGD_URL=$JIGD_URL $jigctl watch"
@@ -113,13 +102,13 @@ operator_round() {
         if [[ -n ${out_at[$i]:-} ]]; then
             if ((now - out_at[$i] >= 2)); then
                 next_mac
-                control insert "$i" blank "mac=$new_mac"
+                control insert "$i" blank "mac=$new_mac" > /dev/null || true
                 unset "out_at[$i]"
             fi
         elif [[ $waiting == true ]]; then
             : "${done_at[$i]:=$now}"
             if ((now - done_at[$i] >= 3)); then
-                control remove "$i"
+                control remove "$i" > /dev/null || true
                 out_at[$i]=$now
                 unset "done_at[$i]"
             fi

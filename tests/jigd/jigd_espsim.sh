@@ -70,15 +70,8 @@ fail() {
     exit 1
 }
 
-# Ports: a random block below the kernel's ephemeral range (32768+), so
-# parallel ctest runs and outgoing connections do not meet; skip a block
-# whose first port is taken.
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=$((10000 + (RANDOM % 400) * 50))
-while port_taken "$base" || port_taken "$((base + 1))" || port_taken "$((base + 10))"; do
-    base=$((10000 + (RANDOM % 400) * 50))
-done
-api_port=$base ctl_port=$((base + 1)) board_port=$((base + 10))
+. "$(dirname "$0")/station_rig.sh"
+pick_station_ports
 
 start_espsim() {   # N [espsim options...]
     local n=$1; shift
@@ -88,15 +81,6 @@ start_espsim() {   # N [espsim options...]
     pids+=($!)
     espsim_pid=$!
     wait_for 10 "espsim ready" grep -q "ready" "$work/espsim.out"
-}
-
-control() {        # one control-socket command; prints the reply
-    exec 9<>"/dev/tcp/127.0.0.1/$ctl_port" || return 1
-    printf '%s\n' "$*" >&9
-    local reply
-    read -r -t 5 reply <&9
-    exec 9>&-
-    printf '%s\n' "$reply"
 }
 
 write_conf() {     # N TRIGGER [extra station lines]
@@ -155,15 +139,6 @@ slot_field() {     # SLOT JQ-EXPR
 
 bundle_loaded() {
     [ "$(api GET /api/v1/station | jq -r '.bundle.version // empty')" != "" ]
-}
-
-wait_for() {       # SECONDS WHAT COMMAND...
-    local secs=$1 what=$2; shift 2
-    local end=$((SECONDS + secs))
-    until "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for $what"
-        sleep 0.2
-    done
 }
 
 slot_done() {      # passed or failed, and not running

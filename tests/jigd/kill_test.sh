@@ -30,30 +30,8 @@ fail() {
     exit 1
 }
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=$((10000 + (RANDOM % 400) * 50))
-while port_taken "$base" || port_taken "$((base + 1))" || port_taken "$((base + 10))"; do
-    base=$((10000 + (RANDOM % 400) * 50))
-done
-api_port=$base ctl_port=$((base + 1)) board_port=$((base + 10))
-
-wait_for() {       # SECONDS WHAT COMMAND...
-    local secs=$1 what=$2; shift 2
-    local end=$((SECONDS + secs))
-    until "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt $end ] || fail "timed out after ${secs}s waiting for $what"
-        sleep 0.2
-    done
-}
-
-control() {
-    exec 9<>"/dev/tcp/127.0.0.1/$ctl_port" || return 1
-    printf '%s\n' "$*" >&9
-    local reply
-    read -r -t 5 reply <&9
-    exec 9>&-
-    printf '%s\n' "$reply"
-}
+. "$(dirname "$0")/station_rig.sh"
+pick_station_ports
 
 db() { sqlite3 -batch "$work/station.db" "$@"; }
 
