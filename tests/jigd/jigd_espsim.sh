@@ -184,7 +184,7 @@ expect_fail() {    # SLOT PHASE CAUSE-REGEX
     [ "$(jq -r .last_result <<< "$j")" = fail ] || fail "slot $1 should have failed: $j"
     [ "$(jq -r .error.phase <<< "$j")" = "$2" ] \
         || fail "slot $1 failed in $(jq -r .error.phase <<< "$j"), expected $2: $j"
-    jq -r .error.cause <<< "$j" | grep -qE "$3" \
+    jq -r .error.cause <<< "$j" | grep -E "$3" > /dev/null \
         || fail "slot $1's cause does not match /$3/: $(jq -r .error.cause <<< "$j")"
     [ -n "$(jq -r '.error.advice // empty' <<< "$j")" ] || fail "slot $1's failure has no advice"
 }
@@ -300,7 +300,7 @@ check_unit_on_board() {   # SLOT [KEY TYPE: EC (default) | RSA]
     [ "$(nvs_get "$i" serial)" = "$serial" ] || fail "board $i's NVS serial is $(nvs_get "$i" serial), slot says $serial"
     [ "$(nvs_get "$i" mac)" = "$mac" ] || fail "board $i's NVS MAC is $(nvs_get "$i" mac), slot says $mac"
     [ "$(nvs_get "$i" station)" = test-line ] || fail "board $i's NVS station is wrong"
-    nvs_get "$i" key | grep -q "BEGIN ${2:-EC} PRIVATE KEY" || fail "board $i's NVS holds no key"
+    nvs_get "$i" key | grep "BEGIN ${2:-EC} PRIVATE KEY" > /dev/null || fail "board $i's NVS holds no key"
     [ "$(db "SELECT mac FROM units WHERE serial = '$serial'")" = "$mac" ] \
         || fail "the database does not have $serial on $mac"
     fp=$(slot_field "$i" .cert_fingerprint)
@@ -310,12 +310,12 @@ check_unit_on_board() {   # SLOT [KEY TYPE: EC (default) | RSA]
     printf '%s\n' "$cert" > "$work/unit$i.pem"
     openssl verify -CAfile "$work/station-ca.pem" "$work/unit$i.pem" > /dev/null 2>&1 \
         || fail "openssl does not verify slot $i's certificate against the station CA"
-    openssl x509 -in "$work/unit$i.pem" -noout -subject | grep -q "CN *= *$serial" \
+    openssl x509 -in "$work/unit$i.pem" -noout -subject | grep "CN *= *$serial" > /dev/null \
         || fail "slot $i's certificate is not for $serial"
     # esp_secure_cert at 0xd000: the TLV magic, then the device certificate.
     [ "$(xxd -p -s $((0xd000)) -l 4 "$work/flash/board$i.bin")" = 11ba5eba ] \
         || fail "board $i has no esp_secure_cert records at 0xd000"
-    dd if="$work/flash/board$i.bin" bs=4096 skip=13 count=2 status=none | grep -qaF "$(sed -n 2p "$work/unit$i.pem")" \
+    dd if="$work/flash/board$i.bin" bs=4096 skip=13 count=2 status=none | grep -aF "$(sed -n 2p "$work/unit$i.pem")" > /dev/null \
         || fail "board $i's esp_secure_cert partition lacks its certificate"
 }
 
@@ -335,7 +335,7 @@ run_fault() {      # KNOB: espsim --board value for board 3; PHASE; CAUSE [DATA_
         if [ "$(slot_field 3 .last_result)" = pass ]; then
             check_flash 3 "$work/bundle1"
             if [ "$phase" = retried-or-fail ]; then
-                grep '"slot":3,' "$work/jigd.err" | grep -q '"phase":"retry"' \
+                grep '"slot":3,' "$work/jigd.err" | grep '"phase":"retry"' > /dev/null \
                     || fail "slot 3 passed without noticing the fault (no retry event)"
                 # The lower rate that worked is now this adapter's ceiling.
                 start_slots 3
@@ -370,7 +370,7 @@ eight_boards)
     wait_for 60 "all eight to finish" all_done $eight
     for i in $eight; do
         expect_pass "$i" "$work/bundle1"
-        slot_field "$i" .boot_log | grep -q "entry 0x" \
+        slot_field "$i" .boot_log | grep "entry 0x" > /dev/null \
             || fail "slot $i's boot log lacks the ROM's 'entry' line"
     done
     sleep 0.5
@@ -449,7 +449,7 @@ adapter_gone)
     start_espsim 8 --board 3:latency-ms=2
     # Slot 3's adapter is its own espsim, so killing it is an adapter
     # pulled out of the USB hub: its TCP connection dies mid-write.
-    lone_port=$((base + 40)) lone_ctl=$((base + 41))
+    lone_port=$((api_port + 40)) lone_ctl=$((api_port + 41))   # inside the block picked for this run
     mkdir -p "$work/lone"
     start_lone() {
         "$espsim" --boards 1 --chip esp32 --base-port "$lone_port" --flash-dir "$work/lone" \
@@ -515,7 +515,7 @@ abort)
     start_slots 1
     wait_for 20 "slot 1 to write again" bash -c "curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -e '.phase == \"write\" and .bytes_done > 100000'"
     stop_jigd
-    grep '"slot":1,' "$work/jigd.err" | tail -3 | grep -q 'aborted by the operator during write' \
+    grep '"slot":1,' "$work/jigd.err" | tail -3 | grep 'aborted by the operator during write' > /dev/null \
         || fail "the unit cut short by SIGTERM was not recorded as aborted"
     # ... and so is the station database: both aborts ended their attempts.
     [ "$(db "SELECT count(*) FROM attempts WHERE slot = 1 AND result = 'failed' AND failed_phase = 'write' AND cause LIKE 'aborted by the operator during write%'")" = 2 ] \
@@ -716,7 +716,7 @@ work_order_full)
     wait_for 5 "slot 3 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r .state)\" != idle ]"
     wait_for 30 "the third board" all_done 3
     expect_fail 3 identify "WO-7"
-    slot_field 3 .error.advice | grep -q "work order WO-7 takes no more units" \
+    slot_field 3 .error.advice | grep "work order WO-7 takes no more units" > /dev/null \
         || fail "the refusal does not tell the operator what to do: $(slot_field 3 .error.advice)"
     expect_untouched 3
     [ "$(db "SELECT done FROM work_orders WHERE id = 'WO-7'")" = 2 ] || fail "WO-7 does not count 2 done"
@@ -765,7 +765,7 @@ bad_start)
     jigd_pid=$!
     pids+=($jigd_pid)
     wait_for 20 "the bundle to be refused" grep -q '"bundle refused"' "$work/jigd.err"
-    grep '"bundle refused"' "$work/jigd.err" | grep -q "fctry" || fail "the refusal does not name fctry"
+    grep '"bundle refused"' "$work/jigd.err" | grep "fctry" > /dev/null || fail "the refusal does not name fctry"
     stop_jigd
     ;;
 *)
