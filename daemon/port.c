@@ -20,11 +20,13 @@ struct port *port_new(uv_loop_t *loop, const char *url, const struct port_callba
     struct port *p;
     if (strncmp(url, RFC2217_SCHEME, strlen(RFC2217_SCHEME)) == 0) {
         p = port_rfc2217_new(url + strlen(RFC2217_SCHEME), err, errlen);
-    } else if (url[0] == '/') {
+    } else if (url[0] == '/' ||
+               strncmp(url, PORT_USB_SERIAL_SCHEME, strlen(PORT_USB_SERIAL_SCHEME)) == 0) {
         p = port_tty_new(url, err, errlen);
     } else {
         snprintf(err, errlen, "unknown port '%s': give rfc2217://host:port for a remote "
-                 "port or a device path such as /dev/ttyUSB0", url);
+                 "port, usb-serial:<adapter serial number>, or a device path such as "
+                 "/dev/serial/by-path/...", url);
         return NULL;
     }
     if (!p)

@@ -47,6 +47,8 @@ struct port_ops {
 };
 
 #define PORT_URL_MAX 256
+/* A local adapter named by its USB serial number: usb-serial:A10KX3ZB */
+#define PORT_USB_SERIAL_SCHEME "usb-serial:"
 
 struct port {
     const struct port_ops *ops;
@@ -65,6 +67,10 @@ struct port {
  * backend takes, or out of memory. The port starts closed, at 115200 baud. */
 struct port *port_new(uv_loop_t *loop, const char *url, const struct port_callbacks *cb,
                       void *owner, char *err, size_t errlen);
+
+/* Whether a local port's device is there now (a path exists, or an adapter
+ * with that USB serial number is plugged in); for hotplug and re-plug waits. */
+bool port_tty_present(const char *name);
 
 int port_open(struct port *p);
 int port_write(struct port *p, const uint8_t *data, size_t n);

@@ -1,4 +1,5 @@
-/* A local serial port (a USB-UART bridge) through libserialport, on the
+/* A local serial port (a USB-UART bridge) through libserialport, named by
+ * a device path or as usb-serial:<the adapter's USB serial number>, on the
  * loop: the fd from sp_get_port_handle is watched with uv_poll and read and
  * written without blocking; rate and modem lines go through sp_set_*, which
  * are single ioctls and return at once.
@@ -9,6 +10,7 @@
 #include "port.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +146,64 @@ static int configure(struct tty_port *tp)
     return 0;
 }
 
+/* The port in `ports` whose USB serial number is `serial`, or NULL. */
+static struct sp_port *usb_port_with_serial(struct sp_port **ports, const char *serial)
+{
+    for (int i = 0; ports[i]; i++) {
+        const char *s = sp_get_port_transport(ports[i]) == SP_TRANSPORT_USB
+                            ? sp_get_port_usb_serial(ports[i]) : NULL;
+        if (s && strcmp(s, serial) == 0)
+            return ports[i];
+    }
+    return NULL;
+}
+
+/* `usb-serial:<serial number>` names an adapter, not a socket: looked up
+ * at every open, so a re-plugged adapter is found wherever it now sits. */
+static int find_by_usb_serial(struct tty_port *tp, const char *serial)
+{
+    struct sp_port **ports;
+    if (sp_list_ports(&ports) != SP_OK)
+        return sp_fail(tp, "listing the serial ports");
+    struct sp_port *match = usb_port_with_serial(ports, serial);
+    bool copied = match && sp_copy_port(match, &tp->sp) == SP_OK;
+    sp_free_port_list(ports);
+    if (!copied)
+        return port_fail(&tp->base, "%s: no USB serial adapter with that serial number is "
+                         "plugged in: check its cable, or the number (ls -l /dev/serial/by-id/)",
+                         tp->path);
+    return 0;
+}
+
+bool port_tty_present(const char *name)
+{
+    if (strncmp(name, PORT_USB_SERIAL_SCHEME, strlen(PORT_USB_SERIAL_SCHEME)) != 0) {
+        struct stat st;
+        return stat(name, &st) == 0;
+    }
+    struct sp_port **ports;
+    if (sp_list_ports(&ports) != SP_OK)
+        return false;
+    bool found = usb_port_with_serial(ports, name + strlen(PORT_USB_SERIAL_SCHEME)) != NULL;
+    sp_free_port_list(ports);
+    return found;
+}
+
+static int find_port(struct tty_port *tp)
+{
+    if (strncmp(tp->path, PORT_USB_SERIAL_SCHEME, strlen(PORT_USB_SERIAL_SCHEME)) == 0)
+        return find_by_usb_serial(tp, tp->path + strlen(PORT_USB_SERIAL_SCHEME));
+    if (sp_get_port_by_name(tp->path, &tp->sp) == SP_OK)
+        return 0;
+    sp_fail(tp, "finding the serial port");
+    strncat(tp->base.error, strncmp(tp->path, "/dev/pts/", 9) == 0
+            ? ": libserialport opens only serial devices listed in sysfs, never a "
+              "pseudo-terminal; use espsim over RFC 2217 instead"
+            : ": check the device path (ls /dev/serial/by-id/)",
+            sizeof tp->base.error - strlen(tp->base.error) - 1);
+    return -1;
+}
+
 static int tty_open(struct port *p)
 {
     struct tty_port *tp = from_port(p);
@@ -151,15 +211,8 @@ static int tty_open(struct port *p)
     tp->report.data = tp;
     tp->handles_open = 1;
 
-    if (sp_get_port_by_name(tp->path, &tp->sp) != SP_OK) {
-        sp_fail(tp, "finding the serial port");
-        strncat(p->error, strncmp(tp->path, "/dev/pts/", 9) == 0
-                ? ": libserialport opens only serial devices listed in sysfs, never a "
-                  "pseudo-terminal; use espsim over RFC 2217 instead"
-                : ": check the device path (ls /dev/serial/by-id/)",
-                sizeof p->error - strlen(p->error) - 1);
+    if (find_port(tp) < 0)
         return -1;
-    }
     if (sp_open(tp->sp, SP_MODE_READ_WRITE) != SP_OK) {
         sp_fail(tp, "opening");
         strncat(p->error, ": is another program using it, or is this user not in the "

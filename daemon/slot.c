@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "bundle.h"
 #include "port.h"
@@ -49,9 +48,11 @@ void slot_set_state(struct slot *s, enum slot_state st)
     slot_publish(s, &ev);
 }
 
-bool slot_port_is_path(const struct slot *s)
+/* A local device (a path or usb-serial:<number>), as opposed to rfc2217://,
+ * whose presence can be checked without opening it. */
+bool slot_port_is_local(const struct slot *s)
 {
-    return s->cfg.port[0] == '/';
+    return strncmp(s->cfg.port, "rfc2217://", 10) != 0;
 }
 
 static void schedule(struct slot *s, uint64_t ms);
@@ -215,10 +216,9 @@ void slot_unit_ended(struct slot *s)
 
 /* ---- the no-port poll -------------------------------------------------- */
 
-static bool path_exists(const struct slot *s)
+static bool local_port_present(const struct slot *s)
 {
-    struct stat st;
-    return stat(s->cfg.port, &st) == 0;
+    return port_tty_present(s->cfg.port);
 }
 
 
@@ -275,7 +275,7 @@ static const struct port_callbacks check_callbacks = {
  * (wrong permissions, a node libserialport refuses) is not back. */
 static void check_port(struct slot *s)
 {
-    if (slot_port_is_path(s) && !path_exists(s)) {
+    if (slot_port_is_local(s) && !local_port_present(s)) {
         schedule(s, PORT_POLL_MS);
         return;
     }
@@ -311,7 +311,7 @@ static void on_tick(uv_timer_t *t)
     if (s->awaiting_removal) {
         if (!hotplug) {
             start_quiet(s, ACT_PRESENCE);
-        } else if (!path_exists(s)) {
+        } else if (!local_port_present(s)) {
             enter_rest(s);
         } else {
             schedule(s, HOTPLUG_POLL_MS);
@@ -326,7 +326,7 @@ static void on_tick(uv_timer_t *t)
     }
     if (!hotplug)
         start_quiet(s, ACT_PROBE);
-    else if (path_exists(s))
+    else if (local_port_present(s))
         start_unit(s, 0);
     else
         schedule(s, HOTPLUG_POLL_MS);

@@ -117,7 +117,7 @@ struct slot {
 void slot_set_state(struct slot *s, enum slot_state st);
 void slot_publish(struct slot *s, const struct jig_event *ev);
 void slot_unit_ended(struct slot *s);    /* the unit's job is gone: what next */
-bool slot_port_is_path(const struct slot *s);
+bool slot_port_is_local(const struct slot *s);
 
 /* slot_unit.c */
 int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *err,

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "bundle.h"
+#include "port.h"
 
 #define PROGRESS_EVERY_US 250000u   /* progress events per slot: 4 a second */
 
@@ -377,8 +377,7 @@ static bool usb_jtag_port_drop(const struct slot *s, const struct loader_error *
 static void on_reenumeration_wait(uv_timer_t *t)
 {
     struct slot *s = t->data;
-    struct stat st;
-    bool back = stat(s->cfg.port, &st) == 0;
+    bool back = port_tty_present(s->cfg.port);
     if (!back && ++s->reenumeration_tries < REENUMERATION_TRIES) {
         uv_timer_start(&s->timer, on_reenumeration_wait, REENUMERATION_WAIT_MS, 0);
         return;

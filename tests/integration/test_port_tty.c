@@ -100,6 +100,15 @@ static void test_missing_device(void **state)
     expect_refused("/dev/ttyUSB-jigd-test-missing", "check the device path");
 }
 
+/* An adapter named by its USB serial number is looked up among the plugged
+ * USB serial ports; none here has this one. (With a looped-back adapter,
+ * JIGD_TEST_TTY=usb-serial:<its number> runs the loopback test through the
+ * same lookup.) */
+static void test_usb_serial_not_plugged(void **state)
+{
+    expect_refused("usb-serial:JIGD-TEST-NO-SUCH-ADAPTER", "no USB serial adapter with that serial");
+}
+
 static void test_not_a_serial_port(void **state)
 {
     /* A pty master: in sysfs, opens, but has no modem-control ioctls. */
@@ -170,6 +179,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_missing_device),
+        cmocka_unit_test(test_usb_serial_not_plugged),
         cmocka_unit_test(test_not_a_serial_port),
         cmocka_unit_test(test_pseudo_terminal),
         cmocka_unit_test(test_loopback_adapter),
