@@ -736,7 +736,7 @@ static int set_key(struct parser *p, const char *key, char *raw)
                         keys[i].key, section_label(p, label, sizeof label),
                         p->key_line[i]);
         p->key_line[i] = p->line;
-        char *value;
+        char *value = NULL;
         if (unquote_value(p, raw, &value))
             return -1;
         return keys[i].set(p, value);
