@@ -26,52 +26,7 @@
 #include <uv.h>
 
 #include "port.h"
-
-struct client {
-    bool opened, closed, errored;
-    char open_error[256];
-    uint8_t rx[8192];
-    size_t rx_len;
-};
-
-static void on_open(struct port *p, const char *error)
-{
-    struct client *c = p->owner;
-    c->opened = true;
-    if (error)
-        snprintf(c->open_error, sizeof c->open_error, "%s", error);
-}
-
-static void on_data(struct port *p, const uint8_t *data, size_t n)
-{
-    struct client *c = p->owner;
-    size_t room = sizeof c->rx - c->rx_len;
-    size_t take = n < room ? n : room;
-    memcpy(c->rx + c->rx_len, data, take);
-    c->rx_len += take;
-}
-
-static void on_error(struct port *p, const char *error)
-{
-    struct client *c = p->owner;
-    c->errored = true;
-}
-
-static void on_closed(struct port *p)
-{
-    struct client *c = p->owner;
-    c->closed = true;
-}
-
-static const struct port_callbacks callbacks = {on_open, on_data, on_error, on_closed};
-
-static void run_until(uv_loop_t *loop, const bool *flag, uint64_t ms)
-{
-    uint64_t end = uv_hrtime() + ms * 1000000ull;
-    while (!*flag && uv_hrtime() < end)
-        uv_run(loop, UV_RUN_NOWAIT);
-    assert_true(*flag);
-}
+#include "port_test_client.h"
 
 /* Opens `path`, expects the open to be refused at once with `hint` in the
  * message, then closes cleanly. */
