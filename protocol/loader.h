@@ -37,6 +37,9 @@ enum loader_reset {
     LOADER_RESET_CLASSIC,   /* DTR/RTS two-transistor circuit, §4.2 */
     LOADER_RESET_USB_JTAG,  /* ESP32-S3/C3 built-in USB-Serial/JTAG */
     LOADER_RESET_NONE,      /* operator holds BOOT; just sync */
+    LOADER_RESET_GPIO,      /* EN and IO0 wired straight to host GPIO lines: no
+                             * transistors and no RC, so SET_LINES means rts =
+                             * EN held low, dtr = IO0 held low */
 };
 
 enum loader_phase {
@@ -58,7 +61,8 @@ const char *loader_phase_name(enum loader_phase p);
 enum loader_event_kind {
     LOADER_EV_SEND,         /* write send.data[0..len) to the port */
     LOADER_EV_SET_LINES,    /* set DTR and RTS (true = asserted); both at once
-                             * where the port can, else DTR first, then RTS */
+                             * where the port can, else DTR first, then RTS.
+                             * LOADER_RESET_GPIO: IO0 (dtr) and EN (rts) */
     LOADER_EV_SET_BAUD,     /* change the host UART rate */
     LOADER_EV_FLUSH_INPUT,  /* discard input the port has not fed yet */
     LOADER_EV_PROGRESS,     /* progress.done of progress.total bytes */

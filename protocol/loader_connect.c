@@ -66,6 +66,15 @@ static size_t reset_sequence(const struct loader *l, struct line_step *s)
         s[n++] = (struct line_step){false, true, 100};
         s[n++] = (struct line_step){false, false, 0};
         break;
+    case LOADER_RESET_GPIO:
+        /* Straight wires: nothing keeps EN low for us, so IO0 goes low
+         * while EN is still held and stays low over the EN release and the
+         * chip's strap sampling. (dtr = IO0 low, rts = EN low.) */
+        s[n++] = (struct line_step){false, true, 100};      /* EN low */
+        s[n++] = (struct line_step){true, true, 0};         /* IO0 low too */
+        s[n++] = (struct line_step){true, false, hold_ms};  /* EN released */
+        s[n++] = (struct line_step){false, false, 0};       /* IO0 released */
+        break;
     case LOADER_RESET_NONE:
         break;
     }

@@ -61,6 +61,8 @@ struct fake_device {
     bool en_low;
     bool io0_broken;            /* IO0 never pulled low: always boots from flash */
     bool lines_one_at_a_time;   /* like a port without TIOCMSET: DTR, then RTS */
+    bool wired_direct;          /* reset = gpio: rts is EN held low, dtr is IO0
+                                   held low, no transistors and no RC */
     bool cur_dtr, cur_rts;
     uint32_t jedec;
     uint8_t mac[6];
@@ -313,11 +315,12 @@ FAKE_FN void fake_pins(struct fake_device *d, bool dtr, bool rts)
 {
     d->cur_dtr = dtr;
     d->cur_rts = rts;
-    if (dtr && rts)
+    if (dtr && rts && !d->wired_direct)
         return;
-    bool en_low = rts && !dtr;
+    bool en_low = d->wired_direct ? rts : rts && !dtr;
+    bool io0_low = d->wired_direct ? dtr : dtr && !rts;
     if (d->en_low && !en_low)
-        fake_boot(d, dtr && !rts && !d->io0_broken);
+        fake_boot(d, io0_low && !d->io0_broken);
     if (en_low)
         d->download = false;
     d->en_low = en_low;

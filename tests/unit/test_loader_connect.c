@@ -297,6 +297,38 @@ static void test_usb_jtag_reset_sequence(void **state)
     fake_free(d);
 }
 
+/* reset = gpio: EN and IO0 on straight wires (dtr = IO0 low, rts = EN low).
+ * Nothing holds EN low for the loader, so IO0 must be low before EN is let go
+ * and stay low over the strap sampling; the board must come up in download
+ * mode however the schedule's attempts go. */
+static void test_gpio_reset_sequence_enters_download_mode(void **state)
+{
+    (void)state;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct loader *l = new_loader(LOADER_RESET_GPIO);
+        struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+        d->download = false;
+        d->wired_direct = true;
+        d->lose_syncs = 5 * attempt;    /* fail the first attempt the second time */
+        uint64_t now = 1000;
+        assert_true(connect(l, d, &now).ok);
+        assert_int_equal(d->boots_download, attempt + 1);
+        assert_int_equal(d->boots_flash, 0);
+        size_t at = 4 * (size_t)attempt;    /* four line steps per attempt */
+        bool want[4][2] = {{false, true}, {true, true}, {true, false}, {false, false}};
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(d->lines[at + i].dtr, want[i][0]);
+            assert_int_equal(d->lines[at + i].rts, want[i][1]);
+        }
+        assert_int_equal(d->lines[at + 1].at - d->lines[at].at, 100000);  /* EN low */
+        /* IO0 held after EN rises: 50 ms, then 550 ms for a slow EN RC. */
+        assert_int_equal(d->lines[at + 3].at - d->lines[at + 2].at,
+                         attempt ? 550000 : 50000);
+        free(l);
+        fake_free(d);
+    }
+}
+
 static void test_second_operation_while_busy_is_refused(void **state)
 {
     (void)state;
@@ -336,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_board_booting_from_flash_is_explained),
         cmocka_unit_test(test_running_stub_is_recognised_by_sync_value),
         cmocka_unit_test(test_usb_jtag_reset_sequence),
+        cmocka_unit_test(test_gpio_reset_sequence_enters_download_mode),
         cmocka_unit_test(test_second_operation_while_busy_is_refused),
         cmocka_unit_test(test_operations_need_a_connected_chip),
     };

@@ -350,6 +350,27 @@ static void test_hard_reset_pulses_en(void **state)
     fake_free(d);
 }
 
+/* reset = gpio: the same EN pulse (rts = EN low), IO0 (dtr) left high so
+ * the straight-wired chip boots its firmware. */
+static void test_hard_reset_on_gpio_lines_boots_the_firmware(void **state)
+{
+    (void)state;
+    struct fake_device *d = fake_new(FAKE_ESP32C3, 4096);
+    d->wired_direct = true;
+    uint64_t now = 0;
+    struct loader *l = connected(d, &now);
+    l->cfg.reset = LOADER_RESET_GPIO;
+    size_t before = d->nlines;
+    assert_int_equal(loader_start_hard_reset(l, now), 0);
+    assert_true(run(l, d, &now).ok);
+    assert_int_equal(d->nlines - before, 2);
+    assert_true(!d->lines[before].dtr && d->lines[before].rts);
+    assert_true(!d->lines[before + 1].dtr && !d->lines[before + 1].rts);
+    assert_int_equal(d->boots_flash, 1);
+    free(l);
+    fake_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_esp8266_rom_refuses_baud_change),
         cmocka_unit_test(test_write_reg_applies_mask),
         cmocka_unit_test(test_hard_reset_pulses_en),
+        cmocka_unit_test(test_hard_reset_on_gpio_lines_boots_the_firmware),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
