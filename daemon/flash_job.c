@@ -15,6 +15,7 @@
 #include <mbedtls/md5.h>
 
 #include "port.h"
+#include "reset_gpio.h"
 #include "stub_image.h"
 
 enum job_state {
@@ -440,6 +441,14 @@ static void step_done(struct flash_job *j)
 
 static void on_timer(uv_timer_t *t);
 
+/* reset = gpio: the loader's rts is EN held low, its dtr IO0 held low. */
+static void set_gpio_lines(struct flash_job *j, bool en_low, bool io0_low)
+{
+    char err[200];
+    if (reset_gpio_drive(j->cfg.reset_lines, en_low, io0_low, err, sizeof err) < 0)
+        fail(j, FLASH_JOB_ERR_PORT, "%s", err);
+}
+
 static void act(struct flash_job *j, const struct loader_event *ev)
 {
     struct port *p = j->port;
@@ -454,6 +463,10 @@ static void act(struct flash_job *j, const struct loader_event *ev)
         }
         break;
     case LOADER_EV_SET_LINES:
+        if (j->cfg.reset == LOADER_RESET_GPIO) {
+            set_gpio_lines(j, ev->lines.rts, ev->lines.dtr);
+            return;
+        }
         r = port_set_lines(p, ev->lines.dtr, ev->lines.rts);
         break;
     case LOADER_EV_SET_BAUD:
@@ -626,6 +639,10 @@ struct flash_job *flash_job_new(uv_loop_t *loop, const struct flash_job_config *
 {
     if (cfg->action == FLASH_JOB_WRITE && cfg->n_regions == 0) {
         snprintf(err, errlen, "nothing to write");
+        return NULL;
+    }
+    if (cfg->reset == LOADER_RESET_GPIO && !cfg->reset_lines) {
+        snprintf(err, errlen, "reset = gpio needs the EN/IO0 lines");
         return NULL;
     }
     if (cfg->action == FLASH_JOB_READ && !cfg->read_dst) {

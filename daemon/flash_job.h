@@ -28,6 +28,7 @@
 #include "loader.h"
 
 struct flash_job;
+struct reset_gpio;
 
 enum flash_job_action {
     FLASH_JOB_IDENTIFY,     /* connect and identify only (read-mac, flash-id) */
@@ -52,6 +53,8 @@ struct flash_job_config {
     const char *port;               /* rfc2217://host:port or a device path */
     enum flash_job_action action;
     enum loader_reset reset;
+    struct reset_gpio *reset_lines; /* LOADER_RESET_GPIO: the board's EN/IO0 lines
+                                       (the caller's; they outlive the job) */
     uint32_t baud;                  /* rate for the work; 0 = stay at 115200 */
     const char *stub_dir;           /* <dir>/<chip>.json; NULL = ROM loader only */
     bool hard_reset;                /* reset into the firmware at the end */

@@ -1,8 +1,6 @@
 # jigd: the station daemon.
 #   jigd_station  the station and its slots (a library so tests can link it)
 #   jigd          the daemon's main
-# reset = gpio (libgpiod) is not built: the station refuses such slots at
-# start-up with a sentence saying so.
 
 if(NOT TARGET jigd_http)
   message(STATUS "jigd: the REST API (daemon/api.cmake) is not here yet; jigd not built")

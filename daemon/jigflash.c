@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "flash_job.h"
+#include "reset_gpio.h"
 #include "zimage.h"
 
 #ifndef JIGD_DEFAULT_STUB_DIR
@@ -48,8 +49,12 @@ static const char usage_text[] =
 "  -b, --baud RATE        rate after connecting (default 460800; 0 = stay at 115200)\n"
 "      --stub-dir DIR     flasher stub JSON folder (default: esptool-js's)\n"
 "      --no-stub          talk to the ROM loader only\n"
-"      --reset MODE       classic (DTR/RTS, default), usb-jtag, or none (hold BOOT\n"
-"                         yourself; no line changes, no reset at the end)\n"
+"      --reset MODE       classic (DTR/RTS, default), usb-jtag, gpio (EN and IO0 on\n"
+"                         host GPIO lines: give the three --gpio options), or none\n"
+"                         (hold BOOT yourself; no line changes, no reset at the end)\n"
+"      --gpio-chip CHIP   reset = gpio: the GPIO chip (/dev/gpiochip0; gpiodetect)\n"
+"      --gpio-en LINE     reset = gpio: the line offset wired to EN (gpioinfo)\n"
+"      --gpio-io0 LINE    reset = gpio: the line offset wired to IO0 (BOOT)\n"
 "      --no-hard-reset    leave the chip in the loader when done\n"
 "      --no-compress      write uncompressed\n"
 "  -q, --quiet            no progress on stderr\n"
@@ -65,6 +70,9 @@ struct cli {
     uint8_t *files[MAX_REGIONS];
     const char *command;
     const char *read_path;
+    const char *gpio_chip;
+    uint32_t gpio_en, gpio_io0;
+    bool have_gpio_en, have_gpio_io0;
     bool quiet, no_compress;
     int last_percent;
     int exit_code;
@@ -206,7 +214,10 @@ static int parse_command(struct cli *c, int argc, char **argv)
 
 static int parse_args(struct cli *c, int argc, char **argv)
 {
-    enum { OPT_STUB_DIR = 256, OPT_NO_STUB, OPT_RESET, OPT_NO_HARD_RESET, OPT_NO_COMPRESS };
+    enum {
+        OPT_STUB_DIR = 256, OPT_NO_STUB, OPT_RESET, OPT_NO_HARD_RESET, OPT_NO_COMPRESS,
+        OPT_GPIO_CHIP, OPT_GPIO_EN, OPT_GPIO_IO0,
+    };
     static const struct option options[] = {
         {"port", required_argument, NULL, 'p'},
         {"baud", required_argument, NULL, 'b'},
@@ -215,6 +226,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
         {"reset", required_argument, NULL, OPT_RESET},
         {"no-hard-reset", no_argument, NULL, OPT_NO_HARD_RESET},
         {"no-compress", no_argument, NULL, OPT_NO_COMPRESS},
+        {"gpio-chip", required_argument, NULL, OPT_GPIO_CHIP},
+        {"gpio-en", required_argument, NULL, OPT_GPIO_EN},
+        {"gpio-io0", required_argument, NULL, OPT_GPIO_IO0},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {0},
@@ -247,8 +261,24 @@ static int parse_args(struct cli *c, int argc, char **argv)
                 cfg->reset = LOADER_RESET_USB_JTAG;
             else if (!strcmp(optarg, "none"))
                 cfg->reset = LOADER_RESET_NONE;
+            else if (!strcmp(optarg, "gpio"))
+                cfg->reset = LOADER_RESET_GPIO;
             else
-                return usage_error("--reset takes classic, usb-jtag or none, not '%s'", optarg);
+                return usage_error("--reset takes classic, usb-jtag, gpio or none, not '%s'",
+                                   optarg);
+            break;
+        case OPT_GPIO_CHIP:
+            c->gpio_chip = optarg;
+            break;
+        case OPT_GPIO_EN:
+            if (parse_u32(optarg, &c->gpio_en))
+                return usage_error("--gpio-en takes a line offset, not '%s'", optarg);
+            c->have_gpio_en = true;
+            break;
+        case OPT_GPIO_IO0:
+            if (parse_u32(optarg, &c->gpio_io0))
+                return usage_error("--gpio-io0 takes a line offset, not '%s'", optarg);
+            c->have_gpio_io0 = true;
             break;
         case OPT_NO_HARD_RESET:
             cfg->hard_reset = false;
@@ -270,6 +300,13 @@ static int parse_args(struct cli *c, int argc, char **argv)
         return usage_error("--port is required (rfc2217://HOST:PORT or a device path)%s", "");
     if (cfg->reset == LOADER_RESET_NONE)
         cfg->hard_reset = false;    /* no lines to pulse */
+    bool gpio = cfg->reset == LOADER_RESET_GPIO;
+    if (gpio && (!c->gpio_chip || !c->have_gpio_en || !c->have_gpio_io0))
+        return usage_error("--reset gpio needs --gpio-chip, --gpio-en and --gpio-io0%s", "");
+    if (!gpio && (c->gpio_chip || c->have_gpio_en || c->have_gpio_io0))
+        return usage_error("the --gpio options go with --reset gpio%s", "");
+    if (gpio && c->gpio_en == c->gpio_io0)
+        return usage_error("--gpio-en and --gpio-io0 cannot be the same line%s", "");
     return parse_command(c, argc - optind, argv + optind);
 }
 
@@ -393,6 +430,7 @@ static void free_cli(struct cli *c)
     for (size_t i = 0; i < MAX_REGIONS; i++)
         free(c->files[i]);
     free(c->cfg.read_dst);
+    reset_gpio_close(c->cfg.reset_lines);
 }
 
 int main(int argc, char **argv)
@@ -404,9 +442,18 @@ int main(int argc, char **argv)
         return c.exit_code;
     }
 
+    char err[200];
+    if (c.cfg.reset == LOADER_RESET_GPIO) {
+        c.cfg.reset_lines = reset_gpio_open(c.gpio_chip, c.gpio_en, c.gpio_io0, "jigflash",
+                                            err, sizeof err);
+        if (!c.cfg.reset_lines) {
+            fprintf(stderr, "jigflash: %s\n", err);
+            free_cli(&c);
+            return EXIT_PORT;
+        }
+    }
     uv_loop_t loop;
     uv_loop_init(&loop);
-    char err[200];
     struct flash_job *j = flash_job_new(&loop, &c.cfg, &callbacks, &c, err, sizeof err);
     if (!j) {
         fprintf(stderr, "jigflash: %s\n", err);
