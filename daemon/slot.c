@@ -62,13 +62,15 @@ static void schedule(struct slot *s, uint64_t ms);
 static void on_quiet_done(struct flash_job *j, const struct loader_error *e);
 static const struct flash_job_callbacks quiet_callbacks = {.on_done = on_quiet_done};
 
-static enum loader_reset reset_of(const struct slot *s)
+enum loader_reset slot_loader_reset(const struct slot *s)
 {
     switch (s->cfg.reset) {
     case SLOT_RESET_USB_JTAG: return LOADER_RESET_USB_JTAG;
     case SLOT_RESET_NONE: return LOADER_RESET_NONE;
-    default: return LOADER_RESET_CLASSIC;
+    case SLOT_RESET_GPIO: return LOADER_RESET_GPIO;
+    case SLOT_RESET_CLASSIC: break;
     }
+    return LOADER_RESET_CLASSIC;
 }
 
 static void start_quiet(struct slot *s, enum slot_activity act)
@@ -76,7 +78,8 @@ static void start_quiet(struct slot *s, enum slot_activity act)
     struct flash_job_config c = {
         .port = s->cfg.port,
         .action = act == ACT_BLINK ? FLASH_JOB_BLINK : FLASH_JOB_IDENTIFY,
-        .reset = reset_of(s),
+        .reset = slot_loader_reset(s),
+        .reset_lines = s->reset_lines,
         .connect_attempts = act == ACT_BLINK ? 0 : 1,
         .sync_tries = act == ACT_BLINK ? 0 : 2,
         .led_gpio = s->cfg.led_gpio,
@@ -345,13 +348,35 @@ void slot_set_unit_services(struct slot *s, struct unit_services *u)
     s->env.units = u;
 }
 
-struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg)
+static int take_reset_lines(struct slot *s, char *err, size_t errlen)
+{
+    if (!s->cfg.enabled || s->cfg.reset != SLOT_RESET_GPIO)
+        return 0;
+    char consumer[32], why[200];
+    snprintf(consumer, sizeof consumer, "jigd slot %d", s->cfg.index);
+    s->reset_lines = reset_gpio_open(s->cfg.gpio_chip, (unsigned)s->cfg.gpio_en,
+                                     (unsigned)s->cfg.gpio_io0, consumer, why, sizeof why);
+    if (s->reset_lines)
+        return 0;
+    snprintf(err, errlen, "[slot %d] (line %d): reset = gpio: %s", s->cfg.index, s->cfg.line,
+             why);
+    return -1;
+}
+
+struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg, char *err,
+                      size_t errlen)
 {
     struct slot *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
         return NULL;
+    }
     s->env = *env;
     s->cfg = *cfg;
+    if (take_reset_lines(s, err, errlen) < 0) {
+        free(s);
+        return NULL;
+    }
     s->state = SLOT_IDLE;
     uv_timer_init(env->loop, &s->timer);
     s->timer.data = s;
@@ -523,5 +548,6 @@ void slot_free(struct slot *s)
         return;
     slot_identity_release(s);
     slot_unit_release(s);
+    reset_gpio_close(s->reset_lines);
     free(s);
 }

@@ -57,8 +57,11 @@ const char *slot_state_name(enum slot_state s);
 struct slot;
 
 /* The slot starts in its resting state (idle, armed, disabled) once
- * slot_begin is called. NULL if out of memory. */
-struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg);
+ * slot_begin is called. A reset = gpio slot takes its EN/IO0 lines here and
+ * keeps them. NULL with the reason in err (out of memory, lines missing or
+ * taken). */
+struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg, char *err,
+                      size_t errlen);
 void slot_begin(struct slot *s);
 /* Before slot_begin: the services that give each unit its identity. */
 void slot_set_unit_services(struct slot *s, struct unit_services *u);

@@ -9,6 +9,7 @@
 #include "flash_job.h"
 #include "key_pool.h"
 #include "loader.h"
+#include "reset_gpio.h"
 #include "station_db.h"
 #include "unit_cert.h"
 #include "unit_nvs.h"
@@ -56,6 +57,7 @@ enum slot_activity {
 struct slot {
     struct slot_env env;
     struct slot_config cfg;
+    struct reset_gpio *reset_lines; /* reset = gpio: EN/IO0, held while the slot lives */
     enum slot_state state;
     enum slot_activity act;
     struct flash_job *job;
@@ -115,6 +117,8 @@ struct slot {
 
 /* slot.c */
 void slot_set_state(struct slot *s, enum slot_state st);
+/* The loader's reset strategy for this slot's wiring. */
+enum loader_reset slot_loader_reset(const struct slot *s);
 void slot_publish(struct slot *s, const struct jig_event *ev);
 void slot_unit_ended(struct slot *s);    /* the unit's job is gone: what next */
 bool slot_port_is_local(const struct slot *s);

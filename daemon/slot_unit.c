@@ -143,15 +143,6 @@ static int plan_regions(struct slot *s, const struct bundle *b, char *err, size_
     return 0;
 }
 
-static enum loader_reset loader_reset_of(enum slot_reset r)
-{
-    switch (r) {
-    case SLOT_RESET_USB_JTAG: return LOADER_RESET_USB_JTAG;
-    case SLOT_RESET_NONE: return LOADER_RESET_NONE;
-    default: return LOADER_RESET_CLASSIC;
-    }
-}
-
 int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *err,
                     size_t errlen)
 {
@@ -168,7 +159,8 @@ int slot_unit_start(struct slot *s, uint32_t baud, int connect_attempts, char *e
     struct flash_job_config c = {
         .port = s->cfg.port,
         .action = FLASH_JOB_WRITE,
-        .reset = s->sync_without_reset ? LOADER_RESET_NONE : loader_reset_of(s->cfg.reset),
+        .reset = s->sync_without_reset ? LOADER_RESET_NONE : slot_loader_reset(s),
+        .reset_lines = s->reset_lines,
         .baud = baud > 115200 ? baud : 0,
         .stub_dir = s->env.stub_dir,
         .hard_reset = true,

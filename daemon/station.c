@@ -34,15 +34,6 @@ static int check_slot_config(const struct slot_config *c, char *err, size_t errl
 {
     if (!c->enabled)
         return 0;
-    /* Driving EN/IO0 through host GPIO needs libgpiod, which this build
-     * machine lacks; rather than pretend, refuse the slot. */
-    if (c->reset == SLOT_RESET_GPIO) {
-        snprintf(err, errlen, "[slot %d] (line %d): reset = gpio is not supported by this "
-                 "jigd: it needs libgpiod (Debian: libgpiod-dev), which it was built "
-                 "without; wire the jig for reset = classic (DTR/RTS) or none", c->index,
-                 c->line);
-        return -1;
-    }
     if (c->trigger == SLOT_TRIGGER_HOTPLUG && c->port[0] != '/') {
         snprintf(err, errlen, "[slot %d] (line %d): trigger = hotplug watches a device node "
                  "appear, but port = %s is not a device path: use trigger = auto for a "
@@ -77,9 +68,8 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
         .baud = st->baud,
     };
     for (size_t i = 0; i < cfg->n_slots; i++) {
-        st->slots[i] = slot_new(&st->env, &cfg->slots[i]);
+        st->slots[i] = slot_new(&st->env, &cfg->slots[i], err, errlen);
         if (!st->slots[i]) {
-            snprintf(err, errlen, "out of memory");
             st->n_slots = i;
             station_free(st);
             return NULL;

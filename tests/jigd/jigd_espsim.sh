@@ -41,7 +41,8 @@
 #                     line, event or database row (nor is any key)
 #   work_order_full   a work order of 2 takes 2 boards and refuses the third
 #   bad_start         a missing CA file, a template with an unknown type, a
-#                     database from a newer jigd, a second jigd on the same
+#                     database from a newer jigd, reset = gpio on a GPIO chip
+#                     the machine lacks, a second jigd on the same
 #                     database: jigd exits non-zero naming file, line and
 #                     reason, and no board heard a byte; a template whose
 #                     partition the bundle lacks refuses the bundle
@@ -752,6 +753,12 @@ bad_start)
     "$UNIT_DB_TOOL" work-order "$work/station.db" WO-1 1 || fail "cannot make a database"
     db "PRAGMA user_version = 99" || fail "cannot age the database"
     refused "database from the future" "station database $work/station.db: .*schema 99.*newer jigd"
+    # reset = gpio with a chip this machine lacks: refused before any board.
+    rm -f "$work/station.db"*
+    identity_conf 1 auto
+    printf 'reset = gpio\ngpio_chip = gpiochip99\ngpio_en = 3\ngpio_io0 = 4\n' > "$work/gpio.lines"
+    sed -i "/^\[slot 1\]/r $work/gpio.lines" "$work/jigd.conf"
+    refused "missing GPIO chip" "\[slot 1\] \(line [0-9]+\): reset = gpio: cannot open the GPIO chip /dev/gpiochip99"
     # A second jigd on the same data_dir: the first holds the database.
     rm -f "$work/station.db"*
     identity_conf 1 manual
