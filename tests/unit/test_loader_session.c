@@ -327,6 +327,22 @@ static void test_write_reg_applies_mask(void **state)
     fake_free(d);
 }
 
+/* The hard reset: one EN pulse of 100 ms (rts; dtr stays off so IO0 is
+ * released) after which the chip boots what was written. */
+static void assert_en_pulse_boots_the_firmware(struct loader *l, struct fake_device *d,
+                                               uint64_t *now)
+{
+    size_t before = d->nlines;
+    assert_int_equal(loader_start_hard_reset(l, *now), 0);
+    assert_true(run(l, d, now).ok);
+    assert_int_equal(d->nlines - before, 2);
+    assert_true(!d->lines[before].dtr && d->lines[before].rts);
+    assert_true(!d->lines[before + 1].dtr && !d->lines[before + 1].rts);
+    assert_int_equal(d->lines[before + 1].at - d->lines[before].at, 100000);
+    assert_int_equal(d->boots_flash, 1);
+    assert_false(loader_stub_running(l));
+}
+
 static void test_hard_reset_pulses_en(void **state)
 {
     (void)state;
@@ -336,22 +352,12 @@ static void test_hard_reset_pulses_en(void **state)
     struct stub_image stub = fake_stub_image();
     assert_int_equal(loader_start_stub(l, now, &stub), 0);
     assert_true(run(l, d, &now).ok);
-
-    size_t before = d->nlines;
-    assert_int_equal(loader_start_hard_reset(l, now), 0);
-    assert_true(run(l, d, &now).ok);
-    assert_int_equal(d->nlines - before, 2);
-    assert_true(!d->lines[before].dtr && d->lines[before].rts);
-    assert_true(!d->lines[before + 1].dtr && !d->lines[before + 1].rts);
-    assert_int_equal(d->lines[before + 1].at - d->lines[before].at, 100000);
-    assert_int_equal(d->boots_flash, 1);            /* the new firmware runs */
-    assert_false(loader_stub_running(l));
+    assert_en_pulse_boots_the_firmware(l, d, &now);
     free(l);
     fake_free(d);
 }
 
-/* reset = gpio: the same EN pulse (rts = EN low), IO0 (dtr) left high so
- * the straight-wired chip boots its firmware. */
+/* reset = gpio: the same pulse works on straight wires (rts = EN low). */
 static void test_hard_reset_on_gpio_lines_boots_the_firmware(void **state)
 {
     (void)state;
@@ -360,13 +366,7 @@ static void test_hard_reset_on_gpio_lines_boots_the_firmware(void **state)
     uint64_t now = 0;
     struct loader *l = connected(d, &now);
     l->cfg.reset = LOADER_RESET_GPIO;
-    size_t before = d->nlines;
-    assert_int_equal(loader_start_hard_reset(l, now), 0);
-    assert_true(run(l, d, &now).ok);
-    assert_int_equal(d->nlines - before, 2);
-    assert_true(!d->lines[before].dtr && d->lines[before].rts);
-    assert_true(!d->lines[before + 1].dtr && !d->lines[before + 1].rts);
-    assert_int_equal(d->boots_flash, 1);
+    assert_en_pulse_boots_the_firmware(l, d, &now);
     free(l);
     fake_free(d);
 }
