@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The local-tty path through libserialport, on a real kernel driver: Debian's
+# kernel in QEMU, whose emulated FTDI adapter (USB serial number JIGTTY01)
+# the guest's ftdi_sio driver makes into /dev/ttyUSB0, with its sysfs entry
+# and modem-line ioctls. Its data goes to espsim's pty for board 1 on the
+# host. jigflash in the guest finds the adapter by serial number
+# (usb-serial:JIGTTY01, libserialport's port list), connects, uploads the
+# stub, moves to 460800 baud, writes and verifies; a run before it names the
+# device by path and writes through the ROM loader at 115200. The host then
+# compares the board's flash byte for byte.
+#
+# What is not real: DTR/RTS stop at QEMU (its chardev has no modem lines to
+# pass on), so the board is put into its loader from espsim's control
+# socket and jigflash runs with --reset none. The reset sequences are tested
+# over RFC 2217 against espsim's reset circuit (tests/jigd, tests/integration).
+#
+# usage: tty_espsim.sh ESPSIM JIGFLASH STUB_DIR VM_RUN
+set -euo pipefail
+espsim=$1 jigflash=$2 stub_dir=$3 vm_run=$4
+
+work=$(mktemp -d /tmp/jigd_vm_tty.XXXXXX)
+sim_pid=""
+cleanup() {
+    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+port_base=$((20000 + RANDOM % 20000))
+mkdir -p "$work/flash"
+"$espsim" --boards 1 --chip esp32 --base-port "$port_base" --control-port $((port_base - 1)) \
+    --flash-dir "$work/flash" --pty > "$work/espsim.out" 2> "$work/espsim.err" &
+sim_pid=$!
+for _ in $(seq 50); do
+    grep "ready" "$work/espsim.out" > /dev/null && break
+    sleep 0.1
+done
+pty=$(sed -n 's/^espsim: board 1 pty //p' "$work/espsim.out")
+[ -n "$pty" ] || fail "espsim gave no pty: $(cat "$work/espsim.err")"
+
+control() {     # one command on espsim's control socket; prints the reply
+    exec 3<>"/dev/tcp/127.0.0.1/$((port_base - 1))"
+    echo "$*" >&3
+    local reply
+    read -r reply <&3
+    exec 3>&-
+    echo "$reply"
+}
+
+head -c 65536 /dev/urandom > "$work/data.bin"
+head -c 8192 /dev/urandom > "$work/small.bin"
+cp "$stub_dir/esp32.json" "$work/esp32.json"
+
+# The ROM-loader run comes first: with --reset none the board is left as the
+# run leaves it, and the ROM loader stays at 115200 for the second run.
+cat > "$work/guest.sh" <<'EOF'
+wait_for /dev/ttyUSB0 15 || { echo "guest: no /dev/ttyUSB0"; dmesg | tail; exit 10; }
+echo "guest: adapter serial $(cat /sys/class/tty/ttyUSB0/device/../../serial)"
+echo "guest: write by device path, ROM loader, 115200"
+jigflash --port /dev/ttyUSB0 --reset none --baud 0 --no-stub \
+    write 0x3000 /small.bin || exit 11
+echo "guest: write by USB serial number, stub, 460800"
+jigflash --port usb-serial:JIGTTY01 --reset none --baud 460800 --stub-dir /stub \
+    write 0x10000 /data.bin || exit 12
+echo "guest: both writes verified"
+EOF
+grep "^ok" <(control "reset 1 download") > /dev/null || fail "espsim would not reset the board"
+
+rc=0
+"$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" --timeout 150 \
+    --module xhci_pci --module ftdi_sio \
+    --bin "$jigflash" --file "$work/data.bin:/data.bin" --file "$work/small.bin:/small.bin" \
+    --file "$work/esp32.json:/stub/esp32.json" \
+    --qemu-arg -device --qemu-arg qemu-xhci,id=xhci \
+    --qemu-arg -chardev --qemu-arg "serial,id=board1,path=$pty" \
+    --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=board1,serial=JIGTTY01 \
+    || rc=$?
+sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v "^\[" | head -n 60
+[ $rc = 0 ] || fail "the guest failed (status $rc)"
+
+cmp <(dd if="$work/flash/board1.bin" bs=4096 skip=16 count=16 status=none) "$work/data.bin" \
+    || fail "board flash at 0x10000 differs from what was written"
+cmp <(dd if="$work/flash/board1.bin" bs=4096 skip=3 count=2 status=none) "$work/small.bin" \
+    || fail "board flash at 0x3000 differs from what was written"
+echo "ok: flashed over a real ftdi_sio tty twice; flash matches byte for byte"
