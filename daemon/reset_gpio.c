@@ -40,9 +40,10 @@ static struct gpiod_line *request_released(struct reset_gpio *g, unsigned line,
 {
     unsigned n = gpiod_chip_num_lines(g->chip);
     if (line >= n) {
-        snprintf(err, errlen, "%s has lines 0..%u, not %u (%s): check gpio_%s in the "
-                 "config against gpioinfo", g->chip_path, n - 1, line, name,
-                 strcmp(name, "EN") ? "io0" : "en");
+        const char *key = strcmp(name, "EN") ? "io0" : "en";
+        snprintf(err, errlen, "%s has lines 0..%u, not %u (%s): check gpio_%s in jigd.conf "
+                 "(jigflash: --gpio-%s) against gpioinfo", g->chip_path, n - 1, line, name,
+                 key, key);
         return NULL;
     }
     struct gpiod_line *l = gpiod_chip_get_line(g->chip, line);

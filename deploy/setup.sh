@@ -10,7 +10,7 @@ DEBIAN_PACKAGES=(
   libserialport-dev libuv1-dev libsqlite3-dev sqlite3 libmicrohttpd-dev
   libmbedtls-dev zlib1g-dev libcjson-dev libcmocka-dev openssl
   python3 python3-serial nodejs npm chromium curl jq
-  libgpiod-dev
+  libgpiod-dev gpiod
   # The VM tests (tests/vm/): a real kernel for the tty and GPIO paths that a
   # container cannot give (QEMU's FTDI adapter, a test GPIO chip module).
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static

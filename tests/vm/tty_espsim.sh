@@ -21,7 +21,7 @@ espsim=$1 jigflash=$2 stub_dir=$3 vm_run=$4
 work=$(mktemp -d /tmp/jigd_vm_tty.XXXXXX)
 sim_pid=""
 cleanup() {
-    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid"; } 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT

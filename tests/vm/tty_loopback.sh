@@ -12,7 +12,7 @@ test_bin=$1 vm_run=$2
 work=$(mktemp -d /tmp/jigd_vm_loop.XXXXXX)
 echo_pid=""
 cleanup() {
-    [ -n "$echo_pid" ] && kill "$echo_pid" 2>/dev/null && wait "$echo_pid" 2>/dev/null
+    [ -n "$echo_pid" ] && { kill "$echo_pid"; wait "$echo_pid"; } 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
