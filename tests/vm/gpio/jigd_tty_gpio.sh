@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# A jigd slot as on a Raspberry Pi jig, on a real kernel: in a QEMU guest,
+# jigd's slot 1 has its port on the kernel's ftdi_sio tty (named by the
+# adapter's USB serial number) and `reset = gpio` on fixtures/fake_gpiochip's
+# lines; trigger = auto. jigd takes the lines at start-up, its auto probe
+# resets through them and syncs, and the unit is flashed, verified and hard
+# reset; the guest reads the result from jigd's REST API, stops jigd with
+# SIGTERM (it must exit 0, sanitizers quiet), and the host compares every
+# bundle part on the board's flash.
+#
+# As in gpio_reset.sh, the lines reach no board (the fake chip has none), so
+# espsim's control socket puts the board in its loader; the waveform itself
+# is checked there.
+#
+# usage: jigd_tty_gpio.sh ESPSIM JIGD VECTORS STUB_DIR VM_RUN
+set -euo pipefail
+espsim=$1 jigd=$2 vectors=$3 stub_dir=$4 vm_run=$5
+here=$(cd "$(dirname "$0")" && pwd)
+
+work=$(mktemp -d /tmp/jigd_vm_jigd.XXXXXX)
+sim_pid=""
+cleanup() {
+    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid"; } 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+module=$("$here/../../../fixtures/fake_gpiochip/build.sh" "$work/module") \
+    || fail "cannot build the test GPIO chip module"
+bash "$here/../../jigd/make_bundle.sh" "$vectors" "$work/bundle" 64 7 > /dev/null \
+    || fail "cannot make the bundle"
+
+port_base=$((20000 + RANDOM % 20000))
+mkdir -p "$work/flash"
+"$espsim" --boards 1 --chip esp32 --base-port "$port_base" --control-port $((port_base - 1)) \
+    --flash-dir "$work/flash" --pty > "$work/espsim.out" 2> "$work/espsim.err" &
+sim_pid=$!
+for _ in $(seq 50); do
+    grep "ready" "$work/espsim.out" > /dev/null && break
+    sleep 0.1
+done
+pty=$(sed -n 's/^espsim: board 1 pty //p' "$work/espsim.out")
+[ -n "$pty" ] || fail "espsim gave no pty: $(cat "$work/espsim.err")"
+exec 3<>"/dev/tcp/127.0.0.1/$((port_base - 1))"
+echo "reset 1 download" >&3
+read -r reply <&3
+exec 3>&-
+[[ $reply == ok* ]] || fail "espsim would not reset the board: $reply"
+
+cat > "$work/jigd.conf" <<'EOF'
+[station]
+name = vm-line
+listen = 127.0.0.1:8080
+data_dir = /tmp/jigd
+bundle = /bundle
+stub_dir = /stub
+boot_log_seconds = 1
+max_baud = 460800
+
+[slot 1]
+port = usb-serial:JIGJIGD1
+trigger = auto
+reset = gpio
+gpio_chip = gpiochip0
+gpio_en = 0
+gpio_io0 = 1
+EOF
+
+cat > "$work/guest.sh" <<'EOF'
+ip link set lo up
+wait_for /dev/ttyUSB0 15 || { echo "guest: no /dev/ttyUSB0"; exit 10; }
+wait_for /dev/gpiochip0 5 || { echo "guest: no /dev/gpiochip0"; exit 10; }
+mkdir -p /tmp/jigd
+jigd -c /jigd.conf 2> /tmp/jigd.err &
+jigd_pid=$!
+slot() { wget -q -O - http://127.0.0.1:8080/api/v1/slots/1 2>/dev/null; }
+i=0
+until slot | grep -E '"last_result": ?"pass"' > /dev/null; do
+    i=$((i + 1))
+    if [ $i -gt 900 ] || ! kill -0 $jigd_pid 2>/dev/null; then
+        echo "guest: slot 1 did not pass"; slot; echo; tail -n 30 /tmp/jigd.err; exit 11
+    fi
+    sleep 0.1
+done
+echo "guest: slot 1 passed: $(slot | grep -o '"passed": *[0-9]*')"
+gpioinfo gpiochip0 | grep -E '"EN"|"IO0"'
+kill -TERM $jigd_pid
+wait $jigd_pid
+rc=$?
+grep -E "AddressSanitizer|LeakSanitizer|runtime error" /tmp/jigd.err && exit 12
+[ $rc = 0 ] || { echo "guest: jigd exited with $rc after SIGTERM"; tail -n 20 /tmp/jigd.err; exit 13; }
+echo "guest: jigd stopped cleanly"
+EOF
+
+rc=0
+"$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" --timeout 200 \
+    --module xhci_pci --module ftdi_sio --module-file "$module" \
+    --bin "$jigd" --bin "$(command -v gpioinfo)" \
+    --file "$work/jigd.conf:/jigd.conf" --file "$work/bundle:/bundle" \
+    --file "$stub_dir/esp32.json:/stub/esp32.json" \
+    --qemu-arg -device --qemu-arg qemu-xhci,id=xhci \
+    --qemu-arg -chardev --qemu-arg "serial,id=board1,path=$pty" \
+    --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=board1,serial=JIGJIGD1 \
+    || rc=$?
+sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v -E '^\[ *[0-9]+\.[0-9]+\]' | head -n 60
+[ $rc = 0 ] || fail "the guest failed (status $rc)"
+
+while read -r off file; do
+    size=$(stat -c %s "$work/bundle/$file")
+    cmp -s -n "$size" -i "0:$((off))" "$work/bundle/$file" "$work/flash/board1.bin" \
+        || fail "the board's flash at $off differs from $file"
+done < <(jq -r '.parts[] | "\(.offset) \(.file)"' "$work/bundle/manifest.json")
+echo "ok: a jigd slot on a local tty with reset = gpio flashed the board; every part matches"
