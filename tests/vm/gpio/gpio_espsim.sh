@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# reset = gpio end to end: in a QEMU guest, jigflash --reset gpio drives
+# fixtures/fake_gpiochip's EN and IO0 lines, gpio_to_espsim.sh carries each
+# change over a second guest serial port (ttyS1, QEMU connected to espsim's
+# control socket) to the board as "pins 1 en=.. io0=..", and jigflash writes
+# the board over the guest's FTDI tty. The board starts running its
+# firmware, so only the GPIO reset can bring it into the ROM loader: a wrong
+# sequence, a line left out or a bridge that drops changes fails the write.
+# The host compares the board's flash with what was written.
+#
+# Needs espsim's `pins` control command; an espsim without it skips (77).
+#
+# usage: gpio_espsim.sh ESPSIM JIGFLASH VM_RUN
+set -euo pipefail
+espsim=$1 jigflash=$2 vm_run=$3
+here=$(cd "$(dirname "$0")" && pwd)
+
+work=$(mktemp -d /tmp/jigd_vm_gpio_sim.XXXXXX)
+sim_pid=""
+cleanup() {
+    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid"; } 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+module=$("$here/../../../fixtures/fake_gpiochip/build.sh" "$work/module") \
+    || fail "cannot build the test GPIO chip module"
+
+port_base=$((20000 + RANDOM % 20000))
+control=$((port_base - 1))
+mkdir -p "$work/flash"
+"$espsim" --boards 1 --chip esp32 --base-port "$port_base" --control-port "$control" \
+    --flash-dir "$work/flash" --pty > "$work/espsim.out" 2> "$work/espsim.err" &
+sim_pid=$!
+for _ in $(seq 50); do
+    grep "ready" "$work/espsim.out" > /dev/null && break
+    sleep 0.1
+done
+pty=$(sed -n 's/^espsim: board 1 pty //p' "$work/espsim.out")
+[ -n "$pty" ] || fail "espsim gave no pty: $(cat "$work/espsim.err")"
+
+control_cmd() {
+    local reply
+    exec 3<>"/dev/tcp/127.0.0.1/$control"
+    echo "$1" >&3
+    read -r reply <&3
+    exec 3>&-
+    echo "$reply"
+}
+reply=$(control_cmd "pins 1 release")
+if [[ $reply == "err unknown command 'pins'"* ]]; then
+    echo "SKIP: this espsim has no 'pins' control command to drive EN/IO0 with"
+    exit 77
+fi
+[[ $reply == ok* ]] || fail "espsim refused 'pins 1 release': $reply"
+reply=$(control_cmd "reset 1 boot")
+[[ $reply == ok* ]] || fail "espsim would not boot the board: $reply"
+
+head -c 16384 /dev/urandom > "$work/data.bin"
+cat > "$work/guest.sh" <<'EOF'
+wait_for /dev/ttyUSB0 15 || { echo "guest: no /dev/ttyUSB0"; exit 10; }
+wait_for /dev/gpiochip0 5 || { echo "guest: no /dev/gpiochip0"; exit 10; }
+sh /gpio_to_espsim.sh 1 /dev/ttyS1 &
+echo "guest: write with reset = gpio, the lines wired to the board"
+jigflash --port /dev/ttyUSB0 --baud 0 --no-stub -q --reset gpio --gpio-chip /dev/gpiochip0 \
+    --gpio-en 0 --gpio-io0 1 write 0x8000 /data.bin || exit 11
+echo "guest: written"
+EOF
+
+rc=0
+"$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" --timeout 150 \
+    --module xhci_pci --module ftdi_sio --module-file "$module" \
+    --bin "$jigflash" --file "$work/data.bin:/data.bin" \
+    --file "$here/gpio_to_espsim.sh:/gpio_to_espsim.sh" \
+    --qemu-arg -device --qemu-arg qemu-xhci,id=xhci \
+    --qemu-arg -chardev --qemu-arg "serial,id=board1,path=$pty" \
+    --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=board1,serial=JIGGPIO2 \
+    --qemu-arg -chardev --qemu-arg "socket,id=pins,host=127.0.0.1,port=$control" \
+    --qemu-arg -serial --qemu-arg chardev:pins \
+    || rc=$?
+sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v -E '^\[ *[0-9]+\.[0-9]+\]' | head -n 40
+[ $rc = 0 ] || fail "the guest failed (status $rc); espsim said: $(tail -n 5 "$work/espsim.err")"
+
+cmp <(dd if="$work/flash/board1.bin" bs=4096 skip=8 count=4 status=none) "$work/data.bin" \
+    || fail "the board's flash at 0x8000 differs from what was written"
+echo "ok: jigflash reset the board into its loader through GPIO lines and wrote it"
