@@ -40,6 +40,13 @@
 #   identity_token    a station with an API token: the token is in no log
 #                     line, event or database row (nor is any key)
 #   work_order_full   a work order of 2 takes 2 boards and refuses the third
+#   usb_jtag          ESP32-C3 boards on their own USB-Serial/JTAG port
+#                     (espsim usb=serial-jtag), reset = usb-jtag: the port
+#                     drops when the connect reset resets the chip and again
+#                     at the final reset; both are survived, the flash
+#                     matches byte for byte, the app runs. reset = classic on
+#                     such a board boots the app (as silicon does) and fails
+#                     at connect
 #   bad_start         a missing CA file, a template with an unknown type, a
 #                     database from a newer jigd, reset = gpio on a GPIO chip
 #                     the machine lacks, a second jigd on the same
@@ -726,6 +733,65 @@ work_order_full)
     wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"
     wait_for 30 "rework in a full work order" all_done 1
     expect_pass 1 "$work/bundle1"
+    stop_jigd
+    ;;
+usb_jtag)
+    # An ESP32-C3 bundle from Espressif-built vectors: second-stage
+    # bootloader at 0x0 (the C3's offset), the single-app table, the app.
+    mkdir -p "$work/bundle1"
+    cp "$vectors/image/boot_c3.bin" "$work/bundle1/bootloader.bin"
+    cp "$vectors/partition/singleapp.bin" "$work/bundle1/partition-table.bin"
+    cp "$vectors/image/app_c3.bin" "$work/bundle1/app.bin"
+    head -c $((96 * 1024)) /dev/urandom > "$work/bundle1/data.bin"
+    sha() { sha256sum "$work/bundle1/$1" | cut -d' ' -f1; }
+    cat > "$work/bundle1/manifest.json" <<JSON
+{
+  "format": 1, "name": "jigd-test-c3", "version": "1.0.1", "chip": "esp32c3",
+  "flash": { "mode": "keep", "freq": "keep", "size": "keep" },
+  "parts": [
+    { "offset": "0x0", "role": "bootloader", "file": "bootloader.bin", "sha256": "$(sha bootloader.bin)" },
+    { "offset": "0x8000", "role": "partition-table", "file": "partition-table.bin", "sha256": "$(sha partition-table.bin)" },
+    { "offset": "0x10000", "role": "app", "file": "app.bin", "sha256": "$(sha app.bin)" },
+    { "offset": "0x40000", "role": "data", "file": "data.bin", "sha256": "$(sha data.bin)" }
+  ]
+}
+JSON
+    # Boards 1 and 2 on their own USB port (re-enumerating in 0.5 s), board
+    # 3 the same but its slot says classic.
+    start_espsim 3 --chip esp32c3 --board 1:usb=serial-jtag --board 2:usb=serial-jtag \
+        --board 3:usb=serial-jtag
+    write_conf 0 manual
+    for i in 1 2 3; do
+        reset=usb-jtag
+        [ "$i" = 3 ] && reset=classic
+        printf '[slot %d]\nport = rfc2217://127.0.0.1:%d\ntrigger = manual\nreset = %s\n' \
+            "$i" "$((board_port + i - 1))" "$reset" >> "$work/jigd.conf"
+    done
+    start_jigd
+    start_slots 1 2 3
+    # A failed connect whose port then drops leaves slot 3 waiting for it
+    # (no-port, then idle): its last result is what counts.
+    wait_for 60 "slots 1 and 2" all_done 1 2
+    wait_for 20 "slot 3 to fail" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r .last_result)\" = fail ]"
+    for i in 1 2; do
+        expect_pass "$i" "$work/bundle1"
+        # Two chip resets by the CDC lines: into the loader, then the app.
+        [ "$(grep -c "board $i usb device left the bus" "$work/espsim.err")" -ge 2 ] \
+            || fail "board $i was not reset twice over USB: $(grep "board $i " "$work/espsim.err")"
+        control status "$i" | grep '"mode":"app"' > /dev/null \
+            || fail "board $i is not running its app: $(control status "$i")"
+        control status "$i" | grep '"last_reset_reason":"usb-serial"' > /dev/null \
+            || fail "board $i was not last reset over USB: $(control status "$i")"
+        # ... and jigd says it followed both, rather than passing by luck.
+        grep "\"slot\":$i," "$work/jigd.err" | grep "went away during the reset" > /dev/null \
+            || fail "slot $i did not report the re-enumeration at connect"
+        grep "\"slot\":$i," "$work/jigd.err" | grep "re-enumerated to run its app" > /dev/null \
+            || fail "slot $i did not see the board leave the bus at the final reset"
+    done
+    # Whatever the classic sequence does to the chip, it resets it: the
+    # device leaves the bus, and a classic slot does not follow it.
+    expect_fail 3 connect "closed the connection"
+    expect_untouched 3
     stop_jigd
     ;;
 bad_start)
