@@ -10,6 +10,7 @@
 #include "port.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,7 +194,10 @@ static int find_port(struct tty_port *tp)
 {
     if (strncmp(tp->path, PORT_USB_SERIAL_SCHEME, strlen(PORT_USB_SERIAL_SCHEME)) == 0)
         return find_by_usb_serial(tp, tp->path + strlen(PORT_USB_SERIAL_SCHEME));
-    if (sp_get_port_by_name(tp->path, &tp->sp) == SP_OK)
+    /* libserialport 0.1.1 looks the name up in /sys/class/tty as given:
+     * a /dev/serial/by-id/ link must become the node it points to. */
+    char node[PATH_MAX];
+    if (sp_get_port_by_name(realpath(tp->path, node) ? node : tp->path, &tp->sp) == SP_OK)
         return 0;
     sp_fail(tp, "finding the serial port");
     strncat(tp->base.error, strncmp(tp->path, "/dev/pts/", 9) == 0
