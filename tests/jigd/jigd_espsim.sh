@@ -45,8 +45,8 @@
 #                     drops when the connect reset resets the chip and again
 #                     at the final reset; both are survived, the flash
 #                     matches byte for byte, the app runs. reset = classic on
-#                     such a board boots the app (as silicon does) and fails
-#                     at connect
+#                     such a board resets the chip too, its port drops, and
+#                     the slot fails at connect without writing
 #   bad_start         a missing CA file, a template with an unknown type, a
 #                     database from a newer jigd, reset = gpio on a GPIO chip
 #                     the machine lacks, a second jigd on the same
