@@ -355,7 +355,9 @@ static bool retry_slower(struct slot *s, const struct loader_error *e)
  * A chip with its own USB port drops off the bus when it resets and comes
  * back as a new device node. Through a /dev/serial/by-id/ path (which
  * names the chip, not the node) the slot reopens the same name and so
- * follows it. Not tested here: espsim has no USB-Serial/JTAG model. */
+ * follows it; a local name is looked for before each try, a network port
+ * (whose server drops the client while the device is gone) can only be
+ * tried. Tested against espsim's USB-Serial/JTAG model (jigd/usb_jtag). */
 
 #define REENUMERATION_WAIT_MS 500
 #define REENUMERATION_TRIES 10      /* 5 s for the node to come back */
@@ -366,11 +368,20 @@ static bool usb_jtag_port_drop(const struct slot *s, const struct loader_error *
         && !s->abort_requested && !s->closing;
 }
 
+static void on_reenumeration_wait(uv_timer_t *t);
+
+static void wait_for_reenumeration(struct slot *s)
+{
+    slot_unit_release(s);
+    uv_timer_start(&s->timer, on_reenumeration_wait, REENUMERATION_WAIT_MS, 0);
+    s->act = ACT_UNIT;      /* still this unit: nothing else may start */
+}
+
 static void on_reenumeration_wait(uv_timer_t *t)
 {
     struct slot *s = t->data;
-    bool back = port_tty_present(s->cfg.port);
-    if (!back && ++s->reenumeration_tries < REENUMERATION_TRIES) {
+    bool last = ++s->reenumeration_tries >= REENUMERATION_TRIES;
+    if (!last && slot_port_is_local(s) && !port_tty_present(s->cfg.port)) {
         uv_timer_start(&s->timer, on_reenumeration_wait, REENUMERATION_WAIT_MS, 0);
         return;
     }
@@ -389,11 +400,19 @@ static void on_reenumeration_wait(uv_timer_t *t)
     }
 }
 
-/* True when the drop was the re-enumeration and the unit goes on. */
+/* True when the drop was the re-enumeration and the unit goes on: the
+ * first drop at connect, and each try that finds the port not back yet
+ * while tries remain. */
 static bool follow_reenumeration(struct slot *s, const struct loader_error *e)
 {
-    if (!usb_jtag_port_drop(s, e) || e->phase != LOADER_PHASE_CONNECT || s->reenumerating)
+    if (!usb_jtag_port_drop(s, e) || e->phase != LOADER_PHASE_CONNECT)
         return false;
+    if (s->reenumerating) {
+        if (s->reenumeration_tries >= REENUMERATION_TRIES)
+            return false;
+        wait_for_reenumeration(s);
+        return true;
+    }
     s->reenumerating = true;
     s->reenumeration_tries = 0;
     char msg[300];
@@ -402,9 +421,7 @@ static bool follow_reenumeration(struct slot *s, const struct loader_error *e)
     struct jig_event ev = {.kind = EVENT_SLOT, .state = "running", .phase = "connect",
                            .message = msg, .rate = -1};
     slot_publish(s, &ev);
-    slot_unit_release(s);
-    uv_timer_start(&s->timer, on_reenumeration_wait, REENUMERATION_WAIT_MS, 0);
-    s->act = ACT_UNIT;      /* still this unit: nothing else may start */
+    wait_for_reenumeration(s);
     return true;
 }
 
