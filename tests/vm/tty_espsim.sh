@@ -19,35 +19,9 @@
 set -euo pipefail
 espsim=$1 jigflash=$2 stub_dir=$3 vm_run=$4
 
-work=$(mktemp -d /tmp/jigd_vm_tty.XXXXXX)
-sim_pid=""
-cleanup() {
-    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid"; } 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-port_base=$((20000 + RANDOM % 20000))
-mkdir -p "$work/flash"
-"$espsim" --boards 1 --chip esp32 --base-port "$port_base" --control-port $((port_base - 1)) \
-    --flash-dir "$work/flash" --pty > "$work/espsim.out" 2> "$work/espsim.err" &
-sim_pid=$!
-for _ in $(seq 50); do
-    grep "ready" "$work/espsim.out" > /dev/null && break
-    sleep 0.1
-done
-pty=$(sed -n 's/^espsim: board 1 pty //p' "$work/espsim.out")
-[ -n "$pty" ] || fail "espsim gave no pty: $(cat "$work/espsim.err")"
-
-control() {     # one command on espsim's control socket; prints the reply
-    exec 3<>"/dev/tcp/127.0.0.1/$((port_base - 1))"
-    echo "$*" >&3
-    local reply
-    read -r reply <&3
-    exec 3>&-
-    echo "$reply"
-}
+. "$(dirname "$0")/vm_rig.sh"
+vm_rig_init tty
+vm_rig_espsim
 
 head -c 65536 /dev/urandom > "$work/data.bin"
 head -c 8192 /dev/urandom > "$work/small.bin"
@@ -74,7 +48,7 @@ jigflash --port usb-serial:JIGTTY01 --reset none --baud 460800 --stub-dir /stub 
     write 0x10000 /data.bin || exit 13
 echo "guest: all three writes verified"
 EOF
-grep "^ok" <(control "reset 1 download") > /dev/null || fail "espsim would not reset the board"
+vm_rig_expect_ok "reset 1 download"
 
 rc=0
 "$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" --timeout 150 \
@@ -86,7 +60,7 @@ rc=0
     --qemu-arg -chardev --qemu-arg "serial,id=board1,path=$pty" \
     --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=board1,serial=JIGTTY01 \
     || rc=$?
-[ -f "$work/vm/console.log" ] && { sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v "^\[" | head -n 60 || true; }
+vm_rig_show_guest
 [ $rc = 0 ] || fail "the guest failed (status $rc)"
 
 cmp <(dd if="$work/flash/board1.bin" bs=4096 skip=16 count=16 status=none) "$work/data.bin" \

@@ -9,14 +9,11 @@
 set -euo pipefail
 test_bin=$1 vm_run=$2
 
-work=$(mktemp -d /tmp/jigd_vm_loop.XXXXXX)
+. "$(dirname "$0")/vm_rig.sh"
+vm_rig_init loop
 echo_pid=""
-cleanup() {
-    [ -n "$echo_pid" ] && { kill "$echo_pid"; wait "$echo_pid"; } 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+stop_echo() { [ -n "$echo_pid" ] && { kill "$echo_pid"; wait "$echo_pid"; } 2>/dev/null || true; }
+vm_rig_extra_cleanup=stop_echo
 
 # The far end of the wire: a pty whose master sends back what it reads.
 python3 -u - > "$work/echo.out" 2>&1 <<'EOF' &
@@ -56,7 +53,7 @@ rc=0
     --qemu-arg -chardev --qemu-arg "serial,id=loop,path=$pty" \
     --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=loop,serial=JIGLOOP1 \
     || rc=$?
-[ -f "$work/vm/console.log" ] && { sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v -E '^\[ *[0-9]+\.[0-9]+\]'  | head -n 60 || true; }
+vm_rig_show_guest
 [ $rc = 0 ] || fail "the guest failed (status $rc)"
 grep -a "PASSED.*5 test" "$work/vm/console.log" > /dev/null || fail "test_port_tty did not run all 5 tests"
 grep -a "SKIPPED" "$work/vm/console.log" > /dev/null && fail "the loopback test was skipped in the guest"

@@ -14,43 +14,12 @@ set -euo pipefail
 espsim=$1 jigflash=$2 vm_run=$3
 here=$(cd "$(dirname "$0")" && pwd)
 
-work=$(mktemp -d /tmp/jigd_vm_gpio_sim.XXXXXX)
-sim_pid=""
-cleanup() {
-    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid"; } 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-module=$("$here/../../../fixtures/fake_gpiochip/build.sh" "$work/module") \
-    || fail "cannot build the test GPIO chip module"
-
-port_base=$((20000 + RANDOM % 20000))
-control=$((port_base - 1))
-mkdir -p "$work/flash"
-"$espsim" --boards 1 --chip esp32 --base-port "$port_base" --control-port "$control" \
-    --flash-dir "$work/flash" --pty > "$work/espsim.out" 2> "$work/espsim.err" &
-sim_pid=$!
-for _ in $(seq 50); do
-    grep "ready" "$work/espsim.out" > /dev/null && break
-    sleep 0.1
-done
-pty=$(sed -n 's/^espsim: board 1 pty //p' "$work/espsim.out")
-[ -n "$pty" ] || fail "espsim gave no pty: $(cat "$work/espsim.err")"
-
-control_cmd() {
-    local reply
-    exec 3<>"/dev/tcp/127.0.0.1/$control"
-    echo "$1" >&3
-    read -r reply <&3
-    exec 3>&-
-    echo "$reply"
-}
-reply=$(control_cmd "pins 1 release")
-[[ $reply == ok* ]] || fail "espsim refused 'pins 1 release': $reply"
-reply=$(control_cmd "reset 1 boot")
-[[ $reply == ok* ]] || fail "espsim would not boot the board: $reply"
+. "$here/../vm_rig.sh"
+vm_rig_init gpio_sim
+vm_rig_module
+vm_rig_espsim
+vm_rig_expect_ok "pins 1 release"
+vm_rig_expect_ok "reset 1 boot"
 
 head -c 16384 /dev/urandom > "$work/data.bin"
 cat > "$work/guest.sh" <<'EOF'
@@ -74,7 +43,7 @@ rc=0
     --qemu-arg -chardev --qemu-arg "socket,id=pins,host=127.0.0.1,port=$control" \
     --qemu-arg -serial --qemu-arg chardev:pins \
     || rc=$?
-sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v -E '^\[ *[0-9]+\.[0-9]+\]' | head -n 40
+vm_rig_show_guest
 [ $rc = 0 ] || fail "the guest failed (status $rc); espsim said: $(tail -n 5 "$work/espsim.err")"
 
 cmp <(dd if="$work/flash/board1.bin" bs=4096 skip=8 count=4 status=none) "$work/data.bin" \

@@ -20,34 +20,11 @@ set -euo pipefail
 espsim=$1 jigflash=$2 vm_run=$3
 here=$(cd "$(dirname "$0")" && pwd)
 
-work=$(mktemp -d /tmp/jigd_vm_gpio.XXXXXX)
-sim_pid=""
-cleanup() {
-    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid"; } 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-module=$("$here/../../../fixtures/fake_gpiochip/build.sh" "$work/module") \
-    || fail "cannot build the test GPIO chip module"
-
-port_base=$((20000 + RANDOM % 20000))
-mkdir -p "$work/flash"
-"$espsim" --boards 1 --chip esp32 --base-port "$port_base" --control-port $((port_base - 1)) \
-    --flash-dir "$work/flash" --pty > "$work/espsim.out" 2> "$work/espsim.err" &
-sim_pid=$!
-for _ in $(seq 50); do
-    grep "ready" "$work/espsim.out" > /dev/null && break
-    sleep 0.1
-done
-pty=$(sed -n 's/^espsim: board 1 pty //p' "$work/espsim.out")
-[ -n "$pty" ] || fail "espsim gave no pty: $(cat "$work/espsim.err")"
-exec 3<>"/dev/tcp/127.0.0.1/$((port_base - 1))"
-echo "reset 1 download" >&3
-read -r reply <&3
-exec 3>&-
-[[ $reply == ok* ]] || fail "espsim would not reset the board: $reply"
+. "$here/../vm_rig.sh"
+vm_rig_init gpio
+vm_rig_module
+vm_rig_espsim
+vm_rig_expect_ok "reset 1 download"
 
 head -c 16384 /dev/urandom > "$work/data.bin"
 cat > "$work/guest.sh" <<'EOF2'
@@ -82,7 +59,7 @@ rc=0
     --qemu-arg -chardev --qemu-arg "serial,id=board1,path=$pty" \
     --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=board1,serial=JIGGPIO1 \
     || rc=$?
-sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v -E '^\[ *[0-9]+\.[0-9]+\]' | head -n 60
+vm_rig_show_guest
 [ $rc = 0 ] || fail "the guest failed (status $rc)"
 
 # The waveform: "<ns> <line> <value>", line 0 = EN, 1 = IO0.

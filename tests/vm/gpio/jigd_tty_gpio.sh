@@ -17,36 +17,13 @@ set -euo pipefail
 espsim=$1 jigd=$2 vectors=$3 stub_dir=$4 vm_run=$5
 here=$(cd "$(dirname "$0")" && pwd)
 
-work=$(mktemp -d /tmp/jigd_vm_jigd.XXXXXX)
-sim_pid=""
-cleanup() {
-    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid"; } 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-module=$("$here/../../../fixtures/fake_gpiochip/build.sh" "$work/module") \
-    || fail "cannot build the test GPIO chip module"
+. "$here/../vm_rig.sh"
+vm_rig_init jigd
+vm_rig_module
 bash "$here/../../jigd/make_bundle.sh" "$vectors" "$work/bundle" 64 7 > /dev/null \
     || fail "cannot make the bundle"
-
-port_base=$((20000 + RANDOM % 20000))
-mkdir -p "$work/flash"
-"$espsim" --boards 1 --chip esp32 --base-port "$port_base" --control-port $((port_base - 1)) \
-    --flash-dir "$work/flash" --pty > "$work/espsim.out" 2> "$work/espsim.err" &
-sim_pid=$!
-for _ in $(seq 50); do
-    grep "ready" "$work/espsim.out" > /dev/null && break
-    sleep 0.1
-done
-pty=$(sed -n 's/^espsim: board 1 pty //p' "$work/espsim.out")
-[ -n "$pty" ] || fail "espsim gave no pty: $(cat "$work/espsim.err")"
-exec 3<>"/dev/tcp/127.0.0.1/$((port_base - 1))"
-echo "reset 1 download" >&3
-read -r reply <&3
-exec 3>&-
-[[ $reply == ok* ]] || fail "espsim would not reset the board: $reply"
+vm_rig_espsim
+vm_rig_expect_ok "reset 1 download"
 
 cat > "$work/jigd.conf" <<'EOF'
 [station]
@@ -103,7 +80,7 @@ rc=0
     --qemu-arg -chardev --qemu-arg "serial,id=board1,path=$pty" \
     --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=board1,serial=JIGJIGD1 \
     || rc=$?
-sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v -E '^\[ *[0-9]+\.[0-9]+\]' | head -n 60
+vm_rig_show_guest
 [ $rc = 0 ] || fail "the guest failed (status $rc)"
 
 while read -r off file; do

@@ -1,0 +1,67 @@
+# Plumbing shared by the VM tests (sourced): a work folder cleaned up on exit,
+# espsim with one board behind a pty (what QEMU's emulated adapter talks to),
+# its control socket, the test GPIO chip module, and the guest's console.
+#
+#   vm_rig_init NAME              work folder $work, cleanup trap, fail()
+#   vm_rig_espsim [OPTIONS...]    espsim, 1 ESP32 board: sets $pty, $control
+#   vm_rig_control CMD            one control-socket command; prints the reply
+#   vm_rig_expect_ok CMD          the same, failing the test unless "ok ..."
+#   vm_rig_module                 builds fixtures/fake_gpiochip: sets $module
+#   vm_rig_show_guest             what the guest printed (kernel lines left out)
+
+vm_rig_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+sim_pid=""
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+vm_rig_cleanup() {
+    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid"; } 2>/dev/null || true
+    [ -n "${vm_rig_extra_cleanup:-}" ] && $vm_rig_extra_cleanup
+    rm -rf "$work"
+}
+
+vm_rig_init() {
+    work=$(mktemp -d "/tmp/jigd_vm_$1.XXXXXX")
+    trap vm_rig_cleanup EXIT
+}
+
+vm_rig_espsim() {
+    local port_base=$((20000 + RANDOM % 20000))
+    control=$((port_base - 1))
+    mkdir -p "$work/flash"
+    "$espsim" --boards 1 --chip esp32 --base-port "$port_base" --control-port "$control" \
+        --flash-dir "$work/flash" --pty "$@" > "$work/espsim.out" 2> "$work/espsim.err" &
+    sim_pid=$!
+    for _ in $(seq 50); do
+        grep "ready" "$work/espsim.out" > /dev/null && break
+        sleep 0.1
+    done
+    pty=$(sed -n 's/^espsim: board 1 pty //p' "$work/espsim.out")
+    [ -n "$pty" ] || fail "espsim gave no pty: $(cat "$work/espsim.err")"
+}
+
+vm_rig_control() {
+    local reply
+    exec 3<>"/dev/tcp/127.0.0.1/$control"
+    echo "$1" >&3
+    read -r reply <&3
+    exec 3>&-
+    echo "$reply"
+}
+
+vm_rig_expect_ok() {
+    local reply
+    reply=$(vm_rig_control "$1")
+    [[ $reply == ok* ]] || fail "espsim refused '$1': $reply"
+}
+
+vm_rig_module() {
+    module=$("$vm_rig_dir/../../fixtures/fake_gpiochip/build.sh" "$work/module") \
+        || fail "cannot build the test GPIO chip module"
+}
+
+vm_rig_show_guest() {
+    [ -f "$work/vm/console.log" ] || return 0
+    sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v -E '^\[ *[0-9]+\.[0-9]+\]' \
+        | head -n 60
+}
