@@ -50,18 +50,9 @@ echo "guest: all three writes verified"
 EOF
 vm_rig_expect_ok "reset 1 download"
 
-rc=0
-"$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" --timeout 150 \
-    --module xhci_pci --module ftdi_sio \
-    --bin "$jigflash" --file "$work/data.bin:/data.bin" --file "$work/small.bin:/small.bin" \
-    --file "$work/link.bin:/link.bin" \
-    --file "$work/esp32.json:/stub/esp32.json" \
-    --qemu-arg -device --qemu-arg qemu-xhci,id=xhci \
-    --qemu-arg -chardev --qemu-arg "serial,id=board1,path=$pty" \
-    --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=board1,serial=JIGTTY01 \
-    || rc=$?
-vm_rig_show_guest
-[ $rc = 0 ] || fail "the guest failed (status $rc)"
+vm_rig_boot JIGTTY01 --timeout 150 --bin "$jigflash" \
+    --file "$work/data.bin:/data.bin" --file "$work/small.bin:/small.bin" \
+    --file "$work/link.bin:/link.bin" --file "$work/esp32.json:/stub/esp32.json"
 
 cmp <(dd if="$work/flash/board1.bin" bs=4096 skip=16 count=16 status=none) "$work/data.bin" \
     || fail "board flash at 0x10000 differs from what was written"

@@ -46,15 +46,8 @@ JIGD_TEST_TTY=usb-serial:JIGLOOP1 test_port_tty || exit 12
 echo "guest: loopback passed by node and by serial number"
 EOF
 
-rc=0
-"$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" --timeout 120 \
-    --module xhci_pci --module ftdi_sio --bin "$test_bin" \
-    --qemu-arg -device --qemu-arg qemu-xhci,id=xhci \
-    --qemu-arg -chardev --qemu-arg "serial,id=loop,path=$pty" \
-    --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=loop,serial=JIGLOOP1 \
-    || rc=$?
-vm_rig_show_guest
-[ $rc = 0 ] || fail "the guest failed (status $rc)"
+vm_rig_boot JIGLOOP1 --timeout 120 --bin "$test_bin"
+
 grep -a "PASSED.*5 test" "$work/vm/console.log" > /dev/null || fail "test_port_tty did not run all 5 tests"
 grep -a "SKIPPED" "$work/vm/console.log" > /dev/null && fail "the loopback test was skipped in the guest"
 echo "ok: port_tty loopback on ftdi_sio"

@@ -8,6 +8,7 @@
 #   vm_rig_expect_ok CMD          the same, failing the test unless "ok ..."
 #   vm_rig_module                 builds fixtures/fake_gpiochip: sets $module
 #   vm_rig_show_guest             what the guest printed (kernel lines left out)
+#   vm_rig_boot SERIAL [OPTS...]  the guest, with an FTDI adapter on $pty (below)
 
 vm_rig_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 sim_pid=""
@@ -64,4 +65,21 @@ vm_rig_show_guest() {
     [ -f "$work/vm/console.log" ] || return 0
     sed -n '/guest:/,$p' "$work/vm/console.log" | grep -a -v -E '^\[ *[0-9]+\.[0-9]+\]' \
         | head -n 60
+}
+
+# vm_rig_boot SERIAL [vm_run options...]: boots the guest ($work/guest.sh)
+# with QEMU's FTDI adapter (USB serial number SERIAL) wired to $pty and its
+# drivers loaded; shows what the guest printed and fails the test unless the
+# guest script succeeded.
+vm_rig_boot() {
+    local serial=$1 rc=0
+    shift
+    "$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" \
+        --module xhci_pci --module ftdi_sio \
+        --qemu-arg -device --qemu-arg qemu-xhci,id=xhci \
+        --qemu-arg -chardev --qemu-arg "serial,id=adapter,path=$pty" \
+        --qemu-arg -device --qemu-arg "usb-serial,bus=xhci.0,chardev=adapter,serial=$serial" \
+        "$@" || rc=$?
+    vm_rig_show_guest
+    [ $rc = 0 ] || fail "the guest failed (status $rc)"
 }

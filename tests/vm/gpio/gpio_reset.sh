@@ -51,16 +51,9 @@ tail -n +$((n_before + 1)) /sys/kernel/debug/fake_gpiochip/trace | sed 's/^/TRAC
 echo "guest: done"
 EOF2
 
-rc=0
-"$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" --timeout 150 \
-    --module xhci_pci --module ftdi_sio --module-file "$module" \
-    --bin "$jigflash" --bin "$(command -v gpioset)" --bin "$(command -v gpiodetect)" --file "$work/data.bin:/data.bin" \
-    --qemu-arg -device --qemu-arg qemu-xhci,id=xhci \
-    --qemu-arg -chardev --qemu-arg "serial,id=board1,path=$pty" \
-    --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=board1,serial=JIGGPIO1 \
-    || rc=$?
-vm_rig_show_guest
-[ $rc = 0 ] || fail "the guest failed (status $rc)"
+vm_rig_boot JIGGPIO1 --timeout 150 --module-file "$module" \
+    --bin "$jigflash" --bin "$(command -v gpioset)" --bin "$(command -v gpiodetect)" \
+    --file "$work/data.bin:/data.bin"
 
 # The waveform: "<ns> <line> <value>", line 0 = EN, 1 = IO0.
 grep -a "^TRACE " "$work/vm/console.log" | tr -d '\r' | cut -d' ' -f2- > "$work/trace"

@@ -70,18 +70,10 @@ grep -E "AddressSanitizer|LeakSanitizer|runtime error" /tmp/jigd.err && exit 12
 echo "guest: jigd stopped cleanly"
 EOF
 
-rc=0
-"$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" --timeout 200 \
-    --module xhci_pci --module ftdi_sio --module-file "$module" \
+vm_rig_boot JIGJIGD1 --timeout 200 --module-file "$module" \
     --bin "$jigd" --bin "$(command -v gpioinfo)" \
     --file "$work/jigd.conf:/jigd.conf" --file "$work/bundle:/bundle" \
-    --file "$stub_dir/esp32.json:/stub/esp32.json" \
-    --qemu-arg -device --qemu-arg qemu-xhci,id=xhci \
-    --qemu-arg -chardev --qemu-arg "serial,id=board1,path=$pty" \
-    --qemu-arg -device --qemu-arg usb-serial,bus=xhci.0,chardev=board1,serial=JIGJIGD1 \
-    || rc=$?
-vm_rig_show_guest
-[ $rc = 0 ] || fail "the guest failed (status $rc)"
+    --file "$stub_dir/esp32.json:/stub/esp32.json"
 
 while read -r off file; do
     size=$(stat -c %s "$work/bundle/$file")
