@@ -26,17 +26,18 @@ vm_rig_init() {
     trap vm_rig_cleanup EXIT
 }
 
+# Ports as the station tests pick them: a free block below the ephemeral
+# range, so parallel tests and outgoing connections do not meet.
+. "$vm_rig_dir/../jigd/station_rig.sh"
+
 vm_rig_espsim() {
-    local port_base=$((20000 + RANDOM % 20000))
-    control=$((port_base - 1))
+    pick_station_ports
+    control=$ctl_port
     mkdir -p "$work/flash"
-    "$espsim" --boards 1 --chip esp32 --base-port "$port_base" --control-port "$control" \
+    "$espsim" --boards 1 --chip esp32 --base-port "$board_port" --control-port "$control" \
         --flash-dir "$work/flash" --pty "$@" > "$work/espsim.out" 2> "$work/espsim.err" &
     sim_pid=$!
-    for _ in $(seq 50); do
-        grep "ready" "$work/espsim.out" > /dev/null && break
-        sleep 0.1
-    done
+    wait_for 10 "espsim to be ready" grep "ready" "$work/espsim.out"
     pty=$(sed -n 's/^espsim: board 1 pty //p' "$work/espsim.out")
     [ -n "$pty" ] || fail "espsim gave no pty: $(cat "$work/espsim.err")"
 }
