@@ -34,13 +34,13 @@ static void explain_request_error(const struct reset_gpio *g, unsigned line, con
     }
 }
 
+/* name: the pin ("EN"); key: how the config and jigflash spell it ("en"). */
 static struct gpiod_line *request_released(struct reset_gpio *g, unsigned line,
-                                           const char *name, const char *consumer, char *err,
-                                           size_t errlen)
+                                           const char *name, const char *key,
+                                           const char *consumer, char *err, size_t errlen)
 {
     unsigned n = gpiod_chip_num_lines(g->chip);
     if (line >= n) {
-        const char *key = strcmp(name, "EN") ? "io0" : "en";
         snprintf(err, errlen, "%s has lines 0..%u, not %u (%s): check gpio_%s in jigd.conf "
                  "(jigflash: --gpio-%s) against gpioinfo", g->chip_path, n - 1, line, name,
                  key, key);
@@ -72,9 +72,9 @@ struct reset_gpio *reset_gpio_open(const char *chip, unsigned en, unsigned io0,
         free(g);
         return NULL;
     }
-    g->en = request_released(g, en, "EN", consumer, err, errlen);
+    g->en = request_released(g, en, "EN", "en", consumer, err, errlen);
     if (g->en)
-        g->io0 = request_released(g, io0, "IO0", consumer, err, errlen);
+        g->io0 = request_released(g, io0, "IO0", "io0", consumer, err, errlen);
     if (!g->en || !g->io0) {
         reset_gpio_close(g);
         return NULL;
