@@ -23,10 +23,15 @@ static bool check_item(void *ctx, const struct nvs_item *it)
     return true;
 }
 
-static void no_key_in(const char *msg)
+/* A message may quote the template itself, and the fuzzer learns these
+ * strings from the comparisons below and writes them into templates; so a
+ * marker counts as leaked only when the template did not bring it along. */
+static void no_key_in(const char *msg, const uint8_t *tpl, size_t tpl_len)
 {
-    if (strstr(msg, "PRIVATE KEY") || strstr(msg, "FUZZFUZZ"))
-        abort();
+    static const char *const markers[] = {"PRIVATE KEY", "FUZZFUZZ", "MHcCAQEE"};
+    for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
+        if (strstr(msg, markers[i]) && !memmem(tpl, tpl_len, markers[i], strlen(markers[i])))
+            abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -72,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         nvs_read_items(img.data, img.len, check_item, NULL);
         unit_nvs_image_free(&img);
     } else {
-        no_key_in(err);
+        no_key_in(err, data, size);
     }
     unit_nvs_template_free(t);
     return 0;
