@@ -9,6 +9,7 @@
  * DTR/RTS anyway. */
 #include "port.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -41,11 +42,21 @@ static struct tty_port *from_port(struct port *p)
     return (struct tty_port *)p;
 }
 
+/* The errors a USB-UART's tty gives once the adapter is gone: the kernel
+ * hangs the tty up (EIO), or the device node outlives the device (ENODEV,
+ * ENXIO). */
+static bool adapter_gone(int error)
+{
+    return error == EIO || error == ENODEV || error == ENXIO;
+}
+
 /* libserialport's own words for the last failure. */
 static int sp_fail(struct tty_port *tp, const char *what)
 {
+    int error = sp_last_error_code();
     char *msg = sp_last_error_message();
-    port_fail(&tp->base, "%s: %s failed (%s)", tp->path, what, msg ? msg : "unknown error");
+    port_fail(&tp->base, "%s: %s failed (%s)%s", tp->path, what, msg ? msg : "unknown error",
+              adapter_gone(error) ? ": was the adapter unplugged?" : "");
     sp_free_error_message(msg);
     return -1;
 }
@@ -95,8 +106,10 @@ static void on_poll(uv_poll_t *h, int status, int events)
 {
     struct tty_port *tp = h->data;
     if (status < 0) {
-        port_fail(&tp->base, "%s: the port failed (%s): was the adapter unplugged?",
-                  tp->path, uv_strerror(status));
+        /* A tty the kernel hung up (its adapter left the bus) raises POLLERR,
+         * which libuv hands over as EBADF: not a message for an operator. */
+        port_fail(&tp->base, "%s: the device stopped answering (%s): was the adapter unplugged?",
+                  tp->path, status == UV_EBADF ? "the kernel hung it up" : uv_strerror(status));
         die(tp);
         return;
     }
