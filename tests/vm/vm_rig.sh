@@ -3,7 +3,9 @@
 # its control socket, the test GPIO chip module, and the guest's console.
 #
 #   vm_rig_init NAME              work folder $work, cleanup trap, fail()
-#   vm_rig_espsim [OPTIONS...]    espsim, 1 ESP32 board: sets $pty, $control
+#   vm_rig_espsim [OPTIONS...]    espsim, ESP32 boards ($vm_rig_espsim_boards, 1 by
+#                                 default): sets $pty (board 1's), $control
+#   vm_rig_qmp JSON               one QMP command to the guest's QEMU
 #   vm_rig_control CMD            one control-socket command; prints the reply
 #   vm_rig_expect_ok CMD          the same, failing the test unless "ok ..."
 #   vm_rig_module                 builds fixtures/fake_gpiochip: sets $module
@@ -34,7 +36,7 @@ vm_rig_espsim() {
     pick_station_ports
     control=$ctl_port
     mkdir -p "$work/flash"
-    "$espsim" --boards 1 --chip esp32 --base-port "$board_port" --control-port "$control" \
+    "$espsim" --boards "${vm_rig_espsim_boards:-1}" --chip esp32 --base-port "$board_port" --control-port "$control" \
         --flash-dir "$work/flash" --pty "$@" > "$work/espsim.out" 2> "$work/espsim.err" &
     sim_pid=$!
     wait_for 10 "espsim to be ready" grep "ready" "$work/espsim.out"
@@ -57,6 +59,27 @@ vm_rig_expect_ok() {
     [[ $reply == ok* ]] || fail "espsim refused '$1': $reply"
 }
 
+# vm_rig_qmp JSON: sends one command to QEMU's QMP socket on $qmp_port (boot
+# with --qemu-arg -qmp --qemu-arg tcp:127.0.0.1:$qmp_port,server=on,wait=off)
+# and fails unless QEMU returns success. One connection per command: QMP
+# greets, wants qmp_capabilities, and may send events before the reply.
+vm_rig_qmp() {
+    local line
+    exec 8<>"/dev/tcp/127.0.0.1/$qmp_port" || { echo "no QMP socket on port $qmp_port" >&2; return 1; }
+    read -r -t 10 line <&8 || { exec 8>&-; echo "QMP did not greet" >&2; return 1; }
+    printf '{"execute":"qmp_capabilities"}\n%s\n' "$1" >&8
+    local replies=0
+    while read -r -t 10 line <&8; do
+        case $line in
+        *'"error"'*) exec 8>&-; echo "QMP refused $1: $line" >&2; return 1 ;;
+        *'"return"'*) replies=$((replies + 1)); [ $replies = 2 ] && { exec 8>&-; return 0; } ;;
+        esac
+    done
+    exec 8>&-
+    echo "QMP gave no answer to $1" >&2
+    return 1
+}
+
 vm_rig_module() {
     module=$("$vm_rig_dir/../../fixtures/fake_gpiochip/build.sh" "$work/module") \
         || fail "cannot build the test GPIO chip module"
@@ -71,13 +94,14 @@ vm_rig_show_guest() {
 # vm_rig_boot SERIAL [vm_run options...]: boots the guest ($work/guest.sh)
 # with QEMU's FTDI adapter (USB serial number SERIAL) wired to $pty and its
 # drivers loaded; shows what the guest printed and fails the test unless the
-# guest script succeeded.
+# guest script succeeded. The USB controller sits at PCI address 00:04.0,
+# so /dev/serial/by-path/ names are known before the guest boots.
 vm_rig_boot() {
     local serial=$1 rc=0
     shift
     "$vm_run" --out "$work/vm" --guest-script "$work/guest.sh" \
         --module xhci_pci --module ftdi_sio \
-        --qemu-arg -device --qemu-arg qemu-xhci,id=xhci \
+        --qemu-arg -device --qemu-arg qemu-xhci,id=xhci,addr=4 \
         --qemu-arg -chardev --qemu-arg "serial,id=adapter,path=$pty" \
         --qemu-arg -device --qemu-arg "usb-serial,bus=xhci.0,chardev=adapter,serial=$serial" \
         "$@" || rc=$?
