@@ -87,15 +87,8 @@ stop_hands() {          # and show what the host's hands did (ctest prints it on
 }
 vm_rig_extra_cleanup=stop_hands
 
-cat > "$work/jigd.conf" <<'EOF'
-[station]
-name = vm-line
-listen = 127.0.0.1:8080
-data_dir = /tmp/jigd
-bundle = /bundle
-stub_dir = /stub
-boot_log_seconds = 1
-max_baud = 460800
+vm_rig_jigd_conf
+cat >> "$work/jigd.conf" <<'EOF'
 
 [slot 1]
 port = /dev/serial/by-path/pci-0000:00:04.0-usb-0:4:1.0-port0
@@ -110,9 +103,9 @@ max_baud = 115200
 EOF
 
 cat > "$work/guest.sh" <<'EOF'
+. /guest_jigd.sh
 echo 1 > /proc/sys/kernel/printk       # no kernel lines inside the requests
-ip link set lo up
-mkdir -p /dev/serial/by-path /tmp/jigd
+mkdir -p /dev/serial/by-path
 
 # udev's stand-in: /dev/serial/by-path/ links for every USB tty, from sysfs.
 by_path() {
@@ -131,30 +124,10 @@ by_path() {
     done
 }
 by_path &
-
-slot() { wget -q -O - "http://127.0.0.1:8080/api/v1/slots/$1" 2>/dev/null | tr -d '\n\t'; }
-field() { slot "$1" | grep -o "\"$2\": *[^,}]*" | head -n 1 | cut -d: -f2- | tr -d '" '; }
-error_of() { slot "$1" | sed -n 's/.*"error":{\([^}]*\)}.*/\1/p'; }
-show() { echo "guest: slot $1: $(slot "$1")"; }
-until_field() {         # SLOT KEY VALUE SECONDS
-    i=0
-    while [ "$(field "$1" "$2")" != "$3" ]; do
-        i=$((i + 1))
-        if [ $i -gt $(($4 * 10)) ] || ! kill -0 $jigd_pid 2>/dev/null; then
-            echo "guest: slot $1 $2 is '$(field "$1" "$2")', not '$3' after $4 s"
-            show 1; show 2; tail -n 30 /tmp/jigd.err; exit 11
-        fi
-        sleep 0.1
-    done
-}
-expect() {              # SLOT KEY VALUE
-    [ "$(field "$1" "$2")" = "$3" ] && return 0
-    echo "guest: slot $1 $2 is '$(field "$1" "$2")', expected '$3'"; show 1; show 2; exit 12
-}
+error_of() { slot "$1" | sed -n 's/.*"error": *{\([^}]*\)}.*/\1/p'; }
 
 wait_for /dev/ttyUSB0 15 || { echo "guest: no slot 2 adapter"; exit 10; }
-jigd -c /jigd.conf 2> /tmp/jigd.err &
-jigd_pid=$!
+jigd_start
 until_field 1 state armed 20
 sleep 1
 expect 1 failed 0                      # nothing in the hub port yet: it waits
@@ -190,19 +163,13 @@ until_field 1 passed 2 120
 expect 1 failed 1
 echo "guest: board C passed on the same by-path name"
 
-kill -TERM $jigd_pid
-wait $jigd_pid
-rc=$?
-grep -E "AddressSanitizer|LeakSanitizer|runtime error" /tmp/jigd.err && exit 16
-[ $rc = 0 ] || { echo "guest: jigd exited with $rc after SIGTERM"; tail -n 20 /tmp/jigd.err; exit 17; }
-echo "guest: jigd stopped cleanly"
+jigd_stop
 EOF
 
-pty=$pty2 vm_rig_boot JIGHOT02 --timeout 400 --bin "$jigd" \
+vm_rig_jigd_files
+pty=$pty2 vm_rig_boot JIGHOT02 --timeout 400 "${jigd_files[@]}" \
     --qemu-arg -chardev --qemu-arg "serial,id=adapter1,path=$pty1" \
-    --qemu-arg -qmp --qemu-arg "tcp:127.0.0.1:$qmp_port,server=on,wait=off" \
-    --file "$work/jigd.conf:/jigd.conf" --file "$work/bundle:/bundle" \
-    --file "$stub_dir/esp32.json:/stub/esp32.json"
+    --qemu-arg -qmp --qemu-arg "tcp:127.0.0.1:$qmp_port,server=on,wait=off"
 [ "$(grep -c "host: plugged" "$work/host.log")" = 3 ] || fail "the host did not plug three boards"
 # Slot 2 was mid-transfer when slot 1's board went: it had taken some bytes
 # and not yet the whole bundle.
@@ -210,11 +177,6 @@ board2_rx=$(sed -n 's/.*board 2 had \([0-9]*\)$/\1/p' "$work/host.log")
 [ -n "$board2_rx" ] && [ "$board2_rx" -gt 0 ] && [ "$board2_rx" -lt $((data_kib * 1024)) ] \
     || fail "slot 2 was not writing when board B was pulled (board 2 had taken '${board2_rx}' bytes)"
 
-for board in 1 2; do
-    while read -r off file; do
-        size=$(stat -c %s "$work/bundle/$file")
-        cmp -s -n "$size" -i "0:$((off))" "$work/bundle/$file" "$work/flash/board$board.bin" \
-            || fail "board $board's flash at $off differs from $file"
-    done < <(jq -r '.parts[] | "\(.offset) \(.file)"' "$work/bundle/manifest.json")
-done
+vm_rig_check_flash 1
+vm_rig_check_flash 2
 echo "ok: plugged, pulled mid-write and re-plugged on a real kernel; only slot 1 noticed; both boards match the bundle"

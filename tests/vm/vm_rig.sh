@@ -6,6 +6,9 @@
 #   vm_rig_espsim [OPTIONS...]    espsim, ESP32 boards ($vm_rig_espsim_boards, 1 by
 #                                 default): sets $pty (board 1's), $control
 #   vm_rig_qmp JSON               one QMP command to the guest's QEMU
+#   vm_rig_jigd_conf              $work/jigd.conf's [station] part (slots follow)
+#   vm_rig_jigd_files             vm_run options for a jigd guest ($jigd_files)
+#   vm_rig_check_flash N          every part of $work/bundle on board N
 #   vm_rig_control CMD            one control-socket command; prints the reply
 #   vm_rig_expect_ok CMD          the same, failing the test unless "ok ..."
 #   vm_rig_module                 builds fixtures/fake_gpiochip: sets $module
@@ -78,6 +81,36 @@ vm_rig_qmp() {
     exec 8>&-
     echo "QMP gave no answer to $1" >&2
     return 1
+}
+
+# A jigd guest: jigd, its config and bundle, the stub and the guest-side
+# helpers (guest_jigd.sh, which expects this [station] part).
+vm_rig_jigd_conf() {
+    cat > "$work/jigd.conf" <<EOF
+[station]
+name = vm-line
+listen = 127.0.0.1:8080
+data_dir = /tmp/jigd
+bundle = /bundle
+stub_dir = /stub
+boot_log_seconds = 1
+max_baud = 460800
+EOF
+}
+
+vm_rig_jigd_files() {
+    jigd_files=(--bin "$jigd" --file "$work/jigd.conf:/jigd.conf" --file "$work/bundle:/bundle"
+                --file "$stub_dir/esp32.json:/stub/esp32.json"
+                --file "$vm_rig_dir/guest_jigd.sh:/guest_jigd.sh")
+}
+
+vm_rig_check_flash() {
+    local board=$1 off file size
+    while read -r off file; do
+        size=$(stat -c %s "$work/bundle/$file")
+        cmp -s -n "$size" -i "0:$((off))" "$work/bundle/$file" "$work/flash/board$board.bin" \
+            || fail "board $board's flash at $off differs from $file"
+    done < <(jq -r '.parts[] | "\(.offset) \(.file)"' "$work/bundle/manifest.json")
 }
 
 vm_rig_module() {

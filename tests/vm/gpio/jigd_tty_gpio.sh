@@ -25,15 +25,8 @@ bash "$here/../../jigd/make_bundle.sh" "$vectors" "$work/bundle" 64 7 > /dev/nul
 vm_rig_espsim
 vm_rig_expect_ok "reset 1 download"
 
-cat > "$work/jigd.conf" <<'EOF'
-[station]
-name = vm-line
-listen = 127.0.0.1:8080
-data_dir = /tmp/jigd
-bundle = /bundle
-stub_dir = /stub
-boot_log_seconds = 1
-max_baud = 460800
+vm_rig_jigd_conf
+cat >> "$work/jigd.conf" <<'EOF'
 
 [slot 1]
 port = usb-serial:JIGJIGD1
@@ -45,39 +38,18 @@ gpio_io0 = 1
 EOF
 
 cat > "$work/guest.sh" <<'EOF'
-ip link set lo up
+. /guest_jigd.sh
 wait_for /dev/ttyUSB0 15 || { echo "guest: no /dev/ttyUSB0"; exit 10; }
 wait_for /dev/gpiochip0 5 || { echo "guest: no /dev/gpiochip0"; exit 10; }
-mkdir -p /tmp/jigd
-jigd -c /jigd.conf 2> /tmp/jigd.err &
-jigd_pid=$!
-slot() { wget -q -O - http://127.0.0.1:8080/api/v1/slots/1 2>/dev/null; }
-i=0
-until slot | grep -E '"last_result": ?"pass"' > /dev/null; do
-    i=$((i + 1))
-    if [ $i -gt 900 ] || ! kill -0 $jigd_pid 2>/dev/null; then
-        echo "guest: slot 1 did not pass"; slot; echo; tail -n 30 /tmp/jigd.err; exit 11
-    fi
-    sleep 0.1
-done
-echo "guest: slot 1 passed: $(slot | grep -o '"passed": *[0-9]*')"
+jigd_start
+until_field 1 last_result pass 90
+echo "guest: slot 1 passed: $(field 1 passed)"
 gpioinfo gpiochip0 | grep -E '"EN"|"IO0"'
-kill -TERM $jigd_pid
-wait $jigd_pid
-rc=$?
-grep -E "AddressSanitizer|LeakSanitizer|runtime error" /tmp/jigd.err && exit 12
-[ $rc = 0 ] || { echo "guest: jigd exited with $rc after SIGTERM"; tail -n 20 /tmp/jigd.err; exit 13; }
-echo "guest: jigd stopped cleanly"
+jigd_stop
 EOF
 
-vm_rig_boot JIGJIGD1 --timeout 200 --module-file "$module" \
-    --bin "$jigd" --bin "$(command -v gpioinfo)" \
-    --file "$work/jigd.conf:/jigd.conf" --file "$work/bundle:/bundle" \
-    --file "$stub_dir/esp32.json:/stub/esp32.json"
-
-while read -r off file; do
-    size=$(stat -c %s "$work/bundle/$file")
-    cmp -s -n "$size" -i "0:$((off))" "$work/bundle/$file" "$work/flash/board1.bin" \
-        || fail "the board's flash at $off differs from $file"
-done < <(jq -r '.parts[] | "\(.offset) \(.file)"' "$work/bundle/manifest.json")
+vm_rig_jigd_files
+vm_rig_boot JIGJIGD1 --timeout 200 --module-file "$module" --bin "$(command -v gpioinfo)" \
+    "${jigd_files[@]}"
+vm_rig_check_flash 1
 echo "ok: a jigd slot on a local tty with reset = gpio flashed the board; every part matches"
