@@ -38,7 +38,7 @@ FUZZ_SECONDS ?= 300
 fuzz: build-checked
 	for f in $(CHECKED)/tests/fuzz/fuzz_*; do \
 	  [ -x "$$f" ] || continue; \
-	  bash tests/fuzz/run_fuzzer.sh "$$f" tests/fuzz/corpus/$$(basename $$f) $(FUZZ_SECONDS) || exit 1; \
+	  FUZZ_SEED=0 bash tests/fuzz/run_fuzzer.sh "$$f" tests/fuzz/corpus/$$(basename $$f) $(FUZZ_SECONDS) || exit 1; \
 	done
 
 clean:

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a short while (the suite's smoke run).
-# usage: run_fuzzer.sh BINARY SEED_DIR SECONDS
+# usage: [FUZZ_SEED=N] run_fuzzer.sh BINARY SEED_DIR SECONDS
+# The suite's runs use libFuzzer's random seed 1 (FUZZ_SEED, default 1), so a
+# CI run replays the same inputs as every other and a red CI means a change
+# broke something; `make fuzz` passes FUZZ_SEED=0 (a new random seed each
+# run) to explore.
 # New corpus entries go to a scratch folder in the build tree, never into the
 # committed seeds; a crash leaves its reproducer there and fails the test.
 # libFuzzer's progress lines run to thousands; they go to fuzz.log beside the
@@ -12,7 +16,7 @@ work="$(dirname "$bin")/fuzz-work/$(basename "$bin")"
 mkdir -p "$work/corpus"
 cd "$work"
 rm -f crash-* leak-* timeout-* oom-* slow-unit-*
-args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
+args=(-max_total_time="$secs" -seed="${FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
       -artifact_prefix="$work/")
 dirs=(corpus)
 [[ -d "$seeds" ]] && dirs+=("$seeds")
