@@ -10,11 +10,14 @@
 #
 # usage: bench/station.sh BUILD_DIR [--json] [--smoke] [--slots "1 8 32"]
 #                         [--sizes "1024 4096"] [--tools "jigd esptool-js"]
+#                         [--fsync-ms N]
 #   --json    the figures as JSON instead of a table
-#   --smoke   2 slots, a 64 KiB bundle, both tools; checks that every board
-#             passed, holds the bundle, and that the figures are well formed
-#             (what ctest runs as bench/station_smoke)
+#   --smoke   2 slots, a 64 KiB bundle, both tools, --fsync-ms 1; checks that
+#             every board passed, holds the bundle, and that the figures are
+#             well formed (what ctest runs as bench/station_smoke)
 #   --sizes   bundle sizes in KiB (all parts together)
+#   --fsync-ms  every fsync of jigd takes N ms longer (bench/slow_fsync.c, as
+#             on an SD card); the report adds jigd's fsync count and time
 # Environment: JIGD_SHARED_DIR (the shared/ folder with vectors/),
 # JIGD_STUB_DIR; STATION_BENCH_RESULTS=FILE keeps the raw batches (one JSON
 # object a line) so that `node bench/station_report.mjs [--json] <FILE` can
@@ -23,7 +26,7 @@ set -euo pipefail
 
 build=${1:?usage: bench/station.sh BUILD_DIR [--json] [--smoke]}
 shift
-json= smoke= slot_counts="1 8 32" sizes="1024 4096" tools="jigd esptool-js"
+json= smoke= slot_counts="1 8 32" sizes="1024 4096" tools="jigd esptool-js" fsync_ms=
 while [ $# -gt 0 ]; do
     case $1 in
     --json) json=1 ;;
@@ -31,10 +34,12 @@ while [ $# -gt 0 ]; do
     --slots) slot_counts=$2; shift ;;
     --sizes) sizes=$2; shift ;;
     --tools) tools=$2; shift ;;
+    --fsync-ms) fsync_ms=$2; shift ;;
     *) echo "bench/station.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
+[ -z "$smoke" ] || fsync_ms=${fsync_ms:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 vectors=${JIGD_SHARED_DIR:-$here/../../shared}/vectors
 stub_dir=${JIGD_STUB_DIR:-$here/../node_modules/esptool-js/lib/targets/stub_flasher}
@@ -42,6 +47,14 @@ espsim=$build/fixtures/espsim/espsim
 jigd=$build/daemon/jigd
 baud=921600
 [[ -x $espsim && -x $jigd ]] || { echo "bench/station.sh: build espsim and jigd in $build first" >&2; exit 2; }
+jigd_env=()
+if [ -n "$fsync_ms" ]; then
+    slow_fsync=$build/bench/libslow_fsync.so
+    [[ -f $slow_fsync ]] || { echo "bench/station.sh: --fsync-ms needs $slow_fsync (build the slow_fsync target)" >&2; exit 2; }
+    # A sanitizer build wants its runtime first; the preload is only a timer.
+    jigd_env=(env LD_PRELOAD="$slow_fsync" SLOW_FSYNC_MS="$fsync_ms"
+              ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+fi
 [[ -d $vectors/image ]] || { echo "bench/station.sh: no test vectors at $vectors (set JIGD_SHARED_DIR)" >&2; exit 2; }
 [[ -d $here/../node_modules/esptool-js ]] || { echo "bench/station.sh: esptool-js is not installed (npm ci)" >&2; exit 2; }
 
@@ -93,7 +106,7 @@ start_jigd() {     # N BUNDLE_DIR: manual slots, bundle loaded (compressed) befo
         done
     } >"$work/jigd.conf"
     rm -rf "$work/data" && mkdir -p "$work/data"
-    "$jigd" -c "$work/jigd.conf" 2>"$work/jigd.err" &
+    "${jigd_env[@]}" "$jigd" -c "$work/jigd.conf" 2>"$work/jigd.err" &
     jigd_pid=$!
     wait_for 60 "jigd to load the bundle" bundle_loaded
 }
@@ -123,7 +136,19 @@ run_jigd() {       # N BUNDLE_DIR
     # Under a sanitizer build the smoke run doubles as a clean-exit check.
     ! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$work/jigd.err" \
         || fail "sanitizer report in jigd's log"
+    [ -z "$fsync_ms" ] || add_fsync_figures
     stop "$sim_pid"; sim_pid=
+}
+
+# slow_fsync's last words (jigd has exited): its calls and their time.
+add_fsync_figures() {
+    local line calls secs
+    line=$(grep '^slow_fsync: ' "$work/jigd.err" | tail -n 1)
+    [[ $line =~ ^slow_fsync:\ ([0-9]+)\ calls,\ ([0-9.]+)\ s ]] || fail "slow_fsync said nothing"
+    calls=${BASH_REMATCH[1]} secs=${BASH_REMATCH[2]}
+    jq -c --argjson ms "$fsync_ms" --argjson calls "$calls" --argjson s "$secs" \
+        '. + {fsync: {added_ms: $ms, calls: $calls, s: $s}}' "$work/run.json" >"$work/run.json.new"
+    mv "$work/run.json.new" "$work/run.json"
 }
 
 run_esptooljs() {  # N BUNDLE_DIR
@@ -170,6 +195,7 @@ jq -s -e 'length == 2 and all(.[]; .bundle_bytes as $bytes | .slots == 2
           and all(.per_slot[]; .ok and .floor_s > 0 and .achieved_s > .floor_s * 0.5
                   and .efficiency > 0 and .efficiency < 1.5
                   and .wire_bytes >= 0.9 * $bytes)
-          and .wall_s > 0 and .cpu_s >= 0 and .peak_rss_kib > 0)' \
+          and .wall_s > 0 and .cpu_s >= 0 and .peak_rss_kib > 0
+          and (.tool != "jigd" or .fsync.calls > 0))' \
     "$work/results.jsonl" >/dev/null || fail "smoke: figures out of shape: $(cat "$work/results.jsonl")"
 echo "station smoke ok"

@@ -46,6 +46,7 @@ function summarise(run, all) {
     espsim_cpu_pct: run.espsim_cpu_pct,
     machine_busy_pct: run.machine_busy_pct,
     machine_bound: run.machine_busy_pct >= MACHINE_BOUND_PCT,
+    fsync: run.fsync ?? null,
     per_slot: run.per_slot,
   };
 }
@@ -105,6 +106,15 @@ function printTable(rows, verdicts) {
     for (const r of bound)
       console.log(`  ${r.tool}, ${r.slots} slots, ${r.bundle_kib} KiB: machine ${fmt(r.machine_busy_pct, 0)}%, ` +
                   `${r.tool} ${fmt(r.cpu_pct, 0)}% of a core, espsim ${fmt(r.espsim_cpu_pct, 0)}%`);
+  }
+  const slowed = rows.filter((r) => r.fsync);
+  if (slowed.length) {
+    console.log("");
+    console.log("jigd's fsyncs over its whole run, start-up included (bench/slow_fsync.c added the stated ms");
+    console.log("to each, as an SD card would; they run on jigd's one loop, so every slot waits while one commits):");
+    for (const r of slowed)
+      console.log(`  ${r.slots} slots, ${r.bundle_kib} KiB: ${r.fsync.calls} fsyncs, ` +
+                  `${fmt(r.fsync.s)} s in all, +${r.fsync.added_ms} ms each`);
   }
   const failed = rows.flatMap((r) => r.per_slot.filter((s) => !s.ok)
     .map((s) => `  ${r.tool}, ${r.slots} slots, ${r.bundle_kib} KiB: slot ${s.slot}: ${(s.error ?? "?").split("\n")[0]}`));
