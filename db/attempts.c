@@ -88,9 +88,7 @@ int sdb_attempt_phase(struct station_db *db, int64_t attempt_id, const char *pha
     db_bind_text(stmt, 3, started);
     sqlite3_bind_int64(stmt, 4, duration_ms);
     sqlite3_bind_int64(stmt, 5, (sqlite3_int64)bytes);
-    rc = sqlite3_step(stmt) == SQLITE_DONE ? SDB_OK : db_sql_fail(db, "recording a phase");
-    sqlite3_finalize(stmt);
-    return rc;
+    return db_step_progress(db, stmt, "recording a phase");
 }
 
 int sdb_attempt_part(struct station_db *db, int64_t attempt_id, const char *name,
@@ -107,9 +105,7 @@ int sdb_attempt_part(struct station_db *db, int64_t attempt_id, const char *name
     sqlite3_bind_int64(stmt, 4, size);
     db_bind_text(stmt, 5, sha256);
     sqlite3_bind_int(stmt, 6, per_unit);
-    rc = sqlite3_step(stmt) == SQLITE_DONE ? SDB_OK : db_sql_fail(db, "recording a part");
-    sqlite3_finalize(stmt);
-    return rc;
+    return db_step_progress(db, stmt, "recording a part");
 }
 
 /* Runs a statement on ?1 = attempt id (and ?2 = now, when it uses it) that

@@ -37,6 +37,12 @@ int db_begin(struct station_db *db);
 int db_commit(struct station_db *db);
 void db_rollback(struct station_db *db);
 
+/* Steps and finalizes a one-statement progress record (a part about to be
+ * written, a phase that ended) committed without an fsync of its own: it
+ * becomes durable with the next synchronous=FULL commit. See db/README.md,
+ * "Durability rules". */
+int db_step_progress(struct station_db *db, sqlite3_stmt *stmt, const char *doing);
+
 int64_t db_now_ms(struct station_db *db);
 void db_now(struct station_db *db, char out[SDB_TIME_LEN + 1]);
 

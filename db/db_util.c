@@ -73,6 +73,29 @@ int db_commit(struct station_db *db)
     return rc;
 }
 
+/* A jig's SD card takes 5-50 ms per fsync, and jigd commits on its one
+ * loop: an fsync for every phase of every slot held all slots up (the
+ * station bench, --fsync-ms). A commit at synchronous=NORMAL is in the WAL
+ * file when it returns, so a crashed process loses nothing; only a power cut
+ * before the next FULL commit (which syncs the WAL up to there) can lose it.
+ * The pragma cannot change inside a transaction: there the row simply
+ * commits with its transaction. */
+int db_step_progress(struct station_db *db, sqlite3_stmt *stmt, const char *doing)
+{
+    bool own_commit = sqlite3_get_autocommit(db->sql) != 0;
+    int rc = own_commit ? db_exec(db, "PRAGMA synchronous = NORMAL") : SDB_OK;
+    if (rc == SDB_OK)
+        rc = sqlite3_step(stmt) == SQLITE_DONE ? SDB_OK : db_sql_fail(db, doing);
+    sqlite3_finalize(stmt);
+    if (own_commit) {
+        /* Every other write must stay FULL: a failure here is an error. */
+        int back = db_exec(db, "PRAGMA synchronous = FULL");
+        if (rc == SDB_OK)
+            rc = back;
+    }
+    return rc;
+}
+
 void db_rollback(struct station_db *db)
 {
     /* Keep the first error's message: it says why we are rolling back. */

@@ -1,0 +1,113 @@
+/* Which writes jigd's connection makes durable at once and which ride on the
+ * next durable commit: allocations and an attempt's start and end each fsync
+ * (synchronous=FULL); the progress rows between them (parts, phases) and a
+ * bundle already registered cost none, and still survive a killed process.
+ * fsync and fdatasync are counted by bench/slow_fsync.c, linked in. */
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "db_fixture.h"
+
+long slow_fsync_calls(void);
+
+static const char SHA_A[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+static int64_t begin(struct db_fixture *f)
+{
+    struct sdb_attempt_start s = {.slot = 1, .adapter_id = "FTDI-A1", .adapter_port = "/dev/ttyUSB0"};
+    int64_t id;
+    assert_int_equal(sdb_attempt_begin(f->db, &s, &id), SDB_OK);
+    return id;
+}
+
+static int64_t synchronous_level(struct db_fixture *f)
+{
+    return query_int64(sdb_sqlite(f->db), "PRAGMA synchronous");
+}
+
+static void test_progress_rows_cost_no_fsync(void **state)
+{
+    struct db_fixture *f = *state;
+    long before = slow_fsync_calls();
+    int64_t a = begin(f);
+    assert_true(slow_fsync_calls() > before);                  /* the start is durable */
+
+    before = slow_fsync_calls();
+    assert_int_equal(sdb_attempt_part(f->db, a, "app", 0x10000, 4096, SHA_A, false), SDB_OK);
+    assert_int_equal(sdb_attempt_phase(f->db, a, "connect", f->now_ms, 120, 0), SDB_OK);
+    assert_int_equal(sdb_attempt_phase(f->db, a, "write", f->now_ms, 900, 4096), SDB_OK);
+    assert_int_equal(slow_fsync_calls(), before);
+    assert_int_equal(synchronous_level(f), 2);                 /* back to FULL */
+
+    before = slow_fsync_calls();
+    assert_int_equal(sdb_attempt_end(f->db, a, false, "write", "the adapter went away", 4096),
+                     SDB_OK);
+    assert_true(slow_fsync_calls() > before);                  /* the end is durable */
+    assert_int_equal(query_int64(sdb_sqlite(f->db), "SELECT count(*) FROM attempt_phases"), 2);
+}
+
+/* A refused row must not leave the connection at NORMAL either. */
+static void test_refused_progress_row_leaves_full(void **state)
+{
+    struct db_fixture *f = *state;
+    int64_t a = begin(f);
+    assert_int_equal(sdb_attempt_part(f->db, a, "bad", 0, 1, "xyz", false), SDB_REFUSED);
+    assert_int_equal(synchronous_level(f), 2);
+    assert_int_equal(sdb_attempt_phase(f->db, 999999, "write", f->now_ms, 1, 1), SDB_REFUSED);
+    assert_int_equal(synchronous_level(f), 2);
+}
+
+static void test_known_bundle_costs_no_fsync(void **state)
+{
+    struct db_fixture *f = *state;
+    int64_t first, again;
+    long before = slow_fsync_calls();
+    assert_int_equal(sdb_bundle_register(f->db, "sensor", "1.4.2", SHA_A, &first), SDB_OK);
+    assert_true(slow_fsync_calls() > before);
+    before = slow_fsync_calls();
+    assert_int_equal(sdb_bundle_register(f->db, "sensor", "1.4.2", SHA_A, &again), SDB_OK);
+    assert_int_equal(slow_fsync_calls(), before);
+    assert_int_equal(again, first);
+}
+
+/* A process killed right after recording progress loses none of it: the
+ * commit is in the WAL file, only not yet forced to the medium. */
+static void test_progress_survives_a_killed_process(void **state)
+{
+    struct db_fixture *f = *state;
+    sdb_close(f->db);
+    f->db = NULL;
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        fixture_open(f);
+        int64_t a = begin(f);
+        sdb_attempt_part(f->db, a, "app", 0x10000, 4096, SHA_A, false);
+        sdb_attempt_phase(f->db, a, "write", f->now_ms, 900, 4096);
+        raise(SIGKILL);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    fixture_open(f);
+    sqlite3 *sql = sdb_sqlite(f->db);
+    assert_int_equal(query_int64(sql, "SELECT count(*) FROM attempt_phases WHERE phase = 'write'"
+                                      " AND bytes = 4096"), 1);
+    assert_int_equal(query_int64(sql, "SELECT count(*) FROM attempt_parts WHERE name = 'app'"), 1);
+    char result[32];
+    assert_string_equal(query_text(sql, "SELECT result FROM attempts", result, sizeof result),
+                        "interrupted");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup_open, fixture_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_progress_rows_cost_no_fsync),
+        T(test_refused_progress_row_leaves_full),
+        T(test_known_bundle_costs_no_fsync),
+        T(test_progress_survives_a_killed_process),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
