@@ -5,6 +5,7 @@
 #define JIGD_TEST_DB_FIXTURE_H
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -95,6 +97,28 @@ static inline int fixture_teardown(void **state)
     rmdir(f->dir);
     free(f);
     return 0;
+}
+
+/* Runs work in a child process that opens the database and is then
+ * SIGKILLed, as jigd dies on a crash (no close, no cleanup); the parent
+ * checks it died so and reopens. work may _exit() non-zero to fail. */
+static inline void fixture_in_killed_child(struct db_fixture *f,
+                                           void (*work)(struct db_fixture *f))
+{
+    sdb_close(f->db);
+    f->db = NULL;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        fixture_open(f);
+        work(f);
+        raise(SIGKILL);
+        _exit(3);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    fixture_open(f);
 }
 
 /* The one integer a query returns (fails the test if it returns none). */

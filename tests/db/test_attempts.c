@@ -1,8 +1,5 @@
 /* Attempts: phases and parts recorded in order; attempts a previous process
  * left running are marked interrupted at the next open, with an audit event. */
-#include <signal.h>
-#include <sys/wait.h>
-
 #include "db_fixture.h"
 
 static const char SHA_A[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -97,27 +94,19 @@ static void test_running_attempts_swept_at_next_open(void **state)
     assert_true(check.ok);
 }
 
+/* The child: start an attempt and die without any cleanup. */
+static void start_one_attempt(struct db_fixture *f)
+{
+    struct sdb_attempt_start s = {.slot = 5};
+    int64_t id;
+    if (sdb_attempt_begin(f->db, &s, &id) != SDB_OK)
+        _exit(2);
+}
+
 static void test_killed_process_attempt_swept_and_session_marked(void **state)
 {
     struct db_fixture *f = *state;
-    sdb_close(f->db);
-    f->db = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        /* The child: start an attempt and die without any cleanup. */
-        fixture_open(f);
-        struct sdb_attempt_start s = {.slot = 5};
-        int64_t id;
-        if (sdb_attempt_begin(f->db, &s, &id) != SDB_OK)
-            _exit(2);
-        raise(SIGKILL);
-        _exit(3);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-    fixture_open(f);
+    fixture_in_killed_child(f, start_one_attempt);
     assert_int_equal(sdb_interrupted_at_open(f->db), 1);
     sqlite3 *sql = sdb_sqlite(f->db);
     char text[32];

@@ -3,9 +3,6 @@
  * (synchronous=FULL); the progress rows between them (parts, phases) and a
  * bundle already registered cost none, and still survive a killed process.
  * fsync and fdatasync are counted by bench/slow_fsync.c, linked in. */
-#include <signal.h>
-#include <sys/wait.h>
-
 #include "db_fixture.h"
 
 long slow_fsync_calls(void);
@@ -72,24 +69,20 @@ static void test_known_bundle_costs_no_fsync(void **state)
 
 /* A process killed right after recording progress loses none of it: the
  * commit is in the WAL file, only not yet forced to the medium. */
+static void record_progress(struct db_fixture *f)
+{
+    struct sdb_attempt_start s = {.slot = 1};
+    int64_t a;
+    if (sdb_attempt_begin(f->db, &s, &a) != SDB_OK ||
+        sdb_attempt_part(f->db, a, "app", 0x10000, 4096, SHA_A, false) != SDB_OK ||
+        sdb_attempt_phase(f->db, a, "write", f->now_ms, 900, 4096) != SDB_OK)
+        _exit(2);
+}
+
 static void test_progress_survives_a_killed_process(void **state)
 {
     struct db_fixture *f = *state;
-    sdb_close(f->db);
-    f->db = NULL;
-    pid_t child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        fixture_open(f);
-        int64_t a = begin(f);
-        sdb_attempt_part(f->db, a, "app", 0x10000, 4096, SHA_A, false);
-        sdb_attempt_phase(f->db, a, "write", f->now_ms, 900, 4096);
-        raise(SIGKILL);
-    }
-    int status;
-    assert_int_equal(waitpid(child, &status, 0), child);
-    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-    fixture_open(f);
+    fixture_in_killed_child(f, record_progress);
     sqlite3 *sql = sdb_sqlite(f->db);
     assert_int_equal(query_int64(sql, "SELECT count(*) FROM attempt_phases WHERE phase = 'write'"
                                       " AND bytes = 4096"), 1);
