@@ -44,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 vectors=${JIGD_SHARED_DIR:-$here/../../shared}/vectors
 stub_dir=${JIGD_STUB_DIR:-$here/../node_modules/esptool-js/lib/targets/stub_flasher}
 espsim=$build/fixtures/espsim/espsim
-jigd=$build/daemon/jigd
+jigd=$build/bin/jigd
 baud=921600
 [[ -x $espsim && -x $jigd ]] || { echo "bench/station.sh: build espsim and jigd in $build first" >&2; exit 2; }
 jigd_env=()

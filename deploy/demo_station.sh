@@ -20,8 +20,8 @@ repo=$PWD
 build_dir=${1:?usage: deploy/demo_station.sh BUILD_DIR (e.g. build/release)}
 build_dir=$(cd "$build_dir" && pwd)
 espsim=$build_dir/fixtures/espsim/espsim
-jigd=$build_dir/daemon/jigd
-jigctl=$build_dir/daemon/jigctl
+jigd=$build_dir/bin/jigd
+jigctl=$build_dir/bin/jigctl
 for b in "$espsim" "$jigd" "$jigctl"; do
     [[ -x $b ]] || { echo "demo: $b is missing: build first (cmake --build $build_dir)" >&2; exit 1; }
 done

@@ -1,4 +1,4 @@
-/* Fuzzes the bundle manifest parser (daemon/bundle_manifest.c): any bytes
+/* Fuzzes the bundle manifest parser (daemon/bundle/bundle_manifest.c): any bytes
  * give a manifest that keeps the parser's promises, or a reason. A parsed
  * manifest must also survive being written out and read back unchanged. */
 #include <stddef.h>

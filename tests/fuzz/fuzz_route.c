@@ -1,4 +1,4 @@
-/* Fuzzes the REST route matcher and slot-number parser (daemon/api_route.c)
+/* Fuzzes the REST route matcher and slot-number parser (daemon/api/api_route.c)
  * with arbitrary request paths: never a crash, a {slot} that matches is
  * always 1..API_ROUTE_SLOT_MAX in its one spelling, and a captured segment
  * never holds a '/'. */

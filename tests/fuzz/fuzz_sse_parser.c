@@ -1,5 +1,5 @@
 /* Fuzzes the SSE stream parser jigctl reads jigd's events with
- * (daemon/api_sse_parser.c). The first byte picks a split point; the
+ * (daemon/api/api_sse_parser.c). The first byte picks a split point; the
  * stream fed whole and fed in two pieces must give the same events, in
  * the same order, and never overrun its bounds. */
 #include <stddef.h>

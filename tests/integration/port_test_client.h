@@ -1,4 +1,4 @@
-/* The owner side of a port (daemon/port.h) for the port tests: records what
+/* The owner side of a port (daemon/port/include/port.h) for the port tests: records what
  * the callbacks said, and runs the loop until a flag is set or a deadline
  * passes. Header-only: each test program is built from one source file, and
  * the test's cmocka headers come first. */
