@@ -17,6 +17,7 @@
 #include "event_bus.h"
 #include "station.h"
 #include "station_ca.h"
+#include "station_api.h"
 #include "station_db.h"
 #include "unit_services.h"
 
@@ -36,6 +37,7 @@ struct daemon {
     struct event_sub *log_sub;
     struct station *station;
     struct unit_services *units;
+    struct station_api adapter;     /* the API's backend */
     struct api *api;
     uv_signal_t sigint, sigterm;
     bool stopping;
@@ -149,7 +151,8 @@ static int start_api(struct daemon *d)
         .http = {.host = d->cfg->station.listen_host, .port = d->cfg->station.listen_port,
                  .token = token},
     };
-    struct api_backend be = station_backend(d->station);
+    d->adapter = (struct station_api){.st = d->station, .units = d->units};
+    struct api_backend be = station_api_backend(&d->adapter);
     d->api = api_start(d->loop, &opt, &be, d->bus, err, sizeof err);
     memset(token, 0, sizeof token);
     if (!d->api) {

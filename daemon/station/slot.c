@@ -8,6 +8,7 @@
 
 #include "bundle.h"
 #include "port.h"
+#include "unit_advice.h"
 
 /* Auto: reset+sync this often while armed. One probe (one reset, two SYNC
  * tries) takes about half a second when nobody answers. */
@@ -32,14 +33,14 @@ const char *slot_state_name(enum slot_state s)
     return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
 }
 
-void slot_publish(struct slot *s, const struct jig_event *ev)
+static void slot_publish(struct slot *s, const struct jig_event *ev)
 {
     struct jig_event e = *ev;
     e.slot = s->cfg.index;
     event_bus_publish(s->env.bus, &e);
 }
 
-void slot_set_state(struct slot *s, enum slot_state st)
+static void slot_set_state(struct slot *s, enum slot_state st)
 {
     if (s->state == st)
         return;
@@ -50,7 +51,7 @@ void slot_set_state(struct slot *s, enum slot_state st)
 
 /* A local device (a path or usb-serial:<number>), as opposed to rfc2217://,
  * whose presence can be checked without opening it. */
-bool slot_port_is_local(const struct slot *s)
+static bool slot_port_is_local(const struct slot *s)
 {
     return strncmp(s->cfg.port, "rfc2217://", 10) != 0;
 }
@@ -62,9 +63,9 @@ static void schedule(struct slot *s, uint64_t ms);
 static void on_quiet_done(struct flash_job *j, const struct loader_error *e);
 static const struct flash_job_callbacks quiet_callbacks = {.on_done = on_quiet_done};
 
-enum loader_reset slot_loader_reset(const struct slot *s)
+static enum loader_reset loader_reset_of(const struct slot_config *c)
 {
-    switch (s->cfg.reset) {
+    switch (c->reset) {
     case SLOT_RESET_USB_JTAG: return LOADER_RESET_USB_JTAG;
     case SLOT_RESET_NONE: return LOADER_RESET_NONE;
     case SLOT_RESET_GPIO: return LOADER_RESET_GPIO;
@@ -78,7 +79,7 @@ static void start_quiet(struct slot *s, enum slot_activity act)
     struct flash_job_config c = {
         .port = s->cfg.port,
         .action = act == ACT_BLINK ? FLASH_JOB_BLINK : FLASH_JOB_IDENTIFY,
-        .reset = slot_loader_reset(s),
+        .reset = loader_reset_of(&s->cfg),
         .reset_lines = s->reset_lines,
         .connect_attempts = act == ACT_BLINK ? 0 : 1,
         .sync_tries = act == ACT_BLINK ? 0 : 2,
@@ -103,17 +104,31 @@ static void start_quiet(struct slot *s, enum slot_activity act)
     flash_job_start(s->job);
 }
 
+static void on_unit_running(void *ctx);
+static void on_unit_ended(void *ctx, const struct unit_outcome *o);
+
 static void start_unit(struct slot *s, int attempts)
 {
     char err[200];
-    uint32_t baud = slot_baud_pick(s->env.baud, s->cfg.port, s->cfg.max_baud);
-    s->abort_requested = false;
+    struct unit_run_config c = {
+        .env = &s->env,
+        .cfg = &s->cfg,
+        .reset_lines = s->reset_lines,
+        .boot_log = &s->boot_log,
+        .board = &s->board,
+        .baud = slot_baud_pick(s->env.baud, s->cfg.port, s->cfg.max_baud),
+        .connect_attempts = attempts,
+    };
+    struct unit_run_owner owner = {.ctx = s, .on_running = on_unit_running,
+                                   .on_ended = on_unit_ended};
     s->awaiting_removal = false;
-    if (slot_unit_start(s, baud, attempts, err, sizeof err) < 0) {
+    s->run = unit_run_start(&c, &owner, err, sizeof err);
+    if (!s->run) {
         fprintf(stderr, "jigd: slot %d: cannot start: %s\n", s->cfg.index, err);
         schedule(s, PORT_POLL_MS);
         return;
     }
+    s->act = ACT_UNIT;
     slot_set_state(s, SLOT_RUNNING);
 }
 
@@ -162,7 +177,7 @@ static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
                                .phase = "identify-led",
                                .message = e ? NULL : "LED blinked",
                                .cause = e ? e->message : NULL,
-                               .advice = e ? slot_advice_for(e) : NULL, .rate = -1};
+                               .advice = e ? unit_advice_for(e) : NULL, .rate = -1};
         slot_publish(s, &ev);
     }
     if (s->start_pending) {
@@ -190,16 +205,33 @@ static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
 
 /* ---- after a unit ------------------------------------------------------- */
 
-void slot_unit_ended(struct slot *s)
+static void on_unit_running(void *ctx)
 {
+    struct slot *s = ctx;
+    if (s->state != SLOT_RUNNING)
+        slot_set_state(s, SLOT_RUNNING);
+}
+
+static void on_unit_ended(void *ctx, const struct unit_outcome *o)
+{
+    struct slot *s = ctx;
+    unit_run_progress(s->run, &s->progress);
+    unit_run_free(s->run);
+    s->run = NULL;
+    s->act = ACT_NONE;
+    s->last = *o;
+    s->have_last = true;
+    if (o->passed)
+        s->passed++;
+    else
+        s->failed++;
     if (s->closing) {
         maybe_closed(s);
         return;
     }
-    bool passed = !strcmp(s->last_result, "pass");
-    slot_set_state(s, passed ? SLOT_PASSED : SLOT_FAILED);
-    if (s->port_lost) {
-        port_lost(s, s->cause);
+    slot_set_state(s, o->passed ? SLOT_PASSED : SLOT_FAILED);
+    if (o->port_lost) {
+        port_lost(s, o->cause);
         return;
     }
     if (s->start_pending) {
@@ -409,7 +441,7 @@ bool slot_busy(const struct slot *s)
     return s->act == ACT_UNIT;
 }
 
-static void refuse(struct api_error *err, const char *hint, const char *fmt, int slot,
+static void refuse(struct slot_refusal *err, const char *hint, const char *fmt, int slot,
                    const char *what)
 {
     snprintf(err->error, sizeof err->error, fmt, slot, what);
@@ -417,7 +449,7 @@ static void refuse(struct api_error *err, const char *hint, const char *fmt, int
 }
 
 /* Common refusals for start and identify. */
-static bool can_act(struct slot *s, struct api_error *err)
+static bool can_act(struct slot *s, struct slot_refusal *err)
 {
     int n = s->cfg.index;
     if (s->state == SLOT_DISABLED) {
@@ -453,61 +485,51 @@ static bool stop_quiet_job(struct slot *s)
     return s->act == ACT_PORT_CHECK;
 }
 
-enum api_status slot_request_start(struct slot *s, struct api_error *err)
+bool slot_request_start(struct slot *s, struct slot_refusal *err)
 {
     if (!can_act(s, err))
-        return API_CONFLICT;
+        return false;
     if (!*s->env.bundle) {
         refuse(err, "load one: jigctl bundle load <folder>", "slot %d cannot start: %s",
                s->cfg.index, "no bundle is loaded");
-        return API_CONFLICT;
+        return false;
     }
     if (stop_quiet_job(s)) {
         s->start_pending = true;
-        return API_ACCEPTED;
+        return true;
     }
     uv_timer_stop(&s->timer);
     start_unit(s, 0);
-    return API_ACCEPTED;
+    return true;
 }
 
-enum api_status slot_request_abort(struct slot *s, struct api_error *err)
+bool slot_request_abort(struct slot *s, struct slot_refusal *err)
 {
     if (s->act != ACT_UNIT) {
         refuse(err, "jigctl status shows what each slot does",
                "slot %d is %s; there is nothing to abort", s->cfg.index,
                slot_state_name(s->state));
-        return API_CONFLICT;
+        return false;
     }
-    s->abort_requested = true;
-    if (s->job) {
-        flash_job_cancel(s->job);
-    } else {
-        /* Between two jobs of the unit (waiting for a USB node). */
-        uv_timer_stop(&s->timer);
-        struct loader_error e = {.phase = LOADER_PHASE_CONNECT,
-                                 .code = FLASH_JOB_ERR_CANCELLED};
-        snprintf(e.message, sizeof e.message, "aborted by the operator during connect");
-        slot_unit_finish(s, &e, slot_advice_for(&e));
-    }
-    return API_ACCEPTED;
+    unit_run_abort(s->run);
+    return true;
 }
 
-enum api_status slot_request_identify(struct slot *s, struct api_error *err)
+bool slot_request_identify(struct slot *s, struct slot_refusal *err)
 {
     if (!can_act(s, err))
-        return API_CONFLICT;
+        return false;
     if (s->cfg.led_gpio == CONFIG_NO_GPIO) {
         refuse(err, "set led_gpio (the board's LED pin) in [station] or this [slot] section",
                "slot %d has no identify LED configured%s", s->cfg.index, "");
-        return API_CONFLICT;
+        return false;
     }
     s->blink_pending = true;
     if (!stop_quiet_job(s)) {
         uv_timer_stop(&s->timer);
         schedule(s, 0);
     }
-    return API_ACCEPTED;
+    return true;
 }
 
 static void on_timer_closed(uv_handle_t *h)
@@ -519,7 +541,7 @@ static void on_timer_closed(uv_handle_t *h)
 
 static void maybe_closed(struct slot *s)
 {
-    if (!s->closing || s->job || s->check_port || s->handles_open)
+    if (!s->closing || s->job || s->run || s->check_port || s->handles_open)
         return;
     if (s->closed_cb) {
         void (*cb)(void *) = s->closed_cb;
@@ -533,10 +555,10 @@ void slot_close(struct slot *s, void (*done)(void *ctx), void *ctx)
     s->closing = true;
     s->closed_cb = done;
     s->closed_ctx = ctx;
-    if (s->job) {
-        s->abort_requested = s->act == ACT_UNIT;
+    if (s->job)
         flash_job_cancel(s->job);
-    }
+    if (s->run)
+        unit_run_abort(s->run);
     if (s->check_port)
         port_close(s->check_port);
     uv_close((uv_handle_t *)&s->timer, on_timer_closed);
@@ -546,8 +568,7 @@ void slot_free(struct slot *s)
 {
     if (!s)
         return;
-    slot_identity_release(s);
-    slot_unit_release(s);
+    unit_run_free(s->run);
     reset_gpio_close(s->reset_lines);
     free(s);
 }

@@ -1,39 +1,9 @@
-/* A slot as the API shows it, and the boot-log ring behind its tail. */
+/* A slot as the API shows it: its configuration, its state, the board in
+ * it (or the last one) and the last unit's outcome. */
 #include "slot_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-
-void slot_boot_log_clear(struct slot *s)
-{
-    s->boot_log_len = s->boot_log_head = 0;
-}
-
-void slot_boot_log_append(struct slot *s, const uint8_t *data, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        s->boot_log[s->boot_log_head] = data[i];
-        s->boot_log_head = (s->boot_log_head + 1) % SLOT_BOOT_LOG_KEEP;
-        if (s->boot_log_len < SLOT_BOOT_LOG_KEEP)
-            s->boot_log_len++;
-    }
-}
-
-/* The kept bytes in order, as text JSON can carry: a boot log at the wrong
- * rate is noise, and noise must not make the slot's JSON invalid UTF-8. */
-static char *boot_log_text(const struct slot *s)
-{
-    char *t = malloc(s->boot_log_len + 1);
-    if (!t)
-        return NULL;
-    size_t start = (s->boot_log_head + SLOT_BOOT_LOG_KEEP - s->boot_log_len) % SLOT_BOOT_LOG_KEEP;
-    for (size_t i = 0; i < s->boot_log_len; i++) {
-        uint8_t c = s->boot_log[(start + i) % SLOT_BOOT_LOG_KEEP];
-        t[i] = (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\r' || c == '\t' ? (char)c : '.';
-    }
-    t[s->boot_log_len] = '\0';
-    return t;
-}
 
 static void add_text_or_null(cJSON *o, const char *key, const char *v)
 {
@@ -43,14 +13,14 @@ static void add_text_or_null(cJSON *o, const char *key, const char *v)
         cJSON_AddNullToObject(o, key);
 }
 
-static void add_chip(cJSON *o, const struct slot *s)
+static void add_chip(cJSON *o, const struct unit_board *b)
 {
-    if (!s->have_chip || !s->chip.chip) {
+    if (!b->have_chip || !b->chip.chip) {
         cJSON_AddNullToObject(o, "chip");
         cJSON_AddNullToObject(o, "mac");
         return;
     }
-    const struct loader_chip_info *c = &s->chip;
+    const struct loader_chip_info *c = &b->chip;
     cJSON *chip = cJSON_AddObjectToObject(o, "chip");
     cJSON_AddStringToObject(chip, "name", c->chip->name);
     if (c->revision >= 0) {
@@ -68,6 +38,36 @@ static void add_chip(cJSON *o, const struct slot *s)
     cJSON_AddStringToObject(o, "mac", mac);
 }
 
+static void add_progress(cJSON *o, const struct slot *s)
+{
+    struct unit_progress p = s->progress;
+    if (s->run)
+        unit_run_progress(s->run, &p);
+    add_text_or_null(o, "phase", p.phase);
+    cJSON_AddNumberToObject(o, "bytes_done", (double)p.bytes_done);
+    cJSON_AddNumberToObject(o, "bytes_total", (double)p.bytes_total);
+    cJSON_AddNumberToObject(o, "rate", p.rate);
+    cJSON_AddNumberToObject(o, "baud", p.baud);
+    cJSON_AddNumberToObject(o, "skipped_regions", p.skipped_regions);
+}
+
+static void add_last(cJSON *o, const struct slot *s)
+{
+    const struct unit_outcome *l = &s->last;
+    add_text_or_null(o, "last_result", !s->have_last ? NULL : l->passed ? "pass" : "fail");
+    cJSON_AddNumberToObject(o, "last_seconds", l->seconds);
+    cJSON_AddNumberToObject(o, "passed", s->passed);
+    cJSON_AddNumberToObject(o, "failed", s->failed);
+    if (s->have_last && !l->passed && l->cause[0]) {
+        cJSON *e = cJSON_AddObjectToObject(o, "error");
+        cJSON_AddStringToObject(e, "phase", l->error_phase);
+        cJSON_AddStringToObject(e, "cause", l->cause);
+        cJSON_AddStringToObject(e, "advice", l->advice);
+    } else {
+        cJSON_AddNullToObject(o, "error");
+    }
+}
+
 cJSON *slot_to_json(const struct slot *s)
 {
     cJSON *o = cJSON_CreateObject();
@@ -79,30 +79,14 @@ cJSON *slot_to_json(const struct slot *s)
     cJSON_AddStringToObject(o, "trigger", slot_trigger_name(s->cfg.trigger));
     cJSON_AddStringToObject(o, "reset", slot_reset_name(s->cfg.reset));
     cJSON_AddStringToObject(o, "state", slot_state_name(s->state));
-    add_text_or_null(o, "phase", s->phase);
     cJSON_AddBoolToObject(o, "waiting_for_removal", s->awaiting_removal);
     cJSON_AddBoolToObject(o, "identifying", s->identifying);
-    cJSON_AddNumberToObject(o, "bytes_done", (double)s->bytes_done);
-    cJSON_AddNumberToObject(o, "bytes_total", (double)s->bytes_total);
-    cJSON_AddNumberToObject(o, "rate", s->rate);
-    cJSON_AddNumberToObject(o, "baud", s->baud);
-    cJSON_AddNumberToObject(o, "skipped_regions", s->skipped_regions);
-    add_chip(o, s);
-    add_text_or_null(o, "serial", s->serial);
-    add_text_or_null(o, "cert_fingerprint", s->fingerprint);
-    add_text_or_null(o, "last_result", s->last_result);
-    cJSON_AddNumberToObject(o, "last_seconds", s->last_seconds);
-    cJSON_AddNumberToObject(o, "passed", s->passed);
-    cJSON_AddNumberToObject(o, "failed", s->failed);
-    if (s->cause[0]) {
-        cJSON *e = cJSON_AddObjectToObject(o, "error");
-        cJSON_AddStringToObject(e, "phase", s->error_phase);
-        cJSON_AddStringToObject(e, "cause", s->cause);
-        cJSON_AddStringToObject(e, "advice", s->advice);
-    } else {
-        cJSON_AddNullToObject(o, "error");
-    }
-    char *log = boot_log_text(s);
+    add_progress(o, s);
+    add_chip(o, &s->board);
+    add_text_or_null(o, "serial", s->board.serial);
+    add_text_or_null(o, "cert_fingerprint", s->board.fingerprint);
+    add_last(o, s);
+    char *log = boot_log_text(&s->boot_log);
     if (log) {
         cJSON_AddStringToObject(o, "boot_log", log);
         free(log);

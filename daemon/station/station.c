@@ -157,7 +157,7 @@ int station_load_bundle(struct station *st, const char *dir, char *err, size_t e
     return 0;
 }
 
-/* ---- the API backend ---------------------------------------------------- */
+/* ---- what the API asks --------------------------------------------------- */
 
 size_t station_slot_count(const struct station *st)
 {
@@ -185,9 +185,8 @@ static cJSON *bundle_summary(const struct bundle *b)
     return o;
 }
 
-static cJSON *api_station_json(void *ctx)
+cJSON *station_json(const struct station *st)
 {
-    struct station *st = ctx;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", st->cfg->station.name);
     cJSON_AddStringToObject(o, "version", "0.1");
@@ -198,113 +197,55 @@ static cJSON *api_station_json(void *ctx)
     return o;
 }
 
-static cJSON *api_slots_json(void *ctx)
+cJSON *station_slots_json(const struct station *st)
 {
-    struct station *st = ctx;
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; a && i < st->n_slots; i++)
         cJSON_AddItemToArray(a, slot_to_json(st->slots[i]));
     return a;
 }
 
-static cJSON *api_slot_json(void *ctx, int index)
+cJSON *station_bundle_json(const struct station *st)
 {
-    struct slot *s = station_slot(ctx, index);
-    return s ? slot_to_json(s) : NULL;
-}
-
-static struct slot *api_slot(struct station *st, int index, struct api_error *err)
-{
-    struct slot *s = station_slot(st, index);
-    if (!s) {
-        snprintf(err->error, sizeof err->error, "this station has no slot %d", index);
-        snprintf(err->hint, sizeof err->hint, "GET /api/v1/slots lists the slots");
-    }
-    return s;
-}
-
-/* Who asked: the API has one bearer token and no user names, so "api". */
-#define API_ACTOR "api"
-
-/* Every API action goes to the audit log, refused ones too (with why). */
-static enum api_status audited(struct station *st, const char *action, int slot,
-                               enum api_status r, const struct api_error *err)
-{
-    if (st->units)
-        unit_services_audit(st->units, API_ACTOR, action, slot,
-                            r == API_ACCEPTED || r == API_OK ? NULL : err->error);
-    return r;
-}
-
-static enum api_status api_start(void *ctx, int index, struct api_error *err)
-{
-    struct slot *s = api_slot(ctx, index, err);
-    return audited(ctx, "slot.start", index, s ? slot_request_start(s, err) : API_NOT_FOUND,
-                   err);
-}
-
-static enum api_status api_abort(void *ctx, int index, struct api_error *err)
-{
-    struct slot *s = api_slot(ctx, index, err);
-    return audited(ctx, "slot.abort", index, s ? slot_request_abort(s, err) : API_NOT_FOUND,
-                   err);
-}
-
-static enum api_status api_identify(void *ctx, int index, struct api_error *err)
-{
-    struct slot *s = api_slot(ctx, index, err);
-    return audited(ctx, "slot.identify", index,
-                   s ? slot_request_identify(s, err) : API_NOT_FOUND, err);
-}
-
-static enum api_status load_bundle_for_api(struct station *st, const char *path,
-                                   struct api_error *err);
-
-static enum api_status api_bundle_load(void *ctx, const char *path, struct api_error *err)
-{
-    struct station *st = ctx;
-    enum api_status r = load_bundle_for_api(st, path, err);
-    if (st->units)
-        unit_services_audit(st->units, API_ACTOR, "bundle.load", 0,
-                            r == API_ACCEPTED ? path : err->error);
-    return r;
-}
-
-static enum api_status load_bundle_for_api(struct station *st, const char *path,
-                                   struct api_error *err)
-{
-    if (st->stopping) {
-        snprintf(err->error, sizeof err->error, "the station is stopping");
-        snprintf(err->hint, sizeof err->hint, "load the bundle after jigd has restarted");
-        return API_UNAVAILABLE;
-    }
-    if (station_load_bundle(st, path, err->error, sizeof err->error) < 0) {
-        snprintf(err->hint, sizeof err->hint, "give the folder of a bundle on the station "
-                 "(jigctl bundle import makes one)");
-        return API_NOT_FOUND;
-    }
-    return API_ACCEPTED;
-}
-
-static cJSON *api_bundle_json(void *ctx)
-{
-    struct station *st = ctx;
     return st->bundle ? bundle_describe(st->bundle) : NULL;
 }
 
-struct api_backend station_backend(struct station *st)
+static enum station_answer no_such_slot(int index, struct slot_refusal *why)
 {
-    return (struct api_backend){
-        .ctx = st,
-        .station_json = api_station_json,
-        .slots_json = api_slots_json,
-        .slot_json = api_slot_json,
-        .slot_start = api_start,
-        .slot_abort = api_abort,
-        .slot_identify = api_identify,
-        .bundle_load = api_bundle_load,
-        .bundle_json = api_bundle_json,
-    };
+    snprintf(why->error, sizeof why->error, "this station has no slot %d", index);
+    snprintf(why->hint, sizeof why->hint, "GET /api/v1/slots lists the slots");
+    return STATION_NO_SUCH_SLOT;
+}
+
+enum station_answer station_ask_slot(struct station *st, int index, enum station_request req,
+                                     struct slot_refusal *why)
+{
+    struct slot *s = station_slot(st, index);
+    if (!s)
+        return no_such_slot(index, why);
+    bool ok = false;
+    switch (req) {
+    case STATION_START: ok = slot_request_start(s, why); break;
+    case STATION_ABORT: ok = slot_request_abort(s, why); break;
+    case STATION_IDENTIFY: ok = slot_request_identify(s, why); break;
+    }
+    return ok ? STATION_ACCEPTED : STATION_NOT_NOW;
+}
+
+enum station_answer station_ask_bundle(struct station *st, const char *path,
+                                       struct slot_refusal *why)
+{
+    if (st->stopping) {
+        snprintf(why->error, sizeof why->error, "the station is stopping");
+        snprintf(why->hint, sizeof why->hint, "load the bundle after jigd has restarted");
+        return STATION_STOPPING;
+    }
+    if (station_load_bundle(st, path, why->error, sizeof why->error) < 0) {
+        snprintf(why->hint, sizeof why->hint, "give the folder of a bundle on the station "
+                 "(jigctl bundle import makes one)");
+        return STATION_NO_SUCH_BUNDLE;
+    }
+    return STATION_ACCEPTED;
 }
 
 /* ---- stopping ----------------------------------------------------------- */

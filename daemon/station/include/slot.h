@@ -7,9 +7,10 @@
  *   no-port: the adapter is gone; polled until it is back
  *   disabled: enabled = no in jigd.conf
  *
- * A slot runs one flash_job at a time: a quiet probe (auto: is a board in
- * the ROM loader?), the board's unit job (connect, identify, checks, stub,
- * baud, check/write/verify, reset, boot log), or the identify LED blink.
+ * A slot runs one thing at a time: a quiet probe (auto: is a board in the
+ * ROM loader?), a board's pass (unit_run.h: connect, identify, checks,
+ * identity, stub, baud, check/write/verify, reset, boot log), or the
+ * identify LED blink.
  * Everything it learns goes out on the station's event bus. A slot never
  * touches another slot: its failures end in its own state. */
 #ifndef JIGD_SLOT_H
@@ -22,7 +23,6 @@
 #include <cjson/cJSON.h>
 #include <uv.h>
 
-#include "api_backend.h"
 #include "config.h"
 
 struct bundle;
@@ -70,10 +70,17 @@ int slot_index(const struct slot *s);
 enum slot_state slot_state(const struct slot *s);
 bool slot_busy(const struct slot *s);   /* a unit job is running */
 
-/* API actions (api_backend.h semantics). */
-enum api_status slot_request_start(struct slot *s, struct api_error *err);
-enum api_status slot_request_abort(struct slot *s, struct api_error *err);
-enum api_status slot_request_identify(struct slot *s, struct api_error *err);
+/* Why a slot will not do what it was asked now, in words for the operator. */
+struct slot_refusal {
+    char error[256];    /* what is in the way */
+    char hint[256];     /* what to check or do */
+};
+
+/* Requests from the operator. true: started (its progress and outcome are
+ * events); false: refused now, with why. */
+bool slot_request_start(struct slot *s, struct slot_refusal *why);
+bool slot_request_abort(struct slot *s, struct slot_refusal *why);
+bool slot_request_identify(struct slot *s, struct slot_refusal *why);
 
 /* The slot for the API: index, port, trigger, state, phase, progress, chip,
  * MAC, last result and error, boot log tail. */

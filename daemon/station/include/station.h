@@ -1,6 +1,7 @@
 /* The station: the configuration, the active bundle, the event bus and one
- * slot per [slot N], all on one libuv loop. It is what the REST API calls
- * (station_backend) and what jigd's main starts and stops. */
+ * slot per [slot N], all on one libuv loop. jigd's main starts and stops
+ * it; the REST API reaches it through the adapter daemon/station_api.c,
+ * which turns the answers below into HTTP statuses. */
 #ifndef JIGD_STATION_H
 #define JIGD_STATION_H
 
@@ -8,9 +9,11 @@
 
 #include <uv.h>
 
-#include "api_backend.h"
+#include <cjson/cJSON.h>
+
 #include "config.h"
 #include "event_bus.h"
+#include "slot.h"
 
 struct station;
 struct slot;
@@ -32,8 +35,27 @@ void station_set_unit_services(struct station *st, struct unit_services *u);
  * on the thread pool (its outcome is an event). */
 void station_start(struct station *st);
 
-/* The REST API's view of the station. */
-struct api_backend station_backend(struct station *st);
+/* What the operator and the MES see (docs/api.md has the shapes). */
+cJSON *station_json(const struct station *st);
+cJSON *station_slots_json(const struct station *st);
+cJSON *station_bundle_json(const struct station *st);      /* NULL: none loaded */
+
+enum station_request { STATION_START, STATION_ABORT, STATION_IDENTIFY };
+
+enum station_answer {
+    STATION_ACCEPTED,           /* started: its progress and outcome are events */
+    STATION_NO_SUCH_SLOT,
+    STATION_NOT_NOW,            /* the slot refuses now (busy, disabled, no bundle) */
+    STATION_NO_SUCH_BUNDLE,     /* no bundle folder at that path */
+    STATION_STOPPING,
+};
+
+/* A request for slot `index`; anything but ACCEPTED comes with why. */
+enum station_answer station_ask_slot(struct station *st, int index, enum station_request req,
+                                     struct slot_refusal *why);
+/* Load the bundle at `path` (on the station) and make it the active one. */
+enum station_answer station_ask_bundle(struct station *st, const char *path,
+                                       struct slot_refusal *why);
 
 /* Loads the bundle in `dir` in the background; when it checks out it
  * becomes the active one (units already running keep theirs). Returns 0,

@@ -1,0 +1,153 @@
+/* An attempt's record in the station database (unit_record.h). */
+#include "unit_record.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <mbedtls/sha256.h>
+#include <uv.h>
+
+#include "bundle.h"
+#include "station_db.h"
+#include "unit_phase.h"
+#include "unit_plan.h"
+
+int64_t unit_record_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void complain(const struct unit_record *r, const char *what)
+{
+    fprintf(stderr, "jigd: slot %d: attempt %lld: %s not recorded: %s\n", r->slot,
+            (long long)r->attempt_id, what, sdb_errmsg(r->db));
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+void unit_record_begin(struct unit_record *r, const struct bundle *b, const char *port,
+                       const char *work_order, const struct unit_plan *plan)
+{
+    if (!r->db || r->attempt_id)
+        return;
+    int64_t bundle_id = 0;
+    if (sdb_bundle_register(r->db, b->name, b->version, b->id, &bundle_id) != SDB_OK)
+        complain(r, "the bundle");
+    struct sdb_attempt_start a = {.slot = r->slot, .adapter_id = port, .adapter_port = port,
+                                  .bundle_id = bundle_id,
+                                  .work_order = work_order && work_order[0] ? work_order : NULL};
+    if (sdb_attempt_begin(r->db, &a, &r->attempt_id) != SDB_OK) {
+        r->attempt_id = 0;
+        complain(r, "the start");
+        return;
+    }
+    r->bytes_written = 0;
+    /* The plan's parts, not the bundle's: one the unit's own partition
+     * replaces is not written, so it is not on record. */
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct bundle_part *p = plan->info[i].part;
+        if (!p)
+            continue;
+        char sha[65];
+        hex(p->sha256, 32, sha);
+        if (sdb_attempt_part(r->db, r->attempt_id, p->file, p->region.offset,
+                             (uint32_t)p->region.size, sha, false) != SDB_OK)
+            complain(r, "a part");
+    }
+}
+
+void unit_record_parts(struct unit_record *r, const struct unit_plan *plan)
+{
+    if (!r->db || !r->attempt_id)
+        return;
+    for (size_t i = 0; i < plan->n; i++) {
+        if (!plan->info[i].per_unit)
+            continue;
+        const struct loader_region *reg = &plan->regions[i].region;
+        uint8_t sum[32];
+        char sha[65];
+        mbedtls_sha256_ret(reg->data, reg->size, sum, 0);
+        hex(sum, 32, sha);
+        if (sdb_attempt_part(r->db, r->attempt_id, plan->info[i].name, reg->offset,
+                             (uint32_t)reg->size, sha, true) != SDB_OK)
+            complain(r, "a per-unit part");
+    }
+}
+
+void unit_record_phase(struct unit_record *r, const char *phase, int64_t started_ms,
+                       int64_t duration_ms, uint64_t bytes)
+{
+    if (!r->db || !r->attempt_id)
+        return;
+    if (sdb_attempt_phase(r->db, r->attempt_id, phase, started_ms,
+                          duration_ms > 0 ? duration_ms : 0, bytes) != SDB_OK)
+        complain(r, "a phase");
+}
+
+/* One row per phase of the job, in the order each first ran; steps of one
+ * phase summed (the checks and writes of every region interleave, and the
+ * engineer wants "write: 4.1 s, 1.2 MB", not twenty rows). */
+#define PHASES_MAX 16
+
+struct phase_sum {
+    const char *phase;
+    int64_t started_ms, duration_ms;
+    uint64_t bytes;
+};
+
+static struct phase_sum *phase_sum_of(struct phase_sum *p, size_t *n, const char *phase)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(p[i].phase, phase))
+            return &p[i];
+    if (*n == PHASES_MAX)
+        return NULL;
+    p[*n] = (struct phase_sum){.phase = phase, .started_ms = -1};
+    return &p[(*n)++];
+}
+
+void unit_record_steps(struct unit_record *r, struct flash_job *j, const struct unit_plan *plan)
+{
+    size_t n_steps, n = 0;
+    const struct flash_job_step *steps = flash_job_steps(j, &n_steps);
+    struct phase_sum sums[PHASES_MAX];
+    uint64_t now_us = uv_hrtime() / 1000;
+    int64_t wall = unit_record_wall_ms();
+    for (size_t i = 0; i < n_steps; i++) {
+        const struct flash_job_step *st = &steps[i];
+        if (!st->started_us || st->skipped || st->kind == STEP_OPEN)
+            continue;
+        struct phase_sum *p = phase_sum_of(sums, &n, unit_phase_of_step(st->kind));
+        if (!p)
+            continue;
+        uint64_t end = st->ended_us ? st->ended_us : now_us;
+        if (p->started_ms < 0)
+            p->started_ms = wall - (int64_t)(now_us - st->started_us) / 1000;
+        p->duration_ms += (int64_t)(end - st->started_us) / 1000;
+        if (st->kind == STEP_WRITE && st->ended_us) {
+            p->bytes += plan->regions[st->region].region.size;
+            r->bytes_written += plan->regions[st->region].region.size;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        unit_record_phase(r, sums[i].phase, sums[i].started_ms, sums[i].duration_ms,
+                          sums[i].bytes);
+}
+
+void unit_record_end(struct unit_record *r, bool passed, const char *error_phase,
+                     const char *cause)
+{
+    if (!r->db || !r->attempt_id)
+        return;
+    if (sdb_attempt_end(r->db, r->attempt_id, passed, passed ? NULL : error_phase,
+                        passed ? NULL : cause, r->bytes_written) != SDB_OK)
+        complain(r, "the end");
+    r->attempt_id = 0;
+}

@@ -1,0 +1,79 @@
+/* One board's pass through a slot, from the first connect to its recorded
+ * result: the write plan from the active bundle, the flash job, the board
+ * checks that must pass before anything is written, the board's identity,
+ * the attempt's record, the events of every step, the one retry a lower
+ * baud rate earns, and following a USB-Serial/JTAG chip through its
+ * re-enumeration.
+ *
+ * The slot starts a run and hears back through its owner callbacks; the
+ * run never calls into the slot. */
+#ifndef JIGD_UNIT_RUN_H
+#define JIGD_UNIT_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loader.h"
+#include "slot.h"
+#include "station_db.h"
+
+struct boot_log;
+struct reset_gpio;
+struct unit_run;
+
+#define UNIT_TEXT 256
+
+/* How a run ended. */
+struct unit_outcome {
+    bool passed;
+    bool port_lost;                 /* it ended because the port died */
+    char error_phase[32], cause[UNIT_TEXT], advice[UNIT_TEXT];
+    double seconds;
+};
+
+/* What a run knows of its board, for the API while it runs and after. */
+struct unit_board {
+    bool have_chip;
+    struct loader_chip_info chip;
+    char serial[SDB_SERIAL_MAX + 1];    /* "" = none yet */
+    char fingerprint[65];               /* its certificate's SHA-256 */
+};
+
+struct unit_progress {
+    const char *phase;                  /* NULL between units */
+    uint64_t bytes_done, bytes_total;
+    double rate;
+    uint32_t baud;
+    unsigned skipped_regions;
+};
+
+struct unit_run_owner {
+    void *ctx;
+    void (*on_running)(void *ctx);      /* a step began */
+    /* The run is over (recorded). The owner may free it here: the run does
+     * nothing after this call. */
+    void (*on_ended)(void *ctx, const struct unit_outcome *o);
+};
+
+struct unit_run_config {
+    const struct slot_env *env;
+    const struct slot_config *cfg;
+    struct reset_gpio *reset_lines;     /* reset = gpio: the slot's EN/IO0 */
+    struct boot_log *boot_log;          /* cleared at the start, then filled */
+    struct unit_board *board;           /* the slot's: filled in as the board answers */
+    uint32_t baud;
+    int connect_attempts;
+};
+
+/* Starts a run on the active bundle. NULL with the reason in err. */
+struct unit_run *unit_run_start(const struct unit_run_config *c,
+                                const struct unit_run_owner *owner, char *err,
+                                size_t errlen);
+/* Ends the run as aborted (the operator, or the slot closing): on_ended
+ * follows, at once or when the flash job has let go of the port. */
+void unit_run_abort(struct unit_run *r);
+void unit_run_progress(const struct unit_run *r, struct unit_progress *p);
+/* After on_ended. */
+void unit_run_free(struct unit_run *r);
+
+#endif
