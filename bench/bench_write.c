@@ -211,7 +211,7 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
     c->turnaround_us = flash_job_turnaround_us(j, &c->turnarounds);
     c->ok = !err;
     if (err)
-        snprintf(c->error, sizeof c->error, "%s: %s", loader_phase_name(err->phase),
+        snprintf(c->error, sizeof c->error, "%s: %s", phase_name(err->phase),
                  err->message);
 }
 

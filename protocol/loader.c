@@ -8,25 +8,15 @@
 
 #define QUEUE_CAP (sizeof ((struct loader *)0)->queue / sizeof(struct loader_event))
 
-static const char *const phase_names[] = {
-    [LOADER_PHASE_IDLE] = "idle",
-    [LOADER_PHASE_CONNECT] = "connect",
-    [LOADER_PHASE_IDENTIFY] = "identify",
-    [LOADER_PHASE_STUB] = "stub upload",
-    [LOADER_PHASE_BAUD] = "baud change",
-    [LOADER_PHASE_WRITE] = "write",
-    [LOADER_PHASE_VERIFY] = "verify",
-    [LOADER_PHASE_ERASE] = "erase",
-    [LOADER_PHASE_READ] = "read",
-    [LOADER_PHASE_REGISTER] = "register access",
-    [LOADER_PHASE_RESET] = "reset",
-};
-
-const char *loader_phase_name(enum loader_phase p)
+const char *loader_reset_name(enum loader_reset r)
 {
-    if ((unsigned)p < sizeof phase_names / sizeof phase_names[0] && phase_names[p])
-        return phase_names[p];
-    return "unknown";
+    switch (r) {
+    case LOADER_RESET_CLASSIC: return "classic";
+    case LOADER_RESET_USB_JTAG: return "usb-jtag";
+    case LOADER_RESET_NONE: return "none";
+    case LOADER_RESET_GPIO: return "gpio";
+    }
+    return NULL;
 }
 
 void loader_config_default(struct loader_config *c)
@@ -55,7 +45,7 @@ void loader_init(struct loader *l, const struct loader_config *cfg)
     slip_decoder_init(&l->rx, l->rx_buf, sizeof l->rx_buf);
     l->baud = l->cfg.initial_baud;
     l->info.revision = -1;
-    l->phase = LOADER_PHASE_IDLE;
+    l->phase = PHASE_NONE;
 }
 
 uint64_t loader_scaled_timeout(uint32_t seconds_per_mb, uint64_t bytes)
@@ -85,14 +75,14 @@ int loader_refuse(struct loader *l, int code, const char *fmt, ...)
     return -1;
 }
 
-int loader_begin_op(struct loader *l, uint64_t now, enum loader_phase phase,
+int loader_begin_op(struct loader *l, uint64_t now, enum phase phase,
                     loader_advance_fn *advance)
 {
     if (l->running)
         return loader_refuse(l, LOADER_ERR_BUSY,
                              "%s is still running: wait for it to finish before "
-                             "starting %s", loader_phase_name(l->phase),
-                             loader_phase_name(phase));
+                             "starting %s", phase_name(l->phase),
+                             phase_name(phase));
     l->phase = phase;
     l->running = true;
     l->advance = advance;
@@ -109,7 +99,7 @@ int loader_begin_op(struct loader *l, uint64_t now, enum loader_phase phase,
     advance(l, now, &in);
     if (l->running && l->wait == LOADER_WAIT_NONE)
         loader_fail(l, LOADER_ERR_PROTOCOL, "internal error: %s started without a deadline",
-                    loader_phase_name(phase));
+                    phase_name(phase));
     return 0;
 }
 
@@ -122,7 +112,7 @@ void loader_finish(struct loader *l, bool ok)
     if (ok)
         l->error = (struct loader_error){.phase = l->phase, .code = LOADER_OK};
     loader_emit(l, (struct loader_event){.kind = LOADER_EV_DONE, .done.ok = ok});
-    l->phase = LOADER_PHASE_IDLE;
+    l->phase = PHASE_NONE;
 }
 
 void loader_fail(struct loader *l, int code, const char *fmt, ...)
@@ -141,7 +131,7 @@ int loader_require_chip(struct loader *l)
     if (l->running)
         return loader_refuse(l, LOADER_ERR_BUSY,
                              "%s is still running: wait for it to finish",
-                             loader_phase_name(l->phase));
+                             phase_name(l->phase));
     if (!l->info.chip)
         return loader_refuse(l, LOADER_ERR_BAD_ARGUMENT,
                              "not connected to a chip: connect first");
@@ -163,7 +153,7 @@ int loader_require_flash(struct loader *l)
 
 bool loader_reply_ok(struct loader *l, const struct loader_input *in, const char *what)
 {
-    const char *phase = loader_phase_name(l->phase);
+    const char *phase = phase_name(l->phase);
     switch (in->kind) {
     case LOADER_IN_REPLY:
         if (in->resp->failed) {
@@ -322,7 +312,7 @@ static void dispatch(struct loader *l, uint64_t now, const struct loader_input *
     l->advance(l, now, in);
     if (l->running && l->wait == LOADER_WAIT_NONE)
         loader_fail(l, LOADER_ERR_PROTOCOL, "internal error: %s stalled without a deadline",
-                    loader_phase_name(l->phase));
+                    phase_name(l->phase));
 }
 
 static void on_reply_frame(struct loader *l, uint64_t now, const uint8_t *frame,
@@ -389,7 +379,7 @@ void loader_feed(struct loader *l, uint64_t now, const uint8_t *data, size_t n)
     if (!data || n == 0)
         return;
     l->rx_bytes += n;
-    if (l->phase == LOADER_PHASE_CONNECT)
+    if (l->phase == PHASE_CONNECT)
         scan_boot_log(l, data, n);
     l->discard_feed = false;
     while (n > 0 && !l->discard_feed) {

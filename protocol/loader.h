@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "chip.h"
+#include "phase.h"
 #include "command.h"
 #include "slip.h"
 #include "stub_image.h"
@@ -42,21 +43,9 @@ enum loader_reset {
                              * EN held low, dtr = IO0 held low */
 };
 
-enum loader_phase {
-    LOADER_PHASE_IDLE,
-    LOADER_PHASE_CONNECT,
-    LOADER_PHASE_IDENTIFY,
-    LOADER_PHASE_STUB,
-    LOADER_PHASE_BAUD,
-    LOADER_PHASE_WRITE,
-    LOADER_PHASE_VERIFY,
-    LOADER_PHASE_ERASE,
-    LOADER_PHASE_READ,
-    LOADER_PHASE_REGISTER,
-    LOADER_PHASE_RESET,
-};
-
-const char *loader_phase_name(enum loader_phase p);
+/* Its name as jigd.conf writes it (reset = …): "classic", "usb-jtag",
+ * "gpio", "none"; NULL when out of range. */
+const char *loader_reset_name(enum loader_reset r);
 
 enum loader_event_kind {
     LOADER_EV_SEND,         /* write send.data[0..len) to the port */
@@ -82,7 +71,7 @@ struct loader_event {
 
 /* Why an operation failed, in words an operator can act on. */
 struct loader_error {
-    enum loader_phase phase;
+    enum phase phase;
     int code;               /* enum loader_error_code */
     char message[200];      /* what happened, then what to check */
 };
@@ -97,6 +86,12 @@ enum loader_error_code {
     LOADER_ERR_VERIFY,          /* MD5 mismatch */
     LOADER_ERR_BAD_ARGUMENT,    /* caller asked for something impossible */
     LOADER_ERR_BUSY,            /* an operation is already running */
+    /* Set by what drives the loader (a flash job), never by the loader
+     * itself: they share the code space so one struct carries any failure. */
+    LOADER_ERR_CANCELLED,       /* the caller stopped it */
+    LOADER_ERR_PORT,            /* the port cannot be opened, or it died */
+    LOADER_ERR_STUB,            /* the stub file is missing or unusable */
+    LOADER_ERR_REFUSED,         /* the board was refused after identify */
 };
 
 struct loader_config {
@@ -158,7 +153,7 @@ struct loader {
     size_t tx_len;
 
     /* the running operation */
-    enum loader_phase phase;
+    enum phase phase;
     bool running;
     void (*advance)(struct loader *l, uint64_t now, const struct loader_input *in);
     int step;                   /* position inside the current operation */

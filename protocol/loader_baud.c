@@ -101,5 +101,5 @@ int loader_start_set_baud(struct loader *l, uint64_t now, uint32_t baud)
                              "the ESP8266 ROM cannot change its baud rate: upload the "
                              "flasher stub first or stay at %u", (unsigned)l->baud);
     l->op_value = baud;
-    return loader_begin_op(l, now, LOADER_PHASE_BAUD, baud_start);
+    return loader_begin_op(l, now, PHASE_BAUD, baud_start);
 }

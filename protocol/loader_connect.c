@@ -332,5 +332,5 @@ static void connect_start(struct loader *l, uint64_t now, const struct loader_in
 
 int loader_start_connect(struct loader *l, uint64_t now)
 {
-    return loader_begin_op(l, now, LOADER_PHASE_CONNECT, connect_start);
+    return loader_begin_op(l, now, PHASE_CONNECT, connect_start);
 }

@@ -83,7 +83,7 @@ int loader_start_md5(struct loader *l, uint64_t now, uint32_t offset, uint32_t s
     memset(l->md5, 0, sizeof l->md5);
     l->op_offset = offset;
     l->op_size = size;
-    return loader_begin_op(l, now, LOADER_PHASE_VERIFY, md5_start);
+    return loader_begin_op(l, now, PHASE_VERIFY, md5_start);
 }
 
 /* ---- erase ------------------------------------------------------------ */
@@ -122,7 +122,7 @@ int loader_start_erase(struct loader *l, uint64_t now, uint32_t offset, uint32_t
                              "of 4 KiB", (unsigned)offset, (unsigned)size);
     l->op_offset = offset;
     l->op_size = size;
-    return loader_begin_op(l, now, LOADER_PHASE_ERASE, erase_start);
+    return loader_begin_op(l, now, PHASE_ERASE, erase_start);
 }
 
 /* ---- read ------------------------------------------------------------- */
@@ -266,5 +266,5 @@ int loader_start_read(struct loader *l, uint64_t now, uint32_t offset, uint32_t 
     l->op_offset = offset;
     l->op_size = size;
     l->read_dst = dst;
-    return loader_begin_op(l, now, LOADER_PHASE_READ, read_start);
+    return loader_begin_op(l, now, PHASE_READ, read_start);
 }

@@ -228,5 +228,5 @@ int loader_start_identify(struct loader *l, uint64_t now)
 {
     if (loader_require_chip(l))
         return -1;
-    return loader_begin_op(l, now, LOADER_PHASE_IDENTIFY, identify_start);
+    return loader_begin_op(l, now, PHASE_IDENTIFY, identify_start);
 }

@@ -54,7 +54,7 @@ typedef void loader_advance_fn(struct loader *l, uint64_t now,
                                const struct loader_input *in);
 
 /* Operation life cycle (loader.c). begin() refuses while another runs. */
-int loader_begin_op(struct loader *l, uint64_t now, enum loader_phase phase,
+int loader_begin_op(struct loader *l, uint64_t now, enum phase phase,
                     loader_advance_fn *advance);
 void loader_finish(struct loader *l, bool ok);
 void loader_fail(struct loader *l, int code, const char *fmt, ...)

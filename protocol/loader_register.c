@@ -31,7 +31,7 @@ int loader_start_read_reg(struct loader *l, uint64_t now, uint32_t addr)
     if (loader_require_chip(l))
         return -1;
     l->op_offset = addr;
-    return loader_begin_op(l, now, LOADER_PHASE_REGISTER, read_reg_start);
+    return loader_begin_op(l, now, PHASE_REGISTER, read_reg_start);
 }
 
 static void write_reg_advance(struct loader *l, uint64_t now, const struct loader_input *in)
@@ -56,5 +56,5 @@ int loader_start_write_reg(struct loader *l, uint64_t now, uint32_t addr, uint32
     l->op_offset = addr;
     l->op_value = value;
     l->op_mask = mask;
-    return loader_begin_op(l, now, LOADER_PHASE_REGISTER, write_reg_start);
+    return loader_begin_op(l, now, PHASE_REGISTER, write_reg_start);
 }

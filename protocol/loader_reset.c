@@ -38,5 +38,5 @@ static void reset_start(struct loader *l, uint64_t now, const struct loader_inpu
 
 int loader_start_hard_reset(struct loader *l, uint64_t now)
 {
-    return loader_begin_op(l, now, LOADER_PHASE_RESET, reset_start);
+    return loader_begin_op(l, now, PHASE_RESET, reset_start);
 }

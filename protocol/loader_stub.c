@@ -137,5 +137,5 @@ int loader_start_stub(struct loader *l, uint64_t now, const struct stub_image *s
                              "the chip is in Secure Download Mode, which refuses RAM "
                              "uploads: flash through the ROM");
     l->stub = *stub;
-    return loader_begin_op(l, now, LOADER_PHASE_STUB, stub_start);
+    return loader_begin_op(l, now, PHASE_STUB, stub_start);
 }

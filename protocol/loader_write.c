@@ -233,5 +233,5 @@ int loader_start_write(struct loader *l, uint64_t now, const struct loader_regio
                              l->stub_running ? "stub" : "ROM", (unsigned)r->offset);
     l->region = *r;
     l->compressed = compressed;
-    return loader_begin_op(l, now, LOADER_PHASE_WRITE, write_start);
+    return loader_begin_op(l, now, PHASE_WRITE, write_start);
 }

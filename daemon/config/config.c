@@ -484,9 +484,9 @@ static int slot_trigger(struct parser *p, const char *v)
 
 static int slot_reset(struct parser *p, const char *v)
 {
-    for (int r = SLOT_RESET_CLASSIC; r <= SLOT_RESET_NONE; r++) {
-        if (!strcasecmp(v, slot_reset_name((enum slot_reset)r))) {
-            p->slot->reset = (enum slot_reset)r;
+    for (int r = 0; loader_reset_name((enum loader_reset)r); r++) {
+        if (!strcasecmp(v, loader_reset_name((enum loader_reset)r))) {
+            p->slot->reset = (enum loader_reset)r;
             return 0;
         }
     }
@@ -572,16 +572,16 @@ static int finish_slot(struct parser *p)
                                     SLOT_KEY_GPIO_IO0};
     for (size_t i = 0; i < 3; i++) {
         int k = gpio_keys[i];
-        if (s->reset == SLOT_RESET_GPIO && !p->key_line[k])
+        if (s->reset == LOADER_RESET_GPIO && !p->key_line[k])
             return fail_at(p, s->line, "[slot %d] has reset = gpio but no %s; "
                            "add gpio_chip, gpio_en and gpio_io0", s->index,
                            slot_keys[k].key);
-        if (s->reset != SLOT_RESET_GPIO && p->key_line[k])
+        if (s->reset != LOADER_RESET_GPIO && p->key_line[k])
             return fail_at(p, p->key_line[k], "%s in [slot %d] is only used "
                            "with reset = gpio (this slot has reset = %s)",
-                           slot_keys[k].key, s->index, slot_reset_name(s->reset));
+                           slot_keys[k].key, s->index, loader_reset_name(s->reset));
     }
-    if (s->reset == SLOT_RESET_GPIO && s->gpio_en == s->gpio_io0)
+    if (s->reset == LOADER_RESET_GPIO && s->gpio_en == s->gpio_io0)
         return fail_at(p, p->key_line[SLOT_KEY_GPIO_IO0], "gpio_en and gpio_io0 "
                        "in [slot %d] are the same line %d; EN and IO0 need "
                        "separate lines", s->index, s->gpio_en);
@@ -610,7 +610,7 @@ static struct slot_config *add_slot(struct parser *p, int index)
     s->index = index;
     s->line = p->line;
     s->trigger = SLOT_TRIGGER_AUTO;
-    s->reset = SLOT_RESET_CLASSIC;
+    s->reset = LOADER_RESET_CLASSIC;
     s->gpio_en = CONFIG_NO_GPIO;
     s->gpio_io0 = CONFIG_NO_GPIO;
     s->max_baud = INHERIT_BAUD;
@@ -960,17 +960,6 @@ const char *slot_trigger_name(enum slot_trigger t)
     case SLOT_TRIGGER_AUTO: return "auto";
     case SLOT_TRIGGER_MANUAL: return "manual";
     case SLOT_TRIGGER_HOTPLUG: return "hotplug";
-    }
-    return "?";
-}
-
-const char *slot_reset_name(enum slot_reset r)
-{
-    switch (r) {
-    case SLOT_RESET_CLASSIC: return "classic";
-    case SLOT_RESET_USB_JTAG: return "usb-jtag";
-    case SLOT_RESET_GPIO: return "gpio";
-    case SLOT_RESET_NONE: return "none";
     }
     return "?";
 }

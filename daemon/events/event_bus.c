@@ -131,8 +131,8 @@ static char *event_to_json(const struct event_bus *bus, uint64_t id,
     cJSON_AddStringToObject(o, "time", when);
     cJSON_AddNumberToObject(o, "time_ms", (double)now);
     cJSON_AddNumberToObject(o, "slot", ev->slot);
-    add_text(o, "state", ev->state);
-    add_text(o, "phase", ev->phase);
+    add_text(o, "state", slot_state_name(ev->state));
+    add_text(o, "phase", phase_name(ev->phase));
     if (ev->bytes_total) {
         cJSON_AddNumberToObject(o, "bytes_done", (double)ev->bytes_done);
         cJSON_AddNumberToObject(o, "bytes_total", (double)ev->bytes_total);
@@ -142,7 +142,7 @@ static char *event_to_json(const struct event_bus *bus, uint64_t id,
     add_text(o, "result", ev->result);
     if (ev->error_phase || ev->cause || ev->advice) {
         cJSON *e = cJSON_AddObjectToObject(o, "error");
-        add_text(e, "phase", ev->error_phase);
+        add_text(e, "phase", phase_name(ev->error_phase));
         add_text(e, "cause", ev->cause);
         add_text(e, "advice", ev->advice);
     }

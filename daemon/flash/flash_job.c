@@ -86,25 +86,25 @@ static uint64_t now_us(void)
     return uv_hrtime() / 1000;
 }
 
-static enum loader_phase phase_of(enum flash_job_step_kind k)
+enum phase flash_job_step_phase(enum flash_job_step_kind k)
 {
     switch (k) {
     case STEP_OPEN:
-    case STEP_CONNECT: return LOADER_PHASE_CONNECT;
-    case STEP_IDENTIFY: return LOADER_PHASE_IDENTIFY;
-    case STEP_STUB: return LOADER_PHASE_STUB;
-    case STEP_BAUD: return LOADER_PHASE_BAUD;
-    case STEP_WRITE: return LOADER_PHASE_WRITE;
+    case STEP_CONNECT: return PHASE_CONNECT;
+    case STEP_IDENTIFY: return PHASE_IDENTIFY;
+    case STEP_STUB: return PHASE_STUB;
+    case STEP_BAUD: return PHASE_BAUD;
+    case STEP_WRITE: return PHASE_WRITE;
     case STEP_VERIFY:
-    case STEP_MD5: return LOADER_PHASE_VERIFY;
-    case STEP_READ: return LOADER_PHASE_READ;
-    case STEP_ERASE: return LOADER_PHASE_ERASE;
-    case STEP_RESET: return LOADER_PHASE_RESET;
-    case STEP_CHECK: return LOADER_PHASE_VERIFY;
-    case STEP_BLINK: return LOADER_PHASE_REGISTER;
-    case STEP_BOOT_LOG: return LOADER_PHASE_RESET;
+    case STEP_MD5: return PHASE_VERIFY;
+    case STEP_READ: return PHASE_READ;
+    case STEP_ERASE: return PHASE_ERASE;
+    case STEP_RESET: return PHASE_RESET;
+    case STEP_CHECK: return PHASE_CHECK;
+    case STEP_BLINK: return PHASE_IDENTIFY_LED;
+    case STEP_BOOT_LOG: return PHASE_BOOT_LOG;
     }
-    return LOADER_PHASE_IDLE;
+    return PHASE_NONE;
 }
 
 static struct flash_job_step *current(struct flash_job *j)
@@ -156,7 +156,7 @@ static void fail(struct flash_job *j, int code, const char *fmt, ...)
     if (j->state != JOB_RUNNING)
         return;
     j->failed = true;
-    j->error.phase = phase_of(current(j)->kind);
+    j->error.phase = flash_job_step_phase(current(j)->kind);
     j->error.code = code;
     va_list ap;
     va_start(ap, fmt);
@@ -186,7 +186,7 @@ static int load_stub(struct flash_job *j, const struct chip_desc *chip, struct s
     snprintf(path, sizeof path, "%s/%s.json", j->cfg.stub_dir, chip->stub_name);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fail(j, FLASH_JOB_ERR_STUB, "no flasher stub for %s: cannot open %s (%s): run "
+        fail(j, LOADER_ERR_STUB, "no flasher stub for %s: cannot open %s (%s): run "
              "`npm ci` in the jigd folder, or flash through the ROM (--no-stub)",
              chip->name, path, strerror(errno));
         return -1;
@@ -216,7 +216,7 @@ static int load_stub(struct flash_job *j, const struct chip_desc *chip, struct s
         snprintf(why, sizeof why, "out of memory");
     free(json);
     if (r < 0) {
-        fail(j, FLASH_JOB_ERR_STUB, "the flasher stub %s is unusable (%s): reinstall "
+        fail(j, LOADER_ERR_STUB, "the flasher stub %s is unusable (%s): reinstall "
              "esptool-js (`npm ci`) or use --no-stub", path, why);
         return -1;
     }
@@ -231,7 +231,7 @@ static int blink_write(struct flash_job *j, uint64_t now, uint32_t reg)
 {
     if (loader_start_write_reg(&j->loader, now, reg, 1u << j->cfg.led_gpio, 0xFFFFFFFFu) < 0) {
         fail_loader(j);
-        j->error.phase = LOADER_PHASE_REGISTER;
+        j->error.phase = PHASE_REGISTER;
         return -1;
     }
     return 0;
@@ -323,7 +323,7 @@ static int start_loader_op(struct flash_job *j, uint64_t now)
         /* The chip prints its boot log at the ROM's rate, whatever rate
          * the stub ran at. */
         if (port_set_baud(j->port, 115200) < 0) {
-            fail(j, FLASH_JOB_ERR_PORT, "%s", j->port->error);
+            fail(j, LOADER_ERR_PORT, "%s", j->port->error);
             return -1;
         }
         j->step_wake_us = now + (uint64_t)j->cfg.boot_log_ms * 1000;
@@ -342,7 +342,7 @@ static int start_loader_op(struct flash_job *j, uint64_t now)
         /* A refused start names the loader's previous phase; ours is the
          * one that was asked for. */
         fail_loader(j);
-        j->error.phase = phase_of(s->kind);
+        j->error.phase = flash_job_step_phase(s->kind);
         return -1;
     }
     return 0;
@@ -405,9 +405,9 @@ static void step_done(struct flash_job *j)
 {
     const struct flash_job_step *s = current(j);
     if (s->kind == STEP_IDENTIFY && j->cb->on_identified) {
-        struct loader_error why = {.phase = LOADER_PHASE_IDENTIFY};
+        struct loader_error why = {.phase = PHASE_IDENTIFY};
         if (!j->cb->on_identified(j, loader_info(&j->loader), &why)) {
-            fail(j, FLASH_JOB_ERR_REFUSED, "%s", why.message);
+            fail(j, LOADER_ERR_REFUSED, "%s", why.message);
             return;
         }
         if (j->held)
@@ -446,7 +446,7 @@ static void set_gpio_lines(struct flash_job *j, bool en_low, bool io0_low)
 {
     char err[200];
     if (reset_gpio_drive(j->cfg.reset_lines, en_low, io0_low, err, sizeof err) < 0)
-        fail(j, FLASH_JOB_ERR_PORT, "%s", err);
+        fail(j, LOADER_ERR_PORT, "%s", err);
 }
 
 static void act(struct flash_job *j, const struct loader_event *ev)
@@ -487,7 +487,7 @@ static void act(struct flash_job *j, const struct loader_event *ev)
         break;
     }
     if (r < 0)
-        fail(j, FLASH_JOB_ERR_PORT, "%s", p->error);
+        fail(j, LOADER_ERR_PORT, "%s", p->error);
 }
 
 static void arm_timer(struct flash_job *j, uint64_t now)
@@ -540,7 +540,7 @@ static void on_port_open(struct port *p, const char *error)
 {
     struct flash_job *j = p->owner;
     if (error) {
-        fail(j, FLASH_JOB_ERR_PORT, "cannot open the port: %s", error);
+        fail(j, LOADER_ERR_PORT, "cannot open the port: %s", error);
         return;
     }
     next_step(j);
@@ -566,7 +566,7 @@ static void on_port_data(struct port *p, const uint8_t *data, size_t n)
 static void on_port_error(struct port *p, const char *error)
 {
     struct flash_job *j = p->owner;
-    fail(j, FLASH_JOB_ERR_PORT, "the port failed during %s: %s",
+    fail(j, LOADER_ERR_PORT, "the port failed during %s: %s",
          flash_job_step_name(current(j)->kind), error);
 }
 
@@ -692,11 +692,11 @@ int flash_job_start(struct flash_job *j)
     char err[200];
     j->port = port_new(j->loop, j->cfg.port, &job_port_callbacks, j, err, sizeof err);
     if (!j->port) {
-        fail(j, FLASH_JOB_ERR_PORT, "%s", err);
+        fail(j, LOADER_ERR_PORT, "%s", err);
         return 0;
     }
     if (port_open(j->port) < 0)
-        fail(j, FLASH_JOB_ERR_PORT, "cannot open the port: %s", j->port->error);
+        fail(j, LOADER_ERR_PORT, "cannot open the port: %s", j->port->error);
     return 0;
 }
 
@@ -718,7 +718,7 @@ void flash_job_resume(struct flash_job *j)
 
 void flash_job_cancel(struct flash_job *j)
 {
-    fail(j, FLASH_JOB_ERR_CANCELLED, "cancelled during %s",
+    fail(j, LOADER_ERR_CANCELLED, "cancelled during %s",
          flash_job_step_name(current(j)->kind));
 }
 

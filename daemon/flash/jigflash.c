@@ -349,9 +349,9 @@ static int exit_code_for(const struct loader_error *e)
         return EXIT_NO_ANSWER;
     case LOADER_ERR_VERIFY:
         return EXIT_VERIFY;
-    case FLASH_JOB_ERR_PORT:
+    case LOADER_ERR_PORT:
         return EXIT_PORT;
-    case FLASH_JOB_ERR_STUB:
+    case LOADER_ERR_STUB:
         return EXIT_FILE;
     default:
         return EXIT_DEVICE;
@@ -409,7 +409,7 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
 {
     struct cli *c = flash_job_owner(j);
     if (err) {
-        fprintf(stderr, "jigflash: %s failed: %s\n", loader_phase_name(err->phase),
+        fprintf(stderr, "jigflash: %s failed: %s\n", phase_name(err->phase),
                 err->message);
         c->exit_code = exit_code_for(err);
         return;

@@ -22,17 +22,6 @@
 #define UNIT_CONNECT_ATTEMPTS 3     /* the board answered a probe just now */
 #define BLINK_MS 10000
 
-static const char *const state_names[] = {
-    [SLOT_DISABLED] = "disabled", [SLOT_NO_PORT] = "no-port", [SLOT_IDLE] = "idle",
-    [SLOT_ARMED] = "armed",       [SLOT_RUNNING] = "running", [SLOT_PASSED] = "passed",
-    [SLOT_FAILED] = "failed",
-};
-
-const char *slot_state_name(enum slot_state s)
-{
-    return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
-}
-
 static void slot_publish(struct slot *s, const struct jig_event *ev)
 {
     struct jig_event e = *ev;
@@ -45,7 +34,7 @@ static void slot_set_state(struct slot *s, enum slot_state st)
     if (s->state == st)
         return;
     s->state = st;
-    struct jig_event ev = {.kind = EVENT_SLOT, .state = slot_state_name(st), .rate = -1};
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = st, .rate = -1};
     slot_publish(s, &ev);
 }
 
@@ -63,23 +52,12 @@ static void schedule(struct slot *s, uint64_t ms);
 static void on_quiet_done(struct flash_job *j, const struct loader_error *e);
 static const struct flash_job_callbacks quiet_callbacks = {.on_done = on_quiet_done};
 
-static enum loader_reset loader_reset_of(const struct slot_config *c)
-{
-    switch (c->reset) {
-    case SLOT_RESET_USB_JTAG: return LOADER_RESET_USB_JTAG;
-    case SLOT_RESET_NONE: return LOADER_RESET_NONE;
-    case SLOT_RESET_GPIO: return LOADER_RESET_GPIO;
-    case SLOT_RESET_CLASSIC: break;
-    }
-    return LOADER_RESET_CLASSIC;
-}
-
 static void start_quiet(struct slot *s, enum slot_activity act)
 {
     struct flash_job_config c = {
         .port = s->cfg.port,
         .action = act == ACT_BLINK ? FLASH_JOB_BLINK : FLASH_JOB_IDENTIFY,
-        .reset = loader_reset_of(&s->cfg),
+        .reset = s->cfg.reset,
         .reset_lines = s->reset_lines,
         .connect_attempts = act == ACT_BLINK ? 0 : 1,
         .sync_tries = act == ACT_BLINK ? 0 : 2,
@@ -96,8 +74,8 @@ static void start_quiet(struct slot *s, enum slot_activity act)
     s->act = act;
     if (act == ACT_BLINK) {
         s->identifying = true;
-        struct jig_event ev = {.kind = EVENT_SLOT, .state = slot_state_name(s->state),
-                               .phase = "identify-led", .message = "blinking the LED for 10 s",
+        struct jig_event ev = {.kind = EVENT_SLOT, .state = s->state,
+                               .phase = PHASE_IDENTIFY_LED, .message = "blinking the LED for 10 s",
                                .rate = -1};
         slot_publish(s, &ev);
     }
@@ -146,7 +124,7 @@ static void enter_rest(struct slot *s)
 static void port_lost(struct slot *s, const char *why)
 {
     slot_set_state(s, SLOT_NO_PORT);
-    struct jig_event ev = {.kind = EVENT_SLOT, .state = "no-port", .cause = why,
+    struct jig_event ev = {.kind = EVENT_SLOT, .state = SLOT_NO_PORT, .cause = why,
                            .advice = "check this position's USB adapter and cable; the slot "
                                      "comes back by itself", .rate = -1};
     slot_publish(s, &ev);
@@ -169,12 +147,12 @@ static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
         maybe_closed(s);
         return;
     }
-    bool port_error = e && e->code == FLASH_JOB_ERR_PORT;
-    bool cancelled = e && e->code == FLASH_JOB_ERR_CANCELLED;
+    bool port_error = e && e->code == LOADER_ERR_PORT;
+    bool cancelled = e && e->code == LOADER_ERR_CANCELLED;
     if (act == ACT_BLINK) {
         s->identifying = false;
-        struct jig_event ev = {.kind = EVENT_SLOT, .state = slot_state_name(s->state),
-                               .phase = "identify-led",
+        struct jig_event ev = {.kind = EVENT_SLOT, .state = s->state,
+                               .phase = PHASE_IDENTIFY_LED,
                                .message = e ? NULL : "LED blinked",
                                .cause = e ? e->message : NULL,
                                .advice = e ? unit_advice_for(e) : NULL, .rate = -1};
@@ -382,7 +360,7 @@ void slot_set_unit_services(struct slot *s, struct unit_services *u)
 
 static int take_reset_lines(struct slot *s, char *err, size_t errlen)
 {
-    if (!s->cfg.enabled || s->cfg.reset != SLOT_RESET_GPIO)
+    if (!s->cfg.enabled || s->cfg.reset != LOADER_RESET_GPIO)
         return 0;
     char consumer[32], why[200];
     snprintf(consumer, sizeof consumer, "jigd slot %d", s->cfg.index);

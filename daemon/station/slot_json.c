@@ -43,7 +43,7 @@ static void add_progress(cJSON *o, const struct slot *s)
     struct unit_progress p = s->progress;
     if (s->run)
         unit_run_progress(s->run, &p);
-    add_text_or_null(o, "phase", p.phase);
+    add_text_or_null(o, "phase", phase_name(p.phase));
     cJSON_AddNumberToObject(o, "bytes_done", (double)p.bytes_done);
     cJSON_AddNumberToObject(o, "bytes_total", (double)p.bytes_total);
     cJSON_AddNumberToObject(o, "rate", p.rate);
@@ -60,7 +60,7 @@ static void add_last(cJSON *o, const struct slot *s)
     cJSON_AddNumberToObject(o, "failed", s->failed);
     if (s->have_last && !l->passed && l->cause[0]) {
         cJSON *e = cJSON_AddObjectToObject(o, "error");
-        cJSON_AddStringToObject(e, "phase", l->error_phase);
+        add_text_or_null(e, "phase", phase_name(l->error_phase));
         cJSON_AddStringToObject(e, "cause", l->cause);
         cJSON_AddStringToObject(e, "advice", l->advice);
     } else {
@@ -77,7 +77,7 @@ cJSON *slot_to_json(const struct slot *s)
     cJSON_AddStringToObject(o, "port", s->cfg.port);
     cJSON_AddBoolToObject(o, "enabled", s->cfg.enabled);
     cJSON_AddStringToObject(o, "trigger", slot_trigger_name(s->cfg.trigger));
-    cJSON_AddStringToObject(o, "reset", slot_reset_name(s->cfg.reset));
+    cJSON_AddStringToObject(o, "reset", loader_reset_name(s->cfg.reset));
     cJSON_AddStringToObject(o, "state", slot_state_name(s->state));
     cJSON_AddBoolToObject(o, "waiting_for_removal", s->awaiting_removal);
     cJSON_AddBoolToObject(o, "identifying", s->identifying);

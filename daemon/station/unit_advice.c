@@ -7,12 +7,12 @@
 const char *unit_advice_for(const struct loader_error *e)
 {
     switch (e->code) {
-    case FLASH_JOB_ERR_CANCELLED:
+    case LOADER_ERR_CANCELLED:
         return "the unit was aborted; start it again when ready";
-    case FLASH_JOB_ERR_PORT:
+    case LOADER_ERR_PORT:
         return "check the USB cable and adapter of this position (for rfc2217://, that the "
                "server runs); the slot resumes by itself when the port is back";
-    case FLASH_JOB_ERR_STUB:
+    case LOADER_ERR_STUB:
         return "reinstall the flasher stubs (npm ci) or set stub_dir = (empty) in jigd.conf "
                "to flash through the ROM loader";
     case LOADER_ERR_VERIFY:
@@ -24,14 +24,15 @@ const char *unit_advice_for(const struct loader_error *e)
                "and that the BOOT/EN wiring (DTR/RTS) works";
     }
     switch (e->phase) {
-    case LOADER_PHASE_CONNECT:
+    case PHASE_CONNECT:
         return "no answer from the ROM loader: check that the board is seated and powered "
                "and that the BOOT/EN wiring (DTR/RTS) works";
-    case LOADER_PHASE_WRITE:
-    case LOADER_PHASE_VERIFY:
+    case PHASE_CHECK:
+    case PHASE_WRITE:
+    case PHASE_VERIFY:
         return "the board stopped answering or refused the data: check its power supply "
                "(brownout), the cable and the seating, then run it again";
-    case LOADER_PHASE_BAUD:
+    case PHASE_BAUD:
         return "the adapter does not carry the higher rate: lower max_baud for this slot";
     default:
         return "reseat the board and run it again; if it repeats, set the board aside";

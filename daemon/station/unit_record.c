@@ -10,7 +10,7 @@
 
 #include "bundle.h"
 #include "station_db.h"
-#include "unit_phase.h"
+#include "flash_job.h"
 #include "unit_plan.h"
 
 int64_t unit_record_wall_ms(void)
@@ -81,12 +81,12 @@ void unit_record_parts(struct unit_record *r, const struct unit_plan *plan)
     }
 }
 
-void unit_record_phase(struct unit_record *r, const char *phase, int64_t started_ms,
+void unit_record_phase(struct unit_record *r, enum phase phase, int64_t started_ms,
                        int64_t duration_ms, uint64_t bytes)
 {
     if (!r->db || !r->attempt_id)
         return;
-    if (sdb_attempt_phase(r->db, r->attempt_id, phase, started_ms,
+    if (sdb_attempt_phase(r->db, r->attempt_id, phase_name(phase), started_ms,
                           duration_ms > 0 ? duration_ms : 0, bytes) != SDB_OK)
         complain(r, "a phase");
 }
@@ -97,15 +97,15 @@ void unit_record_phase(struct unit_record *r, const char *phase, int64_t started
 #define PHASES_MAX 16
 
 struct phase_sum {
-    const char *phase;
+    enum phase phase;
     int64_t started_ms, duration_ms;
     uint64_t bytes;
 };
 
-static struct phase_sum *phase_sum_of(struct phase_sum *p, size_t *n, const char *phase)
+static struct phase_sum *phase_sum_of(struct phase_sum *p, size_t *n, enum phase phase)
 {
     for (size_t i = 0; i < *n; i++)
-        if (!strcmp(p[i].phase, phase))
+        if (p[i].phase == phase)
             return &p[i];
     if (*n == PHASES_MAX)
         return NULL;
@@ -124,7 +124,7 @@ void unit_record_steps(struct unit_record *r, struct flash_job *j, const struct 
         const struct flash_job_step *st = &steps[i];
         if (!st->started_us || st->skipped || st->kind == STEP_OPEN)
             continue;
-        struct phase_sum *p = phase_sum_of(sums, &n, unit_phase_of_step(st->kind));
+        struct phase_sum *p = phase_sum_of(sums, &n, flash_job_step_phase(st->kind));
         if (!p)
             continue;
         uint64_t end = st->ended_us ? st->ended_us : now_us;

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "phase.h"
+
 struct bundle;
 struct flash_job;
 struct station_db;
@@ -35,7 +37,7 @@ void unit_record_begin(struct unit_record *r, const struct bundle *b, const char
 /* The per-unit partitions, once made: their hash proves what the board
  * got without keeping what it got (the key). */
 void unit_record_parts(struct unit_record *r, const struct unit_plan *plan);
-void unit_record_phase(struct unit_record *r, const char *phase, int64_t started_ms,
+void unit_record_phase(struct unit_record *r, enum phase phase, int64_t started_ms,
                        int64_t duration_ms, uint64_t bytes);
 /* The phases of a job that ran, before the job is freed. */
 void unit_record_steps(struct unit_record *r, struct flash_job *j, const struct unit_plan *plan);

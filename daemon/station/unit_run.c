@@ -14,17 +14,12 @@
 #include "unit_advice.h"
 #include "unit_board_check.h"
 #include "unit_identity.h"
-#include "unit_phase.h"
 #include "unit_plan.h"
 #include "unit_record.h"
 #include "unit_services.h"
 
 #define PROGRESS_EVERY_US 250000u   /* progress events per slot: 4 a second */
 #define RETRY_CONNECT_ATTEMPTS 3
-
-/* A failure making the board's identity (serial, key, certificate,
- * partitions): reported in phase "identity". */
-#define UNIT_ERR_IDENTITY 120
 
 struct unit_run {
     struct unit_run_config c;
@@ -60,7 +55,7 @@ static void publish(struct unit_run *r, struct jig_event ev)
 {
     ev.slot = r->c.cfg->index;
     if (!ev.state)
-        ev.state = "running";
+        ev.state = SLOT_RUNNING;
     ev.rate = ev.kind == EVENT_PROGRESS ? ev.rate : -1;
     event_bus_publish(r->c.env->bus, &ev);
 }
@@ -68,17 +63,6 @@ static void publish(struct unit_run *r, struct jig_event ev)
 static void format_mac(const uint8_t m[6], char out[18])
 {
     snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-static enum loader_reset loader_reset_of(const struct slot_config *c)
-{
-    switch (c->reset) {
-    case SLOT_RESET_USB_JTAG: return LOADER_RESET_USB_JTAG;
-    case SLOT_RESET_NONE: return LOADER_RESET_NONE;
-    case SLOT_RESET_GPIO: return LOADER_RESET_GPIO;
-    case SLOT_RESET_CLASSIC: break;
-    }
-    return LOADER_RESET_CLASSIC;
 }
 
 static const struct flash_job_callbacks job_callbacks;
@@ -114,7 +98,7 @@ static int start_try(struct unit_run *r, uint32_t baud, int connect_attempts, ch
     struct flash_job_config fc = {
         .port = r->c.cfg->port,
         .action = FLASH_JOB_WRITE,
-        .reset = r->sync_without_reset ? LOADER_RESET_NONE : loader_reset_of(r->c.cfg),
+        .reset = r->sync_without_reset ? LOADER_RESET_NONE : r->c.cfg->reset,
         .reset_lines = r->c.reset_lines,
         .baud = baud > 115200 ? baud : 0,
         .stub_dir = r->c.env->stub_dir,
@@ -135,7 +119,7 @@ static int start_try(struct unit_run *r, uint32_t baud, int connect_attempts, ch
     unit_record_begin(&r->record, r->bundle, r->c.cfg->port,
                       u ? u->cfg->unit.work_order : NULL, &r->plan);
     r->baud = baud;
-    r->progress = (struct unit_progress){.phase = "connect", .baud = baud,
+    r->progress = (struct unit_progress){.phase = PHASE_CONNECT, .baud = baud,
                                          .bytes_total = r->plan.bytes_total};
     r->written_before = 0;
     r->c.board->have_chip = false;
@@ -207,15 +191,15 @@ static void publish_result(struct unit_run *r, const struct unit_outcome *o)
         char msg[UNIT_TEXT] = "";
         if (b->fingerprint[0])
             snprintf(msg, sizeof msg, "certificate %s", b->fingerprint);
-        publish(r, (struct jig_event){.kind = EVENT_RESULT, .state = "passed",
+        publish(r, (struct jig_event){.kind = EVENT_RESULT, .state = SLOT_PASSED,
                                       .result = "pass", .mac = b->have_chip ? mac : NULL,
                                       .serial = serial, .message = msg[0] ? msg : NULL});
         return;
     }
-    publish(r, (struct jig_event){.kind = EVENT_ERROR, .state = "failed",
+    publish(r, (struct jig_event){.kind = EVENT_ERROR, .state = SLOT_FAILED,
                                   .error_phase = o->error_phase, .cause = o->cause,
                                   .advice = o->advice});
-    publish(r, (struct jig_event){.kind = EVENT_RESULT, .state = "failed", .result = "fail",
+    publish(r, (struct jig_event){.kind = EVENT_RESULT, .state = SLOT_FAILED, .result = "fail",
                                   .error_phase = o->error_phase, .cause = o->cause,
                                   .advice = o->advice, .mac = b->have_chip ? mac : NULL,
                                   .serial = serial});
@@ -226,17 +210,16 @@ static void finish(struct unit_run *r, const struct loader_error *e, const char 
 {
     uv_timer_stop(r->timer);
     struct unit_outcome o = {.passed = e == NULL,
-                             .port_lost = e && e->code == FLASH_JOB_ERR_PORT,
+                             .port_lost = e && e->code == LOADER_ERR_PORT,
                              .seconds = (double)(now_us() - r->started_us) / 1e6};
     if (e) {
-        snprintf(o.error_phase, sizeof o.error_phase, "%s", e->code == UNIT_ERR_IDENTITY
-                 ? "identity" : unit_phase_of_loader(e->phase));
+        o.error_phase = e->phase;
         snprintf(o.cause, sizeof o.cause, "%s", e->message);
         snprintf(o.advice, sizeof o.advice, "%s", advice);
     }
-    r->progress.phase = NULL;
+    r->progress.phase = PHASE_NONE;
     publish_result(r, &o);
-    unit_record_end(&r->record, o.passed, o.error_phase, o.cause);
+    unit_record_end(&r->record, o.passed, phase_name(o.error_phase), o.cause);
     unit_identity_release(&r->id);
     release_try(r);
     r->owner.on_ended(r->owner.ctx, &o);
@@ -250,7 +233,7 @@ void unit_run_abort(struct unit_run *r)
         return;
     }
     /* Between two jobs of the unit (waiting for a USB node). */
-    struct loader_error e = {.phase = LOADER_PHASE_CONNECT, .code = FLASH_JOB_ERR_CANCELLED};
+    struct loader_error e = {.phase = PHASE_CONNECT, .code = LOADER_ERR_CANCELLED};
     snprintf(e.message, sizeof e.message, "aborted by the operator during connect");
     finish(r, &e, unit_advice_for(&e));
 }
@@ -262,7 +245,7 @@ static void on_step(struct flash_job *j, const struct flash_job_step *step)
     struct unit_run *r = flash_job_owner(j);
     if (step->kind == STEP_OPEN)
         return;         /* connect follows at once and says the same */
-    r->progress.phase = unit_phase_of_step(step->kind);
+    r->progress.phase = flash_job_step_phase(step->kind);
     r->phase_started_us = step->started_us;
     char msg[160] = "";
     if (step->kind == STEP_WRITE || step->kind == STEP_VERIFY || step->kind == STEP_CHECK) {
@@ -295,7 +278,7 @@ static void on_progress(struct flash_job *j, const struct flash_job_step *step,
     if (done < total && now - r->last_progress_us < PROGRESS_EVERY_US)
         return;
     r->last_progress_us = now;
-    publish(r, (struct jig_event){.kind = EVENT_PROGRESS, .phase = "write",
+    publish(r, (struct jig_event){.kind = EVENT_PROGRESS, .phase = PHASE_WRITE,
                                   .bytes_done = r->progress.bytes_done,
                                   .bytes_total = r->progress.bytes_total,
                                   .rate = r->progress.rate});
@@ -309,11 +292,11 @@ static void identity_made(struct unit_run *r)
     r->progress.bytes_total = r->plan.bytes_total;
     snprintf(r->c.board->fingerprint, sizeof r->c.board->fingerprint, "%s", r->id.fingerprint);
     int64_t now = unit_record_wall_ms();
-    unit_record_phase(&r->record, "identity", r->id.started_ms, now - r->id.started_ms, 0);
+    unit_record_phase(&r->record, PHASE_IDENTITY, r->id.started_ms, now - r->id.started_ms, 0);
     unit_record_parts(&r->record, &r->plan);
     char msg[UNIT_TEXT];
     snprintf(msg, sizeof msg, "certificate %s for %s", r->id.fingerprint, r->id.unit.serial);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = "identity",
+    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTITY,
                                   .serial = r->id.unit.serial, .message = msg});
 }
 
@@ -354,7 +337,7 @@ static void announce_unit(struct unit_run *r, const char *mac)
     char msg[UNIT_TEXT];
     snprintf(msg, sizeof msg, "%s %s", r->id.reworked ? "rework: keeps serial" : "new serial",
              r->id.unit.serial);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = "unit",
+    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_UNIT,
                                   .serial = r->id.unit.serial, .mac = mac, .message = msg});
 }
 
@@ -384,7 +367,7 @@ static bool give_identity(struct unit_run *r, struct flash_job *j, const char *m
         return true;
     case UNIT_IDENTITY_WAITING:
         flash_job_hold(j);
-        publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = "identity",
+        publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTITY,
                                       .message = "waiting for a key from the pool"});
         return true;
     case UNIT_IDENTITY_FAILED:
@@ -404,7 +387,7 @@ static bool on_identified(struct flash_job *j, const struct loader_chip_info *in
     format_mac(info->mac, mac);
     snprintf(msg, sizeof msg, "%s rev %d.%d, flash %u KB", info->chip ? info->chip->name : "?",
              info->revision / 100, info->revision % 100, info->flash_size / 1024);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = "identify", .mac = mac,
+    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTIFY, .mac = mac,
                                   .message = msg});
     if (!unit_board_fits(r->bundle, info, r->c.cfg->index, why->message, sizeof why->message,
                          r->refusal_advice, sizeof r->refusal_advice))
@@ -419,7 +402,7 @@ static void on_region_skipped(struct flash_job *j, size_t region)
     char msg[160];
     snprintf(msg, sizeof msg, "0x%x %s already holds this content: not rewritten",
              r->plan.regions[region].region.offset, r->plan.info[region].name);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = "skip", .message = msg});
+    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_SKIP, .message = msg});
 }
 
 static void on_boot_log(struct flash_job *j, const uint8_t *data, size_t n)
@@ -436,9 +419,10 @@ static bool baud_may_cure(const struct unit_run *r, const struct loader_error *e
 {
     if (r->retrying || r->abort_requested || r->baud <= 115200)
         return false;
-    if (e->phase == LOADER_PHASE_BAUD && e->code != FLASH_JOB_ERR_PORT)
+    if (e->phase == PHASE_BAUD && e->code != LOADER_ERR_PORT)
         return true;
-    bool transfer = e->phase == LOADER_PHASE_WRITE || e->phase == LOADER_PHASE_VERIFY;
+    bool transfer = e->phase == PHASE_CHECK || e->phase == PHASE_WRITE
+                    || e->phase == PHASE_VERIFY;
     return transfer && (e->code == LOADER_ERR_TIMEOUT || e->code == LOADER_ERR_PROTOCOL);
 }
 
@@ -452,8 +436,8 @@ static bool retry_slower(struct unit_run *r, const struct loader_error *e)
     r->failed_baud = r->baud;
     char msg[300];
     snprintf(msg, sizeof msg, "%s at %u baud failed (%s); trying once more at %u baud",
-             unit_phase_of_loader(e->phase), r->baud, e->message, lower);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = "retry", .message = msg});
+             phase_name(e->phase), r->baud, e->message, lower);
+    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_RETRY, .message = msg});
     release_try(r);
     r->retrying = true;
     char err[200];
@@ -471,7 +455,7 @@ static void remember_slower(struct unit_run *r)
     char msg[200];
     snprintf(msg, sizeof msg, "%u baud failed on %s and %u worked: this adapter runs at %u "
              "from now on", r->failed_baud, r->c.cfg->port, r->baud, r->baud);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = "baud", .message = msg});
+    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_BAUD, .message = msg});
 }
 
 /* ---- USB-Serial/JTAG ---------------------------------------------------
@@ -487,7 +471,7 @@ static void remember_slower(struct unit_run *r)
 
 static bool usb_jtag_port_drop(const struct unit_run *r, const struct loader_error *e)
 {
-    return r->c.cfg->reset == SLOT_RESET_USB_JTAG && e && e->code == FLASH_JOB_ERR_PORT
+    return r->c.cfg->reset == LOADER_RESET_USB_JTAG && e && e->code == LOADER_ERR_PORT
         && !r->abort_requested;
 }
 
@@ -512,7 +496,7 @@ static void on_reenumeration_wait(uv_timer_t *t)
     int rc = start_try(r, r->baud, RETRY_CONNECT_ATTEMPTS, err, sizeof err);
     r->sync_without_reset = false;
     if (rc < 0) {
-        struct loader_error e = {.phase = LOADER_PHASE_CONNECT, .code = FLASH_JOB_ERR_PORT};
+        struct loader_error e = {.phase = PHASE_CONNECT, .code = LOADER_ERR_PORT};
         snprintf(e.message, sizeof e.message, "%s did not come back after the reset: %s",
                  port, err);
         r->reenumerating = false;
@@ -531,7 +515,7 @@ static void wait_for_reenumeration(struct unit_run *r)
  * while tries remain. */
 static bool follow_reenumeration(struct unit_run *r, const struct loader_error *e)
 {
-    if (!usb_jtag_port_drop(r, e) || e->phase != LOADER_PHASE_CONNECT)
+    if (!usb_jtag_port_drop(r, e) || e->phase != PHASE_CONNECT)
         return false;
     if (r->reenumerating) {
         if (r->reenumeration_tries >= REENUMERATION_TRIES)
@@ -544,7 +528,7 @@ static bool follow_reenumeration(struct unit_run *r, const struct loader_error *
     char msg[300];
     snprintf(msg, sizeof msg, "%s went away during the reset (USB-Serial/JTAG "
              "re-enumerates); waiting for it to come back", r->c.cfg->port);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = "connect", .message = msg});
+    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_CONNECT, .message = msg});
     wait_for_reenumeration(r);
     return true;
 }
@@ -556,16 +540,16 @@ static const char *report(struct unit_run *r, const struct loader_error *e,
                           struct loader_error *reported)
 {
     *reported = *e;
-    const char *advice = e->code == FLASH_JOB_ERR_REFUSED ? r->refusal_advice
-                       : e->code == UNIT_ERR_IDENTITY ? r->id.advice : unit_advice_for(e);
+    const char *advice = r->id.failed ? r->id.advice
+                       : e->code == LOADER_ERR_REFUSED ? r->refusal_advice : unit_advice_for(e);
     if (r->retrying) {
         /* The first failure is the one that says what went wrong. */
         *reported = r->first_error;
         advice = r->first_advice;
     }
-    if (r->abort_requested && e->code == FLASH_JOB_ERR_CANCELLED)
+    if (r->abort_requested && e->code == LOADER_ERR_CANCELLED && !r->id.failed)
         snprintf(reported->message, sizeof reported->message,
-                 "aborted by the operator during %s", unit_phase_of_loader(e->phase));
+                 "aborted by the operator during %s", phase_name(e->phase));
     return advice;
 }
 
@@ -581,16 +565,16 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
     if (e && r->id.failed) {
         /* Making the identity failed (the job was refused or cancelled for
          * it): that is what the operator needs to read. */
-        copy.code = UNIT_ERR_IDENTITY;
+        copy.phase = PHASE_IDENTITY;
         snprintf(copy.message, sizeof copy.message, "%s", r->id.cause);
     }
     if (e && baud_may_cure(r, e) && retry_slower(r, e))
         return;
     if (follow_reenumeration(r, e))
         return;
-    if (usb_jtag_port_drop(r, e) && e->phase == LOADER_PHASE_RESET) {
+    if (usb_jtag_port_drop(r, e) && (e->phase == PHASE_RESET || e->phase == PHASE_BOOT_LOG)) {
         /* Every region verified; the chip left the bus to boot its app. */
-        publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = "reset",
+        publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_RESET,
                                       .message = "the board re-enumerated to run its app: no "
                                                  "boot log over USB-Serial/JTAG"});
         e = NULL;

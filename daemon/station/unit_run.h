@@ -27,7 +27,8 @@ struct unit_run;
 struct unit_outcome {
     bool passed;
     bool port_lost;                 /* it ended because the port died */
-    char error_phase[32], cause[UNIT_TEXT], advice[UNIT_TEXT];
+    enum phase error_phase;
+    char cause[UNIT_TEXT], advice[UNIT_TEXT];
     double seconds;
 };
 
@@ -40,7 +41,7 @@ struct unit_board {
 };
 
 struct unit_progress {
-    const char *phase;                  /* NULL between units */
+    enum phase phase;                   /* PHASE_NONE between units */
     uint64_t bytes_done, bytes_total;
     double rate;
     uint32_t baud;

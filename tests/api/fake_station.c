@@ -17,24 +17,24 @@ void fake_station_init(struct fake_station *fs, struct event_bus *bus)
         struct fake_slot *s = &fs->slots[i];
         s->slot = i + 1;
         snprintf(s->port, sizeof s->port, "/dev/ttyUSB%d", i);
-        snprintf(s->state, sizeof s->state, "idle");
+        s->state = SLOT_IDLE;
     }
     struct fake_slot *s2 = &fs->slots[1];
-    snprintf(s2->state, sizeof s2->state, "done");
+    s2->state = SLOT_PASSED;
     snprintf(s2->serial, sizeof s2->serial, "SN000123");
     snprintf(s2->mac, sizeof s2->mac, "24:0a:c4:12:34:56");
     snprintf(s2->last_result, sizeof s2->last_result, "pass");
     struct fake_slot *s3 = &fs->slots[2];
-    snprintf(s3->state, sizeof s3->state, "failed");
+    s3->state = SLOT_FAILED;
     snprintf(s3->last_result, sizeof s3->last_result, "fail");
-    snprintf(s3->error_phase, sizeof s3->error_phase, "verify");
+    s3->error_phase = PHASE_VERIFY;
     snprintf(s3->cause, sizeof s3->cause, "MD5 of app differs after writing");
     snprintf(s3->advice, sizeof s3->advice, "reseat the board; check the flash chip");
 }
 
 static void add_nonempty(cJSON *o, const char *key, const char *v)
 {
-    if (v[0])
+    if (v && v[0])
         cJSON_AddStringToObject(o, key, v);
     else
         cJSON_AddNullToObject(o, key);
@@ -46,8 +46,8 @@ static cJSON *slot_to_json(const struct fake_slot *s)
     cJSON_AddNumberToObject(o, "slot", s->slot);
     cJSON_AddStringToObject(o, "port", s->port);
     cJSON_AddBoolToObject(o, "enabled", 1);
-    cJSON_AddStringToObject(o, "state", s->state);
-    add_nonempty(o, "phase", s->phase);
+    cJSON_AddStringToObject(o, "state", slot_state_name(s->state));
+    add_nonempty(o, "phase", phase_name(s->phase));
     cJSON_AddNumberToObject(o, "bytes_done", (double)s->bytes_done);
     cJSON_AddNumberToObject(o, "bytes_total", (double)s->bytes_total);
     add_nonempty(o, "serial", s->serial);
@@ -55,7 +55,7 @@ static cJSON *slot_to_json(const struct fake_slot *s)
     add_nonempty(o, "last_result", s->last_result);
     if (s->cause[0]) {
         cJSON *e = cJSON_AddObjectToObject(o, "error");
-        cJSON_AddStringToObject(e, "phase", s->error_phase);
+        cJSON_AddStringToObject(e, "phase", phase_name(s->error_phase));
         cJSON_AddStringToObject(e, "cause", s->cause);
         cJSON_AddStringToObject(e, "advice", s->advice);
     } else {
@@ -103,7 +103,7 @@ static cJSON *slot_json(void *ctx, int slot)
 static void publish_slot(struct fake_station *fs, const struct fake_slot *s)
 {
     struct jig_event ev = {.kind = EVENT_SLOT, .slot = s->slot, .state = s->state,
-                           .phase = s->phase[0] ? s->phase : NULL, .rate = -1};
+                           .phase = s->phase, .rate = -1};
     event_bus_publish(fs->bus, &ev);
 }
 
@@ -111,14 +111,14 @@ static enum api_status slot_start(void *ctx, int slot, struct api_error *err)
 {
     struct fake_station *fs = ctx;
     struct fake_slot *s = find(fs, slot);
-    if (!strcmp(s->state, "flashing")) {
+    if (s->state == SLOT_RUNNING) {
         snprintf(err->error, sizeof err->error, "slot %d is already flashing", slot);
         snprintf(err->hint, sizeof err->hint, "wait for it, or abort it (jigctl abort %d)",
                  slot);
         return API_CONFLICT;
     }
-    snprintf(s->state, sizeof s->state, "flashing");
-    snprintf(s->phase, sizeof s->phase, "sync");
+    s->state = SLOT_RUNNING;
+    s->phase = PHASE_CONNECT;
     s->cause[0] = '\0';
     publish_slot(fs, s);
     return API_ACCEPTED;
@@ -128,14 +128,14 @@ static enum api_status slot_abort(void *ctx, int slot, struct api_error *err)
 {
     struct fake_station *fs = ctx;
     struct fake_slot *s = find(fs, slot);
-    if (strcmp(s->state, "flashing")) {
+    if (s->state != SLOT_RUNNING) {
         snprintf(err->error, sizeof err->error, "slot %d is %s; there is nothing to abort",
-                 slot, s->state);
+                 slot, slot_state_name(s->state));
         snprintf(err->hint, sizeof err->hint, "jigctl status shows what each slot does");
         return API_CONFLICT;
     }
-    snprintf(s->state, sizeof s->state, "idle");
-    s->phase[0] = '\0';
+    s->state = SLOT_IDLE;
+    s->phase = PHASE_NONE;
     publish_slot(fs, s);
     return API_ACCEPTED;
 }
@@ -208,9 +208,9 @@ uint64_t fake_station_progress(struct fake_station *fs, int slot, uint64_t done,
     if (s) {
         s->bytes_done = done;
         s->bytes_total = total;
-        snprintf(s->phase, sizeof s->phase, "write");
+        s->phase = PHASE_WRITE;
     }
-    struct jig_event ev = {.kind = EVENT_PROGRESS, .slot = slot, .phase = "write",
+    struct jig_event ev = {.kind = EVENT_PROGRESS, .slot = slot, .phase = PHASE_WRITE,
                            .bytes_done = done, .bytes_total = total, .rate = 460800};
     return event_bus_publish(fs->bus, &ev);
 }

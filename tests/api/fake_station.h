@@ -18,11 +18,12 @@
 struct fake_slot {
     int slot;
     char port[64];
-    char state[16];
-    char phase[16];
+    enum slot_state state;
+    enum phase phase;
     uint64_t bytes_done, bytes_total;
     char serial[32], mac[24], last_result[8];
-    char error_phase[16], cause[128], advice[128];
+    enum phase error_phase;
+    char cause[128], advice[128];
 };
 
 struct fake_station {

@@ -348,7 +348,7 @@ static void test_slot_actions_answer_and_refuse(void **state)
     assert_string_equal(str(o, "action"), "start");
     assert_string_equal(str(o, "result"), "accepted");
     assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(o, "state"), "state"),
-                        "flashing");
+                        "running");
     cJSON_Delete(o);
 
     /* The backend's own words reach the client. */

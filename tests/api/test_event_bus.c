@@ -18,7 +18,7 @@ static int64_t fixed_clock(void)
 
 static uint64_t publish(struct event_bus *bus, int slot, uint64_t done)
 {
-    struct jig_event ev = {.kind = EVENT_PROGRESS, .slot = slot, .phase = "write",
+    struct jig_event ev = {.kind = EVENT_PROGRESS, .slot = slot, .phase = PHASE_WRITE,
                            .bytes_done = done, .bytes_total = 100, .rate = 1000};
     return event_bus_publish(bus, &ev);
 }
@@ -40,7 +40,7 @@ static void test_ids_count_up_and_json_says_everything(void **state)
     struct event_bus *bus = event_bus_new(8, fixed_clock);
     assert_int_equal(event_bus_last_id(bus), 0);
     assert_int_equal(publish(bus, 1, 10), 1);
-    struct jig_event err = {.kind = EVENT_ERROR, .slot = 2, .error_phase = "sync",
+    struct jig_event err = {.kind = EVENT_ERROR, .slot = 2, .error_phase = PHASE_CONNECT,
                             .cause = "no answer from the ROM loader",
                             .advice = "check the \"BOOT\"/EN wiring", .rate = -1};
     assert_int_equal(event_bus_publish(bus, &err), 2);
@@ -52,7 +52,7 @@ static void test_ids_count_up_and_json_says_everything(void **state)
                         "\"bytes_total\":100,\"rate\":1000}");
     r = event_bus_get(bus, 2);
     assert_int_equal(r->kind, EVENT_ERROR);
-    assert_non_null(strstr(r->json, "\"error\":{\"phase\":\"sync\",\"cause\":\"no answer "
+    assert_non_null(strstr(r->json, "\"error\":{\"phase\":\"connect\",\"cause\":\"no answer "
                            "from the ROM loader\",\"advice\":\"check the \\\"BOOT\\\"/EN "
                            "wiring\"}"));
     assert_null(strchr(r->json, '\n'));     /* one SSE data line */

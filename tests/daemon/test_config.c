@@ -45,7 +45,7 @@ static void test_defaults_fill_everything_not_given(void **state)
     assert_non_null(s);
     assert_string_equal(s->port, "/dev/serial/by-id/usb-a");
     assert_int_equal(s->trigger, SLOT_TRIGGER_AUTO);
-    assert_int_equal(s->reset, SLOT_RESET_CLASSIC);
+    assert_int_equal(s->reset, LOADER_RESET_CLASSIC);
     assert_string_equal(s->gpio_chip, "");
     assert_int_equal(s->gpio_en, CONFIG_NO_GPIO);
     assert_int_equal(s->gpio_io0, CONFIG_NO_GPIO);
@@ -118,7 +118,7 @@ static void test_every_key_is_read(void **state)
     const struct slot_config *s1 = config_slot(c, 1);
     assert_string_equal(s1->port, "rfc2217://10.0.0.5:4000");
     assert_int_equal(s1->trigger, SLOT_TRIGGER_HOTPLUG);
-    assert_int_equal(s1->reset, SLOT_RESET_USB_JTAG);
+    assert_int_equal(s1->reset, LOADER_RESET_USB_JTAG);
     assert_int_equal(s1->max_baud, 2000000);     /* inherited from [station] */
     assert_int_equal(s1->led_gpio, 2);            /* inherited */
 
@@ -126,7 +126,7 @@ static void test_every_key_is_read(void **state)
     assert_int_equal(s2->line, 2);
     assert_string_equal(s2->port, "usb-serial:A10KX3Y7");
     assert_int_equal(s2->trigger, SLOT_TRIGGER_MANUAL);
-    assert_int_equal(s2->reset, SLOT_RESET_GPIO);
+    assert_int_equal(s2->reset, LOADER_RESET_GPIO);
     assert_string_equal(s2->gpio_chip, "/dev/gpiochip1");
     assert_int_equal(s2->gpio_en, 17);
     assert_int_equal(s2->gpio_io0, 27);
@@ -135,7 +135,7 @@ static void test_every_key_is_read(void **state)
     assert_true(s2->enabled);
 
     const struct slot_config *s3 = config_slot(c, 3);
-    assert_int_equal(s3->reset, SLOT_RESET_NONE);
+    assert_int_equal(s3->reset, LOADER_RESET_NONE);
     assert_false(s3->enabled);
     assert_int_equal(c->n_warnings, 0);
     config_free(c);

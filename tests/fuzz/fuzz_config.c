@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (s->max_baud < CONFIG_MIN_BAUD || s->max_baud > CONFIG_MAX_BAUD)
             abort();
-        if (s->reset == SLOT_RESET_GPIO && (!s->gpio_chip[0] || s->gpio_en < 0))
+        if (s->reset == LOADER_RESET_GPIO && (!s->gpio_chip[0] || s->gpio_en < 0))
             abort();
     }
     config_free(c);

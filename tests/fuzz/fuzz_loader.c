@@ -47,7 +47,7 @@ static void drive(struct loader *l, struct fake_device *d, uint64_t *now, struct
                 break;
             case LOADER_EV_DONE:
 #ifdef FUZZ_LOADER_TRACE
-                fprintf(stderr, "%s: %s %s\n", loader_phase_name(loader_error(l)->phase),
+                fprintf(stderr, "%s: %s %s\n", phase_name(loader_error(l)->phase),
                         ev.done.ok ? "ok" : "failed", loader_error(l)->message);
 #endif
                 return;

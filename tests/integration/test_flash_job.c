@@ -174,8 +174,8 @@ static void test_cancel_mid_write(void **state)
     struct run r = {.cancel_in_write = true, .free_in_done = true};
     run_job(&cfg, &r);
     assert_true(r.failed);
-    assert_int_equal(r.err.code, FLASH_JOB_ERR_CANCELLED);
-    assert_int_equal(r.err.phase, LOADER_PHASE_WRITE);
+    assert_int_equal(r.err.code, LOADER_ERR_CANCELLED);
+    assert_int_equal(r.err.phase, PHASE_WRITE);
     assert_non_null(strstr(r.err.message, "cancelled during write"));
     assert_int_equal(r.last_started, STEP_WRITE);  /* nothing ran after the cancel */
 
@@ -209,7 +209,7 @@ static void test_bad_configs_are_refused(void **state)
     assert_false(r.done);
     uv_run(&loop, UV_RUN_DEFAULT);
     assert_true(r.done && r.failed);
-    assert_int_equal(r.err.code, FLASH_JOB_ERR_PORT);
+    assert_int_equal(r.err.code, LOADER_ERR_PORT);
     flash_job_free(j);
     assert_int_equal(uv_loop_close(&loop), 0);
 }

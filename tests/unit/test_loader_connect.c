@@ -224,7 +224,7 @@ static void test_silent_port_fails_after_all_attempts(void **state)
     assert_false(r.ok);
     const struct loader_error *e = loader_error(l);
     assert_int_equal(e->code, LOADER_ERR_NO_SYNC);
-    assert_int_equal(e->phase, LOADER_PHASE_CONNECT);
+    assert_int_equal(e->phase, PHASE_CONNECT);
     assert_non_null(strstr(e->message, "7 reset attempts"));
     assert_non_null(strstr(e->message, "BOOT/EN wiring"));
     assert_int_equal(fake_count(d, 0x08), 7 * 5);

@@ -257,7 +257,7 @@ static void test_device_error_mid_write_is_retried_then_reported(void **state)
     assert_false(res.ok);
     const struct loader_error *e = loader_error(l);
     assert_int_equal(e->code, LOADER_ERR_DEVICE_STATUS);
-    assert_int_equal(e->phase, LOADER_PHASE_WRITE);
+    assert_int_equal(e->phase, PHASE_WRITE);
     assert_non_null(strstr(e->message, "block 4 of 7"));
     assert_non_null(strstr(e->message, "0x10000"));
     static const uint8_t st[2] = {0xC1, 0x00};
@@ -311,7 +311,7 @@ static void test_board_going_silent_mid_write(void **state)
     assert_false(res.ok);
     const struct loader_error *e = loader_error(l);
     assert_int_equal(e->code, LOADER_ERR_TIMEOUT);
-    assert_int_equal(e->phase, LOADER_PHASE_WRITE);
+    assert_int_equal(e->phase, PHASE_WRITE);
     assert_non_null(strstr(e->message, "write at 0x10000 (block 6 of 13)"));
     assert_non_null(strstr(e->message, "check the cable and power"));
     assert_int_equal(count_seq(d, 0x03, 5), 3);
@@ -507,7 +507,7 @@ static void test_read_back_on_stub_and_rom(void **state)
     assert_int_equal(loader_start_read(l, now, 0x1000, 0x2800, got), 0);
     assert_false(run(l, d, &now).ok);
     assert_int_equal(loader_error(l)->code, LOADER_ERR_VERIFY);
-    assert_int_equal(loader_error(l)->phase, LOADER_PHASE_READ);
+    assert_int_equal(loader_error(l)->phase, PHASE_READ);
     free(got);
     free(data);
     free(l);

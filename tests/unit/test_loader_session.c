@@ -169,7 +169,7 @@ static void test_only_wrong_direction_replies_time_out(void **state)
     struct fake_run r = run(l, d, &now);
     assert_false(r.ok);
     assert_int_equal(loader_error(l)->code, LOADER_ERR_TIMEOUT);
-    assert_int_equal(loader_error(l)->phase, LOADER_PHASE_REGISTER);
+    assert_int_equal(loader_error(l)->phase, PHASE_REGISTER);
     assert_non_null(strstr(loader_error(l)->message, "stopped answering"));
     free(l);
     fake_free(d);
@@ -229,7 +229,7 @@ static void test_stub_that_never_greets_is_an_error(void **state)
     struct fake_run r = run(l, d, &now);
     assert_false(r.ok);
     assert_int_equal(loader_error(l)->code, LOADER_ERR_TIMEOUT);
-    assert_int_equal(loader_error(l)->phase, LOADER_PHASE_STUB);
+    assert_int_equal(loader_error(l)->phase, PHASE_STUB);
     assert_non_null(strstr(loader_error(l)->message, "did not start"));
     assert_false(loader_stub_running(l));
     free(l);

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loader.h"
+
 #define CONFIG_MAX_SLOTS 64     /* [slot 1] .. [slot 64] */
 #define CONFIG_PATH_MAX 1024    /* longest path or port string accepted */
 #define CONFIG_NAME_MAX 64      /* station name */
@@ -43,20 +45,13 @@ enum slot_trigger {
     SLOT_TRIGGER_HOTPLUG,   /* the port appears (USB board plugged in) */
 };
 
-/* How the board is put into its ROM loader. */
-enum slot_reset {
-    SLOT_RESET_CLASSIC,     /* DTR/RTS on a USB-UART adapter (esptool's classic) */
-    SLOT_RESET_USB_JTAG,    /* the chip's own USB-Serial/JTAG peripheral */
-    SLOT_RESET_GPIO,        /* host GPIO lines wired to EN and IO0 */
-    SLOT_RESET_NONE,        /* the operator holds BOOT and presses EN */
-};
 
 struct slot_config {
     int index;                      /* N of [slot N] */
     int line;                       /* line of the [slot N] header */
     char port[CONFIG_PATH_MAX];     /* /dev/serial/..., usb-serial:SN, rfc2217://h:p */
     enum slot_trigger trigger;
-    enum slot_reset reset;
+    enum loader_reset reset;        /* how the board enters its loader (loader.h) */
     char gpio_chip[CONFIG_PATH_MAX];/* reset = gpio: /dev/gpiochipN */
     int gpio_en;                    /* reset = gpio: line wired to EN */
     int gpio_io0;                   /* reset = gpio: line wired to IO0 (BOOT) */
@@ -133,7 +128,6 @@ void config_free(struct jigd_config *c);
 const struct slot_config *config_slot(const struct jigd_config *c, int index);
 
 const char *slot_trigger_name(enum slot_trigger t);
-const char *slot_reset_name(enum slot_reset r);
 
 /* Reads the API token from the station's api_token_file into buf (trailing
  * whitespace removed). Refuses a file that others than its owner may read or

@@ -17,6 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "phase.h"
+#include "slot_state.h"
+
 #define EVENT_TEXT_MAX 512      /* longer strings are cut; keeps entries bounded */
 
 enum event_kind {
@@ -29,17 +32,18 @@ enum event_kind {
     EVENT_KIND_COUNT
 };
 
-/* What a publisher says. Strings may be NULL (left out of the JSON);
+/* What a publisher says. Strings may be NULL, state and phases unsaid
+ * (each is then left out of the JSON);
  * bytes_total == 0 leaves the byte counts out; rate < 0 leaves it out. */
 struct jig_event {
     enum event_kind kind;
     int slot;                   /* 1..; 0 = the station as a whole */
-    const char *state;          /* slot state, e.g. "flashing" */
-    const char *phase;          /* pipeline step, e.g. "write" */
+    enum slot_state state;      /* SLOT_STATE_UNSAID: left out */
+    enum phase phase;           /* PHASE_NONE: left out */
     uint64_t bytes_done, bytes_total;
     double rate;                /* bytes per second */
     const char *result;         /* "pass" | "fail" */
-    const char *error_phase;    /* where it failed */
+    enum phase error_phase;     /* where it failed */
     const char *cause;          /* what happened, in words */
     const char *advice;         /* what the operator should check */
     const char *serial, *mac;

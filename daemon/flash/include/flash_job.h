@@ -77,13 +77,6 @@ struct flash_job_config {
     uint32_t blink_ms;              /* BLINK: how long */
 };
 
-/* Error codes of failures that are the job's, not the loader's; they go
- * in loader_error.code beside enum loader_error_code. */
-#define FLASH_JOB_ERR_CANCELLED 100
-#define FLASH_JOB_ERR_PORT 101      /* cannot open, or the port died */
-#define FLASH_JOB_ERR_STUB 102      /* stub file missing or unusable */
-#define FLASH_JOB_ERR_REFUSED 103   /* on_identified refused the board */
-
 /* Step kinds, as reported to callbacks and kept in the step log. */
 enum flash_job_step_kind {
     STEP_OPEN,
@@ -117,7 +110,7 @@ struct flash_job_callbacks {
     void (*on_done)(struct flash_job *j, const struct loader_error *err);
     /* Optional. After identify, before anything is written: return false to
      * refuse the board, with the reason in err->message (the job then ends
-     * in phase identify with FLASH_JOB_ERR_REFUSED). */
+     * in phase identify with LOADER_ERR_REFUSED). */
     bool (*on_identified)(struct flash_job *j, const struct loader_chip_info *info,
                           struct loader_error *err);
     /* Optional. A region's MD5 already matched: its write and verify are skipped. */
@@ -155,6 +148,9 @@ bool flash_job_stub_running(const struct flash_job *j);
 uint64_t flash_job_turnaround_us(const struct flash_job *j, uint64_t *count);
 /* The step log: every step planned, with times for those that ran. */
 const struct flash_job_step *flash_job_steps(const struct flash_job *j, size_t *n);
+/* The phase a step belongs to (phase.h): the one map from steps to the
+ * names events, records and the API show. */
+enum phase flash_job_step_phase(enum flash_job_step_kind k);
 const char *flash_job_step_name(enum flash_job_step_kind k);
 
 #endif

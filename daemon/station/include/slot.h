@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "slot_state.h"
 
 struct bundle;
 struct event_bus;
@@ -42,17 +43,6 @@ struct slot_env {
                                            flash the bundle only, record nothing */
 };
 
-enum slot_state {
-    SLOT_DISABLED,
-    SLOT_NO_PORT,       /* the port cannot be opened; polled */
-    SLOT_IDLE,          /* manual: waits for start */
-    SLOT_ARMED,         /* auto / hotplug: waits for a board */
-    SLOT_RUNNING,       /* a unit is being flashed */
-    SLOT_PASSED,
-    SLOT_FAILED,
-};
-
-const char *slot_state_name(enum slot_state s);
 
 struct slot;
 
