@@ -170,11 +170,14 @@ static int check_can_end(struct station_db *db, int64_t attempt_id, bool ok)
     return rc;
 }
 
-static int end_locked(struct station_db *db, int64_t attempt_id, bool ok,
+/* result: "ok", "failed" or "interrupted" (jigd stopped: not the board's
+ * failure, so no work order counts it). */
+static int end_locked(struct station_db *db, int64_t attempt_id, const char *result,
                       const char *failed_phase, const char *cause, uint64_t bytes,
                       const char *now)
 {
     sqlite3_stmt *stmt;
+    bool ok = !strcmp(result, "ok");
     int rc = check_can_end(db, attempt_id, ok);
     if (rc == SDB_OK)
         rc = db_prepare(db, "UPDATE attempts SET result = ?2, ended_at = ?3, failed_phase = ?4,"
@@ -183,7 +186,7 @@ static int end_locked(struct station_db *db, int64_t attempt_id, bool ok,
     if (rc != SDB_OK)
         return rc;
     sqlite3_bind_int64(stmt, 1, attempt_id);
-    db_bind_text(stmt, 2, ok ? "ok" : "failed");
+    db_bind_text(stmt, 2, result);
     db_bind_text(stmt, 3, now);
     db_bind_text(stmt, 4, ok ? NULL : failed_phase);
     db_bind_text(stmt, 5, ok ? NULL : cause);
@@ -191,13 +194,16 @@ static int end_locked(struct station_db *db, int64_t attempt_id, bool ok,
     rc = update_running(db, stmt, attempt_id, "recording the end of the attempt");
     if (rc != SDB_OK)
         return rc;
-    return ok ? count_success(db, attempt_id, now) : count_failure(db, attempt_id);
+    if (ok)
+        return count_success(db, attempt_id, now);
+    return strcmp(result, "failed") ? SDB_OK : count_failure(db, attempt_id);
 }
 
-int sdb_attempt_end(struct station_db *db, int64_t attempt_id, bool ok,
-                    const char *failed_phase, const char *cause, uint64_t bytes_written)
+static int end_attempt(struct station_db *db, int64_t attempt_id, const char *result,
+                       const char *failed_phase, const char *cause, uint64_t bytes_written)
 {
     char now[SDB_TIME_LEN + 1];
+    bool ok = !strcmp(result, "ok");
     if (!ok && (!failed_phase || !*failed_phase || !cause || !*cause))
         return db_fail(db, SDB_REFUSED, "a failed attempt needs the phase that failed and a "
                        "cause the operator can act on");
@@ -205,12 +211,25 @@ int sdb_attempt_end(struct station_db *db, int64_t attempt_id, bool ok,
     int rc = db_begin(db);
     if (rc != SDB_OK)
         return rc;
-    rc = end_locked(db, attempt_id, ok, failed_phase, cause, bytes_written, now);
+    rc = end_locked(db, attempt_id, result, failed_phase, cause, bytes_written, now);
     if (rc != SDB_OK) {
         db_rollback(db);
         return rc;
     }
     return db_commit(db);
+}
+
+int sdb_attempt_end(struct station_db *db, int64_t attempt_id, bool ok,
+                    const char *failed_phase, const char *cause, uint64_t bytes_written)
+{
+    return end_attempt(db, attempt_id, ok ? "ok" : "failed", failed_phase, cause,
+                       bytes_written);
+}
+
+int sdb_attempt_interrupt(struct station_db *db, int64_t attempt_id, const char *phase,
+                          const char *cause, uint64_t bytes_written)
+{
+    return end_attempt(db, attempt_id, "interrupted", phase, cause, bytes_written);
 }
 
 /* ---- the sweep at open ---------------------------------------------------- */

@@ -176,6 +176,11 @@ int sdb_attempt_part(struct station_db *db, int64_t attempt_id, const char *name
  * and the attempt's work order counts one more failure. */
 int sdb_attempt_end(struct station_db *db, int64_t attempt_id, bool ok,
                     const char *failed_phase, const char *cause, uint64_t bytes_written);
+/* jigd itself stopped the attempt (SIGTERM): ended 'interrupted', in
+ * `phase` with `cause`; not the board's failure, so neither first-pass yield
+ * nor a work order's failed count takes it. */
+int sdb_attempt_interrupt(struct station_db *db, int64_t attempt_id, const char *phase,
+                          const char *cause, uint64_t bytes_written);
 
 /* ---- certificates ------------------------------------------------------- */
 

@@ -536,7 +536,7 @@ void slot_close(struct slot *s, void (*done)(void *ctx), void *ctx)
     if (s->job)
         flash_job_cancel(s->job);
     if (s->run)
-        unit_run_abort(s->run);
+        unit_run_stop(s->run);
     if (s->check_port)
         port_close(s->check_port);
     uv_close((uv_handle_t *)&s->timer, on_timer_closed);

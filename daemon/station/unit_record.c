@@ -141,13 +141,16 @@ void unit_record_steps(struct unit_record *r, struct flash_job *j, const struct 
                           sums[i].bytes);
 }
 
-void unit_record_end(struct unit_record *r, bool passed, const char *error_phase,
+void unit_record_end(struct unit_record *r, enum unit_result result, enum phase phase,
                      const char *cause)
 {
     if (!r->db || !r->attempt_id)
         return;
-    if (sdb_attempt_end(r->db, r->attempt_id, passed, passed ? NULL : error_phase,
-                        passed ? NULL : cause, r->bytes_written) != SDB_OK)
+    int rc = result == UNIT_INTERRUPTED
+        ? sdb_attempt_interrupt(r->db, r->attempt_id, phase_name(phase), cause, r->bytes_written)
+        : sdb_attempt_end(r->db, r->attempt_id, result == UNIT_PASSED, phase_name(phase), cause,
+                          r->bytes_written);
+    if (rc != SDB_OK)
         complain(r, "the end");
     r->attempt_id = 0;
 }

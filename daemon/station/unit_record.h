@@ -41,8 +41,13 @@ void unit_record_phase(struct unit_record *r, enum phase phase, int64_t started_
                        int64_t duration_ms, uint64_t bytes);
 /* The phases of a job that ran, before the job is freed. */
 void unit_record_steps(struct unit_record *r, struct flash_job *j, const struct unit_plan *plan);
-/* passed, or the phase and cause it failed with; forgets the attempt. */
-void unit_record_end(struct unit_record *r, bool passed, const char *error_phase,
+/* How an attempt ended: the board passed or failed, or jigd stopped while
+ * it ran (interrupted: not the board's failure). */
+enum unit_result { UNIT_PASSED, UNIT_FAILED, UNIT_INTERRUPTED };
+
+/* The result, with the phase and cause unless it passed; forgets the
+ * attempt. */
+void unit_record_end(struct unit_record *r, enum unit_result result, enum phase phase,
                      const char *cause);
 
 #endif

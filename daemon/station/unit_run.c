@@ -31,6 +31,7 @@ struct unit_run {
     struct unit_record record;
     uv_timer_t *timer;                  /* waits for a re-enumerating port */
     bool abort_requested;
+    bool stopping;                      /* jigd stops: the end is an interruption */
 
     uint32_t baud;                      /* the rate this try works at */
     bool retrying;                      /* second try one baud rung lower */
@@ -210,6 +211,7 @@ static void finish(struct unit_run *r, const struct loader_error *e, const char 
 {
     uv_timer_stop(r->timer);
     struct unit_outcome o = {.passed = e == NULL,
+                             .interrupted = e && r->stopping && e->code == LOADER_ERR_CANCELLED,
                              .port_lost = e && e->code == LOADER_ERR_PORT,
                              .seconds = (double)(now_us() - r->started_us) / 1e6};
     if (e) {
@@ -219,10 +221,23 @@ static void finish(struct unit_run *r, const struct loader_error *e, const char 
     }
     r->progress.phase = PHASE_NONE;
     publish_result(r, &o);
-    unit_record_end(&r->record, o.passed, phase_name(o.error_phase), o.cause);
+    unit_record_end(&r->record, o.passed ? UNIT_PASSED : o.interrupted ? UNIT_INTERRUPTED
+                                                                    : UNIT_FAILED,
+                    o.error_phase, o.cause);
     unit_identity_release(&r->id);
     release_try(r);
     r->owner.on_ended(r->owner.ctx, &o);
+}
+
+/* Who stopped the run, in the words the operator and the record read. */
+static void say_who_stopped(const struct unit_run *r, struct loader_error *e)
+{
+    if (r->stopping)
+        snprintf(e->message, sizeof e->message, "jigd stopped during %s: the board is not "
+                 "finished", phase_name(e->phase));
+    else
+        snprintf(e->message, sizeof e->message, "aborted by the operator during %s",
+                 phase_name(e->phase));
 }
 
 void unit_run_abort(struct unit_run *r)
@@ -234,8 +249,14 @@ void unit_run_abort(struct unit_run *r)
     }
     /* Between two jobs of the unit (waiting for a USB node). */
     struct loader_error e = {.phase = PHASE_CONNECT, .code = LOADER_ERR_CANCELLED};
-    snprintf(e.message, sizeof e.message, "aborted by the operator during connect");
-    finish(r, &e, unit_advice_for(&e));
+    say_who_stopped(r, &e);
+    finish(r, &e, r->stopping ? "run the board again once jigd is back" : unit_advice_for(&e));
+}
+
+void unit_run_stop(struct unit_run *r)
+{
+    r->stopping = true;
+    unit_run_abort(r);
 }
 
 /* ---- job callbacks ------------------------------------------------------ */
@@ -547,9 +568,11 @@ static const char *report(struct unit_run *r, const struct loader_error *e,
         *reported = r->first_error;
         advice = r->first_advice;
     }
-    if (r->abort_requested && e->code == LOADER_ERR_CANCELLED && !r->id.failed)
-        snprintf(reported->message, sizeof reported->message,
-                 "aborted by the operator during %s", phase_name(e->phase));
+    if (r->abort_requested && e->code == LOADER_ERR_CANCELLED && !r->id.failed) {
+        say_who_stopped(r, reported);
+        if (r->stopping)
+            advice = "run the board again once jigd is back";
+    }
     return advice;
 }
 

@@ -26,6 +26,7 @@ struct unit_run;
 /* How a run ended. */
 struct unit_outcome {
     bool passed;
+    bool interrupted;               /* jigd stopped it: not the board's failure */
     bool port_lost;                 /* it ended because the port died */
     enum phase error_phase;
     char cause[UNIT_TEXT], advice[UNIT_TEXT];
@@ -70,9 +71,11 @@ struct unit_run_config {
 struct unit_run *unit_run_start(const struct unit_run_config *c,
                                 const struct unit_run_owner *owner, char *err,
                                 size_t errlen);
-/* Ends the run as aborted (the operator, or the slot closing): on_ended
- * follows, at once or when the flash job has let go of the port. */
+/* Ends the run as aborted by the operator: on_ended follows, at once or
+ * when the flash job has let go of the port. */
 void unit_run_abort(struct unit_run *r);
+/* The same when jigd stops: the attempt is recorded as interrupted. */
+void unit_run_stop(struct unit_run *r);
 void unit_run_progress(const struct unit_run *r, struct unit_progress *p);
 /* After on_ended. */
 void unit_run_free(struct unit_run *r);

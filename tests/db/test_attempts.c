@@ -49,6 +49,32 @@ static void test_phases_and_parts_recorded(void **state)
     assert_int_equal(sdb_attempt_set_unit(f->db, 999, u.id), SDB_NOT_FOUND);
 }
 
+/* jigd stopping (SIGTERM) is not the board failing: the attempt ends
+ * 'interrupted', the board's next attempt is its first decided one, and
+ * first-pass yield counts that one. */
+static void test_interrupted_attempt_is_not_a_failure(void **state)
+{
+    struct db_fixture *f = *state;
+    struct sdb_unit u;
+    int64_t a = begin_identified(f, 1, 7, &u);
+    assert_int_equal(sdb_attempt_interrupt(f->db, a, "write", NULL, 10), SDB_REFUSED);
+    assert_int_equal(sdb_attempt_interrupt(f->db, a, "write",
+                                           "jigd stopped during write: the board is not finished",
+                                           4096), SDB_OK);
+    assert_int_equal(sdb_attempt_interrupt(f->db, a, "write", "again", 1), SDB_NOT_FOUND);
+    int64_t b = begin_identified(f, 1, 7, &u);
+    assert_int_equal(sdb_attempt_end(f->db, b, true, NULL, NULL, 8192), SDB_OK);
+
+    sqlite3 *sql = sdb_sqlite(f->db);
+    char text[128];
+    assert_string_equal(query_text(sql, "SELECT result || ' ' || failed_phase FROM attempts"
+                                        " WHERE id = 1", text, sizeof text), "interrupted write");
+    struct sdb_yield y;
+    assert_int_equal(sdb_report_first_pass_yield(f->db, NULL, NULL, &y, NULL), SDB_OK);
+    assert_int_equal(y.units, 1);
+    assert_int_equal(y.first_pass, 1);
+}
+
 static void test_running_attempts_swept_at_next_open(void **state)
 {
     struct db_fixture *f = *state;
@@ -122,6 +148,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup_open, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(test_phases_and_parts_recorded),
+        T(test_interrupted_attempt_is_not_a_failure),
         T(test_running_attempts_swept_at_next_open),
         T(test_killed_process_attempt_swept_and_session_marked),
     };
