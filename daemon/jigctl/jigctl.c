@@ -14,6 +14,7 @@ static const struct jigctl_command *const groups[] = {
     jigctl_slot_commands,
     jigctl_watch_commands,
     jigctl_bundle_commands,
+    jigctl_bundle_import_commands,
     jigctl_nvs_commands,
     jigctl_audit_commands,
 };

@@ -8,8 +8,8 @@
  *
  * The reports live in jigctl_audit_unit.c, _reports.c and _verify.c; the
  * run they share in jigctl_audit_run.c; the printing in _print.c. */
-#include "jigctl.h"
 #include "jigctl_audit.h"
+#include "jigctl_command.h"
 
 static int unit(struct jigctl *ctl, int argc, char **argv)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jigctl.h"
+#include "jigctl_command.h"
 
 #define MAX_COLUMNS 32
 

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "jigctl.h"
+#include "jigctl_command.h"
 
 /* ---- attempts ------------------------------------------------------------ */
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "jigctl.h"
+#include "jigctl_command.h"
 
 #define DEFAULT_CONFIG "/etc/jigd/jigd.conf"
 #define DB_FILE "station.db"

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jigctl.h"
+#include "jigctl_command.h"
 
 static const struct audit_column attempt_cols[] = {
     {"id", "ATTEMPT"}, {"started_at", "STARTED"}, {"station", "STATION"}, {"slot", "SLOT"},

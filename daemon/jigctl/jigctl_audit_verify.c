@@ -8,7 +8,7 @@
 
 #include <sqlite3.h>
 
-#include "jigctl.h"
+#include "jigctl_command.h"
 
 /* The audit row the chain broke at, as stored now (NULL if it is gone). */
 static cJSON *broken_row(struct station_db *db, int64_t id)
