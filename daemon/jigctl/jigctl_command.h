@@ -4,8 +4,9 @@
  * groups that talk to jigd include jigctl.h, which adds the client.
  *
  * A group exports a table of struct jigctl_command ending in an entry with
- * a NULL name; jigctl.c lists the tables. A command's name may be several
- * words ("bundle load"): groups may share a first word. */
+ * a NULL name; jigctl_commands.c lists the tables, each as online or
+ * offline. A command's name may be several words ("bundle load"): groups
+ * may share a first word. */
 #ifndef JIGD_JIGCTL_COMMAND_H
 #define JIGD_JIGCTL_COMMAND_H
 
