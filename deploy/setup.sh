@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libserialport-dev libuv1-dev libsqlite3-dev sqlite3 libmicrohttpd-dev
-  libmbedtls-dev zlib1g-dev libcjson-dev libcmocka-dev openssl
+  libmbedtls-dev zlib1g-dev libcjson-dev libcmocka-dev openssl libcurl4-openssl-dev
   python3 python3-serial nodejs npm chromium curl jq
   libgpiod-dev gpiod
   # The VM tests (tests/vm/): a real kernel for the tty and GPIO paths that a

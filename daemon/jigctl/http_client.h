@@ -1,10 +1,13 @@
-/* A small blocking HTTP/1.1 client for jigctl: plain sockets, a deadline on
- * every wait, JSON requests and a Server-Sent Events reader. No TLS: jigd
- * serves plain HTTP on the station (reach a remote one through SSH).
+/* jigctl's HTTP client: JSON requests and a Server-Sent Events reader on
+ * libcurl, with a deadline on every wait. No TLS: jigd serves plain HTTP on
+ * the station (reach a remote one through SSH).
  *
  * Every failure comes back as a sentence that says what to check, in the
  * manner of curl: "cannot reach jigd at http://127.0.0.1:8080: connection
- * refused — is jigd running? (systemctl status jigd)". */
+ * refused — is jigd running? (systemctl status jigd)".
+ *
+ * Calls may run on several threads at once (the API tests do): each makes
+ * its own transfer and only reads the struct http_client. */
 #ifndef JIGD_HTTP_CLIENT_H
 #define JIGD_HTTP_CLIENT_H
 
@@ -14,6 +17,7 @@
 #include "api_sse_parser.h"
 
 #define HTTP_CLIENT_DEFAULT_URL "http://127.0.0.1:8080"
+#define HTTP_CLIENT_DEFAULT_PORT "8080"
 #define HTTP_CLIENT_DEFAULT_TIMEOUT_MS 10000
 #define HTTP_CLIENT_MAX_BODY (8u * 1024u * 1024u)
 
@@ -28,11 +32,10 @@ enum http_client_status {
 
 struct http_client {
     char url[512];              /* as given, for messages */
-    char host[256];             /* without brackets */
-    char port[8];
-    char base[256];             /* path prefix from the URL, "" or "/x" */
+    char host[256];             /* for messages */
+    char base_url[600];         /* "http://host:port[/prefix]", no trailing '/' */
     char token[256];            /* "" = send no Authorization */
-    int timeout_ms;             /* each wait; 0 = default */
+    int timeout_ms;             /* connect, and each silence; 0 = default */
 };
 
 struct http_response {
@@ -42,7 +45,9 @@ struct http_response {
     size_t body_len;
 };
 
-/* "http://host[:port][/prefix]"; the port defaults to 8080 (jigd's). */
+/* "http://host[:port][/prefix]" (the scheme may be left out); the port
+ * defaults to 8080 (jigd's). Also readies libcurl: call it before any
+ * other thread makes a request. */
 int http_client_init(struct http_client *c, const char *url, char *err, size_t errlen);
 
 /* Sends one request (`body` may be NULL; if not, it is sent as JSON) and

@@ -1,5 +1,5 @@
-/* jigctl's entry: global options, the command table, the HTTP helpers every
- * command shares. */
+/* jigctl's entry: global options, and the HTTP helpers the commands that
+ * talk to jigd share. The command groups are listed in jigctl_commands.c. */
 #include "jigctl.h"
 
 #include <errno.h>
@@ -9,16 +9,7 @@
 #include <unistd.h>
 
 #include "api_route.h"
-
-static const struct jigctl_command *const groups[] = {
-    jigctl_slot_commands,
-    jigctl_watch_commands,
-    jigctl_bundle_commands,
-    jigctl_nvs_commands,
-    jigctl_audit_commands,
-};
-
-#define N_GROUPS (sizeof groups / sizeof groups[0])
+#include "jigctl_commands.h"
 
 void jigctl_error(const char *fmt, ...)
 {
@@ -124,14 +115,9 @@ int jigctl_slot_arg(int argc, char **argv, const char *command, int *slot)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: jigctl [--url URL] [--token-file PATH] [--timeout SECONDS] "
-               "COMMAND [ARGS]\n\ncommands:\n");
-    for (size_t g = 0; g < N_GROUPS; g++)
-        for (const struct jigctl_command *c = groups[g]; c->name; c++) {
-            char left[64];
-            snprintf(left, sizeof left, "%s %s", c->name, c->args ? c->args : "");
-            fprintf(f, "  %-28s %s\n", left, c->summary);
-        }
-    fprintf(f, "\noptions:\n"
+               "COMMAND [ARGS]\n\n");
+    jigctl_print_commands(f);
+    fprintf(f, "\noptions (for the commands that talk to jigd):\n"
                "  --url URL          jigd's address (default $JIGD_URL or %s)\n"
                "  --token-file PATH  file holding the API token (or $JIGD_TOKEN)\n"
                "  --timeout SECONDS  give up on a silent jigd after this long "
@@ -140,35 +126,26 @@ static void usage(FILE *f)
             HTTP_CLIENT_DEFAULT_URL);
 }
 
-/* How many leading words of argv spell the command's name; 0 if not it. */
-static int name_words(const char *name, int argc, char **argv)
+static bool is_help(const char *arg)
 {
-    int words = 0;
-    const char *p = name;
-    while (*p) {
-        size_t len = strcspn(p, " ");
-        if (words >= argc || strlen(argv[words]) != len || strncmp(argv[words], p, len))
-            return 0;
-        words++;
-        p += len;
-        p += strspn(p, " ");
-    }
-    return words;
+    return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
-static const struct jigctl_command *find_command(int argc, char **argv, int *words)
+/* "jigctl bundle" alone, or "jigctl audit --help": what follows the word.
+ * Returns the exit code. */
+static int group_help(int argc, char **argv)
 {
-    const struct jigctl_command *best = NULL;
-    *words = 0;
-    for (size_t g = 0; g < N_GROUPS; g++)
-        for (const struct jigctl_command *c = groups[g]; c->name; c++) {
-            int w = name_words(c->name, argc, argv);
-            if (w > *words) {
-                *words = w;
-                best = c;
-            }
-        }
-    return best;
+    if (!jigctl_is_group(argv[0])) {
+        jigctl_error("unknown command '%s' (jigctl --help lists them)", argv[0]);
+        return JIGCTL_EXIT_USAGE;
+    }
+    if (argc > 1 && is_help(argv[1])) {
+        jigctl_print_group(stdout, argv[0]);
+        return JIGCTL_EXIT_OK;
+    }
+    jigctl_error("'%s' needs a subcommand:", argv[0]);
+    jigctl_print_group(stderr, argv[0]);
+    return JIGCTL_EXIT_USAGE;
 }
 
 static int read_token_file(const char *path, char *buf, size_t cap)
@@ -204,72 +181,93 @@ static const char *option_value(int *i, int argc, char **argv, const char *name)
     return argv[++*i];
 }
 
-int main(int argc, char **argv)
+struct options {
+    const char *url, *token_file, *timeout;
+    int command;                /* argv index of the command's first word */
+};
+
+/* The global options before the command. False when jigctl stops here
+ * (--help, or a mistake), with the exit code in *code. */
+static bool parse_options(int argc, char **argv, struct options *o, int *code)
 {
-    const char *url = getenv("JIGD_URL");
-    const char *token_file = NULL;
-    const char *timeout = NULL;
+    o->url = getenv("JIGD_URL");
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *v;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        if (is_help(argv[i])) {
             usage(stdout);
-            return JIGCTL_EXIT_OK;
+            *code = JIGCTL_EXIT_OK;
+            return false;
         } else if ((v = option_value(&i, argc, argv, "--url"))) {
-            url = v;
+            o->url = v;
         } else if ((v = option_value(&i, argc, argv, "--token-file"))) {
-            token_file = v;
+            o->token_file = v;
         } else if ((v = option_value(&i, argc, argv, "--timeout"))) {
-            timeout = v;
+            o->timeout = v;
         } else {
             jigctl_error("unknown option '%s' (jigctl --help lists them)", argv[i]);
-            return JIGCTL_EXIT_USAGE;
+            *code = JIGCTL_EXIT_USAGE;
+            return false;
         }
     }
     if (i >= argc) {
         usage(stderr);
-        return JIGCTL_EXIT_USAGE;
+        *code = JIGCTL_EXIT_USAGE;
+        return false;
     }
-    struct jigctl ctl = {.tty = isatty(STDOUT_FILENO)};
+    o->command = i;
+    return true;
+}
+
+/* The client for the commands that talk to jigd: URL, deadline, token. */
+static int setup_client(struct jigctl *ctl, const struct options *o)
+{
     char err[512];
-    if (http_client_init(&ctl.http, url && url[0] ? url : HTTP_CLIENT_DEFAULT_URL,
+    if (http_client_init(&ctl->http, o->url && o->url[0] ? o->url : HTTP_CLIENT_DEFAULT_URL,
                          err, sizeof err)) {
         jigctl_error("%s", err);
         return JIGCTL_EXIT_USAGE;
     }
-    if (timeout) {
+    if (o->timeout) {
         char *end;
-        long s = strtol(timeout, &end, 10);
+        long s = strtol(o->timeout, &end, 10);
         if (*end || s < 1 || s > 3600) {
             jigctl_error("--timeout takes whole seconds from 1 to 3600");
             return JIGCTL_EXIT_USAGE;
         }
-        ctl.http.timeout_ms = (int)s * 1000;
+        ctl->http.timeout_ms = (int)s * 1000;
     }
     const char *env_token = getenv("JIGD_TOKEN");
-    if (token_file) {
-        if (read_token_file(token_file, ctl.http.token, sizeof ctl.http.token))
+    if (o->token_file) {
+        if (read_token_file(o->token_file, ctl->http.token, sizeof ctl->http.token))
             return JIGCTL_EXIT_USAGE;
     } else if (env_token) {
-        snprintf(ctl.http.token, sizeof ctl.http.token, "%s", env_token);
+        snprintf(ctl->http.token, sizeof ctl->http.token, "%s", env_token);
     }
+    return JIGCTL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    int code;
+    if (!parse_options(argc, argv, &o, &code))
+        return code;
     int words;
-    const struct jigctl_command *cmd = find_command(argc - i, argv + i, &words);
-    if (!cmd) {
-        /* "jigctl bundle" alone: show what follows the word. */
-        size_t len = strlen(argv[i]);
-        bool group = false;
-        for (size_t g = 0; g < N_GROUPS; g++)
-            for (const struct jigctl_command *c = groups[g]; c->name; c++)
-                if (!strncmp(c->name, argv[i], len) && c->name[len] == ' ') {
-                    if (!group)
-                        jigctl_error("'%s' needs a subcommand:", argv[i]);
-                    group = true;
-                    fprintf(stderr, "  jigctl %s %s\n", c->name, c->args ? c->args : "");
-                }
-        if (!group)
-            jigctl_error("unknown command '%s' (jigctl --help lists them)", argv[i]);
-        return JIGCTL_EXIT_USAGE;
-    }
-    return cmd->run(&ctl, argc - i - words, argv + i + words);
+    bool offline;
+    const struct jigctl_command *cmd = jigctl_find_command(argc - o.command, argv + o.command,
+                                                           &words, &offline);
+    if (!cmd)
+        return group_help(argc - o.command, argv + o.command);
+    int cmd_argc = argc - o.command - words;
+    char **cmd_argv = argv + o.command + words;
+    /* An offline command has no use for jigd's address or token, so a stale
+     * $JIGD_URL cannot stop it; it gets no client at all. */
+    if (offline)
+        return cmd->run(NULL, cmd_argc, cmd_argv);
+    struct jigctl ctl = {.tty = isatty(STDOUT_FILENO)};
+    code = setup_client(&ctl, &o);
+    if (code)
+        return code;
+    return cmd->run(&ctl, cmd_argc, cmd_argv);
 }

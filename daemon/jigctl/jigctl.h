@@ -1,11 +1,6 @@
-/* jigctl: the command-line client of jigd's REST API.
- *
- * Commands live in groups, one file per group (jigctl_slots.c,
- * jigctl_bundle.c, jigctl_watch.c, ...). A group exports a table of
- * struct jigctl_command ending in an entry with a NULL name, and jigctl.c
- * lists the groups. To add a group: write jigctl_<group>.c, declare its
- * table below, add it to `groups` in jigctl.c. A command's name may be
- * several words ("bundle load"): groups may share a first word. */
+/* jigctl: the command-line client of jigd's REST API. What the groups that
+ * talk to jigd share: the client, and helpers around it. The command table
+ * itself is jigctl_command.h's. */
 #ifndef JIGD_JIGCTL_H
 #define JIGD_JIGCTL_H
 
@@ -15,34 +10,12 @@
 #include <cjson/cJSON.h>
 
 #include "http_client.h"
-
-/* Exit codes, the same for every command (scripts rely on them). */
-#define JIGCTL_EXIT_OK 0
-#define JIGCTL_EXIT_FAILED 1        /* jigd answered with an error */
-#define JIGCTL_EXIT_USAGE 2         /* the command line is wrong */
-#define JIGCTL_EXIT_UNREACHABLE 3   /* jigd could not be reached or went silent */
+#include "jigctl_command.h"
 
 struct jigctl {
     struct http_client http;
     bool tty;                   /* stdout is a terminal */
 };
-
-struct jigctl_command {
-    const char *name;           /* "status", "bundle load"; NULL ends a table */
-    const char *args;           /* for usage: "<slot>" */
-    const char *summary;
-    /* argv holds what follows the command's words. Returns an exit code. */
-    int (*run)(struct jigctl *ctl, int argc, char **argv);
-};
-
-extern const struct jigctl_command jigctl_slot_commands[];
-extern const struct jigctl_command jigctl_bundle_commands[];
-extern const struct jigctl_command jigctl_watch_commands[];
-extern const struct jigctl_command jigctl_nvs_commands[];    /* local: no jigd needed */
-extern const struct jigctl_command jigctl_audit_commands[];  /* local: reads the database */
-
-/* Prints "jigctl: ..." on stderr. */
-void jigctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* GET / POST a path under the URL; on success *out is the parsed JSON (free
  * it) and JIGCTL_EXIT_OK is returned. On failure the reason and jigd's hint

@@ -1,14 +1,12 @@
-/* jigctl bundle load | show | import: the firmware bundle the station
- * flashes. import runs here, without jigd: it makes a bundle folder from an
- * ESP-IDF build, which `bundle load` then activates. */
+/* jigctl bundle load | show: the firmware bundle the station flashes, as
+ * jigd has it. (bundle import, which works without jigd, is
+ * jigctl_bundle_import.c.) */
 #include "jigctl.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "bundle.h"
 
 static int load(struct jigctl *ctl, int argc, char **argv)
 {
@@ -84,25 +82,8 @@ static int show(struct jigctl *ctl, int argc, char **argv)
     return JIGCTL_EXIT_OK;
 }
 
-static int import(struct jigctl *ctl, int argc, char **argv)
-{
-    if (argc != 2) {
-        jigctl_error("usage: jigctl bundle import <ESP-IDF build dir> <new bundle dir>");
-        return JIGCTL_EXIT_USAGE;
-    }
-    char err[1024];
-    if (bundle_import(argv[0], argv[1], err, sizeof err)) {
-        jigctl_error("bundle import failed: %s", err);
-        return JIGCTL_EXIT_FAILED;
-    }
-    printf("made bundle %s from %s; activate it with: jigctl bundle load %s\n", argv[1], argv[0],
-           argv[1]);
-    return JIGCTL_EXIT_OK;
-}
-
 const struct jigctl_command jigctl_bundle_commands[] = {
     {"bundle load", "<path>", "make the bundle at <path> the one to flash", load},
     {"bundle show", NULL, "what the active bundle holds", show},
-    {"bundle import", "<build dir> <bundle dir>", "make a bundle from an ESP-IDF build (flasher_args.json)", import},
     {NULL, NULL, NULL, NULL},
 };

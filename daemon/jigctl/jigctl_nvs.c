@@ -6,10 +6,11 @@
  * the same bytes. Like that tool it reads "file" rows relative to the
  * current directory, not the CSV's folder, so a script that worked with the
  * tool works unchanged. */
-#include "jigctl.h"
+#include "jigctl_command.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -1,6 +1,7 @@
 /* jigctl run as a program against the API on fake_station (a FAKE station
  * backend): the status table's content, actions and their refusals, watch's
- * plain-line output, and the message when nothing listens. */
+ * plain-line output, the message when nothing listens, and the help's two
+ * lists (commands that need jigd, commands that work offline). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -254,6 +255,35 @@ static void test_nothing_listening_says_so(void **state)
     assert_contains(r.err, "https is not supported");
 }
 
+/* The help tells the commands that need jigd from those that work without
+ * it, and an offline command does not even look at the URL. */
+static void test_help_says_which_commands_work_offline(void **state)
+{
+    struct run r;
+    jigctl(&r, "http://127.0.0.1:1", (const char *[]){"--help", NULL});
+    assert_int_equal(r.status, 0);
+    const char *online = strstr(r.out, "commands that talk to jigd");
+    const char *offline = strstr(r.out, "commands that work offline, without jigd:");
+    assert_non_null(online);
+    assert_non_null(offline);
+    assert_true(online < strstr(r.out, "  status") && strstr(r.out, "  status") < offline);
+    assert_true(strstr(r.out, "  bundle load") < offline);
+    assert_true(strstr(r.out, "  bundle import") > offline);
+    assert_true(strstr(r.out, "  nvs generate") > offline);
+    assert_true(strstr(r.out, "  audit verify") > offline);
+
+    jigctl(&r, "http://127.0.0.1:1", (const char *[]){"audit", "--help", NULL});
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "these work offline, without jigd:");
+    assert_contains(r.out, "jigctl audit unit <serial|MAC>");
+    assert_null(strstr(r.out, "talk to jigd"));
+
+    jigctl(&r, "https://127.0.0.1:1", (const char *[]){"nvs", "dump", "/nonexistent.bin", NULL});
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "cannot read /nonexistent.bin");
+    assert_null(strstr(r.err, "https"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +293,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bundle_load_and_show, start, stop),
         cmocka_unit_test_setup_teardown(test_watch_prints_plain_lines_when_piped, start, stop),
         cmocka_unit_test(test_nothing_listening_says_so),
+        cmocka_unit_test(test_help_says_which_commands_work_offline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,115 @@
+/* jigctl audit verify: walks the audit log's hash chain. When it is
+ * broken, the row it broke at is shown as stored now, so the quality
+ * engineer sees what was changed; the exit status is 1. */
+#include "jigctl_audit.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "jigctl_command.h"
+
+/* The audit row the chain broke at, as stored now (NULL if it is gone). */
+static cJSON *broken_row(struct station_db *db, int64_t id)
+{
+    sqlite3_stmt *stmt;
+    cJSON *row = NULL;
+    if (sqlite3_prepare_v2(sdb_sqlite(db), "SELECT id, at, actor, action, details, prev_hash,"
+                           " hash FROM audit_events WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, id);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        row = cJSON_CreateObject();
+        for (int c = 0; c < sqlite3_column_count(stmt); c++) {
+            const char *name = sqlite3_column_name(stmt, c);
+            if (sqlite3_column_type(stmt, c) == SQLITE_INTEGER)
+                cJSON_AddNumberToObject(row, name, (double)sqlite3_column_int64(stmt, c));
+            else if (sqlite3_column_type(stmt, c) == SQLITE_NULL)
+                cJSON_AddNullToObject(row, name);
+            else
+                cJSON_AddStringToObject(row, name, (const char *)sqlite3_column_text(stmt, c));
+        }
+    }
+    sqlite3_finalize(stmt);
+    return row;
+}
+
+/* {"ok", "rows", "first_bad_id", "reason", "head_hash", "broken_row"?}:
+ * the JSON output. */
+static int query_verify(struct station_db *db, const struct audit_args *a, cJSON **out)
+{
+    struct sdb_audit_check check;
+    int rc = sdb_audit_verify(db, &check);
+    if (rc != SDB_OK)
+        return rc;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", check.ok);
+    cJSON_AddNumberToObject(o, "rows", (double)check.rows);
+    cJSON_AddNumberToObject(o, "first_bad_id", (double)check.first_bad_id);
+    cJSON_AddStringToObject(o, "reason", check.reason);
+    cJSON_AddStringToObject(o, "head_hash", check.head_hash);
+    cJSON *row = check.ok || !check.first_bad_id ? NULL : broken_row(db, check.first_bad_id);
+    if (row)
+        cJSON_AddItemToObject(o, "broken_row", row);
+    *out = o;
+    return SDB_OK;
+}
+
+static const char *text(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static long long number(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static void print_broken(const cJSON *o)
+{
+    printf("AUDIT LOG BROKEN at row %lld: %s\n", number(o, "first_bad_id"), text(o, "reason"));
+    const cJSON *row = cJSON_GetObjectItemCaseSensitive(o, "broken_row");
+    if (row) {
+        static const char *const keys[] = {"at", "actor", "action", "details", "prev_hash",
+                                           "hash"};
+        char cell[AUDIT_CELL_MAX + 1];
+        printf("the row as stored now:\n");
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            audit_cell_text(cJSON_GetObjectItemCaseSensitive(row, keys[k]), cell, sizeof cell);
+            printf("  %-9s %s\n", keys[k], cell);
+        }
+    }
+    const char *head = text(o, "head_hash");
+    printf("last intact hash: %s\n", head[0] ? head : "(none)");
+}
+
+static int print_verify(const struct audit_args *a, cJSON *o)
+{
+    bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
+    if (a->format == AUDIT_FORMAT_JSON) {
+        audit_print_json(o);
+    } else if (a->format == AUDIT_FORMAT_CSV) {
+        cJSON *rows = cJSON_CreateArray();
+        cJSON *flat = cJSON_Duplicate(o, 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(flat, "broken_row");
+        cJSON_AddItemToArray(rows, flat);
+        audit_emit_rows(rows, AUDIT_FORMAT_CSV, NULL, 0, "");
+        cJSON_Delete(rows);
+    } else if (ok) {
+        printf("audit log intact: %lld rows checked; head hash %s\n"
+               "(record the head hash outside the station to anchor the log up to here)\n",
+               number(o, "rows"), text(o, "head_hash"));
+    } else {
+        print_broken(o);
+    }
+    fflush(stdout);
+    return ok ? JIGCTL_EXIT_OK : JIGCTL_EXIT_FAILED;
+}
+
+const struct audit_report audit_verify_report = {
+    .name = "verify", .synopsis = "", .options = 0,
+    .query = query_verify, .print = print_verify,
+};
