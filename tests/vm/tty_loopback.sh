@@ -41,13 +41,15 @@ for t in /sys/class/tty/ttyUSB*; do
     [ "$(cat "$t/device/../../serial")" = JIGLOOP1 ] && node=/dev/$(basename "$t")
 done
 echo "guest: loopback adapter at $node"
-JIGD_TEST_TTY=$node test_port_tty || exit 11
-JIGD_TEST_TTY=usb-serial:JIGLOOP1 test_port_tty || exit 12
+test_port_tty || exit 13
+JIGD_TEST_TTY=$node test_port_tty --loopback || exit 11
+JIGD_TEST_TTY=usb-serial:JIGLOOP1 test_port_tty --loopback || exit 12
 echo "guest: loopback passed by node and by serial number"
 EOF
 
 vm_rig_boot JIGLOOP1 --timeout 120 --bin "$test_bin"
 
-grep -a "PASSED.*5 test" "$work/vm/console.log" > /dev/null || fail "test_port_tty did not run all 5 tests"
+grep -a "PASSED.*4 test" "$work/vm/console.log" > /dev/null || fail "test_port_tty did not run its 4 open-error tests"
+[ "$(grep -ac "PASSED.*1 test" "$work/vm/console.log")" = 2 ] || fail "the loopback test did not pass twice"
 grep -a "SKIPPED" "$work/vm/console.log" > /dev/null && fail "the loopback test was skipped in the guest"
 echo "ok: port_tty loopback on ftdi_sio"
