@@ -1,5 +1,5 @@
-/* Fuzzes the NVS reader and the nvs_tool-style listing on arbitrary
- * partitions (input cut to whole pages, at most 4). */
+/* Fuzzes the NVS reader and the nvs_tool-style listings (text and JSON) on
+ * arbitrary partitions (input cut to whole pages, at most 4). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t need = nvs_dump_minimal(data, len, NULL, 0);
     char *text = malloc(need + 1);
     if (nvs_dump_minimal(data, len, text, need) != need)
+        abort();
+    free(text);
+    /* The JSON: the same length however it is asked for, and no NUL in it. */
+    need = nvs_dump_minimal_json(data, len, NULL, 0);
+    text = malloc(need + 1);
+    if (nvs_dump_minimal_json(data, len, text, need) != need || memchr(text, 0, need))
         abort();
     free(text);
     static const char *const ns[] = {"ns", "factory", "a"};
