@@ -217,6 +217,7 @@ size_t nvs_dump_minimal(const uint8_t *part, size_t len, char *out,
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+/* nvs_parser's item_type names; NULL for a code it does not know. */
 static const char *json_encoding(uint8_t type)
 {
     switch (type) {
@@ -231,8 +232,22 @@ static const char *json_encoding(uint8_t type)
     case NVS_TYPE_SZ: return "string";
     case NVS_TYPE_BLOB: return "blob";
     case NVS_TYPE_BLOB_DATA: return "blob_data";
-    default: return "unknown";
+    default: return NULL;
     }
+}
+
+/* A code nvs_parser does not know is shown as f'0x{type:02x}'. */
+static void put_json_encoding(struct text *t, uint8_t type)
+{
+    char hex[8];
+    const char *name = json_encoding(type);
+    if (!name) {
+        snprintf(hex, sizeof hex, "0x%02x", type);
+        name = hex;
+    }
+    put(t, "\"", 1);
+    puts_(t, name);
+    put(t, "\"", 1);
 }
 
 static void put_json_codepoint(struct text *t, uint32_t cp)
@@ -295,11 +310,7 @@ static void put_json_string(struct text *t, const uint8_t *s, size_t n)
         default: break;
         }
         if (cp < 0x20 || cp > 0x7E) {
-            if (cp == 0x7F) {
-                put(t, "\x7f", 1);
-                continue;
-            }
-            put_json_codepoint(t, cp);
+            put_json_codepoint(t, cp);     /* DEL too: ensure_ascii keeps ' '..'~' only */
         } else {
             char c = (char)cp;
             put(t, &c, 1);
@@ -358,15 +369,15 @@ static void put_json_item(struct text *t, const uint8_t *part, size_t pages,
     put_json_string(t, ns + 8, nsn);
     puts_(t, ",\n        \"key\": ");
     put_json_string(t, e + 8, kn);
-    puts_(t, ",\n        \"encoding\": \"");
-    puts_(t, json_encoding(type));
-    puts_(t, "\",\n        \"data\": ");
+    puts_(t, ",\n        \"encoding\": ");
+    put_json_encoding(t, type);
+    puts_(t, ",\n        \"data\": ");
     if (is_int_code(type)) {
         put_int(t, e);
     } else if (type == NVS_TYPE_SZ) {
         size_t size;
         const uint8_t *d = entry_data(e, i, &size);
-        if (size && d[size - 1] == 0)
+        while (size && d[size - 1] == 0)    /* rstrip(b'\x00'): every trailing NUL */
             size--;
         put_json_string(t, d, size);
     } else if (type == NVS_TYPE_BLOB || type == NVS_TYPE_BLOB_DATA) {

@@ -21,10 +21,13 @@ size_t nvs_dump_minimal(const uint8_t *part, size_t len, char *out,
                         size_t cap);
 
 /* The same items as nvs_tool.py "-f json -d minimal" prints them (Python's
- * json.dumps with indent 4 and ASCII escapes): namespace, key, encoding
- * ("uint8_t" ... "int64_t", "string", "blob", "blob_data"), data (a
- * number, the string without its NUL, or blob bytes in base64), state,
- * is_empty. Bytes of a string that are not UTF-8 come out as U+FFFD.
+ * json.dumps with indent 4 and ASCII escapes: everything outside ' '..'~',
+ * DEL included, as \uXXXX): namespace, key, encoding ("uint8_t" ...
+ * "int64_t", "string", "blob", "blob_data", or "0x24" for a type code the
+ * tool does not know), data (a number, the string without its trailing
+ * NULs, blob bytes in base64, or null for an unknown type), state,
+ * is_empty. Bytes of a string that are not UTF-8 (the tool stops with an
+ * exception there) come out as U+FFFD.
  * Returns the full length like nvs_dump_minimal; the text has no NULs. */
 size_t nvs_dump_minimal_json(const uint8_t *part, size_t len, char *out,
                              size_t cap);

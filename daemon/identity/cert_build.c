@@ -7,22 +7,31 @@
 
 #include <mbedtls/asn1write.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 
+#include "cert_ecdsa_resign.h"
+
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define sha256_once mbedtls_sha256
+#define WRITER_ISSUER_KEY(w) ((w)->MBEDTLS_PRIVATE(issuer_key))
 #else
 #define sha256_once mbedtls_sha256_ret
+#define WRITER_ISSUER_KEY(w) ((w)->issuer_key)
 #endif
 
 #define SERIAL_LEN 16
+#define CERT_DER_MAX 4096   /* what mbedtls_x509write_crt_pem itself allows */
 #define CERT_PEM_MAX 8192
+#define PEM_BEGIN "-----BEGIN CERTIFICATE-----\n"
+#define PEM_END "-----END CERTIFICATE-----\n"
 
+/* "YYYYMMDDhhmmss", as mbedtls_x509write_crt_set_validity takes it. */
 static void mbedtls_time_string(const struct tm *t, char out[15])
 {
-    snprintf(out, 15, "%04d%02d%02d%02d%02d%02d", t->tm_year + 1900, t->tm_mon + 1,
-             t->tm_mday, t->tm_hour, t->tm_min, t->tm_sec);
+    if (strftime(out, 15, "%Y%m%d%H%M%S", t) == 0)
+        out[0] = '\0';     /* a year past 9999: set_validity refuses it */
 }
 
 int cert_set_validity(mbedtls_x509write_cert *w, time_t now, unsigned years, time_t limit)
@@ -128,8 +137,9 @@ int cert_name_append(char *out, size_t cap, const char *attr, const char *value)
 
 static void iso_time(const mbedtls_x509_time *t, char out[21])
 {
-    snprintf(out, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", t->year % 10000, t->mon % 100,
-             t->day % 100, t->hour % 100, t->min % 100, t->sec % 100);
+    snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)t->year % 10000u,
+             (unsigned)t->mon % 100u, (unsigned)t->day % 100u, (unsigned)t->hour % 100u,
+             (unsigned)t->min % 100u, (unsigned)t->sec % 100u);
 }
 
 time_t cert_time(const mbedtls_x509_time *t)
@@ -159,33 +169,65 @@ void cert_facts_get(const mbedtls_x509_crt *crt, struct cert_facts *f)
     iso_time(&crt->valid_to, f->not_after);
 }
 
+/* The certificate as DER in der[0..CERT_DER_MAX): mbedTLS writes and
+ * signs it, then cert_ecdsa_resign takes the NULL out of an ECDSA
+ * AlgorithmIdentifier and signs again (see cert_ecdsa_resign.h). */
+static int write_der(mbedtls_x509write_cert *w, struct identity_rng *rng, unsigned char *der,
+                     size_t *len, char *err, size_t errlen)
+{
+    unsigned char *raw = malloc(CERT_DER_MAX);
+    if (!raw) {
+        snprintf(err, errlen, "out of memory writing a certificate");
+        return -1;
+    }
+    int n = mbedtls_x509write_crt_der(w, raw, CERT_DER_MAX, identity_rng_random, rng);
+    int rc = n < 0 ? n
+                   : cert_ecdsa_resign(raw + CERT_DER_MAX - n, (size_t)n, WRITER_ISSUER_KEY(w),
+                                       identity_rng_random, rng, der, CERT_DER_MAX, len);
+    free(raw);
+    if (rc != 0) {
+        snprintf(err, errlen, "signing the certificate failed (mbedTLS -0x%04x)", -rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* PEM as mbedtls_x509write_crt_pem writes it, NUL-terminated, malloc'd. */
+static char *der_to_pem(const unsigned char *der, size_t len, char *err, size_t errlen)
+{
+    unsigned char *buf = malloc(CERT_PEM_MAX);
+    size_t olen = 0;
+    if (!buf || mbedtls_pem_write_buffer(PEM_BEGIN, PEM_END, der, len, buf, CERT_PEM_MAX,
+                                         &olen) != 0) {
+        snprintf(err, errlen, "cannot encode the certificate as PEM");
+        free(buf);
+        return NULL;
+    }
+    char *pem = realloc(buf, olen);
+    return pem ? pem : (char *)buf;
+}
+
 char *cert_write_pem(mbedtls_x509write_cert *w, struct identity_rng *rng,
                      struct cert_facts *facts, char *err, size_t errlen)
 {
-    unsigned char *buf = malloc(CERT_PEM_MAX);
-    if (!buf) {
-        snprintf(err, errlen, "out of memory writing a certificate");
+    unsigned char der[CERT_DER_MAX];
+    size_t der_len = 0;
+    if (write_der(w, rng, der, &der_len, err, errlen) != 0)
         return NULL;
-    }
-    int rc = mbedtls_x509write_crt_pem(w, buf, CERT_PEM_MAX, identity_rng_random, rng);
-    if (rc != 0) {
-        snprintf(err, errlen, "signing the certificate failed (mbedTLS -0x%04x)", -rc);
-        free(buf);
+    char *pem = der_to_pem(der, der_len, err, errlen);
+    if (!pem)
         return NULL;
-    }
-    size_t n = strlen((const char *)buf);
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
-    rc = mbedtls_x509_crt_parse(&crt, buf, n + 1);
+    int rc = mbedtls_x509_crt_parse(&crt, (const unsigned char *)pem, strlen(pem) + 1);
     if (rc != 0) {
         snprintf(err, errlen, "the certificate just written does not parse (mbedTLS -0x%04x)",
                  -rc);
-        mbedtls_x509_crt_free(&crt);
-        free(buf);
-        return NULL;
+        free(pem);
+        pem = NULL;
+    } else {
+        cert_facts_get(&crt, facts);
     }
-    cert_facts_get(&crt, facts);
     mbedtls_x509_crt_free(&crt);
-    char *pem = realloc(buf, n + 1);
-    return pem ? pem : (char *)buf;
+    return pem;
 }

@@ -1,5 +1,5 @@
 /* jigctl nvs generate | dump: Espressif's NVS partition generator and
- * nvs_tool's listing, on this machine, without jigd.
+ * nvs_tool's listing and CRC checks, on this machine, without jigd.
  *
  * `nvs generate` takes the arguments of `python -m esp_idf_nvs_partition_gen
  * generate` (one or more CSVs, OUTPUT, SIZE, --version, --outdir) and gives
@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nvs_crc_check.h"
 #include "nvs_csv.h"
 #include "nvs_dump.h"
 #include "nvs_writer.h"
@@ -310,67 +311,127 @@ static int generate(struct jigctl *ctl, int argc, char **argv)
     return JIGCTL_EXIT_OK;
 }
 
-static int dump(struct jigctl *ctl, int argc, char **argv)
+struct dump_args {
+    const char *file;
+    bool json, check;
+};
+
+static int dump_usage(void)
 {
-    const char *file = NULL, *format = "text";
+    jigctl_error("usage: jigctl nvs dump FILE [--format text|json] [--check]");
+    return JIGCTL_EXIT_USAGE;
+}
+
+static int parse_dump_args(int argc, char **argv, struct dump_args *a)
+{
+    const char *format = "text";
     for (int i = 0; i < argc; i++) {
         if (!strncmp(argv[i], "--format", 8)) {
             const char *eq = strchr(argv[i], '=');
             format = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : "");
-        } else if (!file && (argv[i][0] != '-' || !argv[i][1])) {
-            file = argv[i];
+        } else if (!strcmp(argv[i], "--check")) {
+            a->check = true;
+        } else if (!a->file && (argv[i][0] != '-' || !argv[i][1])) {
+            a->file = argv[i];
         } else {
-            file = NULL;
-            break;
+            return dump_usage();
         }
     }
-    bool json = !strcmp(format, "json");
-    if (!file || (!json && strcmp(format, "text"))) {
-        jigctl_error("usage: jigctl nvs dump FILE [--format text|json]");
+    a->json = !strcmp(format, "json");
+    if (!a->file || (!a->json && strcmp(format, "text")))
+        return dump_usage();
+    if (a->json && a->check) {
+        jigctl_error("--check prints nvs_tool's integrity check, which is text only: "
+                     "leave out --format json");
         return JIGCTL_EXIT_USAGE;
     }
+    return JIGCTL_EXIT_OK;
+}
+
+enum dump_kind { DUMP_TEXT, DUMP_JSON, DUMP_CHECK };
+
+static size_t render(enum dump_kind k, const uint8_t *p, size_t len, char *out, size_t cap,
+                     struct nvs_crc_check_counts *counts)
+{
+    switch (k) {
+    case DUMP_JSON: return nvs_dump_minimal_json(p, len, out, cap);
+    case DUMP_CHECK: return nvs_crc_check(p, len, out, cap, counts);
+    default: return nvs_dump_minimal(p, len, out, cap);
+    }
+}
+
+/* The listing or report measured, then written to stdout (the text
+ * listing may hold NULs from strings, so by length). */
+static int print_rendered(enum dump_kind k, const uint8_t *p, size_t len,
+                          struct nvs_crc_check_counts *counts)
+{
+    size_t n = render(k, p, len, NULL, 0, counts);
+    char *text = malloc(n + 1);
+    if (!text) {
+        jigctl_error("out of memory");
+        return JIGCTL_EXIT_FAILED;
+    }
+    render(k, p, len, text, n + 1, counts);
+    fwrite(text, 1, n, stdout);
+    free(text);
+    return JIGCTL_EXIT_OK;
+}
+
+/* As nvs_tool.py -i: a blank line after the listing, then the check; the
+ * exit status says whether anything was wrong. */
+static int print_check(const char *file, const uint8_t *p, size_t len)
+{
+    struct nvs_crc_check_counts c;
+    putchar('\n');
+    if (print_rendered(DUMP_CHECK, p, len, &c) != JIGCTL_EXIT_OK)
+        return JIGCTL_EXIT_FAILED;
+    unsigned bad = nvs_crc_check_bad(&c);
+    if (!bad)
+        return JIGCTL_EXIT_OK;
+    fflush(stdout);
+    jigctl_error("%s: %u bad CRC%s: %u page header%s, %u entr%s, %u string/blob data, %u "
+                 "written but empty; the lines above give each one's page and entry number",
+                 file, bad, bad == 1 ? "" : "s", c.page_crc, c.page_crc == 1 ? "" : "s",
+                 c.entry_crc, c.entry_crc == 1 ? "y" : "ies", c.data_crc, c.written_empty);
+    return JIGCTL_EXIT_FAILED;
+}
+
+static int dump(struct jigctl *ctl, int argc, char **argv)
+{
+    struct dump_args a = {0};
+    int rc = parse_dump_args(argc, argv, &a);
+    if (rc)
+        return rc;
     size_t len;
-    char *part = slurp(file, &len);
+    char *part = slurp(a.file, &len);
     if (!part) {
-        jigctl_error("cannot read %s: %s", file,
+        jigctl_error("cannot read %s: %s", a.file,
                      errno == EFBIG ? "not a regular file of a sane size"
                                     : strerror(errno));
         return JIGCTL_EXIT_FAILED;
     }
     if (len < NVS_PAGE_SIZE) {
         jigctl_error("%s is %zu bytes: an NVS partition has at least one "
-                     "4096-byte page", file, len);
+                     "4096-byte page", a.file, len);
         free(part);
         return JIGCTL_EXIT_FAILED;
     }
     if (len % NVS_PAGE_SIZE)
         fprintf(stderr, "jigctl: %s: the last %zu bytes are not a whole page "
-                "and are not shown\n", file, len % NVS_PAGE_SIZE);
+                "and are not shown\n", a.file, len % NVS_PAGE_SIZE);
     const uint8_t *p = (const uint8_t *)part;
-    size_t n = json ? nvs_dump_minimal_json(p, len, NULL, 0)
-                    : nvs_dump_minimal(p, len, NULL, 0);
-    char *text = malloc(n + 1);
-    if (text) {
-        if (json)
-            nvs_dump_minimal_json(p, len, text, n + 1);
-        else
-            nvs_dump_minimal(p, len, text, n + 1);
-        fwrite(text, 1, n, stdout);
-        fflush(stdout);
-    }
-    free(text);
+    rc = print_rendered(a.json ? DUMP_JSON : DUMP_TEXT, p, len, NULL);
+    if (rc == JIGCTL_EXIT_OK && a.check)
+        rc = print_check(a.file, p, len);
+    fflush(stdout);
     free(part);
-    if (!text) {
-        jigctl_error("out of memory");
-        return JIGCTL_EXIT_FAILED;
-    }
-    return JIGCTL_EXIT_OK;
+    return rc;
 }
 
 const struct jigctl_command jigctl_nvs_commands[] = {
     {"nvs generate", "IN.csv OUT.bin SIZE",
      "make an NVS partition, as esp_idf_nvs_partition_gen (--version 1|2)", generate},
-    {"nvs dump", "FILE [--format json]",
-     "list what an NVS partition holds (as nvs_tool -d minimal)", dump},
+    {"nvs dump", "FILE [--format json] [--check]",
+     "list what an NVS partition holds (as nvs_tool -d minimal; -i with --check)", dump},
     {NULL, NULL, NULL, NULL},
 };

@@ -43,6 +43,33 @@ static inline void write_text(const char *path, const char *text)
     }
 }
 
+/* A whole small file, NUL-terminated, malloc'd; NULL if unreadable. */
+static inline char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
 /* Runs a shell command and returns what it printed (stdout and stderr),
  * malloc'd; *status gets its exit status. */
 static inline char *run_capture(const char *cmd, int *status)

@@ -168,7 +168,7 @@ static void configured_files_missing_or_wrong_are_refused(void **state)
 
 static int openssl(const char *args)
 {
-    char cmd[2048];
+    char cmd[sizeof OPENSSL_CLI + 2048];   /* the command and any args[2048] */
     snprintf(cmd, sizeof cmd, OPENSSL_CLI " %s", args);
     int status;
     free(run_capture(cmd, &status));

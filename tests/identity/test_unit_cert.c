@@ -69,9 +69,9 @@ static void issue(struct fixture *f, enum unit_key_type type, const char *serial
 
 static char *openssl_out(const char *args, int want_status)
 {
-    char cmd[2048];
+    char cmd[sizeof OPENSSL_CLI + 2048];   /* the command and any args[2048] */
     snprintf(cmd, sizeof cmd, OPENSSL_CLI " %s", args);
-    int status;
+    int status = -1;
     char *out = run_capture(cmd, &status);
     assert_non_null(out);
     if (status != want_status)

@@ -1,11 +1,13 @@
 /* jigctl nvs generate | dump against Espressif's golden vectors
  * (../shared/vectors/nvs): every partition the official generator made is
  * remade byte for byte from the same CSV, size and version, and every
- * listing nvs_tool printed (text and JSON) is printed the same. The
- * commands run as jigctl runs them (argv in, stdout and exit code out). */
+ * listing nvs_tool printed (text and JSON) is printed the same, as is its
+ * integrity check (--check), which fails on a bad CRC. The commands run as
+ * jigctl runs them (argv in, stdout and exit code out). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "jigctl_capture.h"
@@ -138,6 +140,81 @@ static void dump_prints_what_nvs_tool_printed(void **state)
     }
 }
 
+/* --check: the listing, a blank line, then the integrity check, as
+ * nvs_tool.py -d minimal -i prints them (nvs_tool.py: the dump, an empty
+ * nvs_log.info(), then integrity_check). The vectors hold the check after
+ * -d storage_info (.check.txt), so the check part is cut from there. */
+static char *check_part(const char *stem)
+{
+    char path[128];
+    size_t n;
+    snprintf(path, sizeof path, "%s.check.txt", stem);
+    char *txt = read_all(path, &n);
+    const char *last = NULL;
+    for (const char *p = txt; (p = strstr(p, "    Total:")); p++)
+        last = p;
+    assert_non_null(last);
+    const char *blank = strstr(last, "\n\n\n");
+    assert_non_null(blank);
+    char *part = strdup(blank + 3);
+    free(txt);
+    return part;
+}
+
+static void check_passes_every_vector_as_nvs_tool_prints_it(void **state)
+{
+    for (size_t i = 0; i < N_VECTORS; i++) {
+        char path[128], stem[64];
+        size_t n;
+        snprintf(stem, sizeof stem, "%.*s", (int)(strlen(vectors[i].bin) - 4), vectors[i].bin);
+        snprintf(path, sizeof path, "%s.minimal.txt", stem);
+        char *listing = read_all(path, &n);
+        char *check = check_part(stem);
+        size_t want_len = n + 1 + strlen(check);
+        char *want = malloc(want_len + 1);
+        memcpy(want, listing, n);
+        want[n] = '\n';
+        memcpy(want + n + 1, check, strlen(check) + 1);
+        struct captured r = run_cmd(jigctl_nvs_commands, "nvs dump", vectors[i].bin, "--check",
+                                    NULL);
+        assert_int_equal(r.rc, JIGCTL_EXIT_OK);
+        if (r.len != want_len || memcmp(r.out, want, want_len) != 0)
+            fail_msg("nvs dump %s --check differs from the listing and the check of %s",
+                     vectors[i].bin, stem);
+        free(r.out);
+        free(want);
+        free(check);
+        free(listing);
+    }
+}
+
+static void check_fails_on_a_bad_crc_and_says_where(void **state)
+{
+    struct scratch *s = *state;
+    size_t n;
+    uint8_t *bin = (uint8_t *)read_all("nvs_factory_0x3000.bin", &n);
+    bin[0x40 + 6 * 32 + 24] = 4;    /* entry 6, u8 hw_rev: 3 -> 4 */
+    char path[128];
+    snprintf(path, sizeof path, "%s/bad_crc.bin", s->dir);
+    FILE *f = fopen(path, "wb");
+    fwrite(bin, 1, n, f);
+    fclose(f);
+    free(bin);
+    struct captured r = run_cmd(jigctl_nvs_commands, "nvs dump", path, "--check", NULL);
+    assert_int_equal(r.rc, JIGCTL_EXIT_FAILED);
+    static const char line[] = "Page no. 0 \tCRC32: OK\n"
+                               " Entry #006 hw_rev has wrong CRC32!      Written: 6f49a1c1 ";
+    assert_non_null(memmem(r.out, r.len, line, sizeof line - 1));  /* the listing holds NULs */
+    assert_non_null(strstr(last_error, path));
+    assert_non_null(strstr(last_error, "1 bad CRC"));
+    free(r.out);
+    /* Without --check the listing is all there is, and it succeeds. */
+    r = run_cmd(jigctl_nvs_commands, "nvs dump", path, NULL);
+    assert_int_equal(r.rc, JIGCTL_EXIT_OK);
+    assert_null(memmem(r.out, r.len, "CRC32", 5));
+    free(r.out);
+}
+
 static void size_in_decimal_and_output_without_extension(void **state)
 {
     struct scratch *s = *state;
@@ -245,6 +322,12 @@ static void bad_arguments_are_usage_errors(void **state)
     r = run_cmd(jigctl_nvs_commands, "nvs dump", "nvs_ints.bin", "--format", "yaml", NULL);
     assert_int_equal(r.rc, JIGCTL_EXIT_USAGE);
     free(r.out);
+    /* nvs_tool checks only in its text output; so does dump. */
+    r = run_cmd(jigctl_nvs_commands, "nvs dump", "nvs_ints.bin", "--format", "json", "--check",
+                NULL);
+    assert_int_equal(r.rc, JIGCTL_EXIT_USAGE);
+    assert_non_null(strstr(last_error, "--check"));
+    free(r.out);
     r = run_cmd(jigctl_nvs_commands, "nvs dump", "ints.csv", NULL);     /* < one page */
     assert_int_equal(r.rc, JIGCTL_EXIT_FAILED);
     assert_non_null(strstr(last_error, "4096-byte page"));
@@ -257,6 +340,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(every_vector_is_remade_byte_for_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(the_table_covers_every_golden_partition, setup, teardown),
         cmocka_unit_test_setup_teardown(dump_prints_what_nvs_tool_printed, setup, teardown),
+        cmocka_unit_test_setup_teardown(check_passes_every_vector_as_nvs_tool_prints_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(check_fails_on_a_bad_crc_and_says_where, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(size_in_decimal_and_output_without_extension, setup, teardown),
         cmocka_unit_test_setup_teardown(outdir_and_several_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_input_is_refused_with_line_and_no_file, setup, teardown),

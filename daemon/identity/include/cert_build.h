@@ -48,7 +48,9 @@ int cert_set_eku_client_auth(mbedtls_x509write_cert *w);
 int cert_name_append(char *out, size_t cap, const char *attr, const char *value);
 
 /* Signs and writes the certificate as PEM (NUL-terminated, malloc'd, free
- * with free()), parses it back and fills *facts. NULL with err on failure. */
+ * with free()), parses it back and fills *facts. NULL with err on failure.
+ * An ECDSA signature's AlgorithmIdentifier is the OID alone, without the
+ * NULL mbedTLS 2.28 writes (cert_ecdsa_resign.h). */
 char *cert_write_pem(mbedtls_x509write_cert *w, struct identity_rng *rng,
                      struct cert_facts *facts, char *err, size_t errlen);
 

@@ -45,7 +45,8 @@ struct unit_cert {
 };
 
 /* Issues a certificate for `key`. Call on the station CA's thread (the
- * loop): an EC P-256 signature costs about a millisecond. Returns 0, or -1
+ * loop): with an EC P-256 CA it costs two signatures, about two
+ * milliseconds (cert_ecdsa_resign.h says why two). Returns 0, or -1
  * with the reason in err (a serial that cannot be a CN names the rule). */
 int unit_cert_issue(struct station_ca *ca, struct unit_key *key,
                     const struct unit_cert_request *req, struct unit_cert *out, char *err,
