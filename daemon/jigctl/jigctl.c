@@ -148,6 +148,29 @@ static int group_help(int argc, char **argv)
     return JIGCTL_EXIT_USAGE;
 }
 
+/* `jigctl <command> ... --help`: the command's usage, and nothing else. A
+ * --help anywhere after the command's words wins, so it never reaches jigd
+ * as an argument (`bundle load --help` must not load a bundle). */
+static bool asks_for_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (is_help(argv[i]))
+            return true;
+    return false;
+}
+
+static int command_help(const struct jigctl_command *c, bool offline)
+{
+    const char *args = c->args ? c->args : "";
+    printf("usage: jigctl %s%s%s\n  %s\n", c->name, args[0] ? " " : "", args, c->summary);
+    if (c->details)
+        printf("\n%s\n", c->details);
+    printf("\n%s\n", offline ? "Works offline, without jigd."
+                              : "Talks to jigd: --url or $JIGD_URL (default "
+                                HTTP_CLIENT_DEFAULT_URL "), --token-file or $JIGD_TOKEN.");
+    return JIGCTL_EXIT_OK;
+}
+
 static int read_token_file(const char *path, char *buf, size_t cap)
 {
     FILE *f = fopen(path, "r");
@@ -261,6 +284,8 @@ int main(int argc, char **argv)
         return group_help(argc - o.command, argv + o.command);
     int cmd_argc = argc - o.command - words;
     char **cmd_argv = argv + o.command + words;
+    if (asks_for_help(cmd_argc, cmd_argv))
+        return command_help(cmd, offline);
     /* An offline command has no use for jigd's address or token, so a stale
      * $JIGD_URL cannot stop it; it gets no client at all. */
     if (offline)

@@ -46,15 +46,37 @@ static int verify(struct jigctl *ctl, int argc, char **argv)
     return audit_run(&audit_verify_report, argc, argv);
 }
 
+/* What every audit command takes, for its --help. */
+#define AUDIT_SOURCE \
+    "  --db PATH         the station database (default: the data_dir of --config,\n" \
+    "                    or of /etc/jigd/jigd.conf, else /var/lib/jigd/station.db)\n" \
+    "  --config PATH     the station's jigd.conf, to find its data_dir\n" \
+    "  --format F        table (default), csv or json"
+#define AUDIT_RANGE \
+    "  --from T, --to T  a time range in UTC, from inclusive, to exclusive; T is a\n" \
+    "                    date (2026-12-07, midnight UTC) or a time\n" \
+    "                    (2026-12-07T08:00:00Z, or 2026-12-07 08:00)\n"
+
 const struct jigctl_command jigctl_audit_commands[] = {
     {"audit unit", "<serial|MAC>", "a unit's full history (attempts, certificate, events)",
-     unit},
+     unit, AUDIT_SOURCE},
     {"audit attempts", "[filters]",
-     "attempts by --from/--to T, --slot N, --result R, --work-order W", attempts},
-    {"audit rate", "[--from T] [--to T]", "units completed per hour", rate},
-    {"audit yield", "[--from T] [--to T]", "first-pass yield, per day and in total", yield},
-    {"audit pareto", "[--by-phase]", "failures by phase and cause (--from/--to T)", pareto},
-    {"audit duplicates", "", "MACs that look like more than one board", duplicates},
-    {"audit verify", "", "check the audit log's hash chain (exit 1 if broken)", verify},
-    {NULL, NULL, NULL, NULL},
+     "attempts by --from/--to T, --slot N, --result R, --work-order W", attempts,
+     AUDIT_RANGE
+     "  --slot N          one jig position\n"
+     "  --result R        ok, failed, interrupted or running\n"
+     "  --work-order W    one work order\n"
+     "  --limit N         at most N rows\n" AUDIT_SOURCE},
+    {"audit rate", "[--from T] [--to T]", "units completed per hour", rate,
+     AUDIT_RANGE AUDIT_SOURCE},
+    {"audit yield", "[--from T] [--to T]", "first-pass yield, per day and in total", yield,
+     AUDIT_RANGE AUDIT_SOURCE},
+    {"audit pareto", "[--by-phase]", "failures by phase and cause (--from/--to T)", pareto,
+     AUDIT_RANGE "  --by-phase        group by phase only, not by phase and cause\n"
+     AUDIT_SOURCE},
+    {"audit duplicates", "", "MACs that look like more than one board", duplicates,
+     AUDIT_SOURCE},
+    {"audit verify", "", "check the audit log's hash chain (exit 1 if broken)", verify,
+     AUDIT_SOURCE},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -83,7 +83,7 @@ static int show(struct jigctl *ctl, int argc, char **argv)
 }
 
 const struct jigctl_command jigctl_bundle_commands[] = {
-    {"bundle load", "<path>", "make the bundle at <path> the one to flash", load},
-    {"bundle show", NULL, "what the active bundle holds", show},
-    {NULL, NULL, NULL, NULL},
+    {"bundle load", "<path>", "make the bundle at <path> the one to flash", load, NULL},
+    {"bundle show", NULL, "what the active bundle holds", show, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -24,6 +24,6 @@ static int import(struct jigctl *ctl, int argc, char **argv)
 
 const struct jigctl_command jigctl_bundle_import_commands[] = {
     {"bundle import", "<build dir> <bundle dir>",
-     "make a bundle from an ESP-IDF build (flasher_args.json)", import},
-    {NULL, NULL, NULL, NULL},
+     "make a bundle from an ESP-IDF build (flasher_args.json)", import, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -24,6 +24,8 @@ struct jigctl_command {
     const char *summary;
     /* argv holds what follows the command's words. Returns an exit code. */
     int (*run)(struct jigctl *ctl, int argc, char **argv);
+    /* More for `jigctl <command> --help` (options, formats); may be NULL. */
+    const char *details;
 };
 
 /* The groups that talk to jigd. */

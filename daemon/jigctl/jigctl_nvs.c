@@ -430,8 +430,8 @@ static int dump(struct jigctl *ctl, int argc, char **argv)
 
 const struct jigctl_command jigctl_nvs_commands[] = {
     {"nvs generate", "IN.csv OUT.bin SIZE",
-     "make an NVS partition, as esp_idf_nvs_partition_gen (--version 1|2)", generate},
+     "make an NVS partition, as esp_idf_nvs_partition_gen (--version 1|2)", generate, NULL},
     {"nvs dump", "FILE [--format json] [--check]",
-     "list what an NVS partition holds (as nvs_tool -d minimal; -i with --check)", dump},
-    {NULL, NULL, NULL, NULL},
+     "list what an NVS partition holds (as nvs_tool -d minimal; -i with --check)", dump, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

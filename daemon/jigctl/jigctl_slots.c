@@ -146,9 +146,9 @@ static int identify(struct jigctl *ctl, int argc, char **argv)
 }
 
 const struct jigctl_command jigctl_slot_commands[] = {
-    {"status", NULL, "table of the slots: state, progress, unit, last result", status},
-    {"start", "<slot>", "start flashing the board in a slot", start},
-    {"abort", "<slot>", "stop what a slot is doing", abort_slot},
-    {"identify", "<slot>", "blink the slot's board so it can be found", identify},
-    {NULL, NULL, NULL, NULL},
+    {"status", NULL, "table of the slots: state, progress, unit, last result", status, NULL},
+    {"start", "<slot>", "start flashing the board in a slot", start, NULL},
+    {"abort", "<slot>", "stop what a slot is doing", abort_slot, NULL},
+    {"identify", "<slot>", "blink the slot's board so it can be found", identify, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

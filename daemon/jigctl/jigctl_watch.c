@@ -212,6 +212,6 @@ static int watch(struct jigctl *ctl, int argc, char **argv)
 
 const struct jigctl_command jigctl_watch_commands[] = {
     {"watch", "[--count N] [--since ID]", "live progress of every slot (Ctrl-C ends)",
-     watch},
-    {NULL, NULL, NULL, NULL},
+     watch, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -284,6 +284,37 @@ static void test_help_says_which_commands_work_offline(void **state)
     assert_null(strstr(r.err, "https"));
 }
 
+/* `jigctl <command> --help` prints that command's usage and does nothing
+ * else: no request reaches jigd (a `bundle load --help` once asked jigd to
+ * load a bundle called --help). */
+static void test_every_command_has_help_that_does_nothing_else(void **state)
+{
+    struct harness *h = *state;
+    struct run r;
+    const char *cmds[][4] = {
+        {"start", "--help"}, {"abort", "1", "--help"}, {"identify", "-h"},
+        {"bundle", "load", "--help"}, {"status", "--help"}, {"watch", "--help"},
+        {"nvs", "dump", "--help"}, {"audit", "attempts", "--help"},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *argv[5] = {cmds[i][0], cmds[i][1], cmds[i][2], cmds[i][3], NULL};
+        jigctl(&r, h->url, argv);
+        assert_int_equal(r.status, 0);
+        assert_contains(r.out, "usage: jigctl ");
+        assert_contains(r.out, cmds[i][0]);
+    }
+    /* jigd heard nothing: no bundle loaded, slot 1 not started, nothing blinked. */
+    assert_false(h->station.bundle_loaded);
+    assert_int_equal(h->station.slots[0].state, SLOT_IDLE);
+    assert_int_equal(h->station.identify_count, 0);
+    jigctl(&r, h->url, (const char *[]){"audit", "yield", "--help", NULL});
+    assert_contains(r.out, "--from T, --to T");
+    assert_contains(r.out, "2026-12-07T08:00:00Z");
+    assert_contains(r.out, "Works offline");
+    jigctl(&r, h->url, (const char *[]){"bundle", "load", "--help", NULL});
+    assert_contains(r.out, "Talks to jigd");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +325,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watch_prints_plain_lines_when_piped, start, stop),
         cmocka_unit_test(test_nothing_listening_says_so),
         cmocka_unit_test(test_help_says_which_commands_work_offline),
+        cmocka_unit_test_setup_teardown(test_every_command_has_help_that_does_nothing_else,
+                                        start, stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
