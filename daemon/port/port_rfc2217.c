@@ -3,7 +3,10 @@
  *
  * Opening: resolve, connect, send pySerial's option requests, wait for the
  * server to accept COM-PORT-OPTION, set 8N1 at the current rate and wait
- * for those four acknowledgements; only then is the port open. After that
+ * for those four acknowledgements; only then is the port open. Accepting
+ * means DO COM-PORT-OPTION, in whatever order the server's other answers
+ * come; DONT refuses at once, and a server that says neither is refused at
+ * the open deadline. After that
  * nothing waits for an acknowledgement: TCP keeps our requests in order with
  * the data, and servers such as esp_rfc2217_server never acknowledge some
  * SET-CONTROLs, so waiting would only add round trips to every reset. */
@@ -42,6 +45,7 @@ struct rfc2217_port {
 
     struct rfc2217_parser parser;
     struct rfc2217_negotiation negotiation;
+    bool heard_telnet;              /* the server sent any option command */
     unsigned acks_awaited;          /* bit per COM-PORT command during CONFIGURING */
     char read_buf[READ_CHUNK];
 };
@@ -136,9 +140,17 @@ static int send_request(struct rfc2217_port *rp,
 static void on_open_timeout(uv_timer_t *t)
 {
     struct rfc2217_port *rp = t->data;
+    if (rp->state == NEGOTIATING && rp->heard_telnet) {
+        /* It talks telnet, so it is not a raw port: it just never said DO. */
+        die(rp, "%s: the server speaks telnet but did not agree to RFC 2217 (no DO "
+            "COM-PORT-OPTION within 5 s)%s: it is a plain telnet port or has RFC 2217 off; "
+            "configure it for RFC 2217 (ser2net: accepter telnet(rfc2217),tcp,PORT)", "");
+        return;
+    }
     const char *what = rp->state == CONNECTING  ? "the TCP connection was not accepted"
                      : rp->state == NEGOTIATING ? "the server did not agree to RFC 2217 "
-                                                  "(COM-PORT-OPTION)"
+                                                  "(COM-PORT-OPTION) nor answer any telnet "
+                                                  "option"
                                                 : "the server did not acknowledge the "
                                                   "serial settings";
     die(rp, "%s: %s within 5 s: check that an RFC 2217 server (espsim, ser2net with "
@@ -167,11 +179,13 @@ static void on_option(struct rfc2217_port *rp, const struct rfc2217_event *ev)
         die(rp, "%s: %s", rp->base.error);
         return;
     }
+    rp->heard_telnet = true;
     if (rp->state != NEGOTIATING)
         return;
     if (rp->negotiation.com_port_refused) {
-        die(rp, "%s: the server refused RFC 2217 (COM-PORT-OPTION)%s: it is a plain telnet "
-            "or raw TCP port; configure it for RFC 2217", "");
+        die(rp, "%s: the server refused RFC 2217 (it answered DONT COM-PORT-OPTION)%s: it is "
+            "a plain telnet port; configure it for RFC 2217 (ser2net: accepter "
+            "telnet(rfc2217),tcp,PORT)", "");
     } else if (rfc2217_com_port_ready(&rp->negotiation)) {
         if (send_serial_settings(rp) < 0)
             die(rp, "%s: %s", rp->base.error);
