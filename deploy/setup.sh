@@ -11,6 +11,10 @@ DEBIAN_PACKAGES=(
   libmbedtls-dev zlib1g-dev libcjson-dev libcmocka-dev openssl libcurl4-openssl-dev
   python3 python3-serial nodejs npm chromium curl jq
   libgpiod-dev gpiod
+  # conformance/ser2net_rfc2217: jigd's RFC 2217 client through a server we did
+  # not write. The test runs its own ser2net in the foreground on loopback;
+  # Debian's ser2net service (localhost-only sample config) is not used.
+  ser2net
   # The VM tests (tests/vm/): a real kernel for the tty and GPIO paths that a
   # container cannot give (QEMU's FTDI adapter, a test GPIO chip module).
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static

@@ -283,7 +283,11 @@ size_t rfc2217_negotiate(struct rfc2217_negotiation *n, uint8_t verb,
     bool about_us = verb == RFC2217_DO || verb == RFC2217_DONT;
     bool yes = verb == RFC2217_DO || verb == RFC2217_WILL;
 
-    if (option == RFC2217_OPT_COM_PORT && !yes)
+    /* Only DONT refuses: it answers our WILL COM-PORT-OPTION, so the server
+     * will take no commands from us. WONT answers our extra DO (pySerial
+     * asks both ways) and only says the server sends no commands of its own,
+     * which a client never needs; it may come before or after the DO. */
+    if (option == RFC2217_OPT_COM_PORT && verb == RFC2217_DONT)
         n->com_port_refused = true;
     if (slot < 0) {
         /* Unknown option: refuse what is proposed, ignore refusals. */

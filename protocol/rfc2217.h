@@ -7,7 +7,11 @@
  *
  * The client behaves like pySerial's (what esptool uses over rfc2217://):
  * it requests ECHO, SGA and COM-PORT-OPTION, accepts BINARY when offered,
- * refuses everything else, and never answers an answer (no option loops). */
+ * refuses everything else, and never answers an answer (no option loops).
+ * Of all the answers, RFC 2217 needs one: DO COM-PORT-OPTION for our WILL.
+ * Servers answer in any order and shape (ser2net sends its DO before it has
+ * read ours; a strict one answers our DO with WONT before our WILL with
+ * DO), and none of the others decides anything. */
 #ifndef JIGD_RFC2217_H
 #define JIGD_RFC2217_H
 
@@ -147,7 +151,7 @@ enum rfc2217_option_state {
 /* Per option: `we` = our side performs it (WILL), `they` = the server does (DO). */
 struct rfc2217_negotiation {
     uint8_t we[4], they[4];     /* enum rfc2217_option_state; BINARY, ECHO, SGA, COM-PORT */
-    bool com_port_refused;      /* the server said DONT/WONT COM-PORT-OPTION */
+    bool com_port_refused;      /* DONT COM-PORT-OPTION: it takes no commands from us */
 };
 
 /* The state right after rfc2217_encode_hello() was sent. */
@@ -158,7 +162,8 @@ void rfc2217_negotiation_init(struct rfc2217_negotiation *n);
 size_t rfc2217_negotiate(struct rfc2217_negotiation *n, uint8_t verb,
                          uint8_t option, uint8_t out[3]);
 
-/* The server has agreed to take COM-PORT-OPTION commands from us. */
+/* The server has agreed to take COM-PORT-OPTION commands from us (DO
+ * COM-PORT-OPTION), whatever it said about sending its own (WILL/WONT). */
 bool rfc2217_com_port_ready(const struct rfc2217_negotiation *n);
 
 #endif

@@ -7,14 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "message_fit.h"
+
 #define RFC2217_SCHEME "rfc2217://"
 
 struct port *port_new(uv_loop_t *loop, const char *url, const struct port_callbacks *cb,
                       void *owner, char *err, size_t errlen)
 {
     if (strlen(url) >= PORT_URL_MAX) {
-        snprintf(err, errlen, "port name too long (%zu characters, at most %d)",
-                 strlen(url), PORT_URL_MAX - 1);
+        message_fit(err, errlen, "port name too long (%zu characters, at most %d): "
+                    "name the port by a shorter path or host", strlen(url), PORT_URL_MAX - 1);
         return NULL;
     }
     struct port *p;
@@ -24,9 +26,11 @@ struct port *port_new(uv_loop_t *loop, const char *url, const struct port_callba
                strncmp(url, PORT_USB_SERIAL_SCHEME, strlen(PORT_USB_SERIAL_SCHEME)) == 0) {
         p = port_tty_new(url, err, errlen);
     } else {
-        snprintf(err, errlen, "unknown port '%s': give rfc2217://host:port for a remote "
-                 "port, usb-serial:<adapter serial number>, or a device path such as "
-                 "/dev/serial/by-path/...", url);
+        /* The advice before the name: a cut drops the name, which the
+         * operator has in front of them anyway. */
+        message_fit(err, errlen, "unknown port (give rfc2217://host:port for a remote port, "
+                    "usb-serial:<adapter serial number>, or a device path such as "
+                    "/dev/serial/by-path/...): '%s'", url);
         return NULL;
     }
     if (!p)
@@ -34,7 +38,7 @@ struct port *port_new(uv_loop_t *loop, const char *url, const struct port_callba
     p->loop = loop;
     p->cb = cb;
     p->owner = owner;
-    snprintf(p->url, sizeof p->url, "%s", url);
+    memcpy(p->url, url, strlen(url) + 1);       /* fits: checked above */
     p->baud = 115200;
     return p;
 }
@@ -88,7 +92,7 @@ int port_fail(struct port *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(p->error, sizeof p->error, fmt, ap);
+    message_vfit(p->error, sizeof p->error, fmt, ap);
     va_end(ap);
     return -1;
 }

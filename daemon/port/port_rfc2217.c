@@ -3,16 +3,21 @@
  *
  * Opening: resolve, connect, send pySerial's option requests, wait for the
  * server to accept COM-PORT-OPTION, set 8N1 at the current rate and wait
- * for those four acknowledgements; only then is the port open. After that
+ * for those four acknowledgements; only then is the port open. Accepting
+ * means DO COM-PORT-OPTION, in whatever order the server's other answers
+ * come; DONT refuses at once, and a server that says neither is refused at
+ * the open deadline. After that
  * nothing waits for an acknowledgement: TCP keeps our requests in order with
  * the data, and servers such as esp_rfc2217_server never acknowledge some
  * SET-CONTROLs, so waiting would only add round trips to every reset. */
 #include "port.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "message_fit.h"
 #include "rfc2217.h"
 
 #define OPEN_TIMEOUT_MS 5000        /* connect, negotiate and configure (pySerial: 5 s + 3 s) */
@@ -42,6 +47,7 @@ struct rfc2217_port {
 
     struct rfc2217_parser parser;
     struct rfc2217_negotiation negotiation;
+    bool heard_telnet;              /* the server sent any option command */
     unsigned acks_awaited;          /* bit per COM-PORT command during CONFIGURING */
     char read_buf[READ_CHUNK];
 };
@@ -61,24 +67,34 @@ static struct rfc2217_port *from_port(struct port *p)
 
 /* ---- failing ----------------------------------------------------------- */
 
-/* Ends the port's usefulness: the owner hears on_open(error) if the open
- * was still in progress, else on_error, and must then call port_close.
- * fmt takes two strings: the URL and `detail`. */
-static void die(struct rfc2217_port *rp, const char *fmt, const char *detail)
+/* Ends the port's usefulness with the reason already in base.error: the
+ * owner hears on_open(error) if the open was still in progress, else
+ * on_error, and must then call port_close. */
+static void die_as_recorded(struct rfc2217_port *rp)
 {
     if (rp->state == DEAD)
         return;
     bool opening = rp->state != OPEN;
     rp->state = DEAD;
-    char copy[sizeof rp->base.error];   /* detail may be base.error itself */
-    snprintf(copy, sizeof copy, "%s", detail);
-    snprintf(rp->base.error, sizeof rp->base.error, fmt, rp->base.url, copy);
     if (uv_is_active((uv_handle_t *)&rp->open_timer))
         uv_timer_stop(&rp->open_timer);
     if (opening)
         port_deliver_open(&rp->base, rp->base.error);
     else
         port_deliver_error(&rp->base, rp->base.error);
+}
+
+/* The same, recording why first. Every message starts with the URL. */
+__attribute__((format(printf, 2, 3)))
+static void die(struct rfc2217_port *rp, const char *fmt, ...)
+{
+    if (rp->state == DEAD)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    message_vfit(rp->base.error, sizeof rp->base.error, fmt, ap);
+    va_end(ap);
+    die_as_recorded(rp);
 }
 
 /* ---- sending ----------------------------------------------------------- */
@@ -90,7 +106,7 @@ static void on_pending_written(uv_write_t *req, int status)
     free(w);
     if (status < 0 && status != UV_ECANCELED)
         die(rp, "%s: sending to the RFC 2217 server failed (%s): check the network "
-            "and that the server is still running", uv_strerror(status));
+            "and that the server is still running", rp->base.url, uv_strerror(status));
 }
 
 /* Sends wire bytes (already escaped): at once if the socket takes them,
@@ -133,16 +149,31 @@ static int send_request(struct rfc2217_port *rp,
 
 /* ---- opening ----------------------------------------------------------- */
 
+/* What the open was waiting for when its deadline passed. */
+static const char *open_stall(const struct rfc2217_port *rp)
+{
+    switch (rp->state) {
+    case RESOLVING: return "the host name was not resolved";
+    case CONNECTING: return "the TCP connection was not accepted";
+    case NEGOTIATING: return "the server did not agree to RFC 2217 (COM-PORT-OPTION) nor "
+                             "answer any telnet option";
+    default: return "the server did not acknowledge the serial settings";
+    }
+}
+
 static void on_open_timeout(uv_timer_t *t)
 {
     struct rfc2217_port *rp = t->data;
-    const char *what = rp->state == CONNECTING  ? "the TCP connection was not accepted"
-                     : rp->state == NEGOTIATING ? "the server did not agree to RFC 2217 "
-                                                  "(COM-PORT-OPTION)"
-                                                : "the server did not acknowledge the "
-                                                  "serial settings";
+    if (rp->state == NEGOTIATING && rp->heard_telnet) {
+        /* It talks telnet, so it is not a raw port: it just never said DO. */
+        die(rp, "%s: the server speaks telnet but did not agree to RFC 2217 (no DO "
+            "COM-PORT-OPTION within 5 s): it is a plain telnet port or has RFC 2217 off; "
+            "configure it for RFC 2217 (ser2net: accepter telnet(rfc2217),tcp,PORT)",
+            rp->base.url);
+        return;
+    }
     die(rp, "%s: %s within 5 s: check that an RFC 2217 server (espsim, ser2net with "
-        "telnet(rfc2217), esp_rfc2217_server) listens there", what);
+        "telnet(rfc2217), esp_rfc2217_server) listens there", rp->base.url, open_stall(rp));
 }
 
 static int send_serial_settings(struct rfc2217_port *rp)
@@ -164,17 +195,19 @@ static void on_option(struct rfc2217_port *rp, const struct rfc2217_event *ev)
     uint8_t answer[3];
     size_t n = rfc2217_negotiate(&rp->negotiation, ev->verb, ev->option, answer);
     if (n && send_wire(rp, answer, n) < 0) {
-        die(rp, "%s: %s", rp->base.error);
+        die_as_recorded(rp);
         return;
     }
+    rp->heard_telnet = true;
     if (rp->state != NEGOTIATING)
         return;
     if (rp->negotiation.com_port_refused) {
-        die(rp, "%s: the server refused RFC 2217 (COM-PORT-OPTION)%s: it is a plain telnet "
-            "or raw TCP port; configure it for RFC 2217", "");
+        die(rp, "%s: the server refused RFC 2217 (it answered DONT COM-PORT-OPTION): it is "
+            "a plain telnet port; configure it for RFC 2217 (ser2net: accepter "
+            "telnet(rfc2217),tcp,PORT)", rp->base.url);
     } else if (rfc2217_com_port_ready(&rp->negotiation)) {
         if (send_serial_settings(rp) < 0)
-            die(rp, "%s: %s", rp->base.error);
+            die_as_recorded(rp);
     }
 }
 
@@ -200,7 +233,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread < 0) {
         uv_read_stop(s);
         die(rp, "%s: the RFC 2217 server closed the connection (%s): check that it is "
-            "running and that no other client took the port", uv_strerror((int)nread));
+            "running and that no other client took the port", rp->base.url,
+            uv_strerror((int)nread));
         return;
     }
     const uint8_t *in = (const uint8_t *)buf->base;
@@ -240,7 +274,7 @@ static void on_connected(uv_connect_t *req, int status)
         return;
     if (status < 0) {
         die(rp, "%s: cannot connect (%s): check the host, the port number and that the "
-            "RFC 2217 server runs", uv_strerror(status));
+            "RFC 2217 server runs", rp->base.url, uv_strerror(status));
         return;
     }
     uint8_t hello[32];
@@ -248,9 +282,9 @@ static void on_connected(uv_connect_t *req, int status)
     rp->state = NEGOTIATING;
     int r = uv_read_start((uv_stream_t *)&rp->tcp, alloc_read, on_read);
     if (r < 0)
-        die(rp, "%s: cannot read from the connection (%s)", uv_strerror(r));
+        die(rp, "%s: cannot read from the connection (%s)", rp->base.url, uv_strerror(r));
     else if (send_wire(rp, hello, n) < 0)
-        die(rp, "%s: %s", rp->base.error);
+        die_as_recorded(rp);
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
@@ -265,14 +299,16 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         return;
     }
     if (status < 0) {
-        die(rp, "%s: cannot resolve the host name (%s): check the URL", uv_strerror(status));
+        die(rp, "%s: cannot resolve the host name (%s): check the URL", rp->base.url,
+            uv_strerror(status));
         return;
     }
     rp->state = CONNECTING;
     int r = uv_tcp_connect(&rp->connect_req, &rp->tcp, res->ai_addr, on_connected);
     uv_freeaddrinfo(res);
     if (r < 0)
-        die(rp, "%s: cannot connect (%s)", uv_strerror(r));
+        die(rp, "%s: cannot connect (%s): check the host and the port number", rp->base.url,
+            uv_strerror(r));
 }
 
 static int rfc_open(struct port *p)
@@ -429,12 +465,14 @@ struct port *port_rfc2217_new(const char *spec, char *err, size_t errlen)
 {
     struct rfc2217_port *rp = calloc(1, sizeof *rp);
     if (!rp) {
-        snprintf(err, errlen, "out of memory");
+        message_fit(err, errlen, "out of memory");
         return NULL;
     }
     if (split_host_port(spec, rp->host, sizeof rp->host, rp->service, sizeof rp->service)) {
-        snprintf(err, errlen, "bad RFC 2217 address 'rfc2217://%s': write "
-                 "rfc2217://HOST:PORT, e.g. rfc2217://127.0.0.1:7001", spec);
+        /* The advice before the address: a cut drops the address, which
+         * the operator has in front of them anyway. */
+        message_fit(err, errlen, "bad RFC 2217 address (write rfc2217://HOST:PORT, e.g. "
+                    "rfc2217://127.0.0.1:7001): 'rfc2217://%s'", spec);
         free(rp);
         return NULL;
     }

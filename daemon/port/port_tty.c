@@ -19,6 +19,8 @@
 
 #include <libserialport.h>
 
+#include "message_fit.h"
+
 #define READ_CHUNK 4096
 
 struct tty_port {
@@ -50,15 +52,22 @@ static bool adapter_gone(int error)
     return error == EIO || error == ENODEV || error == ENXIO;
 }
 
-/* libserialport's own words for the last failure. */
-static int sp_fail(struct tty_port *tp, const char *what)
+/* libserialport's own words for the last failure, then `hint` (what to
+ * check, "" for none), in one message so that nothing is added after a
+ * cut. */
+static int sp_fail_hint(struct tty_port *tp, const char *what, const char *hint)
 {
     int error = sp_last_error_code();
     char *msg = sp_last_error_message();
-    port_fail(&tp->base, "%s: %s failed (%s)%s", tp->path, what, msg ? msg : "unknown error",
-              adapter_gone(error) ? ": was the adapter unplugged?" : "");
+    port_fail(&tp->base, "%s: %s failed (%s)%s%s", tp->path, what, msg ? msg : "unknown error",
+              adapter_gone(error) ? ": was the adapter unplugged?" : "", hint);
     sp_free_error_message(msg);
     return -1;
+}
+
+static int sp_fail(struct tty_port *tp, const char *what)
+{
+    return sp_fail_hint(tp, what, "");
 }
 
 static void die(struct tty_port *tp)
@@ -212,13 +221,10 @@ static int find_port(struct tty_port *tp)
     char node[PATH_MAX];
     if (sp_get_port_by_name(realpath(tp->path, node) ? node : tp->path, &tp->sp) == SP_OK)
         return 0;
-    sp_fail(tp, "finding the serial port");
-    strncat(tp->base.error, strncmp(tp->path, "/dev/pts/", 9) == 0
-            ? ": libserialport opens only serial devices listed in sysfs, never a "
-              "pseudo-terminal; use espsim over RFC 2217 instead"
-            : ": check the device path (ls /dev/serial/by-id/)",
-            sizeof tp->base.error - strlen(tp->base.error) - 1);
-    return -1;
+    return sp_fail_hint(tp, "finding the serial port", strncmp(tp->path, "/dev/pts/", 9) == 0
+        ? ": libserialport opens only serial devices listed in sysfs, never a "
+          "pseudo-terminal; use espsim over RFC 2217 instead"
+        : ": check the device path (ls /dev/serial/by-id/)");
 }
 
 static int tty_open(struct port *p)
@@ -230,12 +236,9 @@ static int tty_open(struct port *p)
 
     if (find_port(tp) < 0)
         return -1;
-    if (sp_open(tp->sp, SP_MODE_READ_WRITE) != SP_OK) {
-        sp_fail(tp, "opening");
-        strncat(p->error, ": is another program using it, or is this user not in the "
-                "dialout group?", sizeof p->error - strlen(p->error) - 1);
-        return -1;
-    }
+    if (sp_open(tp->sp, SP_MODE_READ_WRITE) != SP_OK)
+        return sp_fail_hint(tp, "opening", ": is another program using it, or is this user "
+                            "not in the dialout group?");
     if (configure(tp) < 0)
         return -1;
     uv_poll_init(p->loop, &tp->poll, tp->fd);
@@ -290,12 +293,9 @@ static int tty_set_lines(struct port *p, bool dtr, bool rts)
     if (require_open(tp) < 0)
         return -1;
     if (sp_set_dtr(tp->sp, dtr ? SP_DTR_ON : SP_DTR_OFF) != SP_OK ||
-        sp_set_rts(tp->sp, rts ? SP_RTS_ON : SP_RTS_OFF) != SP_OK) {
-        sp_fail(tp, "setting DTR/RTS");
-        strncat(p->error, ": this port has no modem lines; use --reset none and hold BOOT",
-                sizeof p->error - strlen(p->error) - 1);
-        return -1;
-    }
+        sp_set_rts(tp->sp, rts ? SP_RTS_ON : SP_RTS_OFF) != SP_OK)
+        return sp_fail_hint(tp, "setting DTR/RTS", ": this port has no modem lines; use "
+                            "--reset none and hold BOOT");
     return 0;
 }
 
@@ -347,12 +347,19 @@ static const struct port_ops tty_ops = {
 
 struct port *port_tty_new(const char *path, char *err, size_t errlen)
 {
-    struct tty_port *tp = calloc(1, sizeof *tp);
-    if (!tp) {
-        snprintf(err, errlen, "out of memory");
+    /* A cut path would name another device: refuse it (port_new already
+     * has; this keeps the backend honest on its own). */
+    if (strlen(path) >= PORT_URL_MAX) {
+        message_fit(err, errlen, "device path too long (%zu characters, at most %d): '%s'",
+                    strlen(path), PORT_URL_MAX - 1, path);
         return NULL;
     }
-    snprintf(tp->path, sizeof tp->path, "%s", path);
+    struct tty_port *tp = calloc(1, sizeof *tp);
+    if (!tp) {
+        message_fit(err, errlen, "out of memory");
+        return NULL;
+    }
+    memcpy(tp->path, path, strlen(path) + 1);
     tp->fd = -1;
     tp->base.ops = &tty_ops;
     return &tp->base;

@@ -7,11 +7,15 @@
 
 #include <gpiod.h>
 
+#include "message_fit.h"
+
+#define CHIP_PATH_MAX 128   /* /dev/gpiochipN, or a by-path name, with room to spare */
+
 struct reset_gpio {
     struct gpiod_chip *chip;
     struct gpiod_line *en, *io0;
     bool en_low, io0_low;
-    char chip_path[128];
+    char chip_path[CHIP_PATH_MAX];
 };
 
 #define RELEASED 1      /* EN and IO0 have pull-ups: high is "let go" */
@@ -24,13 +28,13 @@ static void explain_request_error(const struct reset_gpio *g, unsigned line, con
     if (e == EBUSY) {
         struct gpiod_line *l = gpiod_chip_get_line(g->chip, line);
         const char *by = l ? gpiod_line_consumer(l) : NULL;
-        snprintf(err, errlen, "%s line %u (%s) is already in use%s%s%s: stop the program "
-                 "holding it (gpioinfo shows it) or wire %s to a free line",
-                 g->chip_path, line, name, by ? " by '" : "", by ? by : "", by ? "'" : "",
-                 name);
+        message_fit(err, errlen, "%s line %u (%s) is already in use%s%s%s: stop the program "
+                    "holding it (gpioinfo shows it) or wire %s to a free line",
+                    g->chip_path, line, name, by ? " by '" : "", by ? by : "", by ? "'" : "",
+                    name);
     } else {
-        snprintf(err, errlen, "cannot drive %s line %u (%s): %s", g->chip_path, line, name,
-                 strerror(e));
+        message_fit(err, errlen, "cannot drive %s line %u (%s): %s", g->chip_path, line, name,
+                    strerror(e));
     }
 }
 
@@ -41,9 +45,9 @@ static struct gpiod_line *request_released(struct reset_gpio *g, unsigned line,
 {
     unsigned n = gpiod_chip_num_lines(g->chip);
     if (line >= n) {
-        snprintf(err, errlen, "%s has lines 0..%u, not %u (%s): check gpio_%s in jigd.conf "
-                 "(jigflash: --gpio-%s) against gpioinfo", g->chip_path, n - 1, line, name,
-                 key, key);
+        message_fit(err, errlen, "%s has lines 0..%u, not %u (%s): check gpio_%s in jigd.conf "
+                    "(jigflash: --gpio-%s) against gpioinfo", g->chip_path, n - 1, line, name,
+                    key, key);
         return NULL;
     }
     struct gpiod_line *l = gpiod_chip_get_line(g->chip, line);
@@ -57,18 +61,24 @@ static struct gpiod_line *request_released(struct reset_gpio *g, unsigned line,
 struct reset_gpio *reset_gpio_open(const char *chip, unsigned en, unsigned io0,
                                    const char *consumer, char *err, size_t errlen)
 {
-    struct reset_gpio *g = calloc(1, sizeof *g);
-    if (!g) {
-        snprintf(err, errlen, "out of memory");
+    if (strlen(chip) >= CHIP_PATH_MAX) {
+        /* Messages name the chip by this copy: a cut one would mislead. */
+        message_fit(err, errlen, "GPIO chip name too long (%zu characters): give the chip as "
+                    "gpiodetect lists it, e.g. /dev/gpiochip0", strlen(chip));
         return NULL;
     }
-    snprintf(g->chip_path, sizeof g->chip_path, "%s", chip);
+    struct reset_gpio *g = calloc(1, sizeof *g);
+    if (!g) {
+        message_fit(err, errlen, "out of memory");
+        return NULL;
+    }
+    memcpy(g->chip_path, chip, strlen(chip) + 1);
     g->chip = gpiod_chip_open(chip);
     if (!g->chip) {
         int e = errno;
-        snprintf(err, errlen, "cannot open the GPIO chip %s: %s%s", chip, strerror(e),
-                 e == ENOENT ? " (gpiodetect lists the chips this machine has)"
-                 : e == EACCES ? " (run jigd as a user in the gpio group)" : "");
+        message_fit(err, errlen, "cannot open the GPIO chip %s: %s%s", chip, strerror(e),
+                    e == ENOENT ? " (gpiodetect lists the chips this machine has)"
+                    : e == EACCES ? " (run jigd as a user in the gpio group)" : "");
         free(g);
         return NULL;
     }
@@ -87,7 +97,7 @@ static int set_line(struct reset_gpio *g, struct gpiod_line *l, const char *name
 {
     if (gpiod_line_set_value(l, low ? HELD_LOW : RELEASED) == 0)
         return 0;
-    snprintf(err, errlen, "cannot set %s line %u (%s): %s", g->chip_path,
+    message_fit(err, errlen, "cannot set %s line %u (%s): %s", g->chip_path,
              gpiod_line_offset(l), name, strerror(errno));
     return -1;
 }

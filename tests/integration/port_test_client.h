@@ -15,7 +15,7 @@
 
 struct client {
     bool opened, closed, errored;
-    char open_error[256], error[256];
+    char open_error[PORT_ERROR_MAX], error[PORT_ERROR_MAX];
     uint8_t rx[8192];
     size_t rx_len;
 };

@@ -360,6 +360,101 @@ static void test_com_port_refusal_is_reported(void **state)
     assert_false(rfc2217_com_port_ready(&n));
 }
 
+/* RFC 2217 needs only our WILL COM-PORT-OPTION answered by DO. The WONT a
+ * server may give our extra DO COM-PORT-OPTION (it sends no commands of
+ * its own) is no refusal, whether it comes before or after the DO. */
+static void test_wont_com_port_before_do_is_no_refusal(void **state)
+{
+    struct rfc2217_negotiation n;
+    uint8_t out[3];
+    rfc2217_negotiation_init(&n);
+    assert_int_equal(negotiate(&n, RFC2217_WONT, RFC2217_OPT_COM_PORT, out), 0);
+    assert_false(n.com_port_refused);
+    assert_false(rfc2217_com_port_ready(&n));
+    assert_int_equal(negotiate(&n, RFC2217_DO, RFC2217_OPT_COM_PORT, out), 0);
+    assert_false(n.com_port_refused);
+    assert_true(rfc2217_com_port_ready(&n));
+}
+
+static void test_wont_com_port_after_do_keeps_it_ready(void **state)
+{
+    struct rfc2217_negotiation n;
+    uint8_t out[3];
+    rfc2217_negotiation_init(&n);
+    assert_int_equal(negotiate(&n, RFC2217_DO, RFC2217_OPT_COM_PORT, out), 0);
+    assert_int_equal(negotiate(&n, RFC2217_WONT, RFC2217_OPT_COM_PORT, out), 0);
+    assert_false(n.com_port_refused);
+    assert_true(rfc2217_com_port_ready(&n));
+}
+
+/* The five answers our opening draws, one per request, with `yes` choosing
+ * agree or decline for each; the answer to WILL COM-PORT-OPTION is DO when
+ * com_port_yes, else DONT. */
+struct answer {
+    uint8_t verb_yes, verb_no, option;
+};
+
+static const struct answer hello_answers[5] = {
+    {RFC2217_WILL, RFC2217_WONT, RFC2217_OPT_ECHO},     /* to DO ECHO */
+    {RFC2217_DO, RFC2217_DONT, RFC2217_OPT_SGA},        /* to WILL SGA */
+    {RFC2217_WILL, RFC2217_WONT, RFC2217_OPT_SGA},      /* to DO SGA */
+    {RFC2217_WILL, RFC2217_WONT, RFC2217_OPT_COM_PORT}, /* to DO COM-PORT */
+    {RFC2217_DO, RFC2217_DONT, RFC2217_OPT_COM_PORT},   /* to WILL COM-PORT */
+};
+
+/* Plays the answers in the order `order` with the choices in `yes_bits`;
+ * answers to our own requests never draw an answer back. */
+static void play_answers(struct rfc2217_negotiation *n, const int order[5], unsigned yes_bits)
+{
+    rfc2217_negotiation_init(n);
+    for (int i = 0; i < 5; i++) {
+        const struct answer *a = &hello_answers[order[i]];
+        bool yes = yes_bits >> order[i] & 1;
+        uint8_t out[3];
+        assert_int_equal(negotiate(n, yes ? a->verb_yes : a->verb_no, a->option, out), 0);
+    }
+}
+
+static bool next_permutation(int *v, int n)
+{
+    int i = n - 2;
+    while (i >= 0 && v[i] >= v[i + 1])
+        i--;
+    if (i < 0)
+        return false;
+    int j = n - 1;
+    while (v[j] <= v[i])
+        j--;
+    int t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+    for (int a = i + 1, b = n - 1; a < b; a++, b--) {
+        t = v[a];
+        v[a] = v[b];
+        v[b] = t;
+    }
+    return true;
+}
+
+/* All 120 orders × every agree/decline choice: the port is ready exactly
+ * when WILL COM-PORT-OPTION drew DO, and refused exactly when it drew DONT. */
+static void test_every_order_of_answers(void **state)
+{
+    int order[5] = {0, 1, 2, 3, 4};
+    int orders = 0;
+    do {
+        for (unsigned yes_bits = 0; yes_bits < 32; yes_bits++) {
+            struct rfc2217_negotiation n;
+            play_answers(&n, order, yes_bits);
+            bool do_com_port = yes_bits >> 4 & 1;
+            assert_int_equal(rfc2217_com_port_ready(&n), do_com_port);
+            assert_int_equal(n.com_port_refused, !do_com_port);
+        }
+        orders++;
+    } while (next_permutation(order, 5));
+    assert_int_equal(orders, 120);
+}
+
 static void test_active_option_withdrawn_is_acknowledged(void **state)
 {
     struct rfc2217_negotiation n;
@@ -391,6 +486,9 @@ int main(void)
         cmocka_unit_test(test_unknown_and_refused_options),
         cmocka_unit_test(test_com_port_refusal_is_reported),
         cmocka_unit_test(test_active_option_withdrawn_is_acknowledged),
+        cmocka_unit_test(test_wont_com_port_before_do_is_no_refusal),
+        cmocka_unit_test(test_wont_com_port_after_do_keeps_it_ready),
+        cmocka_unit_test(test_every_order_of_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,7 @@
  *
  * Life cycle, all on the loop thread:
  *
- *     p = port_new(loop, url, &callbacks, owner, err, sizeof err);
+ *     p = port_new(loop, url, &callbacks, owner, err, sizeof err);  (err: PORT_ERROR_MAX)
  *     port_open(p);                 -> on_open(p, NULL) or on_open(p, "why")
  *     port_write / port_set_baud / port_set_lines / port_flush_input
  *                                   -> on_data(p, bytes, n) as bytes arrive
@@ -47,6 +47,10 @@ struct port_ops {
 };
 
 #define PORT_URL_MAX 256
+/* Room for any message the port layer makes, with the longest URL in it.
+ * A shorter buffer for port_new's err gets the message cut after a whole
+ * word, marked "…" (message_fit.h). */
+#define PORT_ERROR_MAX 640
 /* A local adapter named by its USB serial number: usb-serial:A10KX3ZB */
 #define PORT_USB_SERIAL_SCHEME "usb-serial:"
 
@@ -60,7 +64,7 @@ struct port {
     bool dtr, rts;                      /* the lines last set */
     uint64_t rx_bytes, tx_bytes;        /* serial data, after RFC 2217 unescaping */
     bool closing;                       /* port_close was called */
-    char error[200];
+    char error[PORT_ERROR_MAX];         /* why the last operation or the port failed */
 };
 
 /* Picks the backend from the URL. NULL (reason in err) for a URL neither
@@ -86,7 +90,8 @@ void port_close(struct port *p);
 struct port *port_rfc2217_new(const char *url, char *err, size_t errlen);
 struct port *port_tty_new(const char *path, char *err, size_t errlen);
 
-/* Records why the port failed (printf-style) and returns -1. */
+/* Records why the port failed (printf-style) and returns -1. A message too
+ * long for p->error is cut after a whole word (message_fit.h). */
 int port_fail(struct port *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Backends report through these, never through p->cb directly: they drop
