@@ -41,6 +41,11 @@ if ((${#missing[@]})); then
   [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Debian enables ser2net's own service on install; the tests start their
+  # own ser2net on loopback, and a station has no use for the sample one.
+  if [[ " ${missing[*]} " == *" ser2net "* ]] && command -v systemctl > /dev/null; then
+    $SUDO systemctl disable --now ser2net > /dev/null 2>&1 || true
+  fi
 fi
 
 # Node tools for the tests: esptool-js (Espressif's client, and the source of the
