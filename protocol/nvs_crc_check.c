@@ -39,24 +39,10 @@ static void putf(struct report *r, const char *fmt, ...)
         put(r, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-/* nvs_parser's key_decode: trailing NULs stripped; None when any byte is
- * not ASCII (then the entry has no data either). */
-static bool key_ascii(const uint8_t *e, size_t *n)
-{
-    size_t k = 16;
-    while (k && e[8 + k - 1] == 0)
-        k--;
-    *n = k;
-    for (size_t i = 0; i < k; i++)
-        if (e[8 + i] >= 0x80)
-            return false;
-    return true;
-}
-
 static void put_key(struct report *r, const uint8_t *e)
 {
     size_t n;
-    if (key_ascii(e, &n))
+    if (nvs_entry_key_ascii(e, &n))
         put(r, e + 8, n);
     else
         put(r, "None", 4);
@@ -72,7 +58,7 @@ static unsigned walk_span(const uint8_t *e) { return e[2] == 0 || e[2] == 0xFF ?
 static size_t data_size(const uint8_t *e)
 {
     size_t n;
-    if (!key_ascii(e, &n))
+    if (!nvs_entry_key_ascii(e, &n))
         return 0;
     switch (e[1]) {
     case NVS_TYPE_SZ:

@@ -40,19 +40,6 @@ static const char *status_name(uint32_t st)
     }
 }
 
-/* The tool's key: trailing NULs stripped; NULL if any byte is not ASCII. */
-static bool entry_key(const uint8_t *e, size_t *n)
-{
-    size_t k = 16;
-    while (k && e[8 + k - 1] == 0)
-        k--;
-    for (size_t i = 0; i < k; i++)
-        if (e[8 + i] >= 0x80)
-            return false;
-    *n = k;
-    return true;
-}
-
 static bool is_int_code(uint8_t t) { return nvs_type_is_int(t); }
 
 /* The integer's bits, sign-extended for signed types. */
@@ -119,7 +106,7 @@ static const uint8_t *namespace_entry(const uint8_t *part, size_t pages,
             unsigned span = e[2] == 0 || e[2] == 0xFF ? 1 : e[2];
             size_t kn;
             if (nvs_entry_state_get(page, i) == NVS_ENTRY_WRITTEN &&
-                e[0] == 0 && is_int_code(e[1]) && entry_key(e, &kn)) {
+                e[0] == 0 && is_int_code(e[1]) && nvs_entry_key_ascii(e, &kn)) {
                 if (int_value(e) == idx)
                     found = e;
             }
@@ -135,13 +122,13 @@ static void put_item(struct text *t, const uint8_t *part, size_t pages,
     const uint8_t *e = nvs_entry_at_const(page, i);
     size_t kn;
     uint8_t type = e[1];
-    if (type == NVS_TYPE_BLOB_IDX || !entry_key(e, &kn))
+    if (type == NVS_TYPE_BLOB_IDX || !nvs_entry_key_ascii(e, &kn))
         return;
     const uint8_t *ns = namespace_entry(part, pages, e[0]);
     if (!ns)
         return;
     size_t nsn = 0;
-    entry_key(ns, &nsn);
+    nvs_entry_key_ascii(ns, &nsn);
     put(t, " ", 1);
     put(t, ns + 8, nsn);
     put(t, ":", 1);
@@ -357,12 +344,12 @@ static void put_json_item(struct text *t, const uint8_t *part, size_t pages,
     const uint8_t *e = nvs_entry_at_const(page, i);
     size_t kn, nsn = 0;
     uint8_t type = e[1];
-    if (type == NVS_TYPE_BLOB_IDX || !entry_key(e, &kn))
+    if (type == NVS_TYPE_BLOB_IDX || !nvs_entry_key_ascii(e, &kn))
         return;
     const uint8_t *ns = namespace_entry(part, pages, e[0]);
     if (!ns)
         return;
-    entry_key(ns, &nsn);
+    nvs_entry_key_ascii(ns, &nsn);
     puts_(t, *first ? "\n    {\n" : ",\n    {\n");
     *first = false;
     puts_(t, "        \"namespace\": ");

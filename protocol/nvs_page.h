@@ -54,6 +54,21 @@ enum nvs_entry_state {
     NVS_ENTRY_EMPTY = 3,
 };
 
+/* An entry's key as nvs_tool decodes it: trailing NULs stripped (*n is
+ * the length left), false when any byte is not ASCII (the tool then shows
+ * no key and no data). */
+static inline bool nvs_entry_key_ascii(const uint8_t *entry, size_t *n)
+{
+    size_t k = 16;
+    while (k && entry[8 + k - 1] == 0)
+        k--;
+    *n = k;
+    for (size_t i = 0; i < k; i++)
+        if (entry[8 + i] >= 0x80)
+            return false;
+    return true;
+}
+
 static inline bool nvs_type_is_int(uint8_t t)
 {
     switch (t) {
