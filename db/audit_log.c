@@ -206,19 +206,12 @@ int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *c)
     if (rc == SDB_OK && c->ok) {
         int64_t seq = query_int(db, "SELECT coalesce((SELECT seq FROM sqlite_sequence"
                                     " WHERE name = 'audit_events'), 0)");
-        int64_t triggers = query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = "
-                                         "'trigger' AND name IN ('audit_events_no_update',"
-                                         " 'audit_events_no_delete')");
         if (seq > last_id)
             mark_bad(c, last_id + 1, "row %lld and after were deleted from the end of the log "
                      "(the log had reached row %lld)", (long long)(last_id + 1), (long long)seq);
-        else if (triggers != 2) {
-            c->ok = false;
-            snprintf(c->reason, sizeof c->reason,
-                     "the chain is intact but the triggers that keep audit_events "
-                     "append-only were dropped; restore them from migration 0004");
-        }
     }
+    if (rc == SDB_OK && c->ok)
+        rc = db_guards_verify(db, c);
     db_exec(db, "COMMIT");
     return rc;
 }

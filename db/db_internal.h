@@ -64,6 +64,10 @@ bool db_parse_mac(const char *text, uint8_t mac[6]);
 int db_audit_append_locked(struct station_db *db, const char *actor, const char *action,
                            const cJSON *details);
 
+/* Compares every trigger of the database with the SQL the migrations
+ * create; the first one dropped, changed or added makes check->ok false. */
+int db_guards_verify(struct station_db *db, struct sdb_audit_check *check);
+
 /* Allocates the next serial of format inside the caller's transaction and
  * appends its audit event; the allocation has no unit until the caller
  * sets serial_allocations.unit_id. */

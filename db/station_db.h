@@ -229,7 +229,7 @@ struct sdb_audit_check {
     bool ok;
     int64_t rows;           /* rows checked */
     int64_t first_bad_id;   /* 0 when ok */
-    char reason[256];
+    char reason[512];
     char head_hash[65];     /* the last intact row's hash: worth recording
                              * outside the station (MES, shift report) as an
                              * anchor for everything up to it */

@@ -187,6 +187,26 @@ static void test_append_checks_its_input(void **state)
     assert_true(verify(f).ok);
 }
 
+/* ---- the guard triggers -------------------------------------------------- */
+
+static void test_noop_triggers_of_the_same_names_are_found(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 2);
+    sqlite3 *sql = sdb_sqlite(f->db);
+    exec_sql(sql, "DROP TRIGGER audit_events_no_update");
+    exec_sql(sql, "DROP TRIGGER audit_events_no_delete");
+    exec_sql(sql, "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events"
+                  " BEGIN SELECT 1; END");
+    exec_sql(sql, "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events"
+                  " BEGIN SELECT 1; END");
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_int_equal(c.first_bad_id, 0);
+    assert_non_null(strstr(c.reason, "trigger audit_events_no_"));
+    assert_non_null(strstr(c.reason, "changed"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup_open, fixture_teardown)
@@ -201,6 +221,7 @@ int main(void)
         T(test_deleted_tail_is_found_even_after_new_rows),
         T(test_dropped_triggers_alone_are_reported),
         T(test_append_checks_its_input),
+        T(test_noop_triggers_of_the_same_names_are_found),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
