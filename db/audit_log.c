@@ -6,15 +6,16 @@
  * "<byte length>:<bytes>," (a netstring). Length prefixes make the encoding
  * unambiguous: no two different rows share one byte string. Because the id
  * is hashed and ids never repeat (AUTOINCREMENT), a deleted row leaves a gap
- * or a broken link that sdb_audit_verify() reports at the row after it. */
-#include <stdarg.h>
+ * or a broken link that sdb_audit_verify() reports at the row after it.
+ *
+ * What else verify checks lives beside this: the anchor of the log's end
+ * (audit_anchor.c), the guard triggers (audit_guards.c); audit_verify.c
+ * runs them all. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
-
-#define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
 struct audit_row {
     int64_t id;
@@ -60,7 +61,7 @@ static int chain_tail(struct station_db *db, int64_t *next_id, char prev_hash[65
         "       coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), ?)", &stmt);
     if (rc != SDB_OK)
         return rc;
-    db_bind_text(stmt, 1, GENESIS_HASH);
+    db_bind_text(stmt, 1, DB_GENESIS_HASH);
     if (sqlite3_step(stmt) != SQLITE_ROW) {
         rc = db_sql_fail(db, "reading the end of the audit log");
     } else {
@@ -71,18 +72,11 @@ static int chain_tail(struct station_db *db, int64_t *next_id, char prev_hash[65
     return rc;
 }
 
-int db_audit_append_locked(struct station_db *db, const char *actor, const char *action,
-                           const cJSON *details)
+int db_audit_insert_locked(struct station_db *db, const char *actor, const char *action,
+                           const char *details)
 {
-    if (!actor || !*actor || !action || !*action)
-        return db_fail(db, SDB_REFUSED, "an audit event needs an actor and an action");
-    if (details && !cJSON_IsObject(details))
-        return db_fail(db, SDB_REFUSED, "audit event details must be a JSON object");
-    char *text = details ? cJSON_PrintUnformatted(details) : strdup("{}");
-    if (!text)
-        return db_fail(db, SDB_ERROR, "out of memory writing an audit event");
     char at[SDB_TIME_LEN + 1], prev[65], hash[65];
-    struct audit_row row = {.at = at, .actor = actor, .action = action, .details = text};
+    struct audit_row row = {.at = at, .actor = actor, .action = action, .details = details};
     sqlite3_stmt *stmt = NULL;
     db_now(db, at);
     int rc = chain_tail(db, &row.id, prev);
@@ -96,13 +90,33 @@ int db_audit_append_locked(struct station_db *db, const char *actor, const char 
         db_bind_text(stmt, 2, at);
         db_bind_text(stmt, 3, actor);
         db_bind_text(stmt, 4, action);
-        db_bind_text(stmt, 5, text);
+        db_bind_text(stmt, 5, details);
         db_bind_text(stmt, 6, prev);
         db_bind_text(stmt, 7, hash);
         if (sqlite3_step(stmt) != SQLITE_DONE)
             rc = db_sql_fail(db, "appending to the audit log");
     }
     sqlite3_finalize(stmt);
+    if (rc == SDB_OK)
+        db_anchor_appended(db, row.id, hash);
+    return rc;
+}
+
+int db_audit_append_locked(struct station_db *db, const char *actor, const char *action,
+                           const cJSON *details)
+{
+    if (!actor || !*actor || !action || !*action)
+        return db_fail(db, SDB_REFUSED, "an audit event needs an actor and an action");
+    if (details && !cJSON_IsObject(details))
+        return db_fail(db, SDB_REFUSED, "audit event details must be a JSON object");
+    char *text = details ? cJSON_PrintUnformatted(details) : strdup("{}");
+    if (!text)
+        return db_fail(db, SDB_ERROR, "out of memory writing an audit event");
+    /* The end of the log is compared with its anchor before anything is
+     * chained to it (audit_anchor.c). */
+    int rc = db_anchor_check_locked(db);
+    if (rc == SDB_OK)
+        rc = db_audit_insert_locked(db, actor, action, text);
     free(text);
     return rc;
 }
@@ -121,18 +135,6 @@ int sdb_audit_append(struct station_db *db, const char *actor, const char *actio
     return db_commit(db);
 }
 
-/* fmt names the bad row's id first, then one more number. */
-__attribute__((format(printf, 3, 4)))
-static void mark_bad(struct sdb_audit_check *c, int64_t id, const char *fmt, ...)
-{
-    va_list ap;
-    c->ok = false;
-    c->first_bad_id = id;
-    va_start(ap, fmt);
-    vsnprintf(c->reason, sizeof c->reason, fmt, ap);
-    va_end(ap);
-}
-
 static const char *text_or_empty(sqlite3_stmt *stmt, int col)
 {
     const char *t = (const char *)sqlite3_column_text(stmt, col);
@@ -140,17 +142,16 @@ static const char *text_or_empty(sqlite3_stmt *stmt, int col)
 }
 
 /* Walks the rows in id order; stops at the first one that breaks the chain. */
-static int verify_rows(struct station_db *db, struct sdb_audit_check *c, int64_t *last_id)
+int db_audit_walk(struct station_db *db, struct sdb_audit_check *c, int64_t *last_id)
 {
     sqlite3_stmt *stmt;
     int rc = db_prepare(db, "SELECT id, at, actor, action, details, prev_hash, hash"
                             " FROM audit_events ORDER BY id", &stmt);
     if (rc != SDB_OK)
         return rc;
-    char running[65] = GENESIS_HASH, computed[65];
-    int step;
+    char running[65] = DB_GENESIS_HASH, computed[65];
     *last_id = 0;
-    while (c->ok && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while (c->ok && sqlite3_step(stmt) == SQLITE_ROW) {
         struct audit_row row = {
             .id = sqlite3_column_int64(stmt, 0), .at = text_or_empty(stmt, 1),
             .actor = text_or_empty(stmt, 2), .action = text_or_empty(stmt, 3),
@@ -158,18 +159,18 @@ static int verify_rows(struct station_db *db, struct sdb_audit_check *c, int64_t
         };
         const char *prev = text_or_empty(stmt, 5), *stored = text_or_empty(stmt, 6);
         if (row.id != *last_id + 1)
-            mark_bad(c, row.id, "row %lld follows row %lld: the rows between were deleted",
-                     (long long)row.id, (long long)*last_id);
+            db_audit_bad(c, row.id, "row %lld follows row %lld: the rows between were deleted",
+                         (long long)row.id, (long long)*last_id);
         else if (strcmp(prev, running) != 0)
-            mark_bad(c, row.id, "row %lld does not link to row %lld's hash: a row was "
-                     "deleted or rewritten", (long long)row.id, (long long)*last_id);
+            db_audit_bad(c, row.id, "row %lld does not link to row %lld's hash: a row was "
+                         "deleted or rewritten", (long long)row.id, (long long)*last_id);
         else if (!row_hash(&row, running, computed)) {
             sqlite3_finalize(stmt);
             return db_fail(db, SDB_ERROR, "out of memory verifying the audit log");
         } else if (strcmp(computed, stored) != 0)
-            mark_bad(c, row.id, "row %lld does not match its hash: it was edited after it "
-                     "was written (%lld rows before it are intact)", (long long)row.id,
-                     (long long)*last_id);
+            db_audit_bad(c, row.id, "row %lld does not match its hash: it was edited after it "
+                         "was written (%lld rows before it are intact)", (long long)row.id,
+                         (long long)*last_id);
         if (!c->ok)
             break;
         memcpy(running, stored, sizeof running);
@@ -179,39 +180,4 @@ static int verify_rows(struct station_db *db, struct sdb_audit_check *c, int64_t
     sqlite3_finalize(stmt);
     memcpy(c->head_hash, running, sizeof running);
     return SDB_OK;
-}
-
-static int64_t query_int(struct station_db *db, const char *sql)
-{
-    sqlite3_stmt *stmt;
-    int64_t v = -1;
-    if (db_prepare(db, sql, &stmt) != SDB_OK)
-        return -1;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return v;
-}
-
-int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *c)
-{
-    memset(c, 0, sizeof *c);
-    c->ok = true;
-    int64_t last_id;
-    /* One read transaction, so rows appended meanwhile cannot confuse us. */
-    int rc = db_exec(db, "BEGIN");
-    if (rc != SDB_OK)
-        return rc;
-    rc = verify_rows(db, c, &last_id);
-    if (rc == SDB_OK && c->ok) {
-        int64_t seq = query_int(db, "SELECT coalesce((SELECT seq FROM sqlite_sequence"
-                                    " WHERE name = 'audit_events'), 0)");
-        if (seq > last_id)
-            mark_bad(c, last_id + 1, "row %lld and after were deleted from the end of the log "
-                     "(the log had reached row %lld)", (long long)(last_id + 1), (long long)seq);
-    }
-    if (rc == SDB_OK && c->ok)
-        rc = db_guards_verify(db, c);
-    db_exec(db, "COMMIT");
-    return rc;
 }

@@ -6,6 +6,24 @@
 
 #include "station_db.h"
 
+/* The first schema whose audit log is anchored (audit_anchor.c). */
+#define DB_SCHEMA_ANCHORED 6
+
+/* What station.db.anchor says about the end of the audit log. */
+enum anchor_state {
+    ANCHOR_NONE,        /* no file, and none expected: the log predates anchoring */
+    ANCHOR_STALE,       /* a file found beside a log that predates anchoring */
+    ANCHOR_MISSING,     /* no file where one should be */
+    ANCHOR_UNREADABLE,  /* a file that is not an anchor */
+    ANCHOR_SET,         /* last_id and last_hash are the log's last row */
+};
+
+struct audit_anchor {
+    enum anchor_state state;
+    int64_t last_id;
+    char last_hash[65];
+};
+
 struct station_db {
     sqlite3 *sql;
     char *path;
@@ -17,6 +35,10 @@ struct station_db {
     int64_t session_id;     /* this process's row in sessions; 0 when read-only */
     int schema_version;
     int swept;              /* attempts marked interrupted at open */
+    struct audit_anchor anchor;   /* the log's end as the anchor file has it (or will) */
+    struct audit_anchor pending;  /* the end this transaction appended; ANCHOR_SET if any */
+    bool anchor_checked;    /* the log's end was compared with the anchor since open */
+    bool anchor_unwritten;  /* the file is behind db->anchor: a write failed */
     char err[512];
 };
 
@@ -60,9 +82,41 @@ void db_format_mac(const uint8_t mac[6], char out[SDB_MAC_LEN + 1]);
 /* Accepts aa:bb:.., aa-bb-.., aabbccddeeff, any case. */
 bool db_parse_mac(const char *text, uint8_t mac[6]);
 
-/* Appends an audit event inside the caller's write transaction. */
+/* ---- the audit log (audit_*.c) ---- */
+
+#define DB_GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Appends an audit event inside the caller's write transaction, after
+ * checking the log's end against its anchor. */
 int db_audit_append_locked(struct station_db *db, const char *actor, const char *action,
                            const cJSON *details);
+/* Chains and inserts one row as it is (details: JSON text), no checks. */
+int db_audit_insert_locked(struct station_db *db, const char *actor, const char *action,
+                           const char *details);
+/* Walks the chain: check->rows, head_hash, the first bad row; *last_id is
+ * the last intact row. */
+int db_audit_walk(struct station_db *db, struct sdb_audit_check *check, int64_t *last_id);
+/* Marks the check failed at row id (0: no one row) with the reason. */
+void db_audit_bad(struct sdb_audit_check *check, int64_t id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The anchor file (audit_anchor.c). */
+void db_anchor_path(const struct station_db *db, char *out, size_t size);
+void db_anchor_read(const struct station_db *db, struct audit_anchor *anchor);
+/* At open, before migrating: what the file says, for a log at this version. */
+void db_anchor_load(struct station_db *db, int schema_version);
+/* Before the first append of a transaction: a log whose end is not the
+ * anchor's gets an audit.anchor event saying what was found. */
+int db_anchor_check_locked(struct station_db *db);
+void db_anchor_appended(struct station_db *db, int64_t id, const char *hash);
+/* db_commit and db_rollback call these. */
+void db_anchor_committed(struct station_db *db);
+void db_anchor_rolled_back(struct station_db *db);
+/* For sdb_audit_verify: the file (read before the table) against the
+ * table's end, and the audit.anchor events that mean rows may be missing. */
+int db_anchor_verify(struct station_db *db, const struct audit_anchor *file, int64_t last_id,
+                     const char *last_hash, struct sdb_audit_check *check);
+int db_anchor_events_verify(struct station_db *db, struct sdb_audit_check *check);
 
 /* Compares every trigger of the database with the SQL the migrations
  * create; the first one dropped, changed or added makes check->ok false. */

@@ -103,6 +103,9 @@ int db_migrate(struct station_db *db, int target)
         rc = check_identity(db, version);
     if (rc != SDB_OK)
         return rc;
+    /* Before anything appends: what the anchor says is compared with the
+     * log as this open found it. */
+    db_anchor_load(db, version);
     if (target > db_migration_count)
         target = db_migration_count;
     for (int v = version + 1; v <= target; v++) {

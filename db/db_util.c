@@ -65,11 +65,14 @@ int db_begin(struct station_db *db)
     return db_exec(db, "BEGIN IMMEDIATE");
 }
 
+/* After the commit, the anchor file catches up with the audit log. */
 int db_commit(struct station_db *db)
 {
     int rc = db_exec(db, "COMMIT");
     if (rc != SDB_OK)
         db_rollback(db);
+    else
+        db_anchor_committed(db);
     return rc;
 }
 
@@ -101,6 +104,7 @@ void db_rollback(struct station_db *db)
     /* Keep the first error's message: it says why we are rolling back. */
     if (!sqlite3_get_autocommit(db->sql))
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    db_anchor_rolled_back(db);
 }
 
 static int64_t realtime_ms(void *ctx)

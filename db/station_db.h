@@ -233,10 +233,14 @@ struct sdb_audit_check {
     char head_hash[65];     /* the last intact row's hash: worth recording
                              * outside the station (MES, shift report) as an
                              * anchor for everything up to it */
+    int64_t anchored_id;    /* the last row station.db.anchor vouches for;
+                             * -1 when there is no readable anchor file */
 };
 
-/* Recomputes the chain. Returns SDB_OK whether or not the chain is intact
- * (see check->ok); an error means it could not be read at all. */
+/* Recomputes the chain, compares its end with the anchor file beside the
+ * database (station.db.anchor) and the guard triggers with the migrations'.
+ * Returns SDB_OK whether or not all is intact (see check->ok); an error
+ * means the log could not be read at all. */
 int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *check);
 
 /* ---- reports (for jigctl audit and the REST API) ------------------------ */

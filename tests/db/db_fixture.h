@@ -87,7 +87,8 @@ static inline int fixture_setup_open(void **state)
 static inline int fixture_teardown(void **state)
 {
     struct db_fixture *f = *state;
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", ".lock"};
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", ".lock", ".anchor",
+                                           ".anchor.tmp"};
     char p[160];
     sdb_close(f->db);
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {

@@ -187,6 +187,136 @@ static void test_append_checks_its_input(void **state)
     assert_true(verify(f).ok);
 }
 
+/* ---- the log's end, anchored outside the table --------------------------- */
+
+static void anchor_path(struct db_fixture *f, char *out, size_t size)
+{
+    snprintf(out, size, "%s.anchor", f->path);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char buf[4096];
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* Deleting the last rows *and* lowering sqlite_sequence leaves a chain that
+ * is consistent in itself: only the anchor file still knows where it ended. */
+static void test_tail_truncation_with_sequence_edit_is_found(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 6);                /* rows 1..7 */
+    sqlite3 *sql = sdb_sqlite(f->db);
+    exec_sql(sql, "DROP TRIGGER audit_events_no_delete");
+    exec_sql(sql, "DELETE FROM audit_events WHERE id = 7");
+    exec_sql(sql, "UPDATE sqlite_sequence SET seq = 6 WHERE name = 'audit_events'");
+    exec_sql(sql, "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN"
+                  " SELECT RAISE(ABORT, 'audit_events is append-only: rows are never deleted'); END");
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_int_equal(c.first_bad_id, 7);
+    assert_non_null(strstr(c.reason, "anchor"));
+    assert_non_null(strstr(c.reason, "deleted"));
+}
+
+/* The same cut made while jigd is stopped: its next start must not anchor
+ * the shortened log as if nothing happened. */
+static void test_tail_truncation_survives_a_restart(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 6);
+    sdb_close(f->db);
+    f->db = NULL;
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    exec_sql(raw, "DROP TRIGGER audit_events_no_delete");
+    exec_sql(raw, "DELETE FROM audit_events WHERE id >= 6");
+    exec_sql(raw, "UPDATE sqlite_sequence SET seq = 5 WHERE name = 'audit_events'");
+    sqlite3_close(raw);
+    fixture_open(f);
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.reason, "anchor"));
+    /* The start found it and wrote it into the chain, where it stays. */
+    assert_int_equal(query_int64(sdb_sqlite(f->db), "SELECT count(*) FROM audit_events WHERE"
+                                 " action = 'audit.anchor' AND details LIKE '%ahead%'"), 1);
+}
+
+static void test_missing_anchor_is_said_clearly(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 3);
+    char path[160];
+    anchor_path(f, path, sizeof path);
+    assert_int_equal(unlink(path), 0);
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_int_equal(c.first_bad_id, 0);
+    assert_non_null(strstr(c.reason, "station.db.anchor"));
+    assert_non_null(strstr(c.reason, "missing"));
+}
+
+static void test_anchor_older_than_the_table_is_said_clearly(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 3);                /* rows 1..4 */
+    char path[160], old[176];
+    anchor_path(f, path, sizeof path);
+    snprintf(old, sizeof old, "%s.old", path);
+    copy_file(path, old);
+    append_events(f, 2);                /* rows 5, 6 */
+    assert_int_equal(rename(old, path), 0);
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.reason, "older than the table"));
+    assert_non_null(strstr(c.reason, "rows 5 to 6"));
+    /* A reader (jigctl) gives a live jigd a moment to catch up, then says
+     * the same. */
+    struct sdb_options o = {.read_only = true};
+    struct station_db *reader;
+    char err[512];
+    assert_int_equal(sdb_open(f->path, &o, &reader, err, sizeof err), SDB_OK);
+    assert_int_equal(sdb_audit_verify(reader, &c), SDB_OK);
+    sdb_close(reader);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.reason, "older than the table"));
+    assert_int_equal(c.anchored_id, 4);
+}
+
+/* A crash between a commit and its anchor leaves the file one transaction
+ * behind; the next start says so in the log and the log verifies. */
+static void test_anchor_behind_after_a_crash_is_explained_at_start(void **state)
+{
+    struct db_fixture *f = *state;
+    append_events(f, 3);
+    char path[160], old[176];
+    anchor_path(f, path, sizeof path);
+    snprintf(old, sizeof old, "%s.old", path);
+    copy_file(path, old);
+    append_events(f, 1);
+    sdb_close(f->db);
+    f->db = NULL;
+    assert_int_equal(rename(old, path), 0);
+    sqlite3 *raw;       /* as a killed jigd leaves its session: never ended */
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    exec_sql(raw, "UPDATE sessions SET ended_at = NULL, end_reason = NULL");
+    sqlite3_close(raw);
+    fixture_open(f);
+    struct sdb_audit_check c = verify(f);
+    if (!c.ok)
+        fail_msg("%s", c.reason);
+    assert_int_equal(query_int64(sdb_sqlite(f->db), "SELECT count(*) FROM audit_events WHERE"
+                                 " action = 'audit.anchor' AND json_extract(details, '$.found') ="
+                                 " 'behind' AND json_extract(details, '$.after_crash')"), 1);
+}
+
 /* ---- the guard triggers -------------------------------------------------- */
 
 static void test_noop_triggers_of_the_same_names_are_found(void **state)
@@ -221,6 +351,11 @@ int main(void)
         T(test_deleted_tail_is_found_even_after_new_rows),
         T(test_dropped_triggers_alone_are_reported),
         T(test_append_checks_its_input),
+        T(test_tail_truncation_with_sequence_edit_is_found),
+        T(test_tail_truncation_survives_a_restart),
+        T(test_missing_anchor_is_said_clearly),
+        T(test_anchor_older_than_the_table_is_said_clearly),
+        T(test_anchor_behind_after_a_crash_is_explained_at_start),
         T(test_noop_triggers_of_the_same_names_are_found),
     };
 #undef T

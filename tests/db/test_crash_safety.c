@@ -257,7 +257,7 @@ static void test_sigkill_during_allocation_never_duplicates(void **state)
 static void test_sigkill_during_migration_then_open_completes(void **state)
 {
     struct db_fixture *f = *state;
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", ".anchor"};
     int partial = 0;
     for (int round = 0; round < 25; round++) {
         char p[160];

@@ -120,8 +120,8 @@ static void test_upgrade_from_every_older_version(void **state)
         assert_int_equal(sdb_audit_verify(db, &check), SDB_OK);
         assert_true(check.ok);
         sdb_close(db);
-        static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
-        for (size_t i = 0; i < 4; i++) {
+        static const char *const suffixes[] = {"", "-wal", "-shm", ".lock", ".anchor"};
+        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
             char p[200];
             snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
             unlink(p);

@@ -1,0 +1,6 @@
+-- No table changes. From this version on, jigd keeps the audit log's last row
+-- (id and hash) in station.db.anchor beside the database, rewritten after every
+-- commit that appends to the log (db/audit_anchor.c). The version tells a
+-- database whose anchor was lost (6 and later: reported) from one that never
+-- had one (5 and earlier: anchoring starts at the next open, and the log says
+-- so in an audit.anchor event).
