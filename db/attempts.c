@@ -170,6 +170,52 @@ static int check_can_end(struct station_db *db, int64_t attempt_id, bool ok)
     return rc;
 }
 
+/* The unit's serial and its allocation's id (0 when it has none). */
+static int attempt_serial(struct station_db *db, int64_t attempt_id,
+                          char serial[SDB_SERIAL_MAX + 1], int64_t *allocation_id)
+{
+    sqlite3_stmt *stmt;
+    int rc = db_prepare(db, "SELECT s.serial, s.id FROM attempts a JOIN serial_allocations s"
+                            " ON s.unit_id = a.unit_id WHERE a.id = ?", &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, attempt_id);
+    serial[0] = '\0';
+    *allocation_id = 0;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        db_column_copy(stmt, 0, serial, SDB_SERIAL_MAX + 1);
+        *allocation_id = sqlite3_column_int64(stmt, 1);
+    } else if (step != SQLITE_DONE) {
+        rc = db_sql_fail(db, "reading the attempt's serial");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* The end is on record: the attempt as it ended and, for a pass, the
+ * serial it completed. */
+static int record_end(struct station_db *db, int64_t attempt_id, const char *result)
+{
+    char serial[SDB_SERIAL_MAX + 1];
+    int64_t allocation_id;
+    int rc = attempt_serial(db, attempt_id, serial, &allocation_id);
+    if (rc != SDB_OK)
+        return rc;
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "attempt", (double)attempt_id);
+    if (serial[0])
+        cJSON_AddStringToObject(d, "serial", serial);
+    cJSON_AddStringToObject(d, "result", result);
+    rc = db_record_row(db, d, DB_RECORD_ATTEMPT, attempt_id);
+    if (rc == SDB_OK && allocation_id && !strcmp(result, "ok"))
+        rc = db_record_row(db, d, DB_RECORD_ALLOCATION, allocation_id);
+    if (rc == SDB_OK)
+        rc = db_audit_append_locked(db, "jigd", "attempt.end", d);
+    cJSON_Delete(d);
+    return rc;
+}
+
 /* result: "ok", "failed" or "interrupted" (jigd stopped: not the board's
  * failure, so no work order counts it). */
 static int end_locked(struct station_db *db, int64_t attempt_id, const char *result,
@@ -195,8 +241,10 @@ static int end_locked(struct station_db *db, int64_t attempt_id, const char *res
     if (rc != SDB_OK)
         return rc;
     if (ok)
-        return count_success(db, attempt_id, now);
-    return strcmp(result, "failed") ? SDB_OK : count_failure(db, attempt_id);
+        rc = count_success(db, attempt_id, now);
+    else if (!strcmp(result, "failed"))
+        rc = count_failure(db, attempt_id);
+    return rc == SDB_OK ? record_end(db, attempt_id, result) : rc;
 }
 
 static int end_attempt(struct station_db *db, int64_t attempt_id, const char *result,
@@ -251,8 +299,13 @@ static int interrupt_one(struct station_db *db, const cJSON *row, const char *no
     sqlite3_finalize(stmt);
     if (rc != SDB_OK)
         return rc;
-    /* The event carries the row as it was found: id, slot, session, start, serial. */
-    rc = db_audit_append_locked(db, "jigd", "attempt.interrupted", row);
+    /* The event carries the row as it was found (id, slot, session, start,
+     * serial) and, in its record, as it is now. */
+    cJSON *d = cJSON_Duplicate(row, true);
+    rc = d ? db_record_row(db, d, DB_RECORD_ATTEMPT, id) : db_fail(db, SDB_ERROR, "out of memory");
+    if (rc == SDB_OK)
+        rc = db_audit_append_locked(db, "jigd", "attempt.interrupted", d);
+    cJSON_Delete(d);
     db->swept += rc == SDB_OK;
     return rc;
 }

@@ -1,8 +1,10 @@
 /* sdb_audit_verify: everything that says whether the audit log can be
  * trusted, in the order a quality engineer needs to hear it: the chain
  * itself (audit_log.c), where the log ends (sqlite_sequence and the anchor
- * file, audit_anchor.c), and the triggers that guard the tables
- * (audit_guards.c). The first problem found is the one reported. */
+ * file, audit_anchor.c), the rows the log recorded (audit_records.c), and
+ * the triggers that guard the tables (audit_guards.c). The first problem
+ * found is the one reported: a row changed by hand comes before the
+ * dropped trigger that let it be changed. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +64,8 @@ int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *c)
         rc = db_anchor_verify(db, &file, last_id, c->head_hash, c);
     if (rc == SDB_OK && c->ok)
         rc = db_anchor_events_verify(db, c);
+    if (rc == SDB_OK)
+        rc = db_records_verify(db, c);
     if (rc == SDB_OK && c->ok)
         rc = db_guards_verify(db, c);
     db_exec(db, "COMMIT");

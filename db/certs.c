@@ -73,7 +73,9 @@ static int insert_locked(struct station_db *db, const struct sdb_certificate *c,
     cJSON_AddStringToObject(d, "serial", serial);
     cJSON_AddStringToObject(d, "fingerprint_sha256", c->fingerprint_sha256);
     cJSON_AddStringToObject(d, "subject", c->subject);
-    rc = db_audit_append_locked(db, "jigd", "certificate.issue", d);
+    rc = db_record_row(db, d, DB_RECORD_CERTIFICATE, *id);
+    if (rc == SDB_OK)
+        rc = db_audit_append_locked(db, "jigd", "certificate.issue", d);
     cJSON_Delete(d);
     return rc;
 }

@@ -100,6 +100,23 @@ int db_audit_walk(struct station_db *db, struct sdb_audit_check *check, int64_t 
 void db_audit_bad(struct sdb_audit_check *check, int64_t id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Row records (audit_records.c): the rows that trace a board, carried in
+ * the details of the event that wrote them. DB_SCHEMA_RECORDS is the
+ * migration that starts it (and records the rows already there). */
+#define DB_SCHEMA_RECORDS 7
+
+enum db_record { DB_RECORD_UNIT, DB_RECORD_ATTEMPT, DB_RECORD_CERTIFICATE, DB_RECORD_ALLOCATION };
+
+/* The SQL function the records use (jigd_sha256), on every connection. */
+int db_records_register(struct station_db *db);
+/* Adds the row's record to details.rows (made if needed); the caller
+ * appends details in the transaction that wrote the row. */
+int db_record_row(struct station_db *db, cJSON *details, enum db_record table, int64_t id);
+int db_records_baseline_locked(struct station_db *db);
+/* Every covered row against its latest record: check->records, and the
+ * first row changed, gone or never recorded. */
+int db_records_verify(struct station_db *db, struct sdb_audit_check *check);
+
 /* The anchor file (audit_anchor.c). */
 void db_anchor_path(const struct station_db *db, char *out, size_t size);
 void db_anchor_read(const struct station_db *db, struct audit_anchor *anchor);

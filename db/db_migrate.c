@@ -65,6 +65,23 @@ static int check_identity(struct station_db *db, int version)
     return SDB_OK;
 }
 
+/* What a migration does besides its SQL, in its transaction. */
+static int after_sql(struct station_db *db, int version)
+{
+    switch (version) {
+    case DB_SCHEMA_ANCHORED:
+        /* Anchoring starts here: the log's end so far, or a file some
+         * earlier database left, is settled now, not at a later open that
+         * would take a stale file for this log's anchor. */
+        return db_anchor_check_locked(db);
+    case DB_SCHEMA_RECORDS:
+        /* Covering rows starts with a record of those already there. */
+        return db_records_baseline_locked(db);
+    default:
+        return SDB_OK;
+    }
+}
+
 static int apply_one(struct station_db *db, const struct db_migration *m)
 {
     char pragma[64];
@@ -75,6 +92,10 @@ static int apply_one(struct station_db *db, const struct db_migration *m)
         char doing[96];
         snprintf(doing, sizeof doing, "applying migration %04d_%s", m->version, m->name);
         rc = db_sql_fail(db, doing);
+        db_rollback(db);
+        return rc;
+    }
+    if ((rc = after_sql(db, m->version)) != SDB_OK) {
         db_rollback(db);
         return rc;
     }
@@ -126,7 +147,9 @@ int sdb_migrate_file_to(const char *path, int target_version, char *err, size_t 
                      db.sql ? sqlite3_errmsg(db.sql) : "out of memory");
     } else {
         sqlite3_extended_result_codes(db.sql, 1);
-        rc = db_migrate(&db, target_version);
+        rc = db_records_register(&db);
+        if (rc == SDB_OK)
+            rc = db_migrate(&db, target_version);
     }
     if (rc != SDB_OK)
         snprintf(err, err_size, "%s", db.err);

@@ -149,6 +149,8 @@ static int open_steps(struct station_db *db, const struct sdb_options *opt)
                        "jigd may read and write its folder", db->path,
                        db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
     sqlite3_extended_result_codes(db->sql, 1);
+    if ((rc = db_records_register(db)) != SDB_OK)
+        return rc;
     if ((rc = configure_connection(db, opt->busy_timeout_ms)) != SDB_OK)
         return rc;
     if (db->read_only)

@@ -96,7 +96,8 @@ static int insert_allocation(struct station_db *db, const char *serial, const ch
 }
 
 static int record_allocation_event(struct station_db *db, const char *serial,
-                                   const char *scope, int64_t seq, const char *work_order)
+                                   const char *scope, int64_t seq, const char *work_order,
+                                   int64_t allocation_id)
 {
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "serial", serial);
@@ -104,7 +105,9 @@ static int record_allocation_event(struct station_db *db, const char *serial,
     cJSON_AddNumberToObject(d, "seq", (double)seq);
     if (work_order)
         cJSON_AddStringToObject(d, "work_order", work_order);
-    int rc = db_audit_append_locked(db, "jigd", "serial.allocate", d);
+    int rc = db_record_row(db, d, DB_RECORD_ALLOCATION, allocation_id);
+    if (rc == SDB_OK)
+        rc = db_audit_append_locked(db, "jigd", "serial.allocate", d);
     cJSON_Delete(d);
     return rc;
 }
@@ -140,7 +143,8 @@ int db_serial_allocate_locked(struct station_db *db, const char *format,
                            "characters", format, SDB_SERIAL_MAX);
         rc = insert_allocation(db, serial, scope, seq, work_order, now, &taken, allocation_id);
         if (rc == SDB_OK && !taken)
-            return record_allocation_event(db, serial, scope, seq, work_order);
+            return record_allocation_event(db, serial, scope, seq, work_order,
+                                           *allocation_id);
     }
     if (rc == SDB_OK)
         rc = db_fail(db, SDB_ERROR, "serial format '%s' keeps producing serials that other "
@@ -190,6 +194,30 @@ static int void_rows(struct station_db *db, const char *serial, const char *reas
     return SDB_OK;
 }
 
+/* The void changed the allocation and the unit that carried the serial. */
+static int record_voided_rows(struct station_db *db, cJSON *details, const char *serial)
+{
+    static const struct {
+        const char *sql;
+        enum db_record table;
+    } voided[] = {
+        {"SELECT id FROM serial_allocations WHERE serial = ?", DB_RECORD_ALLOCATION},
+        {"SELECT id FROM units WHERE serial = ?", DB_RECORD_UNIT},
+    };
+    for (size_t i = 0; i < sizeof voided / sizeof voided[0]; i++) {
+        sqlite3_stmt *stmt;
+        int rc = db_prepare(db, voided[i].sql, &stmt);
+        if (rc != SDB_OK)
+            return rc;
+        db_bind_text(stmt, 1, serial);
+        int64_t id = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+        sqlite3_finalize(stmt);
+        if (id && (rc = db_record_row(db, details, voided[i].table, id)) != SDB_OK)
+            return rc;
+    }
+    return SDB_OK;
+}
+
 static int allocation_state(struct station_db *db, const char *serial, char state[16])
 {
     sqlite3_stmt *stmt;
@@ -230,7 +258,9 @@ int sdb_serial_void(struct station_db *db, const char *serial, const char *actor
         cJSON_AddStringToObject(d, "serial", serial);
         cJSON_AddStringToObject(d, "reason", reason);
         cJSON_AddStringToObject(d, "was", state);
-        rc = db_audit_append_locked(db, actor ? actor : "operator", "serial.void", d);
+        rc = record_voided_rows(db, d, serial);
+        if (rc == SDB_OK)
+            rc = db_audit_append_locked(db, actor ? actor : "operator", "serial.void", d);
         cJSON_Delete(d);
     }
     if (rc != SDB_OK) {

@@ -10,7 +10,10 @@
  *  - A board whose MAC is known keeps its serial through rework, unless the
  *    operator voided that serial.
  *  - The audit log is append-only and hash-chained: sdb_audit_verify() names
- *    the first row that was edited or deleted.
+ *    the first row that was edited or deleted. It also covers the rows that
+ *    trace a board (units, ended attempts, certificates, serial
+ *    allocations): each write of one appends an event carrying its content,
+ *    so a row changed afterwards is reported too.
  *
  * One process (jigd) opens the database as the station; it holds a lock file
  * beside it so a second jigd refuses to start. Any number of readers (jigctl
@@ -235,10 +238,13 @@ struct sdb_audit_check {
                              * anchor for everything up to it */
     int64_t anchored_id;    /* the last row station.db.anchor vouches for;
                              * -1 when there is no readable anchor file */
+    int64_t records;        /* unit, attempt, certificate and serial rows
+                             * compared with what the log recorded of them */
 };
 
 /* Recomputes the chain, compares its end with the anchor file beside the
- * database (station.db.anchor) and the guard triggers with the migrations'.
+ * database (station.db.anchor), every covered row with its latest record
+ * in the log, and the guard triggers with the migrations'.
  * Returns SDB_OK whether or not all is intact (see check->ok); an error
  * means the log could not be read at all. */
 int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *check);

@@ -97,6 +97,18 @@ static int insert_unit(struct station_db *db, const struct sdb_board *b, const c
     sqlite3_bind_int64(stmt, 2, allocation_id);
     rc = sqlite3_step(stmt) == SQLITE_DONE ? SDB_OK : db_sql_fail(db, "tying the serial to the unit");
     sqlite3_finalize(stmt);
+    if (rc != SDB_OK)
+        return rc;
+    /* The unit and its serial's allocation, as the audit log will hold them. */
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "serial", serial);
+    cJSON_AddStringToObject(d, "mac", mac);
+    rc = db_record_row(db, d, DB_RECORD_UNIT, unit_id);
+    if (rc == SDB_OK)
+        rc = db_record_row(db, d, DB_RECORD_ALLOCATION, allocation_id);
+    if (rc == SDB_OK)
+        rc = db_audit_append_locked(db, "jigd", "unit.create", d);
+    cJSON_Delete(d);
     return rc;
 }
 

@@ -337,6 +337,160 @@ static void test_noop_triggers_of_the_same_names_are_found(void **state)
     assert_non_null(strstr(c.reason, "changed"));
 }
 
+/* ---- the rows that matter for traceability ------------------------------- */
+
+static const char FINGERPRINT[] = "3f9a1c0e5b7d2468ace0f13579bdf02468ace13579bdf02468ace13579bdf024";
+
+/* A unit flashed once: identified, certified, its attempt ended. */
+static struct sdb_unit flashed_unit(struct db_fixture *f, bool ok)
+{
+    struct sdb_attempt_start s = {.slot = 2, .work_order = NULL};
+    struct sdb_board b = board_with_mac(9);
+    struct sdb_unit u;
+    int64_t attempt, cert;
+    bool reworked;
+    assert_int_equal(sdb_attempt_begin(f->db, &s, &attempt), SDB_OK);
+    assert_int_equal(sdb_unit_identify(f->db, &b, "ACME-{seq:04}", NULL, &u, &reworked), SDB_OK);
+    assert_int_equal(sdb_attempt_set_unit(f->db, attempt, u.id), SDB_OK);
+    struct sdb_certificate c = {
+        .unit_id = u.id, .fingerprint_sha256 = FINGERPRINT, .subject = "CN=ACME-0001",
+        .not_before = "2026-11-23T00:00:00Z", .not_after = "2051-11-23T00:00:00Z",
+        .pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    };
+    assert_int_equal(sdb_certificate_insert(f->db, &c, &cert), SDB_OK);
+    f->now_ms += 30000;
+    assert_int_equal(sdb_attempt_end(f->db, attempt, ok, ok ? NULL : "verify",
+                                     ok ? NULL : "md5 mismatch at 0x10000", 1 << 20), SDB_OK);
+    struct sdb_audit_check check = verify(f);
+    if (!check.ok)
+        fail_msg("before any edit: %s", check.reason);
+    return u;
+}
+
+/* Runs an edit the way a shell would, the guard triggers dropped first. */
+static void edit_behind_the_triggers(struct db_fixture *f, const char *sql_text)
+{
+    sqlite3 *sql = sdb_sqlite(f->db);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(sql, "SELECT name FROM sqlite_schema WHERE type ="
+                                        " 'trigger'", -1, &stmt, NULL), SQLITE_OK);
+    char drops[32][96];
+    int n = 0;
+    while (n < 32 && sqlite3_step(stmt) == SQLITE_ROW)
+        snprintf(drops[n++], sizeof drops[0], "DROP TRIGGER %.60s", sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    for (int i = 0; i < n; i++)
+        exec_sql(sql, drops[i]);
+    exec_sql(sql, sql_text);
+}
+
+static void expect_found(struct db_fixture *f, const char *words1, const char *words2)
+{
+    struct sdb_audit_check c = verify(f);
+    assert_false(c.ok);
+    if (!strstr(c.reason, words1) || !strstr(c.reason, words2))
+        fail_msg("the reason does not name '%s' and '%s': %s", words1, words2, c.reason);
+    print_message("%s\n", c.reason);
+}
+
+static void test_unit_serial_changed_by_hand_is_found(void **state)
+{
+    struct db_fixture *f = *state;
+    struct sdb_unit u = flashed_unit(f, true);
+    char q[160];
+    snprintf(q, sizeof q, "UPDATE units SET serial = 'ACME-9999' WHERE id = %lld", (long long)u.id);
+    edit_behind_the_triggers(f, q);
+    expect_found(f, "ACME-9999", "ACME-0001");
+}
+
+static void test_unit_mac_changed_by_hand_is_found(void **state)
+{
+    struct db_fixture *f = *state;
+    flashed_unit(f, true);
+    edit_behind_the_triggers(f, "UPDATE units SET mac = '24:0a:c4:00:00:99'");
+    expect_found(f, "mac", "24:0a:c4:00:00:99");
+}
+
+static void test_attempt_result_changed_is_found(void **state)
+{
+    struct db_fixture *f = *state;
+    flashed_unit(f, false);
+    edit_behind_the_triggers(f, "UPDATE attempts SET result = 'ok', failed_phase = NULL,"
+                                " cause = NULL");
+    expect_found(f, "attempts", "result");
+}
+
+static void test_certificate_fingerprint_changed_is_found(void **state)
+{
+    struct db_fixture *f = *state;
+    flashed_unit(f, true);
+    edit_behind_the_triggers(f, "UPDATE certificates SET fingerprint_sha256 ="
+                                " 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'");
+    expect_found(f, "certificates", "fingerprint_sha256");
+}
+
+static void test_allocation_changed_is_found(void **state)
+{
+    struct db_fixture *f = *state;
+    flashed_unit(f, false);
+    edit_behind_the_triggers(f, "UPDATE serial_allocations SET state = 'completed',"
+                                " completed_at = '2026-11-23T10:00:31.000Z'");
+    expect_found(f, "serial_allocations", "state");
+}
+
+static void test_deleted_certificate_is_found(void **state)
+{
+    struct db_fixture *f = *state;
+    flashed_unit(f, true);
+    edit_behind_the_triggers(f, "DELETE FROM certificates");
+    expect_found(f, "certificates", "gone");
+}
+
+static void test_void_is_recorded(void **state)
+{
+    struct db_fixture *f = *state;
+    flashed_unit(f, true);
+    assert_int_equal(sdb_serial_void(f->db, "ACME-0001", "operator:ana", "board scrapped"), SDB_OK);
+    assert_true(verify(f).ok);
+    edit_behind_the_triggers(f, "UPDATE units SET void_reason = 'label misprinted'");
+    expect_found(f, "void_reason", "board scrapped");
+}
+
+/* Rows a jigd before schema 7 wrote (here: by hand, as migration tests
+ * seed them) are recorded by the upgrade, and held to it afterwards. */
+static void test_rows_from_before_the_upgrade_are_recorded(void **state)
+{
+    struct db_fixture *f = *state;
+    char err[512];
+    sdb_close(f->db);
+    f->db = NULL;
+    unlink(f->path);
+    assert_int_equal(sdb_migrate_file_to(f->path, DB_SCHEMA_RECORDS - 1, err, sizeof err), SDB_OK);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    exec_sql(raw, "INSERT INTO units (serial, mac, chip, revision, flash_id, flash_size,"
+                  " first_seen, last_seen) VALUES ('OLD-0001', '24:0a:c4:00:00:01', 'ESP32',"
+                  " 'v3.0', 1, 4194304, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')");
+    sqlite3_close(raw);
+    fixture_open(f);
+    assert_true(verify(f).ok);
+    assert_int_equal(query_int64(sdb_sqlite(f->db), "SELECT count(*) FROM audit_events"
+                                 " WHERE action = 'audit.baseline'"), 1);
+    edit_behind_the_triggers(f, "UPDATE units SET chip = 'ESP32-C3'");
+    expect_found(f, "OLD-0001", "chip");
+}
+
+static void test_row_added_by_hand_is_found(void **state)
+{
+    struct db_fixture *f = *state;
+    flashed_unit(f, true);
+    edit_behind_the_triggers(f, "INSERT INTO units (serial, mac, chip, revision, flash_id,"
+                                " flash_size, first_seen, last_seen) VALUES ('ACME-0777',"
+                                " '24:0a:c4:00:07:77', 'ESP32', 'v3.0', 1, 4194304,"
+                                " '2026-11-23T10:00:00.000Z', '2026-11-23T10:00:00.000Z')");
+    expect_found(f, "ACME-0777", "not in the audit log");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup_open, fixture_teardown)
@@ -357,6 +511,15 @@ int main(void)
         T(test_anchor_older_than_the_table_is_said_clearly),
         T(test_anchor_behind_after_a_crash_is_explained_at_start),
         T(test_noop_triggers_of_the_same_names_are_found),
+        T(test_unit_serial_changed_by_hand_is_found),
+        T(test_unit_mac_changed_by_hand_is_found),
+        T(test_attempt_result_changed_is_found),
+        T(test_certificate_fingerprint_changed_is_found),
+        T(test_allocation_changed_is_found),
+        T(test_deleted_certificate_is_found),
+        T(test_row_added_by_hand_is_found),
+        T(test_void_is_recorded),
+        T(test_rows_from_before_the_upgrade_are_recorded),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

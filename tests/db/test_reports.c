@@ -233,9 +233,13 @@ static void test_unit_history(void **state)
         assert_string_equal(str(cJSON_GetArrayItem(attempts, i), "result"), results[i]);
     cJSON *phases = cJSON_GetObjectItem(cJSON_GetArrayItem(attempts, 0), "phases");
     assert_string_equal(str(cJSON_GetArrayItem(phases, 0), "phase"), "write");
+    /* Its events: the serial, the unit, and the end of each attempt. */
     cJSON *events = cJSON_GetObjectItem(h, "events");
-    assert_int_equal(cJSON_GetArraySize(events), 1);
-    assert_string_equal(str(cJSON_GetArrayItem(events, 0), "action"), "serial.allocate");
+    static const char *const actions[] = {"serial.allocate", "unit.create", "attempt.end",
+                                          "attempt.end", "attempt.end"};
+    assert_int_equal(cJSON_GetArraySize(events), 5);
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(str(cJSON_GetArrayItem(events, i), "action"), actions[i]);
     cJSON_Delete(out);
 
     /* The same unit found by its MAC, in any spelling. */
