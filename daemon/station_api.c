@@ -6,6 +6,7 @@
 
 #include "slot.h"
 #include "station.h"
+#include "station_db.h"
 #include "unit_services.h"
 
 /* Who asked: the API has one bearer token and no user names, so "api". */
@@ -35,6 +36,23 @@ static void audit(struct station_api *a, const char *action, int slot, const cha
         unit_services_audit(a->units, API_ACTOR, action, slot, detail);
 }
 
+/* A refused request: the database logs the first of a kind and counts its
+ * repeats (sdb_audit_refusal), so a client retrying in a loop cannot flood
+ * the log and the disk with one fsynced row per request. */
+static void audit_refused(struct station_api *a, const char *action, int slot,
+                          const char *reason)
+{
+    if (!a->units)
+        return;
+    cJSON *d = cJSON_CreateObject();
+    if (slot > 0)
+        cJSON_AddNumberToObject(d, "slot", slot);
+    if (sdb_audit_refusal(a->units->db, API_ACTOR, action, reason, d) != SDB_OK)
+        fprintf(stderr, "jigd: audit log: refused %s could not be recorded: %s\n", action,
+                sdb_errmsg(a->units->db));
+    cJSON_Delete(d);
+}
+
 /* Every slot action goes to the audit log, refused ones with why. */
 static enum api_status ask_slot(void *ctx, int index, enum station_request req,
                                 const char *action, struct api_error *err)
@@ -42,9 +60,12 @@ static enum api_status ask_slot(void *ctx, int index, enum station_request req,
     struct station_api *a = ctx;
     struct slot_refusal why = {0};
     enum station_answer ans = station_ask_slot(a->st, index, req, &why);
-    if (ans != STATION_ACCEPTED)
+    if (ans == STATION_ACCEPTED) {
+        audit(a, action, index, NULL);
+    } else {
         copy_refusal(err, &why);
-    audit(a, action, index, ans == STATION_ACCEPTED ? NULL : why.error);
+        audit_refused(a, action, index, why.error);
+    }
     return status_of(ans);
 }
 
@@ -68,9 +89,12 @@ static enum api_status bundle_load(void *ctx, const char *path, struct api_error
     struct station_api *a = ctx;
     struct slot_refusal why = {0};
     enum station_answer ans = station_ask_bundle(a->st, path, &why);
-    if (ans != STATION_ACCEPTED)
+    if (ans == STATION_ACCEPTED) {
+        audit(a, "bundle.load", 0, path);
+    } else {
         copy_refusal(err, &why);
-    audit(a, "bundle.load", 0, ans == STATION_ACCEPTED ? path : why.error);
+        audit_refused(a, "bundle.load", 0, why.error);
+    }
     return status_of(ans);
 }
 

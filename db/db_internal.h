@@ -18,6 +18,8 @@ enum anchor_state {
     ANCHOR_SET,         /* last_id and last_hash are the log's last row */
 };
 
+struct refusal_counts;
+
 struct audit_anchor {
     enum anchor_state state;
     int64_t last_id;
@@ -39,6 +41,7 @@ struct station_db {
     struct audit_anchor pending;  /* the end this transaction appended; ANCHOR_SET if any */
     bool anchor_checked;    /* the log's end was compared with the anchor since open */
     bool anchor_unwritten;  /* the file is behind db->anchor: a write failed */
+    struct refusal_counts *refusals;  /* repeated refusals not yet logged */
     char err[512];
 };
 
@@ -116,6 +119,12 @@ int db_records_baseline_locked(struct station_db *db);
 /* Every covered row against its latest record: check->records, and the
  * first row changed, gone or never recorded. */
 int db_records_verify(struct station_db *db, struct sdb_audit_check *check);
+
+/* Repeated refusals (audit_refusals.c): appends the counts held so far,
+ * in their own transaction (db_begin does, before any other write), and
+ * frees them (sdb_close). */
+int db_refusals_close_all(struct station_db *db);
+void db_refusals_free(struct station_db *db);
 
 /* The anchor file (audit_anchor.c). */
 void db_anchor_path(const struct station_db *db, char *out, size_t size);

@@ -214,6 +214,9 @@ void sdb_close(struct station_db *db)
 {
     if (!db)
         return;
+    if (db->sql && !db->read_only)
+        db_refusals_close_all(db);
+    db_refusals_free(db);
     if (db->sql && db->session_id)
         end_session(db);
     if (db->anchor_unwritten)

@@ -62,6 +62,11 @@ int db_begin(struct station_db *db)
 {
     if (db->read_only)
         return db_fail(db, SDB_REFUSED, "the database was opened read-only (reports only)");
+    /* Repeated refusals counted so far go into the log before whatever is
+     * written next, so it keeps its order. A failure keeps the counts for
+     * later and must not stop this write. */
+    if (db->refusals)
+        db_refusals_close_all(db);
     return db_exec(db, "BEGIN IMMEDIATE");
 }
 

@@ -228,6 +228,19 @@ int sdb_work_order_list(struct station_db *db, cJSON **rows);
 int sdb_audit_append(struct station_db *db, const char *actor, const char *action,
                      const cJSON *details);
 
+/* Records a refused request (reason: why it was refused) without letting a
+ * client that retries in a loop flood the log: the first refusal of a kind
+ * (actor, action, reason, details) is appended with "refused": reason; its
+ * repeats within a minute are only counted, and appended as one
+ * "audit.repeated" event (of, refused, details, repeats, from, to) when the
+ * minute is over, when anything else is written, or at sdb_audit_flush or
+ * sdb_close. At most 16 kinds are counted apart at once; the rest share one
+ * count. */
+int sdb_audit_refusal(struct station_db *db, const char *actor, const char *action,
+                      const char *reason, const cJSON *details);
+/* Appends the counts of repeated refusals held so far. */
+int sdb_audit_flush(struct station_db *db);
+
 struct sdb_audit_check {
     bool ok;
     int64_t rows;           /* rows checked */

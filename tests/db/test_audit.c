@@ -491,6 +491,103 @@ static void test_row_added_by_hand_is_found(void **state)
     expect_found(f, "ACME-0777", "not in the audit log");
 }
 
+/* ---- refusals are counted, not logged one row each ----------------------- */
+
+static int64_t count_rows(struct db_fixture *f)
+{
+    return query_int64(sdb_sqlite(f->db), "SELECT count(*) FROM audit_events");
+}
+
+static void refuse(struct db_fixture *f, int slot, const char *reason)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "slot", slot);
+    assert_int_equal(sdb_audit_refusal(f->db, "api", "slot.start", reason, d), SDB_OK);
+    cJSON_Delete(d);
+}
+
+/* Every refusal counted once: the rows logged in full plus the repeats the
+ * summaries carry. */
+static int64_t refusals_on_record(struct db_fixture *f)
+{
+    return query_int64(sdb_sqlite(f->db),
+        "SELECT (SELECT count(*) FROM audit_events WHERE json_extract(details, '$.refused')"
+        "        IS NOT NULL AND action <> 'audit.repeated')"
+        "     + (SELECT coalesce(sum(json_extract(details, '$.repeats')), 0) FROM audit_events"
+        "        WHERE action = 'audit.repeated')");
+}
+
+static void test_a_thousand_refusals_in_a_row_are_one_row_and_a_count(void **state)
+{
+    struct db_fixture *f = *state;
+    int64_t before = count_rows(f);
+    for (int i = 0; i < 1000; i++) {
+        refuse(f, 1, "slot 1 is busy flashing a board: wait for it to finish");
+        f->now_ms += 10;                /* 1000 in 10 s: one window */
+    }
+    assert_true(count_rows(f) - before <= 1);
+    assert_int_equal(sdb_audit_flush(f->db), SDB_OK);
+    assert_int_equal(count_rows(f) - before, 2);
+    assert_int_equal(refusals_on_record(f), 1000);
+    char text[256];
+    query_text(sdb_sqlite(f->db), "SELECT json_extract(details, '$.repeats') || ' ' ||"
+               " json_extract(details, '$.of') || ' ' || actor FROM audit_events"
+               " WHERE action = 'audit.repeated'", text, sizeof text);
+    assert_string_equal(text, "999 slot.start api");
+    assert_true(verify(f).ok);
+}
+
+static void test_refusals_over_many_windows_stay_bounded(void **state)
+{
+    struct db_fixture *f = *state;
+    int64_t before = count_rows(f);
+    for (int i = 0; i < 1000; i++) {
+        refuse(f, 1, "slot 1 is busy");
+        f->now_ms += 300;               /* 1000 in 300 s: five windows of 60 s */
+    }
+    assert_int_equal(sdb_audit_flush(f->db), SDB_OK);
+    assert_true(count_rows(f) - before <= 10);     /* a first row and a summary a window */
+    assert_int_equal(refusals_on_record(f), 1000);
+    print_message("1000 refusals over 5 minutes: %lld rows\n", (long long)(count_rows(f) - before));
+}
+
+static void test_many_kinds_of_refusal_stay_bounded(void **state)
+{
+    struct db_fixture *f = *state;
+    int64_t before = count_rows(f);
+    char reason[64];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(reason, sizeof reason, "slot %d is busy", i % 40 + 1);
+        refuse(f, i % 40 + 1, reason);
+        f->now_ms += 10;
+    }
+    assert_int_equal(sdb_audit_flush(f->db), SDB_OK);
+    /* At most 16 kinds are kept apart (a first row and a summary each); the
+     * rest share one summary. */
+    assert_true(count_rows(f) - before <= 16 * 2 + 1);
+    assert_int_equal(refusals_on_record(f), 1000);
+    print_message("1000 refusals of 40 kinds: %lld rows\n", (long long)(count_rows(f) - before));
+}
+
+/* Another event closes the count, so the log keeps its order; closing the
+ * database does too. */
+static void test_repeats_are_summed_up_before_the_next_event_and_at_close(void **state)
+{
+    struct db_fixture *f = *state;
+    for (int i = 0; i < 5; i++)
+        refuse(f, 3, "no board in slot 3");
+    append_events(f, 1);
+    char text[512];
+    query_text(sdb_sqlite(f->db), "SELECT group_concat(action, ' ') FROM (SELECT action FROM"
+               " audit_events WHERE id > 1 ORDER BY id)", text, sizeof text);
+    assert_string_equal(text, "slot.start audit.repeated note");
+    for (int i = 0; i < 3; i++)
+        refuse(f, 3, "no board in slot 3");
+    fixture_reopen(f);
+    assert_int_equal(refusals_on_record(f), 8);
+    assert_true(verify(f).ok);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup_open, fixture_teardown)
@@ -520,6 +617,10 @@ int main(void)
         T(test_row_added_by_hand_is_found),
         T(test_void_is_recorded),
         T(test_rows_from_before_the_upgrade_are_recorded),
+        T(test_a_thousand_refusals_in_a_row_are_one_row_and_a_count),
+        T(test_refusals_over_many_windows_stay_bounded),
+        T(test_many_kinds_of_refusal_stay_bounded),
+        T(test_repeats_are_summed_up_before_the_next_event_and_at_close),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
