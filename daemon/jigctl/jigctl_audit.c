@@ -76,7 +76,13 @@ const struct jigctl_command jigctl_audit_commands[] = {
      AUDIT_SOURCE},
     {"audit duplicates", "", "MACs that look like more than one board", duplicates,
      AUDIT_SOURCE},
-    {"audit verify", "", "check the audit log's hash chain (exit 1 if broken)", verify,
-     AUDIT_SOURCE},
+    {"audit verify", "", "check the audit log (exit 4 if tampered with, 1 if no database)",
+     verify,
+     "It checks the hash chain, where the log ends (station.db.anchor beside the\n"
+     "database), the units, attempts, certificates and serials against what the\n"
+     "log recorded of them, and the guard triggers.\n\n"
+     AUDIT_SOURCE "\n\n"
+     "exit status: 0 intact; 4 the log was tampered with (what, on stdout);\n"
+     "1 no database to check (missing, unreadable, not a station's); 2 usage"},
     {NULL, NULL, NULL, NULL, NULL},
 };

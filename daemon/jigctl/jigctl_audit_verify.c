@@ -1,6 +1,14 @@
-/* jigctl audit verify: walks the audit log's hash chain. When it is
- * broken, the row it broke at is shown as stored now, so the quality
- * engineer sees what was changed; the exit status is 1. */
+/* jigctl audit verify: whether the station's audit log can be trusted
+ * (sdb_audit_verify: the hash chain, where it ends against the anchor file,
+ * the traced rows against what the log recorded of them, the guard
+ * triggers). When it is broken, the audit row named is shown as stored now,
+ * so the quality engineer sees what was changed.
+ *
+ * Exit status: 0 intact; AUDIT_VERIFY_EXIT_BROKEN when something was
+ * changed; 1 (as every audit command) when there was nothing to check: no
+ * database, or not one jigd can read; 2 a wrong command line. A script that
+ * alarms on tampering must not mistake a wrong path for it, nor the other
+ * way round, so "broken" has a number no other failure uses. */
 #include "jigctl_audit.h"
 
 #include <stdint.h>
@@ -9,6 +17,9 @@
 #include <sqlite3.h>
 
 #include "jigctl_command.h"
+
+/* Not one of jigctl_command.h's codes: only verify finds a broken log. */
+#define AUDIT_VERIFY_EXIT_BROKEN 4
 
 /* The audit row the chain broke at, as stored now (NULL if it is gone). */
 static cJSON *broken_row(struct station_db *db, int64_t id)
@@ -35,8 +46,8 @@ static cJSON *broken_row(struct station_db *db, int64_t id)
     return row;
 }
 
-/* {"ok", "rows", "first_bad_id", "reason", "head_hash", "broken_row"?}:
- * the JSON output. */
+/* {"ok", "rows", "records", "anchored_id", "first_bad_id", "reason",
+ * "head_hash", "broken_row"?}: the JSON output. */
 static int query_verify(struct station_db *db, const struct audit_args *a, cJSON **out)
 {
     struct sdb_audit_check check;
@@ -46,6 +57,8 @@ static int query_verify(struct station_db *db, const struct audit_args *a, cJSON
     cJSON *o = cJSON_CreateObject();
     cJSON_AddBoolToObject(o, "ok", check.ok);
     cJSON_AddNumberToObject(o, "rows", (double)check.rows);
+    cJSON_AddNumberToObject(o, "records", (double)check.records);
+    cJSON_AddNumberToObject(o, "anchored_id", (double)check.anchored_id);
     cJSON_AddNumberToObject(o, "first_bad_id", (double)check.first_bad_id);
     cJSON_AddStringToObject(o, "reason", check.reason);
     cJSON_AddStringToObject(o, "head_hash", check.head_hash);
@@ -70,13 +83,17 @@ static long long number(const cJSON *o, const char *key)
 
 static void print_broken(const cJSON *o)
 {
-    printf("AUDIT LOG BROKEN at row %lld: %s\n", number(o, "first_bad_id"), text(o, "reason"));
+    long long id = number(o, "first_bad_id");
+    if (id)
+        printf("AUDIT LOG BROKEN at row %lld: %s\n", id, text(o, "reason"));
+    else
+        printf("AUDIT LOG BROKEN: %s\n", text(o, "reason"));
     const cJSON *row = cJSON_GetObjectItemCaseSensitive(o, "broken_row");
     if (row) {
         static const char *const keys[] = {"at", "actor", "action", "details", "prev_hash",
                                            "hash"};
         char cell[AUDIT_CELL_MAX + 1];
-        printf("the row as stored now:\n");
+        printf("audit row %lld as stored now:\n", id);
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             audit_cell_text(cJSON_GetObjectItemCaseSensitive(row, keys[k]), cell, sizeof cell);
             printf("  %-9s %s\n", keys[k], cell);
@@ -99,14 +116,16 @@ static int print_verify(const struct audit_args *a, cJSON *o)
         audit_emit_rows(rows, AUDIT_FORMAT_CSV, NULL, 0, "");
         cJSON_Delete(rows);
     } else if (ok) {
-        printf("audit log intact: %lld rows checked; head hash %s\n"
+        printf("audit log intact: %lld rows checked, ending where station.db.anchor says; "
+               "%lld traced rows match their records\n"
+               "head hash %s\n"
                "(record the head hash outside the station to anchor the log up to here)\n",
-               number(o, "rows"), text(o, "head_hash"));
+               number(o, "rows"), number(o, "records"), text(o, "head_hash"));
     } else {
         print_broken(o);
     }
     fflush(stdout);
-    return ok ? JIGCTL_EXIT_OK : JIGCTL_EXIT_FAILED;
+    return ok ? JIGCTL_EXIT_OK : AUDIT_VERIFY_EXIT_BROKEN;
 }
 
 const struct audit_report audit_verify_report = {

@@ -108,6 +108,10 @@ static int teardown(void **state)
     return rc == 0 ? 0 : -1;
 }
 
+/* verify's exit status for a log that was tampered with (its --help says
+ * so; scripts rely on it differing from 1, "no database"). */
+#define VERIFY_BROKEN 4
+
 #define AUDIT(s, name, ...) run_cmd(jigctl_audit_commands, "audit " name, "--db", (s)->path, \
                                     ##__VA_ARGS__, NULL)
 
@@ -303,7 +307,7 @@ static void verify_passes_then_names_the_tampered_row(void **state)
     sqlite3_close(sql);
 
     r = AUDIT(s, "verify");
-    assert_int_equal(r.rc, JIGCTL_EXIT_FAILED);
+    assert_int_equal(r.rc, VERIFY_BROKEN);
     char want[64];
     snprintf(want, sizeof want, "AUDIT LOG BROKEN at row %lld", id);
     assert_non_null(strstr(r.out, want));
@@ -311,13 +315,50 @@ static void verify_passes_then_names_the_tampered_row(void **state)
     assert_non_null(strstr(r.out, "serial.void"));
     free(r.out);
     r = AUDIT(s, "verify", "--format", "json");
-    assert_int_equal(r.rc, JIGCTL_EXIT_FAILED);
+    assert_int_equal(r.rc, VERIFY_BROKEN);
     cJSON *j = cJSON_Parse(r.out);
     assert_false(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
     assert_int_equal((long long)cJSON_GetObjectItem(j, "first_bad_id")->valuedouble, id);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "broken_row"), "actor")->valuestring,
                         "operator:bob");
     cJSON_Delete(j);
+    free(r.out);
+}
+
+/* A unit's serial changed by hand: the chain is whole, the row is not. */
+static void verify_finds_a_unit_changed_by_hand(void **state)
+{
+    struct seed *s = *state;
+    sqlite3 *sql;
+    assert_int_equal(sqlite3_open(s->path, &sql), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(sql, "DROP TRIGGER units_identity_fixed;"
+                                       " UPDATE units SET serial = 'R-901' WHERE serial = 'R-004'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(sql);
+    struct captured r = AUDIT(s, "verify");
+    assert_int_equal(r.rc, VERIFY_BROKEN);
+    assert_non_null(strstr(r.out, "AUDIT LOG BROKEN"));
+    assert_non_null(strstr(r.out, "\"R-901\""));
+    assert_non_null(strstr(r.out, "\"R-004\""));
+    free(r.out);
+}
+
+/* Nothing to check is not a broken log: exit 1, as for every report. */
+static void verify_without_a_database_is_not_broken(void **state)
+{
+    struct seed *s = *state;
+    struct captured r = run_cmd(jigctl_audit_commands, "audit verify", "--db",
+                                "/nonexistent/station.db", NULL);
+    assert_int_equal(r.rc, JIGCTL_EXIT_FAILED);
+    assert_non_null(strstr(last_error, "/nonexistent/station.db"));
+    free(r.out);
+    char junk[160];
+    snprintf(junk, sizeof junk, "%s/junk.db", s->dir);
+    FILE *f = fopen(junk, "w");
+    fputs("not a database, but long enough to look like a file header....\n", f);
+    fclose(f);
+    r = run_cmd(jigctl_audit_commands, "audit verify", "--db", junk, NULL);
+    assert_int_equal(r.rc, JIGCTL_EXIT_FAILED);
     free(r.out);
 }
 
@@ -360,6 +401,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(rate_yield_and_pareto_match_the_hand_count, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicates_name_the_reissued_mac, setup, teardown),
         cmocka_unit_test_setup_teardown(verify_passes_then_names_the_tampered_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(verify_finds_a_unit_changed_by_hand, setup, teardown),
+        cmocka_unit_test_setup_teardown(verify_without_a_database_is_not_broken, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_arguments_and_missing_database, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
