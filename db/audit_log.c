@@ -181,3 +181,24 @@ int db_audit_walk(struct station_db *db, struct sdb_audit_check *c, int64_t *las
     memcpy(c->head_hash, running, sizeof running);
     return SDB_OK;
 }
+
+int sdb_audit_head(struct station_db *db, struct sdb_audit_head *head)
+{
+    sqlite3_stmt *stmt;
+    memset(head, 0, sizeof *head);
+    snprintf(head->hash, sizeof head->hash, "%s", DB_GENESIS_HASH);
+    int rc = db_prepare(db, "SELECT id, hash, at FROM audit_events ORDER BY id DESC LIMIT 1",
+                        &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        head->last_id = sqlite3_column_int64(stmt, 0);
+        db_column_copy(stmt, 1, head->hash, sizeof head->hash);
+        db_column_copy(stmt, 2, head->at, sizeof head->at);
+    } else if (step != SQLITE_DONE) {
+        rc = db_sql_fail(db, "reading the head of the audit log");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}

@@ -1,4 +1,6 @@
-/* Report rows as CSV (for the quality engineer's spreadsheet) and JSON. */
+/* Report rows as CSV (for the quality engineer's spreadsheet) and JSON,
+ * with or without the audit log's head (the *_anchored forms): a report
+ * filed outside the station then also anchors the log it came from. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +81,43 @@ int sdb_export_csv(const cJSON *rows, FILE *out)
 int sdb_export_json(const cJSON *rows, FILE *out)
 {
     char *text = cJSON_Print(rows);
+    if (!text)
+        return SDB_ERROR;
+    int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? SDB_ERROR : SDB_OK;
+    free(text);
+    return rc;
+}
+
+int sdb_export_csv_anchored(const cJSON *rows, const struct sdb_audit_head *head, FILE *out)
+{
+    int rc = sdb_export_csv(rows, out);
+    if (rc != SDB_OK)
+        return rc;
+    /* A last record of its own shape: a spreadsheet shows it as the last
+     * line; a script that reads the rows stops at "audit_head". */
+    return fprintf(out, "audit_head,%lld,%s,%s\r\n", (long long)head->last_id, head->hash,
+                   head->at) < 0 ? SDB_ERROR : SDB_OK;
+}
+
+int sdb_export_json_anchored(const cJSON *rows, const struct sdb_audit_head *head, FILE *out)
+{
+    if (!cJSON_IsArray(rows))
+        return SDB_REFUSED;
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *h = cJSON_CreateObject();
+    cJSON *copy = cJSON_Duplicate(rows, true);
+    if (!doc || !h || !copy || !cJSON_AddItemToObject(doc, "rows", copy)) {
+        cJSON_Delete(doc);
+        cJSON_Delete(h);
+        cJSON_Delete(copy);
+        return SDB_ERROR;
+    }
+    cJSON_AddItemToObject(doc, "audit_head", h);
+    cJSON_AddNumberToObject(h, "last_id", (double)head->last_id);
+    cJSON_AddStringToObject(h, "hash", head->hash);
+    cJSON_AddStringToObject(h, "at", head->at);
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
     if (!text)
         return SDB_ERROR;
     int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? SDB_ERROR : SDB_OK;

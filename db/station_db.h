@@ -255,6 +255,17 @@ struct sdb_audit_check {
                              * compared with what the log recorded of them */
 };
 
+/* The audit log's end: its last row's id, hash and time. A report that
+ * carries it (sdb_export_*_anchored), kept outside the station (MES, shift
+ * report), anchors the log up to there: a later log whose chain does not
+ * pass through this hash at this row was rewritten. */
+struct sdb_audit_head {
+    int64_t last_id;                /* 0: the log is empty */
+    char hash[65];
+    char at[SDB_TIME_LEN + 1];      /* "" when empty */
+};
+int sdb_audit_head(struct station_db *db, struct sdb_audit_head *head);
+
 /* Recomputes the chain, compares its end with the anchor file beside the
  * database (station.db.anchor), every covered row with its latest record
  * in the log, and the guard triggers with the migrations'.
@@ -305,5 +316,10 @@ int sdb_report_duplicate_macs(struct station_db *db, cJSON **rows);
  * from the first row's keys) or as pretty JSON. */
 int sdb_export_csv(const cJSON *rows, FILE *out);
 int sdb_export_json(const cJSON *rows, FILE *out);
+/* The same, with the audit log's head read when the rows were: CSV ends
+ * with one more record, "audit_head,<last_id>,<hash>,<at>"; JSON becomes
+ * {"rows": [...], "audit_head": {"last_id", "hash", "at"}}. */
+int sdb_export_csv_anchored(const cJSON *rows, const struct sdb_audit_head *head, FILE *out);
+int sdb_export_json_anchored(const cJSON *rows, const struct sdb_audit_head *head, FILE *out);
 
 #endif

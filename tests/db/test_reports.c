@@ -330,6 +330,47 @@ static void test_csv_and_json_export(void **state)
     cJSON_Delete(rows);
 }
 
+/* An exported report carries the audit log's head, so the copy kept
+ * outside the station anchors the log up to there. */
+static void test_export_carries_the_audit_head(void **state)
+{
+    struct db_fixture *f = *state;
+    struct sdb_audit_head head;
+    struct sdb_audit_check check;
+    assert_int_equal(sdb_audit_head(f->db, &head), SDB_OK);
+    assert_int_equal(sdb_audit_verify(f->db, &check), SDB_OK);
+    assert_true(check.ok);
+    assert_int_equal(head.last_id, check.rows);
+    assert_string_equal(head.hash, check.head_hash);
+
+    cJSON *rows;
+    assert_int_equal(sdb_report_units_per_hour(f->db, NULL, NULL, &rows), SDB_OK);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(sdb_export_csv_anchored(rows, &head, out), SDB_OK);
+    fclose(out);
+    char want[256];
+    snprintf(want, sizeof want, "\r\naudit_head,%lld,%s,%s\r\n", (long long)head.last_id,
+             head.hash, head.at);
+    assert_non_null(strstr(text, "hour,units\r\n"));
+    assert_string_equal(text + len - strlen(want), want);       /* the last record */
+    free(text);
+
+    out = open_memstream(&text, &len);
+    assert_int_equal(sdb_export_json_anchored(rows, &head, out), SDB_OK);
+    fclose(out);
+    cJSON *back = cJSON_Parse(text);
+    assert_true(cJSON_Compare(cJSON_GetObjectItem(back, "rows"), rows, 1));
+    cJSON *h = cJSON_GetObjectItem(back, "audit_head");
+    assert_int_equal(cJSON_GetObjectItem(h, "last_id")->valuedouble, head.last_id);
+    assert_string_equal(cJSON_GetObjectItem(h, "hash")->valuestring, head.hash);
+    assert_string_equal(cJSON_GetObjectItem(h, "at")->valuestring, head.at);
+    cJSON_Delete(back);
+    free(text);
+    cJSON_Delete(rows);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, seed, fixture_teardown)
@@ -341,6 +382,7 @@ int main(void)
         T(test_unit_history),
         T(test_duplicate_macs),
         T(test_csv_and_json_export),
+        T(test_export_carries_the_audit_head),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
