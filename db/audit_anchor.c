@@ -182,6 +182,16 @@ void db_anchor_appended(struct station_db *db, int64_t id, const char *hash)
     memcpy(db->pending.last_hash, hash, sizeof db->pending.last_hash);
 }
 
+/* "row 7 was" or "rows 5 to 6 were": the rows a finding is about. */
+static const char *rows_were(char out[64], long long from, long long to)
+{
+    if (from == to)
+        snprintf(out, 64, "row %lld was", from);
+    else
+        snprintf(out, 64, "rows %lld to %lld were", from, to);
+    return out;
+}
+
 /* ---- the writer's check before it appends --------------------------------- */
 
 /* The log's last row now (0 and the genesis hash when it is empty). */
@@ -261,6 +271,7 @@ static int compare_end(struct station_db *db, const struct audit_anchor *a, int6
                        const char *hash, struct anchor_finding *f)
 {
     long long aid = (long long)a->last_id, tid = (long long)id;
+    char span[64];
     f->found = NULL;
     f->after_crash = false;
     switch (a->state) {
@@ -298,7 +309,7 @@ static int compare_end(struct station_db *db, const struct audit_anchor *a, int6
     if (a->last_id > id) {
         f->found = "ahead";
         snprintf(f->meaning, sizeof f->meaning, "the anchor said the log reached row %lld but "
-                 "it ended at row %lld: rows %lld to %lld were deleted", aid, tid, tid + 1, aid);
+                 "it ended at row %lld: %s deleted", aid, tid, rows_were(span, tid + 1, aid));
         return SDB_OK;
     }
     int same = row_has_hash(db, a->last_id, a->last_hash);
@@ -311,8 +322,8 @@ static int compare_end(struct station_db *db, const struct audit_anchor *a, int6
         return SDB_OK;
     }
     f->found = "behind";
-    snprintf(f->meaning, sizeof f->meaning, "rows %lld to %lld were appended after the anchor "
-             "was written, and not by this jigd", aid + 1, tid);
+    snprintf(f->meaning, sizeof f->meaning, "%s appended after the anchor was written, and "
+             "not by this jigd", rows_were(span, aid + 1, tid));
     return SDB_OK;
 }
 
@@ -397,9 +408,10 @@ int db_anchor_verify(struct station_db *db, const struct audit_anchor *file, int
         return SDB_OK;
     }
     long long aid = (long long)file->last_id, lid = (long long)last_id;
+    char span[64];
     if (file->last_id > last_id) {
-        db_audit_bad(c, last_id + 1, "rows %lld to %lld were deleted from the end of the log: "
-                     "the anchor file %s says it reached row %lld", lid + 1, aid, path, aid);
+        db_audit_bad(c, last_id + 1, "%s deleted from the end of the log: the anchor file %s "
+                     "says it reached row %lld", rows_were(span, lid + 1, aid), path, aid);
         return SDB_OK;
     }
     int same = file->last_id == 0 || row_has_hash(db, file->last_id, file->last_hash);
@@ -426,9 +438,9 @@ int db_anchor_verify(struct station_db *db, const struct audit_anchor *file, int
         return SDB_OK;
     }
     db_audit_bad(c, file->last_id + 1, "the anchor file %s is older than the table: it vouches "
-                 "for rows 1 to %lld, rows %lld to %lld came after it (jigd stopped between a "
+                 "for rows 1 to %lld, %s added after it (jigd stopped between a "
                  "commit and its anchor, or rows were added by hand; jigd's next start records "
-                 "which in the log)", path, aid, aid + 1, lid);
+                 "which in the log)", path, aid, rows_were(span, aid + 1, lid));
     return SDB_OK;
 }
 

@@ -220,6 +220,7 @@ static void test_tail_truncation_with_sequence_edit_is_found(void **state)
     exec_sql(sql, "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN"
                   " SELECT RAISE(ABORT, 'audit_events is append-only: rows are never deleted'); END");
     struct sdb_audit_check c = verify(f);
+    print_message("%s\n", c.reason);
     assert_false(c.ok);
     assert_int_equal(c.first_bad_id, 7);
     assert_non_null(strstr(c.reason, "anchor"));
@@ -242,6 +243,7 @@ static void test_tail_truncation_survives_a_restart(void **state)
     sqlite3_close(raw);
     fixture_open(f);
     struct sdb_audit_check c = verify(f);
+    print_message("%s\n", c.reason);
     assert_false(c.ok);
     assert_non_null(strstr(c.reason, "anchor"));
     /* The start found it and wrote it into the chain, where it stays. */
@@ -257,6 +259,7 @@ static void test_missing_anchor_is_said_clearly(void **state)
     anchor_path(f, path, sizeof path);
     assert_int_equal(unlink(path), 0);
     struct sdb_audit_check c = verify(f);
+    print_message("%s\n", c.reason);
     assert_false(c.ok);
     assert_int_equal(c.first_bad_id, 0);
     assert_non_null(strstr(c.reason, "station.db.anchor"));
@@ -274,6 +277,7 @@ static void test_anchor_older_than_the_table_is_said_clearly(void **state)
     append_events(f, 2);                /* rows 5, 6 */
     assert_int_equal(rename(old, path), 0);
     struct sdb_audit_check c = verify(f);
+    print_message("%s\n", c.reason);
     assert_false(c.ok);
     assert_non_null(strstr(c.reason, "older than the table"));
     assert_non_null(strstr(c.reason, "rows 5 to 6"));
@@ -331,6 +335,7 @@ static void test_noop_triggers_of_the_same_names_are_found(void **state)
     exec_sql(sql, "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events"
                   " BEGIN SELECT 1; END");
     struct sdb_audit_check c = verify(f);
+    print_message("%s\n", c.reason);
     assert_false(c.ok);
     assert_int_equal(c.first_bad_id, 0);
     assert_non_null(strstr(c.reason, "trigger audit_events_no_"));
