@@ -361,7 +361,7 @@ int db_anchor_check_locked(struct station_db *db)
     cJSON_AddStringToObject(d, "found", f.found);
     if (gap)
         cJSON_AddBoolToObject(d, "after_crash", f.after_crash);
-    if (db->anchor.state == ANCHOR_SET || db->anchor.state == ANCHOR_STALE)
+    if (db->anchor.last_hash[0])    /* what the file said, when it said anything */
         cJSON_AddItemToObject(d, "anchor", end_json(db->anchor.last_id, db->anchor.last_hash));
     cJSON_AddItemToObject(d, "log", end_json(id, hash));
     cJSON_AddStringToObject(d, "meaning", f.meaning);
