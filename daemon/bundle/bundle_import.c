@@ -90,6 +90,24 @@ static int read_settings(const cJSON *root, struct bundle_manifest *m, char *err
     return 0;
 }
 
+/* flasher_args.json paths are relative to the build folder; one that
+ * climbs out of it (or starts at /) could name any file on the station, a
+ * CA key included, and it would be flashed onto every board. */
+static bool inside_build(const char *path)
+{
+    if (path[0] == '/')
+        return false;
+    for (const char *c = path;;) {
+        const char *slash = strchr(c, '/');
+        size_t n = slash ? (size_t)(slash - c) : strlen(c);
+        if (n == 2 && c[0] == '.' && c[1] == '.')
+            return false;
+        if (!slash)
+            return true;
+        c = slash + 1;
+    }
+}
+
 static int read_files(const cJSON *root, struct bundle_manifest *m,
                       struct import_src *src, char *err, size_t errlen)
 {
@@ -109,6 +127,12 @@ static int read_files(const cJSON *root, struct bundle_manifest *m,
             !it->valuestring[0] || strlen(it->valuestring) >= sizeof src->path[0]) {
             snprintf(err, errlen, "flash_files entry \"%s\" is not \"0xOFFSET\": "
                      "\"path\"", it->string);
+            return -1;
+        }
+        if (!inside_build(it->valuestring)) {
+            snprintf(err, errlen, "flash_files entry %s: \"%.200s\" is outside the build "
+                     "folder; a bundle takes only files the build made", it->string,
+                     it->valuestring);
             return -1;
         }
         bool encrypted;
@@ -207,13 +231,12 @@ static int copy_parts(const char *build_dir, const char *tmp,
                       char *err, size_t errlen)
 {
     for (size_t i = 0; i < m->n_parts; i++) {
-        char from[4096], to[4096], why[400];
-        snprintf(from, sizeof from, "%s/%s", build_dir, src->path[i]);
+        char to[4096 + BUNDLE_FILE_MAX + 1], why[1200];
         size_t len;
-        uint8_t *data = bundle_read_file(from, from, BUNDLE_MAX_FLASH, &len, why,
-                                         sizeof why);
+        uint8_t *data = bundle_read_beneath(build_dir, src->path[i], BUNDLE_MAX_FLASH,
+                                            &len, why, sizeof why);
         if (!data) {
-            snprintf(err, errlen, "%s (listed in %s)", why, FLASHER_ARGS);
+            snprintf(err, errlen, "%s: %s (listed in %s)", build_dir, why, FLASHER_ARGS);
             return -1;
         }
         bundle_sha256(data, len, m->parts[i].sha256);
@@ -258,7 +281,7 @@ static void remove_tree(const char *dir)
     while ((e = readdir(d))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        char path[4096];
+        char path[4096 + sizeof e->d_name + 1];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         unlink(path);
     }

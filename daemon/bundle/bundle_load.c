@@ -1,11 +1,9 @@
 /* Loading a bundle: manifest, then every file with its SHA-256, then the
  * rules of bundle_check.c. The result is a new object; nothing global is
  * touched, so a refused bundle leaves the active one as it was. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <mbedtls/md5.h>
 #include <mbedtls/sha256.h>
@@ -30,39 +28,6 @@ void bundle_hex(const uint8_t *p, size_t n, char *out)
         out[2 * i + 1] = digits[p[i] & 15];
     }
     out[2 * n] = '\0';
-}
-
-uint8_t *bundle_read_file(const char *path, const char *shown, size_t limit,
-                          size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", shown, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        snprintf(err, errlen, "%s: not a regular file", shown);
-        return NULL;
-    }
-    if ((uint64_t)st.st_size > limit) {
-        fclose(f);
-        snprintf(err, errlen, "%s: %lld bytes, more than the %zu allowed",
-                 shown, (long long)st.st_size, limit);
-        return NULL;
-    }
-    size_t n = (size_t)st.st_size;
-    uint8_t *buf = malloc(n ? n : 1);
-    size_t got = buf ? fread(buf, 1, n, f) : 0;
-    fclose(f);
-    if (!buf || got != n) {
-        snprintf(err, errlen, "%s: %s", shown, buf ? "short read" : "out of memory");
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
 }
 
 static int read_manifest(const char *dir, struct bundle_manifest *m,
@@ -90,10 +55,9 @@ static int read_manifest(const char *dir, struct bundle_manifest *m,
 static int load_part(struct bundle *b, const struct manifest_part *mp,
                      struct bundle_part *p, size_t limit, char *err, size_t errlen)
 {
-    char path[4096], why[400];
-    snprintf(path, sizeof path, "%s/%s", b->dir, mp->file);
+    char why[400];
     size_t len;
-    uint8_t *data = bundle_read_file(path, mp->file, limit, &len, why, sizeof why);
+    uint8_t *data = bundle_read_beneath(b->dir, mp->file, limit, &len, why, sizeof why);
     if (!data) {
         snprintf(err, errlen, "bundle %s: %s", b->dir, why);
         return -1;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "bundle.h"
+#include "bundle_choice.h"
 #include "slot.h"
 #include "unit_services.h"
 
@@ -21,6 +22,10 @@ struct station {
     struct slot **slots;
     size_t n_slots;
     int loads_pending;
+    /* Loads are numbered as asked; only the result of the last one asked
+     * for may become active, however long an earlier one takes. */
+    uint64_t loads_asked;
+    char last_asked[CONFIG_PATH_MAX];
     bool stopping;
     size_t slots_open;
     void (*stopped_cb)(void *ctx);
@@ -41,6 +46,14 @@ static int check_slot_config(const struct slot_config *c, char *err, size_t errl
         return -1;
     }
     return 0;
+}
+
+static void publish_bundle_event(struct station *st, const char *message, const char *cause,
+                                 const char *advice)
+{
+    struct jig_event ev = {.kind = EVENT_BUNDLE, .message = message, .cause = cause,
+                           .advice = advice, .rate = -1};
+    event_bus_publish(st->bus, &ev);
 }
 
 struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
@@ -93,20 +106,45 @@ void station_start(struct station *st)
     event_bus_publish(st->bus, &ev);
     for (size_t i = 0; i < st->n_slots; i++)
         slot_begin(st->slots[i]);
-    if (st->cfg->station.bundle[0]) {
-        char err[300];
-        if (station_load_bundle(st, st->cfg->station.bundle, err, sizeof err) < 0)
-            fprintf(stderr, "jigd: %s\n", err);
+    char dir[CONFIG_PATH_MAX], why[3 * CONFIG_PATH_MAX + 400];
+    bundle_choice_at_start(st->cfg, dir, sizeof dir, why, sizeof why);
+    publish_bundle_event(st, why, NULL, NULL);
+    if (!dir[0])
+        return;
+    char err[CONFIG_PATH_MAX + 64];
+    if (station_load_bundle(st, dir, err, sizeof err) == 0)
+        return;
+    const char *conf = st->cfg->station.bundle;
+    if (conf[0] && strcmp(dir, conf)) {
+        /* The chosen folder is gone: jigd.conf's is better than none. */
+        publish_bundle_event(st, "the bundle chosen over the API cannot be loaded", err,
+                             "loading jigd.conf's bundle instead; choose again with "
+                             "jigctl bundle load");
+        if (station_load_bundle(st, conf, err, sizeof err) == 0)
+            return;
     }
+    publish_bundle_event(st, "no bundle loaded", err, "fix jigd.conf's bundle or choose one "
+                         "with jigctl bundle load");
 }
 
 /* ---- bundles ----------------------------------------------------------- */
 
 static void maybe_stopped(struct station *st);
 
+/* One load in flight: its number, and whether it is the operator's
+ * choice (asked over the API) to be remembered across restarts. */
+struct bundle_request {
+    struct station *st;
+    uint64_t number;
+    bool from_api;
+};
+
 static void on_bundle_ready(struct bundle *b, const char *err, void *arg)
 {
-    struct station *st = arg;
+    struct bundle_request *req = arg;
+    struct station *st = req->st;
+    bool latest = req->number == st->loads_asked, from_api = req->from_api;
+    free(req);
     st->loads_pending--;
     if (st->stopping) {
         bundle_unref(b);
@@ -120,41 +158,65 @@ static void on_bundle_ready(struct bundle *b, const char *err, void *arg)
         err = why;
     }
     if (!b) {
-        struct jig_event ev = {.kind = EVENT_BUNDLE, .message = "bundle refused",
-                               .cause = err,
-                               .advice = st->bundle ? "the active bundle stays in use; fix "
-                                                      "the bundle and load it again"
-                                                    : "fix the bundle and load it again",
-                               .rate = -1};
-        event_bus_publish(st->bus, &ev);
+        publish_bundle_event(st, "bundle refused", err,
+                             st->bundle ? "the active bundle stays in use; fix the bundle "
+                                          "and load it again"
+                                        : "fix the bundle and load it again");
         return;
     }
-    char msg[300];
+    char msg[2 * CONFIG_PATH_MAX + 200];
+    if (!latest) {
+        /* Two loads asked back to back: the operator's last word wins,
+         * even when this earlier one took longer to load. */
+        snprintf(msg, sizeof msg, "bundle %s loaded but not made active: %s was asked "
+                 "for after it", b->dir, st->last_asked);
+        bundle_unref(b);
+        publish_bundle_event(st, msg, NULL, NULL);
+        return;
+    }
     snprintf(msg, sizeof msg, "bundle %s %s for %s loaded from %s (id %.12s)", b->name,
              b->version, b->chip->name, b->dir, b->id);
     bundle_swap(&st->bundle, b);
-    struct jig_event ev = {.kind = EVENT_BUNDLE, .message = msg, .rate = -1};
-    event_bus_publish(st->bus, &ev);
+    publish_bundle_event(st, msg, NULL, NULL);
+    if (from_api && bundle_choice_save(st->cfg, b->dir, b->id, why, sizeof why) < 0)
+        publish_bundle_event(st, "the bundle is active but the choice could not be saved",
+                             why, "until it is, a restart of jigd loads jigd.conf's bundle: "
+                             "check data_dir, then load the bundle again");
 }
 
-int station_load_bundle(struct station *st, const char *dir, char *err, size_t errlen)
+static int load_bundle(struct station *st, const char *dir, bool from_api, char *err,
+                       size_t errlen)
 {
     struct stat sb;
     if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
         snprintf(err, errlen, "no bundle folder at %s", dir);
         return -1;
     }
-    int r = bundle_load_async(st->loop, dir, on_bundle_ready, st);
+    struct bundle_request *req = malloc(sizeof *req);
+    if (!req) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *req = (struct bundle_request){.st = st, .number = st->loads_asked + 1,
+                                   .from_api = from_api};
+    int r = bundle_load_async(st->loop, dir, on_bundle_ready, req);
     if (r < 0) {
+        free(req);
         snprintf(err, errlen, "cannot start loading %s: %s", dir, uv_strerror(r));
         return -1;
     }
+    st->loads_asked = req->number;
+    snprintf(st->last_asked, sizeof st->last_asked, "%s", dir);
     st->loads_pending++;
     char msg[CONFIG_PATH_MAX + 32];
     snprintf(msg, sizeof msg, "loading bundle %s", dir);
-    struct jig_event ev = {.kind = EVENT_BUNDLE, .message = msg, .rate = -1};
-    event_bus_publish(st->bus, &ev);
+    publish_bundle_event(st, msg, NULL, NULL);
     return 0;
+}
+
+int station_load_bundle(struct station *st, const char *dir, char *err, size_t errlen)
+{
+    return load_bundle(st, dir, false, err, errlen);
 }
 
 /* ---- what the API asks --------------------------------------------------- */
@@ -240,7 +302,7 @@ enum station_answer station_ask_bundle(struct station *st, const char *path,
         snprintf(why->hint, sizeof why->hint, "load the bundle after jigd has restarted");
         return STATION_STOPPING;
     }
-    if (station_load_bundle(st, path, why->error, sizeof why->error) < 0) {
+    if (load_bundle(st, path, true, why->error, sizeof why->error) < 0) {
         snprintf(why->hint, sizeof why->hint, "give the folder of a bundle on the station "
                  "(jigctl bundle import makes one)");
         return STATION_NO_SUCH_BUNDLE;

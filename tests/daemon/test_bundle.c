@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -432,6 +434,148 @@ static void test_refuses_missing_manifest(void **state)
     fx_path(&x, "manifest.json", path, sizeof path);
     unlink(path);
     expect_refused(&x, "manifest.json: cannot open");
+}
+
+/* ---- files that are not what they claim to be ---------------------------
+ * A bundle folder is trusted to hold plain files. A FIFO would block the
+ * worker thread forever (and with it every later load and jigd's stop); a
+ * symlink could carry any file on the station (a private key) onto every
+ * board. Each load runs in a child with a deadline, so a hang fails the
+ * test instead of blocking the run. */
+
+#define LOAD_DEADLINE_S 5
+
+/* bundle_load in a child process; returns its rc, or -2 when it was still
+ * loading after the deadline. err gets the child's message. */
+static int load_with_deadline(const char *dir, char *err, size_t cap)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        alarm(LOAD_DEADLINE_S);
+        struct bundle *b = NULL;
+        char why[1024] = "";
+        int rc = bundle_load(dir, &b, why, sizeof why);
+        if (write(fds[1], why, strlen(why)) < 0)
+            _exit(3);
+        _exit(rc ? 1 : 0);
+    }
+    close(fds[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < cap && (r = read(fds[0], err + n, cap - 1 - n)) > 0)
+        n += (size_t)r;
+    err[n] = '\0';
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        return -2;
+    return WEXITSTATUS(status) ? -1 : 0;
+}
+
+static void expect_refused_in_time(struct fx *x, const char *reason)
+{
+    char err[1024];
+    time_t t0 = time(NULL);
+    int rc = load_with_deadline(x->dir, err, sizeof err);
+    if (rc == -2)
+        fail_msg("bundle_load was still blocked after %d s (expected: %s)",
+                 LOAD_DEADLINE_S, reason);
+    if (rc == 0)
+        fail_msg("bundle accepted; expected: %s", reason);
+    if (time(NULL) - t0 > 2)
+        fail_msg("refusing took %lld s", (long long)(time(NULL) - t0));
+    if (!strstr(err, reason))
+        fail_msg("\n  got    %s\n  wanted %s", err, reason);
+    if (!strstr(err, x->dir))
+        fail_msg("message does not name the bundle: %s", err);
+    remove_dir(x->dir);
+}
+
+static void test_refuses_fifo_manifest(void **state)
+{
+    struct fx x;
+    make_c3(&x);
+    char path[256];
+    fx_path(&x, "manifest.json", path, sizeof path);
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0644), 0);
+    expect_refused_in_time(&x, "manifest.json is a FIFO (named pipe), not a regular file");
+}
+
+static void test_refuses_fifo_part(void **state)
+{
+    struct fx x;
+    make_c3(&x);
+    char path[256];
+    fx_path(&x, "app.bin", path, sizeof path);
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0644), 0);
+    expect_refused_in_time(&x, "app.bin is a FIFO (named pipe), not a regular file");
+}
+
+/* The bytes are right (the manifest's SHA-256 matches the target), so only
+ * the kind of file can refuse it. */
+static void test_refuses_symlinked_part(void **state)
+{
+    struct fx x;
+    make_c3(&x);
+    char path[256], outside[256];
+    fx_path(&x, "app.bin", path, sizeof path);
+    snprintf(outside, sizeof outside, "%s-outside.bin", x.dir);
+    assert_int_equal(rename(path, outside), 0);
+    assert_int_equal(symlink(outside, path), 0);
+    expect_refused_in_time(&x, "app.bin is a symbolic link");
+    unlink(outside);
+}
+
+static void test_refuses_part_in_symlinked_folder(void **state)
+{
+    struct fx x;
+    make_c3(&x);
+    char path[256], outside[128], link[256];
+    snprintf(outside, sizeof outside, "%s-outside", x.dir);
+    assert_int_equal(mkdir(outside, 0755), 0);
+    fx_path(&x, "app.bin", path, sizeof path);
+    snprintf(link, sizeof link, "%s/app.bin", outside);
+    assert_int_equal(rename(path, link), 0);
+    fx_path(&x, "fw", link, sizeof link);
+    assert_int_equal(symlink(outside, link), 0);
+    snprintf(x.m.parts[2].file, sizeof x.m.parts[2].file, "fw/app.bin");
+    fx_write_manifest(&x);
+    expect_refused_in_time(&x, "fw is a symbolic link");
+    remove_dir(outside);
+}
+
+static void test_refuses_part_path_with_dotdot(void **state)
+{
+    struct fx x;
+    make_c3(&x);
+    char path[256], outside[256];
+    fx_path(&x, "app.bin", path, sizeof path);
+    snprintf(outside, sizeof outside, "%s-app.bin", x.dir);
+    assert_int_equal(rename(path, outside), 0);
+    /* the manifest writer checks nothing, so it writes what a hand would */
+    snprintf(x.m.parts[2].file, sizeof x.m.parts[2].file, "../%s",
+             strrchr(outside, '/') + 1);
+    fx_write_manifest(&x);
+    expect_refused_in_time(&x, "file must be a file name inside the bundle folder");
+    unlink(outside);
+}
+
+static void test_refuses_directory_as_part(void **state)
+{
+    struct fx x;
+    make_c3(&x);
+    char path[256];
+    fx_path(&x, "app.bin", path, sizeof path);
+    unlink(path);
+    assert_int_equal(mkdir(path, 0755), 0);
+    expect_refused_in_time(&x, "app.bin is a directory, not a regular file");
 }
 
 static void test_refuses_partition_table_md5_wrong(void **state)
@@ -983,6 +1127,12 @@ int main(void)
         cmocka_unit_test(test_refuses_missing_file),
         cmocka_unit_test(test_refuses_bad_manifest_json),
         cmocka_unit_test(test_refuses_missing_manifest),
+        cmocka_unit_test(test_refuses_fifo_manifest),
+        cmocka_unit_test(test_refuses_fifo_part),
+        cmocka_unit_test(test_refuses_symlinked_part),
+        cmocka_unit_test(test_refuses_part_in_symlinked_folder),
+        cmocka_unit_test(test_refuses_part_path_with_dotdot),
+        cmocka_unit_test(test_refuses_directory_as_part),
         cmocka_unit_test(test_refuses_partition_table_md5_wrong),
         cmocka_unit_test(test_table_without_md5_record_loads),
         cmocka_unit_test(test_refuses_app_not_at_app_partition),
