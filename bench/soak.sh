@@ -197,7 +197,7 @@ else
             printf '%-8s %7s %9s %9s %5s %12s %10s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g"
         done
     done
-    printf '%s\n' "$(r '"jigd:       peak RSS (VmHWM) \(.rss_hwm_kib) KiB; RSS end − start \(.samples.end.rss_kib - .samples.start.rss_kib) KiB, fds end − start \(.samples.end.fds - .samples.start.fds)"')"
+    printf '%s\n' "$(r '"jigd:       peak RSS (VmHWM) \(.rss_hwm_kib) KiB; RSS end − start \(.samples.end.rss_kib - .samples.start.rss_kib) KiB, fds end − start \(.samples.end.fds - .samples.start.fds); over the second half RSS moves \(.rss_slope_kib_per_1000_units // 0 | . * 10 | round / 10) KiB and fds \(.fd_slope_per_1000_units // 0 | . * 100 | round / 100) per 1000 units"')"
     printf '%s\n' "$(r '"database:   \(.db_bytes_per_unit | floor) bytes per unit (station.db + -wal at the end / units), \(.db_bytes_per_unit_steady | floor) from start to end; \(.db_closed_bytes / .units | floor) once jigd closed it (WAL checkpointed)"')"
     printf '%s\n' "$(r '"commits:    slowest fsync \(.fsync.longest_ms) ms, which stands for the slowest durable commit (a synchronous=FULL commit is durable when its fsync returns); \(.fsync.calls) fsyncs, \(.fsync.s) s in all"')"
     printf '%s\n' "$(r '"slots:      last unit'"'"'s baud " + (.slot_baud | map(tostring) | join(" "))')"

@@ -20,7 +20,11 @@
 // idle station, then carries on: every sample sees the same station, and
 // the operator's own connections (this event stream, one kept-alive HTTP
 // connection) are the same in each. Each of these drains costs about one
-// unit's time of partly idle slots (drain_s in the output).
+// unit's time of partly idle slots (drain_s in the output). Between them a
+// trace of RSS and fds is read without draining, every 1/50 of the run: a
+// little noisier (units in flight), but enough to tell a heap that warms up
+// and levels off from one that keeps growing; rss_slope fits a line to its
+// second half.
 //
 // usage: node soak_operator.mjs --api PORT --control-port C --slots S
 //            --units N --jigd-pid P --data-dir D [--fault-every F]
@@ -214,6 +218,7 @@ async function run(a) {
   let hold = points.shift();      // no unit beyond this one until it is sampled
   const waiting = [];             // slots idle until the sample is taken
   let drainFrom = null, drainS = 0;
+  const trace = [], traceEvery = Math.max(1, Math.round(a.units / 50));
   let finish, abort;
   const finished = new Promise((resolve, reject) => { finish = resolve; abort = reject; });
 
@@ -256,6 +261,8 @@ async function run(a) {
     if (log) fs.writeSync(log, `${JSON.stringify(u)}\n`);
     done++;
     lastResultAt = Date.now();
+    if (done % traceEvery === 0)
+      trace.push([done, statusKiB(a.jigdPid, "VmRSS"), fs.readdirSync(`/proc/${a.jigdPid}/fd`).length]);
     if (handed < hold) {
       handOut(i, false).catch(abort);
       return;
@@ -309,14 +316,24 @@ async function run(a) {
   const wallS = (Date.now() - t0) / 1000;
   const end = samples[samples.length - 1];
   const slotsNow = JSON.parse((await request(a.api, "GET", "/api/v1/slots")).body).slots;
-  return summarise(a, units, samples, wallS, slotsNow, statusKiB(a.jigdPid, "VmHWM"), end, drainS);
+  return summarise(a, units, samples, wallS, slotsNow, statusKiB(a.jigdPid, "VmHWM"), end, drainS, trace);
+}
+
+/** Least-squares slope of y over x, per 1000 x. */
+function slopePer1000(points) {
+  const n = points.length;
+  if (n < 2) return null;
+  const mx = points.reduce((t, [x]) => t + x, 0) / n, my = points.reduce((t, [, y]) => t + y, 0) / n;
+  const sxy = points.reduce((t, [x, y]) => t + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((t, [x]) => t + (x - mx) ** 2, 0);
+  return sxx ? (sxy / sxx) * 1000 : null;
 }
 
 function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null;
 }
 
-function summarise(a, units, samples, wallS, slotsNow, hwmKiB, end, drainS) {
+function summarise(a, units, samples, wallS, slotsNow, hwmKiB, end, drainS, trace) {
   const byName = (n) => samples.find((s) => s.units === n);
   const start = byName(a.slots), middle = byName(Math.floor(a.units / 2));
   const secs = units.map((u) => u.seconds).sort((x, y) => x - y);
@@ -345,6 +362,9 @@ function summarise(a, units, samples, wallS, slotsNow, hwmKiB, end, drainS) {
     unit_s: { p50: percentile(secs, 0.5), p99: percentile(secs, 0.99), max: secs[secs.length - 1] },
     samples: { start, middle, end },
     series: samples,
+    trace,                        // [units, VmRSS KiB, fds], not drained
+    rss_slope_kib_per_1000_units: slopePer1000(trace.filter(([n]) => n >= a.units / 2)),
+    fd_slope_per_1000_units: slopePer1000(trace.filter(([n]) => n >= a.units / 2).map(([n, , f]) => [n, f])),
     rss_hwm_kib: hwmKiB,
     db_bytes_per_unit: end.db_bytes / end.units,
     db_bytes_per_unit_steady: (end.db_bytes - start.db_bytes) / (end.units - start.units),
