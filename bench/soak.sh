@@ -126,7 +126,9 @@ LD_PRELOAD="$slow_fsync" SLOW_FSYNC_MS=0 \
 jigd_pid=$!
 wait_for 60 "jigd to load the bundle" bundle_loaded
 
-[ -n "$json" ] || echo "soak: $units units through $slots slots, $kib KiB bundle, a fault every ${fault_every}th unit" >&2
+faults_said="a fault on every ${fault_every}th unit"
+[ "$fault_every" != 0 ] || faults_said="no faults"
+[ -n "$json" ] || echo "soak: $units units through $slots slots, $kib KiB bundle, $faults_said" >&2
 node "$here/soak_operator.mjs" --api "$api_port" --control-port "$ctl_port" --slots "$slots" \
     --units "$units" --jigd-pid "$jigd_pid" --data-dir "$work" --fault-every "$fault_every" \
     --units-log "$work/units.jsonl" > "$work/run.json" \
@@ -187,7 +189,7 @@ if [ -n "$json" ]; then
     cat "$work/soak.json"
 else
     r() { jq -r "$1" "$work/soak.json"; }
-    printf '%s\n' "$(r '"soak: \(.units) units, \(.slots) slots, \(.bundle_kib) KiB bundle + per-unit NVS and esp_secure_cert, a fault on every \(.fault_every)th unit (\(.date), \(.machine))"')"
+    printf '%s\n' "$(r '"soak: \(.units) units, \(.slots) slots, \(.bundle_kib) KiB bundle + per-unit NVS and esp_secure_cert, \(if .fault_every > 0 then "a fault on every \(.fault_every)th unit" else "no faults" end) (\(.date), \(.machine))"')"
     printf '%s\n' "$(r '"units:      \(.passed) passed, \(.failed) failed; faulted boards: " + ([.faults | to_entries[] | "\(.key) \(.value.passed)/\(.value.units) passed"] | join(", ")) + "; healthy boards failed: \(.healthy_failed)"')"
     printf '%s\n' "$(r '"throughput: \(.units_per_hour | floor) units/hour over the run (\(.wall_s | floor) s), \(.steady_units_per_hour | floor) units/hour from the start sample on; a unit takes \(.unit_s.p50) s (median), \(.unit_s.p99) s (p99), \(.unit_s.max) s (longest)"')"
     printf '%-8s %7s %9s %9s %5s %12s %10s\n' sample units time_s rss_KiB fds db_bytes db_B/unit
@@ -197,7 +199,11 @@ else
             printf '%-8s %7s %9s %9s %5s %12s %10s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g"
         done
     done
-    printf '%s\n' "$(r '"jigd:       peak RSS (VmHWM) \(.rss_hwm_kib) KiB; RSS end − start \(.samples.end.rss_kib - .samples.start.rss_kib) KiB, fds end − start \(.samples.end.fds - .samples.start.fds); over the second half RSS moves \(.rss_slope_kib_per_1000_units // 0 | . * 10 | round / 10) KiB and fds \(.fd_slope_per_1000_units // 0 | . * 100 | round / 100) per 1000 units"')"
+    printf '%s\n' "$(r '"jigd:       peak RSS (VmHWM) \(.rss_hwm_kib) KiB; RSS end − start \(.samples.end.rss_kib - .samples.start.rss_kib) KiB, fds end − start \(.samples.end.fds - .samples.start.fds)"')"
+    # The trace's second half, as read (a slope per 1000 units from a short
+    # run would mostly be warm-up scaled up; the JSON has it).
+    printf '%s\n' "$(r '.units as $n | [.trace[] | select(.[0] >= $n / 2)] as $h
+        | if ($h | length) > 1 then "            second half, not drained: RSS \($h[0][1]) KiB at unit \($h[0][0]), \($h[-1][1]) KiB at unit \($h[-1][0]) (\(.rss_slope_kib_per_1000_units | . * 10 | round / 10) KiB per 1000 units fitted)" else empty end')"
     printf '%s\n' "$(r '"database:   \(.db_bytes_per_unit | floor) bytes per unit (station.db + -wal at the end / units), \(.db_bytes_per_unit_steady | floor) from start to end; \(.db_closed_bytes / .units | floor) once jigd closed it (WAL checkpointed)"')"
     printf '%s\n' "$(r '"commits:    slowest fsync \(.fsync.longest_ms) ms, which stands for the slowest durable commit (a synchronous=FULL commit is durable when its fsync returns); \(.fsync.calls) fsyncs, \(.fsync.s) s in all"')"
     printf '%s\n' "$(r '"slots:      last unit'"'"'s baud " + (.slot_baud | map(tostring) | join(" "))')"
