@@ -1,6 +1,6 @@
 /* HTTP server: MHD in external-epoll mode, pumped by a uv_poll_t on MHD's
  * epoll fd and a uv_timer that honours MHD_get_timeout. */
-#include "http_server.h"
+#include "http_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,55 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_STOP_HOOKS 8
 /* MHD_get_timeout (0.9.75) does not count a timeout shortened later with
  * MHD_set_connection_option, as the SSE module does to drop a stalled
  * stream; so run MHD at least this often whatever it says. */
 #define MAX_TIMER_MS 1000u
-
-struct route_entry {
-    struct http_route route;
-    void *ctx;
-};
-
-struct stop_hook {
-    void (*fn)(void *ctx);
-    void *ctx;
-};
-
-struct http_server {
-    uv_loop_t *loop;
-    struct MHD_Daemon *mhd;
-    uv_poll_t poll;
-    uv_timer_t timer;
-    int open_handles;
-    uint16_t port;
-    char host[256];
-    char token[HTTP_TOKEN_MAX];
-    size_t max_body;
-    http_log_fn log;
-    void *log_ctx;
-    struct route_entry *routes;
-    size_t n_routes;
-    struct stop_hook hooks[MAX_STOP_HOOKS];
-    size_t n_hooks;
-    bool stopping;
-    void (*done)(void *ctx);
-    void *done_ctx;
-};
-
-struct http_request {
-    struct http_server *srv;
-    struct MHD_Connection *conn;
-    const char *method;
-    const char *path;
-    struct api_route_params params;
-    char *body;
-    size_t body_len, body_cap;
-    bool body_too_big;
-    bool replied;
-    unsigned status;
-};
 
 /* ---- logging ----------------------------------------------------------- */
 
@@ -326,163 +281,6 @@ void http_server_stop(struct http_server *s, void (*done)(void *ctx), void *ctx)
     s->mhd = NULL;
 }
 
-/* ---- replies ----------------------------------------------------------- */
-
-static void queue(struct http_request *req, unsigned status,
-                  struct MHD_Response *resp)
-{
-    req->replied = true;
-    req->status = status;
-    MHD_queue_response(req->conn, status, resp);
-    /* Actions and failures are worth a line in the journal; reads are not. */
-    if (status >= 500 || strcmp(req->method, "GET"))
-        http_server_log(req->srv, "%s %s -> %u", req->method, req->path, status);
-}
-
-void http_reply_response(struct http_request *req, unsigned status,
-                         struct MHD_Response *resp)
-{
-    queue(req, status, resp);
-}
-
-static void reply_text(struct http_request *req, unsigned status,
-                       const char *text, const char *allow)
-{
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-    if (!resp)
-        return;
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (allow)
-        MHD_add_response_header(resp, "Allow", allow);
-    if (status == 401)
-        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"jigd\"");
-    queue(req, status, resp);
-    MHD_destroy_response(resp);
-}
-
-void http_reply_json(struct http_request *req, unsigned status, cJSON *body)
-{
-    if (!body)
-        body = cJSON_CreateObject();
-    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-    cJSON_Delete(body);
-    if (!text) {
-        reply_text(req, 500, "{\"error\":\"out of memory\",\"hint\":\"\"}", NULL);
-        return;
-    }
-    reply_text(req, status, text, NULL);
-    free(text);
-}
-
-static void reply_error_allow(struct http_request *req, unsigned status,
-                              const char *allow, const char *hint,
-                              const char *fmt, va_list ap)
-{
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", msg);
-    cJSON_AddStringToObject(o, "hint", hint ? hint : "");
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    reply_text(req, status, text ? text : "{\"error\":\"out of memory\",\"hint\":\"\"}",
-               allow);
-    free(text);
-}
-
-void http_reply_error(struct http_request *req, unsigned status,
-                      const char *hint, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    reply_error_allow(req, status, NULL, hint, fmt, ap);
-    va_end(ap);
-}
-
-static void reply_error_with_allow(struct http_request *req, const char *allow,
-                                   const char *hint, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    reply_error_allow(req, 405, allow, hint, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- request accessors ------------------------------------------------- */
-
-const char *http_request_method(const struct http_request *req) { return req->method; }
-const char *http_request_path(const struct http_request *req) { return req->path; }
-struct MHD_Connection *http_request_connection(const struct http_request *req) { return req->conn; }
-struct http_server *http_request_server(const struct http_request *req) { return req->srv; }
-
-const struct api_route_params *http_request_params(const struct http_request *req)
-{
-    return &req->params;
-}
-
-int http_request_slot(const struct http_request *req)
-{
-    return req->params.slot;
-}
-
-const char *http_request_header(const struct http_request *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *http_request_query(const struct http_request *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-const char *http_request_body(const struct http_request *req, size_t *len)
-{
-    if (len)
-        *len = req->body_len;
-    return req->body ? req->body : "";
-}
-
-cJSON *http_request_json_object(struct http_request *req, const char *example)
-{
-    char hint[256];
-    snprintf(hint, sizeof hint, "send a JSON object, e.g. %s, with "
-             "Content-Type: application/json", example);
-    if (req->body_len == 0) {
-        http_reply_error(req, 400, hint, "the request has no body");
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *o = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, false);
-    if (!o) {
-        size_t at = end && end >= req->body ? (size_t)(end - req->body) : 0;
-        http_reply_error(req, 400, hint, "the body is not valid JSON (near byte %zu)", at);
-        return NULL;
-    }
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        http_reply_error(req, 400, hint, "the body is JSON but not an object");
-        return NULL;
-    }
-    return o;
-}
-
-/* ---- authentication ---------------------------------------------------- */
-
-bool http_token_equal(const char *expected, const char *given)
-{
-    /* Walk the whole expected token whatever the input, so the time taken
-     * says nothing about how much of a guess was right. */
-    size_t elen = strlen(expected), glen = strlen(given);
-    unsigned char diff = (unsigned char)(elen != glen);
-    for (size_t i = 0; i < elen; i++) {
-        unsigned char g = i < glen ? (unsigned char)given[i] : 0;
-        diff |= (unsigned char)expected[i] ^ g;
-    }
-    return diff == 0;
-}
-
 static bool authorised(struct http_request *req)
 {
     const struct http_server *s = req->srv;
@@ -543,7 +341,7 @@ static void dispatch(struct http_request *req)
         return;
     }
     if (allow[0]) {
-        reply_error_with_allow(req, allow, "see docs/api.md for the endpoints",
+        http_reply_error_allow(req, 405, allow, "see docs/api.md for the endpoints",
                                "%s is not allowed on %s (allowed: %s)",
                                req->method, req->path, allow);
         return;
