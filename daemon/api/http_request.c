@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_json_body.h"
+
 /* ---- replies ----------------------------------------------------------- */
 
 static void queue(struct http_request *req, unsigned status,
@@ -126,25 +128,12 @@ const char *http_request_body(const struct http_request *req, size_t *len)
 
 cJSON *http_request_json_object(struct http_request *req, const char *example)
 {
-    char hint[256];
+    char hint[256], error[128];
     snprintf(hint, sizeof hint, "send a JSON object, e.g. %s, with "
              "Content-Type: application/json", example);
-    if (req->body_len == 0) {
-        http_reply_error(req, 400, hint, "the request has no body");
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *o = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, false);
-    if (!o) {
-        size_t at = end && end >= req->body ? (size_t)(end - req->body) : 0;
-        http_reply_error(req, 400, hint, "the body is not valid JSON (near byte %zu)", at);
-        return NULL;
-    }
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        http_reply_error(req, 400, hint, "the body is JSON but not an object");
-        return NULL;
-    }
+    cJSON *o = http_json_object(req->body, req->body_len, error, sizeof error);
+    if (!o)
+        http_reply_error(req, 400, hint, "%s", error);
     return o;
 }
 
@@ -152,14 +141,5 @@ cJSON *http_request_json_object(struct http_request *req, const char *example)
 
 bool http_token_equal(const char *expected, const char *given)
 {
-    /* Walk the whole expected token whatever the input, so the time taken
-     * says nothing about how much of a guess was right. */
-    size_t elen = strlen(expected), glen = strlen(given);
-    unsigned char diff = (unsigned char)(elen != glen);
-    for (size_t i = 0; i < elen; i++) {
-        unsigned char g = i < glen ? (unsigned char)given[i] : 0;
-        diff |= (unsigned char)expected[i] ^ g;
-    }
-    return diff == 0;
+    return http_token_equal_n(expected, given, strlen(given));
 }
-

@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "api_route.h"
+#include "http_check.h"
 
 #define HTTP_DEFAULT_HOST "127.0.0.1"
 #define HTTP_DEFAULT_PORT 8080
@@ -47,15 +48,6 @@ struct http_server_options {
     unsigned max_connections;   /* 0 = default */
     http_log_fn log;            /* NULL = stderr */
     void *log_ctx;
-};
-
-typedef void (*http_handler_fn)(struct http_request *req, void *ctx);
-
-struct http_route {
-    const char *method;         /* "GET", "POST", ... */
-    const char *pattern;        /* "/api/v1/slots/{slot}"; must outlive
-                                   the server (a string literal) */
-    http_handler_fn handler;
 };
 
 /* Binds, listens and starts serving on `loop`. On failure returns NULL with
@@ -116,7 +108,7 @@ void http_reply_response(struct http_request *req, unsigned status,
                          struct MHD_Response *response);
 
 /* Compares a presented token with the expected one in time that does not
- * depend on where they differ. */
+ * depend on where they differ (http_token_equal_n, for C strings). */
 bool http_token_equal(const char *expected, const char *given);
 
 #endif
