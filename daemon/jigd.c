@@ -149,7 +149,7 @@ static int start_api(struct daemon *d)
     }
     struct api_options opt = {
         .http = {.host = d->cfg->station.listen_host, .port = d->cfg->station.listen_port,
-                 .token = token},
+                 .token = token, .trust_local = d->cfg->station.api_trust_local},
     };
     d->adapter = (struct station_api){.st = d->station, .units = d->units};
     struct api_backend be = station_api_backend(&d->adapter);
@@ -159,8 +159,15 @@ static int start_api(struct daemon *d)
         log_line("jigd: %s", err);
         return -1;
     }
-    log_line("jigd: REST API on http://%s:%u/api/v1", d->cfg->station.listen_host,
-             http_server_port(api_http_server(d->api)));
+    /* Say who may do what, so "why is start refused?" has its answer in
+     * the log. */
+    const struct station_config *st = &d->cfg->station;
+    const char *mode = st->api_token_file[0] ? "every request needs the API token"
+                     : st->api_trust_local ? "trusted-local: programs on this machine "
+                                             "may act without a token (api_trust_local)"
+                     : "read-only: actions need api_token_file, or api_trust_local = yes";
+    log_line("jigd: REST API on http://%s:%u/api/v1 (%s)", st->listen_host,
+             http_server_port(api_http_server(d->api)), mode);
     return 0;
 }
 

@@ -14,14 +14,18 @@
 
 #define MAX_STOP_HOOKS 8
 
-struct route_entry {
-    struct http_route route;
-    void *ctx;
-};
+struct http_gate;
+struct http_conn;
 
 struct stop_hook {
     void (*fn)(void *ctx);
     void *ctx;
+};
+
+/* The limits in force, defaults filled in. */
+struct http_limits {
+    unsigned max_requests, max_streams, max_waiting, per_ip;
+    unsigned head_timeout_ms, body_timeout_ms;
 };
 
 struct http_server {
@@ -29,14 +33,18 @@ struct http_server {
     struct MHD_Daemon *mhd;
     uv_poll_t poll;
     uv_timer_t timer;
-    int open_handles;
+    int open_handles;           /* poll, timer and the gate */
+    struct http_gate *gate;
     uint16_t port;
     char host[256];
     char token[HTTP_TOKEN_MAX];
-    size_t max_body;
+    struct http_policy policy;  /* points at host and token */
+    struct http_limits limits;
     http_log_fn log;
     void *log_ctx;
-    struct route_entry *routes;
+    /* The route table, and each route's handler context beside it. */
+    struct http_route *routes;
+    void **route_ctx;
     size_t n_routes;
     struct stop_hook hooks[MAX_STOP_HOOKS];
     size_t n_hooks;
@@ -48,9 +56,11 @@ struct http_server {
 struct http_request {
     struct http_server *srv;
     struct MHD_Connection *conn;
-    const char *method;
+    const char *method;         /* as the gate read them */
     const char *path;
+    size_t route;
     struct api_route_params params;
+    uint64_t started_ms;        /* when MHD took the request (loop time) */
     char *body;
     size_t body_len, body_cap;
     bool body_too_big;
@@ -62,5 +72,9 @@ struct http_request {
 void http_reply_error_allow(struct http_request *req, unsigned status,
                             const char *allow, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* {"error": ..., "hint": ...} as text, for answers built without MHD (the
+ * gate's). NULL if memory ran out; free() it. */
+char *http_error_json(const char *error, const char *hint);
 
 #endif

@@ -36,6 +36,8 @@ static void reply_text(struct http_request *req, unsigned status,
         return;
     MHD_add_response_header(resp, "Content-Type", "application/json");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    /* One request per connection: the next one meets the gate again. */
+    MHD_add_response_header(resp, "Connection", "close");
     if (allow)
         MHD_add_response_header(resp, "Allow", allow);
     if (status == 401)
@@ -58,17 +60,25 @@ void http_reply_json(struct http_request *req, unsigned status, cJSON *body)
     free(text);
 }
 
-static void reply_error_v(struct http_request *req, unsigned status,
-                              const char *allow, const char *hint,
-                              const char *fmt, va_list ap)
+char *http_error_json(const char *error, const char *hint)
 {
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", msg);
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "error", error);
     cJSON_AddStringToObject(o, "hint", hint ? hint : "");
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
+    return text;
+}
+
+static void reply_error_v(struct http_request *req, unsigned status,
+                          const char *allow, const char *hint,
+                          const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *text = http_error_json(msg, hint);
     reply_text(req, status, text ? text : "{\"error\":\"out of memory\",\"hint\":\"\"}",
                allow);
     free(text);
