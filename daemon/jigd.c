@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <uv.h>
@@ -248,6 +249,11 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);   /* a client gone mid-reply is the server's to handle */
+    /* What jigd writes (the database and its WAL, the CA's files) is the
+     * station's record and its keys: for no other user, whatever umask
+     * the shell that started jigd had. The same as the systemd unit's
+     * UMask=0077; a stricter umask stays. */
+    umask(umask(0) | 077);
     struct daemon d = {.loop = uv_default_loop()};
     int status = run(&d, conf);
     if (d.log_sub)

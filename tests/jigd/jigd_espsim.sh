@@ -115,15 +115,27 @@ write_conf() {     # N TRIGGER [extra station lines]
     } > "$work/jigd.conf"
 }
 
+# The station database (and its WAL) hold every unit's record, the CA key
+# signs every unit: only jigd's user may read them, whatever the umask of
+# the shell that started jigd. (The CA certificate is public: 0644.)
+expect_private_data() {
+    local open
+    open=$(find "$work" -maxdepth 1 \( -name 'station.db*' -o -name 'station-ca.key' \) \
+                -perm /077 -printf '%f %m\n')
+    [ -z "$open" ] || fail "others may read jigd's data: $open"
+}
+
 start_jigd() {
     "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" &
     jigd_pid=$!
     pids+=($jigd_pid)
     wait_for 10 "jigd's API" api GET /api/v1/station
     wait_for 20 "the bundle to load" bundle_loaded
+    expect_private_data
 }
 
 stop_jigd() {      # SIGTERM must end it cleanly, sanitizers quiet
+    expect_private_data     # (the WAL exists by now)
     kill -TERM "$jigd_pid"
     local rc=0
     wait "$jigd_pid" || rc=$?
