@@ -36,6 +36,7 @@ struct harness_options {
     size_t ring;            /* event bus capacity; 0 = 1024 */
     struct api_sse_options sse;
     size_t max_body;
+    unsigned body_timeout_ms;   /* 0 = the server's default */
 };
 
 struct harness *harness_start(const struct harness_options *opt);

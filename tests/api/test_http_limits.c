@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,37 @@ static void test_one_address_has_a_limit(void **state)
     assert_true(harness_wait_streams(h, 0, 10000));
 }
 
+/* ---- a body that trickles ---------------------------------------------- */
+
+static void test_a_trickling_body_is_cut_off(void **state)
+{
+    struct harness_options o = {.trust_local = true, .body_timeout_ms = 1000};
+    struct harness *h = harness_start(&o);
+    char req[256];
+    int n = snprintf(req, sizeof req, "POST /api/v1/bundle/load HTTP/1.1\r\n"
+                     "Host: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 200\r\n\r\n{\"path\": \"", h->port);
+    int fd = raw_connect(h->port, NULL, 3000);
+    assert_true(fd >= 0);
+    raw_send(fd, req, (size_t)n);
+    /* A byte every 200 ms is never idle long enough for the idle timeout;
+     * the whole body still has to come within 1 s of the head. */
+    bool cut = false;
+    for (int i = 0; i < 25 && !cut; i++) {
+        sleep_ms(200);
+        if (send(fd, "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+            cut = true;
+        else
+            cut = raw_closed_within(fd, 1);
+    }
+    close(fd);
+    if (!cut)
+        fail_msg("a body trickling for 5 s still holds its connection");
+    assert_false(h->station.bundle_loaded);
+    assert_served(h, NULL);
+    harness_stop(h);
+}
+
 int main(void)
 {
     /* Each test holds a few hundred sockets at most, on both ends. */
@@ -195,6 +227,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_subscribers_do_not_keep_requests_out,
                                         start, stop),
         cmocka_unit_test_setup_teardown(test_one_address_has_a_limit, start, stop),
+        cmocka_unit_test(test_a_trickling_body_is_cut_off),
     };
     if (getenv("API_TEST_FILTER"))
         cmocka_set_test_filter(getenv("API_TEST_FILTER"));
