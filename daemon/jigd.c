@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <uv.h>
@@ -149,7 +150,7 @@ static int start_api(struct daemon *d)
     }
     struct api_options opt = {
         .http = {.host = d->cfg->station.listen_host, .port = d->cfg->station.listen_port,
-                 .token = token},
+                 .token = token, .trust_local = d->cfg->station.api_trust_local},
     };
     d->adapter = (struct station_api){.st = d->station, .units = d->units};
     struct api_backend be = station_api_backend(&d->adapter);
@@ -159,8 +160,15 @@ static int start_api(struct daemon *d)
         log_line("jigd: %s", err);
         return -1;
     }
-    log_line("jigd: REST API on http://%s:%u/api/v1", d->cfg->station.listen_host,
-             http_server_port(api_http_server(d->api)));
+    /* Say who may do what, so "why is start refused?" has its answer in
+     * the log. */
+    const struct station_config *st = &d->cfg->station;
+    const char *mode = st->api_token_file[0] ? "every request needs the API token"
+                     : st->api_trust_local ? "trusted-local: programs on this machine "
+                                             "may act without a token (api_trust_local)"
+                     : "read-only: actions need api_token_file, or api_trust_local = yes";
+    log_line("jigd: REST API on http://%s:%u/api/v1 (%s)", st->listen_host,
+             http_server_port(api_http_server(d->api)), mode);
     return 0;
 }
 
@@ -241,6 +249,11 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);   /* a client gone mid-reply is the server's to handle */
+    /* What jigd writes (the database and its WAL, the CA's files) is the
+     * station's record and its keys: for no other user, whatever umask
+     * the shell that started jigd had. The same as the systemd unit's
+     * UMask=0077; a stricter umask stays. */
+    umask(umask(0) | 077);
     struct daemon d = {.loop = uv_default_loop()};
     int status = run(&d, conf);
     if (d.log_sub)

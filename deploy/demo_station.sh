@@ -62,6 +62,9 @@ pids+=($!)
     echo "[station]"
     echo "name = demo-line"
     echo "listen = 127.0.0.1:$api_port"
+    # A demo on this machine: jigctl start/abort/identify work without a
+    # token (docs/config.md, api_trust_local, for what that trusts).
+    echo "api_trust_local = yes"
     echo "data_dir = $work"
     echo "bundle = $work/bundle-a"
     echo "stub_dir = $stub_dir"

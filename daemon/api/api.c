@@ -23,7 +23,13 @@ struct api *api_start(uv_loop_t *loop, const struct api_options *opt,
         snprintf(err, errlen, "out of memory starting the API");
         return NULL;
     }
-    api->srv = http_server_start(loop, &opt->http, err, errlen);
+    /* The server keeps the room for streams; the stream module's own cap
+     * is the same number, so the gate's answer is the one clients see. */
+    struct http_server_options http = opt->http;
+    if (!http.max_streams)
+        http.max_streams = (unsigned)(opt->sse.max_clients ? opt->sse.max_clients
+                                                           : API_SSE_DEFAULT_MAX_CLIENTS);
+    api->srv = http_server_start(loop, &http, err, errlen);
     if (!api->srv) {
         free(api);
         return NULL;

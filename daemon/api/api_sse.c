@@ -324,7 +324,7 @@ struct api_sse *api_sse_start(struct http_server *srv, struct event_bus *bus,
     if (!sse->opt.overflow_grace_s)
         sse->opt.overflow_grace_s = API_SSE_DEFAULT_OVERFLOW_GRACE_S;
     static const struct http_route routes[] = {
-        {"GET", "/api/v1/events", get_events},
+        {"GET", "/api/v1/events", get_events, .stream = true},
     };
     if (http_server_add_routes(srv, routes, 1, sse) ||
         http_server_on_stop(srv, on_server_stopping, sse)) {

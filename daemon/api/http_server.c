@@ -1,68 +1,23 @@
 /* HTTP server: MHD in external-epoll mode, pumped by a uv_poll_t on MHD's
- * epoll fd and a uv_timer that honours MHD_get_timeout. */
-#include "http_server.h"
+ * epoll fd and a uv_timer that honours MHD_get_timeout. Connections come
+ * in through the gate (http_gate.c); here MHD reads the bodies of the
+ * requests the gate let through and the routes answer them. */
+#include "http_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <microhttpd.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_STOP_HOOKS 8
+#include "http_gate.h"
+
 /* MHD_get_timeout (0.9.75) does not count a timeout shortened later with
  * MHD_set_connection_option, as the SSE module does to drop a stalled
  * stream; so run MHD at least this often whatever it says. */
 #define MAX_TIMER_MS 1000u
-
-struct route_entry {
-    struct http_route route;
-    void *ctx;
-};
-
-struct stop_hook {
-    void (*fn)(void *ctx);
-    void *ctx;
-};
-
-struct http_server {
-    uv_loop_t *loop;
-    struct MHD_Daemon *mhd;
-    uv_poll_t poll;
-    uv_timer_t timer;
-    int open_handles;
-    uint16_t port;
-    char host[256];
-    char token[HTTP_TOKEN_MAX];
-    size_t max_body;
-    http_log_fn log;
-    void *log_ctx;
-    struct route_entry *routes;
-    size_t n_routes;
-    struct stop_hook hooks[MAX_STOP_HOOKS];
-    size_t n_hooks;
-    bool stopping;
-    void (*done)(void *ctx);
-    void *done_ctx;
-};
-
-struct http_request {
-    struct http_server *srv;
-    struct MHD_Connection *conn;
-    const char *method;
-    const char *path;
-    struct api_route_params params;
-    char *body;
-    size_t body_len, body_cap;
-    bool body_too_big;
-    bool replied;
-    unsigned status;
-};
+/* MHD's own ceiling, above the gate's counts: the gate decides, and MHD
+ * must never be the one to refuse a connection the gate has let in. */
+#define MHD_SLACK 16u
 
 /* ---- logging ----------------------------------------------------------- */
 
@@ -132,429 +87,21 @@ void http_server_kick(struct http_server *s)
         uv_timer_start(&s->timer, on_timer, 0, 0);
 }
 
-/* ---- listening socket -------------------------------------------------- */
-
-static int listen_socket(const char *host, uint16_t port, char *err, size_t errlen)
-{
-    struct addrinfo hints = {
-        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-        .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-    };
-    struct addrinfo *ai = NULL;
-    char service[8];
-    snprintf(service, sizeof service, "%u", port);
-    int rc = getaddrinfo(host, service, &hints, &ai);
-    if (rc) {
-        snprintf(err, errlen, "cannot listen on %s:%u: %s; check 'listen' in jigd.conf",
-                 host, port, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, saved = 0;
-    for (struct addrinfo *a = ai; a; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    a->ai_protocol);
-        if (fd < 0) {
-            saved = errno;
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 64) == 0)
-            break;
-        saved = errno;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(ai);
-    if (fd < 0) {
-        const char *why = saved == EADDRINUSE ? "; is another jigd running? (systemctl status jigd)"
-                        : saved == EACCES ? "; ports below 1024 need privileges"
-                        : saved == EADDRNOTAVAIL ? "; this machine has no such address"
-                        : "";
-        snprintf(err, errlen, "cannot listen on %s:%u: %s%s", host, port,
-                 strerror(saved), why);
-    }
-    return fd;
-}
-
-static uint16_t bound_port(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len))
-        return 0;
-    if (ss.ss_family == AF_INET)
-        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return 0;
-}
-
 /* ---- requests ---------------------------------------------------------- */
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
-                                  const char *url, const char *method,
-                                  const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls);
-
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **con_cls, enum MHD_RequestTerminationCode why)
-{
-    struct http_request *req = *con_cls;
-    if (!req)
-        return;
-    free(req->body);
-    free(req);
-    *con_cls = NULL;
-}
-
-struct http_server *http_server_start(uv_loop_t *loop,
-                                      const struct http_server_options *opt,
-                                      char *err, size_t errlen)
-{
-    struct http_server *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory starting the HTTP server");
-        return NULL;
-    }
-    s->loop = loop;
-    s->log = opt->log ? opt->log : log_to_stderr;
-    s->log_ctx = opt->log_ctx;
-    s->max_body = opt->max_body ? opt->max_body : HTTP_DEFAULT_MAX_BODY;
-    snprintf(s->host, sizeof s->host, "%s", opt->host ? opt->host : HTTP_DEFAULT_HOST);
-    if (opt->token && opt->token[0]) {
-        if (strlen(opt->token) >= sizeof s->token) {
-            snprintf(err, errlen, "the API token is longer than %d characters",
-                     HTTP_TOKEN_MAX - 1);
-            free(s);
-            return NULL;
-        }
-        snprintf(s->token, sizeof s->token, "%s", opt->token);
-    }
-    int fd = listen_socket(s->host, opt->port, err, errlen);
-    if (fd < 0) {
-        free(s);
-        return NULL;
-    }
-    s->port = bound_port(fd);
-    s->mhd = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, on_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,     /* must come first */
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-        /* Refuse sloppy HTTP (no Host, bare LF) rather than guess. */
-        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-        MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)(opt->timeout_s ? opt->timeout_s : HTTP_DEFAULT_TIMEOUT_S),
-        MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)(opt->max_connections ? opt->max_connections
-                                        : HTTP_DEFAULT_MAX_CONNECTIONS),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_END);
-    if (!s->mhd) {
-        close(fd);
-        snprintf(err, errlen, "cannot start the HTTP server on %s:%u "
-                 "(libmicrohttpd refused; see the log above)", s->host, s->port);
-        free(s);
-        return NULL;
-    }
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-    uv_poll_init(loop, &s->poll, info->epoll_fd);
-    uv_timer_init(loop, &s->timer);
-    s->poll.data = s->timer.data = s;
-    s->open_handles = 2;
-    uv_poll_start(&s->poll, UV_READABLE, on_epoll_ready);
-    schedule(s);
-    return s;
-}
-
-uint16_t http_server_port(const struct http_server *s)
-{
-    return s->port;
-}
-
-uv_loop_t *http_server_loop(const struct http_server *s)
-{
-    return s->loop;
-}
-
-int http_server_add_routes(struct http_server *s, const struct http_route *routes,
-                           size_t n, void *ctx)
-{
-    struct route_entry *r = realloc(s->routes, (s->n_routes + n) * sizeof *r);
-    if (!r)
-        return -1;
-    s->routes = r;
-    for (size_t i = 0; i < n; i++)
-        s->routes[s->n_routes++] = (struct route_entry){routes[i], ctx};
-    return 0;
-}
-
-int http_server_on_stop(struct http_server *s, void (*fn)(void *ctx), void *ctx)
-{
-    if (s->n_hooks >= MAX_STOP_HOOKS)
-        return -1;
-    s->hooks[s->n_hooks++] = (struct stop_hook){fn, ctx};
-    return 0;
-}
-
-static void on_handle_closed(uv_handle_t *h)
-{
-    struct http_server *s = h->data;
-    if (--s->open_handles > 0)
-        return;
-    void (*done)(void *) = s->done;
-    void *ctx = s->done_ctx;
-    free(s->routes);
-    free(s);
-    if (done)
-        done(ctx);
-}
-
-void http_server_stop(struct http_server *s, void (*done)(void *ctx), void *ctx)
-{
-    for (size_t i = 0; i < s->n_hooks; i++)
-        s->hooks[i].fn(s->hooks[i].ctx);
-    s->stopping = true;
-    s->done = done;
-    s->done_ctx = ctx;
-    /* Take the epoll fd out of libuv before MHD closes it. */
-    uv_close((uv_handle_t *)&s->poll, on_handle_closed);
-    uv_close((uv_handle_t *)&s->timer, on_handle_closed);
-    MHD_stop_daemon(s->mhd);
-    s->mhd = NULL;
-}
-
-/* ---- replies ----------------------------------------------------------- */
-
-static void queue(struct http_request *req, unsigned status,
-                  struct MHD_Response *resp)
-{
-    req->replied = true;
-    req->status = status;
-    MHD_queue_response(req->conn, status, resp);
-    /* Actions and failures are worth a line in the journal; reads are not. */
-    if (status >= 500 || strcmp(req->method, "GET"))
-        http_server_log(req->srv, "%s %s -> %u", req->method, req->path, status);
-}
-
-void http_reply_response(struct http_request *req, unsigned status,
-                         struct MHD_Response *resp)
-{
-    queue(req, status, resp);
-}
-
-static void reply_text(struct http_request *req, unsigned status,
-                       const char *text, const char *allow)
-{
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-    if (!resp)
-        return;
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (allow)
-        MHD_add_response_header(resp, "Allow", allow);
-    if (status == 401)
-        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"jigd\"");
-    queue(req, status, resp);
-    MHD_destroy_response(resp);
-}
-
-void http_reply_json(struct http_request *req, unsigned status, cJSON *body)
-{
-    if (!body)
-        body = cJSON_CreateObject();
-    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-    cJSON_Delete(body);
-    if (!text) {
-        reply_text(req, 500, "{\"error\":\"out of memory\",\"hint\":\"\"}", NULL);
-        return;
-    }
-    reply_text(req, status, text, NULL);
-    free(text);
-}
-
-static void reply_error_allow(struct http_request *req, unsigned status,
-                              const char *allow, const char *hint,
-                              const char *fmt, va_list ap)
-{
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", msg);
-    cJSON_AddStringToObject(o, "hint", hint ? hint : "");
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    reply_text(req, status, text ? text : "{\"error\":\"out of memory\",\"hint\":\"\"}",
-               allow);
-    free(text);
-}
-
-void http_reply_error(struct http_request *req, unsigned status,
-                      const char *hint, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    reply_error_allow(req, status, NULL, hint, fmt, ap);
-    va_end(ap);
-}
-
-static void reply_error_with_allow(struct http_request *req, const char *allow,
-                                   const char *hint, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    reply_error_allow(req, 405, allow, hint, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- request accessors ------------------------------------------------- */
-
-const char *http_request_method(const struct http_request *req) { return req->method; }
-const char *http_request_path(const struct http_request *req) { return req->path; }
-struct MHD_Connection *http_request_connection(const struct http_request *req) { return req->conn; }
-struct http_server *http_request_server(const struct http_request *req) { return req->srv; }
-
-const struct api_route_params *http_request_params(const struct http_request *req)
-{
-    return &req->params;
-}
-
-int http_request_slot(const struct http_request *req)
-{
-    return req->params.slot;
-}
-
-const char *http_request_header(const struct http_request *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *http_request_query(const struct http_request *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-const char *http_request_body(const struct http_request *req, size_t *len)
-{
-    if (len)
-        *len = req->body_len;
-    return req->body ? req->body : "";
-}
-
-cJSON *http_request_json_object(struct http_request *req, const char *example)
-{
-    char hint[256];
-    snprintf(hint, sizeof hint, "send a JSON object, e.g. %s, with "
-             "Content-Type: application/json", example);
-    if (req->body_len == 0) {
-        http_reply_error(req, 400, hint, "the request has no body");
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *o = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, false);
-    if (!o) {
-        size_t at = end && end >= req->body ? (size_t)(end - req->body) : 0;
-        http_reply_error(req, 400, hint, "the body is not valid JSON (near byte %zu)", at);
-        return NULL;
-    }
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        http_reply_error(req, 400, hint, "the body is JSON but not an object");
-        return NULL;
-    }
-    return o;
-}
-
-/* ---- authentication ---------------------------------------------------- */
-
-bool http_token_equal(const char *expected, const char *given)
-{
-    /* Walk the whole expected token whatever the input, so the time taken
-     * says nothing about how much of a guess was right. */
-    size_t elen = strlen(expected), glen = strlen(given);
-    unsigned char diff = (unsigned char)(elen != glen);
-    for (size_t i = 0; i < elen; i++) {
-        unsigned char g = i < glen ? (unsigned char)given[i] : 0;
-        diff |= (unsigned char)expected[i] ^ g;
-    }
-    return diff == 0;
-}
-
-static bool authorised(struct http_request *req)
-{
-    const struct http_server *s = req->srv;
-    if (!s->token[0])
-        return true;
-    const char *auth = http_request_header(req, "Authorization");
-    if (auth && !strncasecmp(auth, "Bearer ", 7))
-        return http_token_equal(s->token, auth + 7);
-    /* EventSource in a browser cannot send headers: allow the query. */
-    const char *q = http_request_query(req, "access_token");
-    if (q && !strcmp(req->method, "GET"))
-        return http_token_equal(s->token, q);
-    return false;
-}
-
-/* ---- dispatch ---------------------------------------------------------- */
 
 static void dispatch(struct http_request *req)
 {
     struct http_server *s = req->srv;
-    char allow[64] = "";
-    const struct route_entry *bad = NULL;
-    struct api_route_params bad_params;
-    for (size_t i = 0; i < s->n_routes; i++) {
-        const struct route_entry *r = &s->routes[i];
-        struct api_route_params params;
-        enum api_route_match m = api_route_match(r->route.pattern, req->path, &params);
-        if (m == API_ROUTE_NO_MATCH)
-            continue;
-        if (strcmp(r->route.method, req->method)) {
-            if (!strstr(allow, r->route.method) &&
-                strlen(allow) + strlen(r->route.method) + 3 < sizeof allow) {
-                if (allow[0])
-                    strcat(allow, ", ");
-                strcat(allow, r->route.method);
-            }
-            continue;
-        }
-        if (m == API_ROUTE_BAD_PARAM) {
-            if (!bad) {
-                bad = r;
-                bad_params = params;
-            }
-            continue;
-        }
-        req->params = params;
-        r->route.handler(req, r->ctx);
-        if (!req->replied)
-            http_reply_error(req, 500, "this is a bug in jigd; please report it",
-                             "the handler for %s %s gave no answer",
-                             req->method, r->route.pattern);
-        return;
-    }
-    if (bad) {
-        http_reply_error(req, 404, "slots are numbered 1, 2, ...; "
-                         "GET /api/v1/slots lists this station's slots",
-                         "'%s' is not a slot number", bad_params.bad);
-        return;
-    }
-    if (allow[0]) {
-        reply_error_with_allow(req, allow, "see docs/api.md for the endpoints",
-                               "%s is not allowed on %s (allowed: %s)",
-                               req->method, req->path, allow);
-        return;
-    }
-    http_reply_error(req, 404, "the API lives under /api/v1; see docs/api.md",
-                     "no endpoint %s", req->path);
+    const struct http_route *r = &s->routes[req->route];
+    r->handler(req, s->route_ctx[req->route]);
+    if (!req->replied)
+        http_reply_error(req, 500, "this is a bug in jigd; please report it",
+                         "the handler for %s %s gave no answer", req->method, r->pattern);
 }
 
 static bool body_append(struct http_request *req, const char *data, size_t len)
 {
-    if (req->body_too_big || req->body_len + len > req->srv->max_body) {
+    if (req->body_too_big || req->body_len + len > req->srv->policy.max_body) {
         req->body_too_big = true;       /* keep reading, drop the bytes */
         return false;
     }
@@ -576,31 +123,34 @@ static bool body_append(struct http_request *req, const char *data, size_t len)
     return true;
 }
 
+/* A chunked body has no declared size: its limit is found while reading. */
 static void reply_too_big(struct http_request *req)
 {
     http_reply_error(req, 413, "request bodies are small JSON objects; "
                      "send a path, not the file itself",
-                     "the request body is larger than %zu bytes", req->srv->max_body);
+                     "the request body is larger than %zu bytes", req->srv->policy.max_body);
 }
 
-/* The first call sees only the headers: refuse what we can refuse before
- * reading a body (no token, a declared body that is too large). */
-static void on_headers(struct http_request *req)
+/* The first call: the gate has judged the head already (http_check.h), so
+ * what it found is all a request needs to be dispatched. */
+static struct http_request *request_new(struct http_server *s, struct MHD_Connection *conn)
 {
-    if (!authorised(req)) {
-        http_reply_error(req, 401, "send 'Authorization: Bearer <token>' with the "
-                         "token from the station's api_token_file",
-                         "this station requires an API token");
-        return;
-    }
-    const char *cl = http_request_header(req, "Content-Length");
-    if (cl) {
-        char *end;
-        errno = 0;
-        unsigned long long n = strtoull(cl, &end, 10);
-        if (errno || *end || n > req->srv->max_body)
-            reply_too_big(req);
-    }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const struct http_verdict *v = http_conn_verdict(ci ? ci->socket_context : NULL);
+    if (!v)
+        return NULL;        /* cannot happen: only the gate adds connections */
+    struct http_request *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->srv = s;
+    req->conn = conn;
+    req->method = v->method;
+    req->path = v->path;
+    req->route = v->route;
+    req->params = v->params;
+    req->started_ms = uv_now(s->loop);
+    return req;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -611,18 +161,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     struct http_server *s = cls;
     struct http_request *req = *con_cls;
     if (!req) {
-        req = calloc(1, sizeof *req);
-        if (!req)
-            return MHD_NO;
-        req->srv = s;
-        req->conn = conn;
-        req->method = method;
-        req->path = url;
+        req = request_new(s, conn);
         *con_cls = req;
-        on_headers(req);
-        return MHD_YES;
+        return req ? MHD_YES : MHD_NO;
     }
     if (*upload_size) {
+        /* A body that trickles in (a slow POST) would hold its place for as
+         * long as each piece comes within the idle timeout: cap the whole. */
+        if (uv_now(s->loop) - req->started_ms > s->limits.body_timeout_ms) {
+            http_server_log(s, "%s %s: the body took longer than %u ms; connection "
+                            "closed", req->method, req->path, s->limits.body_timeout_ms);
+            return MHD_NO;
+        }
         if (!req->replied)
             body_append(req, upload, *upload_size);
         *upload_size = 0;
@@ -635,4 +185,189 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     else
         dispatch(req);
     return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode why)
+{
+    struct http_request *req = *con_cls;
+    if (!req)
+        return;
+    free(req->body);
+    free(req);
+    *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        http_gate_conn_started(s->gate, socket_context);
+    else
+        http_gate_conn_closed(s->gate, *socket_context);
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+static unsigned or_default(unsigned v, unsigned dflt)
+{
+    return v ? v : dflt;
+}
+
+static int configure(struct http_server *s, const struct http_server_options *opt,
+                     char *err, size_t errlen)
+{
+    s->log = opt->log ? opt->log : log_to_stderr;
+    s->log_ctx = opt->log_ctx;
+    snprintf(s->host, sizeof s->host, "%s", opt->host ? opt->host : HTTP_DEFAULT_HOST);
+    if (opt->token && opt->token[0]) {
+        if (strlen(opt->token) >= sizeof s->token) {
+            snprintf(err, errlen, "the API token is longer than %d characters",
+                     HTTP_TOKEN_MAX - 1);
+            return -1;
+        }
+        snprintf(s->token, sizeof s->token, "%s", opt->token);
+    }
+    s->limits = (struct http_limits){
+        .max_requests = or_default(opt->max_requests, HTTP_DEFAULT_MAX_REQUESTS),
+        .max_streams = or_default(opt->max_streams, HTTP_DEFAULT_MAX_STREAMS),
+        .max_waiting = or_default(opt->max_waiting, HTTP_DEFAULT_MAX_WAITING),
+        .per_ip = or_default(opt->per_ip, HTTP_DEFAULT_PER_IP),
+        .head_timeout_ms = or_default(opt->head_timeout_ms, HTTP_DEFAULT_HEAD_TIMEOUT_MS),
+        .body_timeout_ms = or_default(opt->body_timeout_ms, HTTP_DEFAULT_BODY_TIMEOUT_MS),
+    };
+    s->policy = (struct http_policy){
+        .token = s->token, .trust_local = opt->trust_local, .listen_host = s->host,
+        .max_body = opt->max_body ? opt->max_body : HTTP_DEFAULT_MAX_BODY,
+    };
+    return 0;
+}
+
+struct http_server *http_server_start(uv_loop_t *loop,
+                                      const struct http_server_options *opt,
+                                      char *err, size_t errlen)
+{
+    struct http_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory starting the HTTP server");
+        return NULL;
+    }
+    s->loop = loop;
+    if (configure(s, opt, err, errlen)) {
+        free(s);
+        return NULL;
+    }
+    int fd = http_gate_listen(s->host, opt->port, !s->token[0], &s->port, err, errlen);
+    if (fd < 0) {
+        free(s);
+        return NULL;
+    }
+    s->policy.port = s->port;
+    s->mhd = MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME |
+        MHD_USE_ERROR_LOG, 0,
+        NULL, NULL, on_request, s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,     /* must come first */
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+        MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)(opt->timeout_s ? opt->timeout_s : HTTP_DEFAULT_TIMEOUT_S),
+        MHD_OPTION_CONNECTION_LIMIT,
+        s->limits.max_requests + s->limits.max_streams + MHD_SLACK,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_END);
+    s->gate = s->mhd ? http_gate_start(s, fd) : NULL;
+    if (!s->gate) {
+        if (s->mhd)
+            MHD_stop_daemon(s->mhd);
+        close(fd);
+        snprintf(err, errlen, "cannot start the HTTP server on %s:%u "
+                 "(libmicrohttpd refused; see the log above)", s->host, s->port);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+    uv_poll_init(loop, &s->poll, info->epoll_fd);
+    uv_timer_init(loop, &s->timer);
+    s->poll.data = s->timer.data = s;
+    s->open_handles = 3;
+    uv_poll_start(&s->poll, UV_READABLE, on_epoll_ready);
+    schedule(s);
+    return s;
+}
+
+uint16_t http_server_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+uv_loop_t *http_server_loop(const struct http_server *s)
+{
+    return s->loop;
+}
+
+int http_server_add_routes(struct http_server *s, const struct http_route *routes,
+                           size_t n, void *ctx)
+{
+    struct http_route *r = realloc(s->routes, (s->n_routes + n) * sizeof *r);
+    if (!r)
+        return -1;
+    s->routes = r;
+    void **c = realloc(s->route_ctx, (s->n_routes + n) * sizeof *c);
+    if (!c)
+        return -1;
+    s->route_ctx = c;
+    for (size_t i = 0; i < n; i++) {
+        s->routes[s->n_routes] = routes[i];
+        s->route_ctx[s->n_routes++] = ctx;
+    }
+    return 0;
+}
+
+int http_server_on_stop(struct http_server *s, void (*fn)(void *ctx), void *ctx)
+{
+    if (s->n_hooks >= MAX_STOP_HOOKS)
+        return -1;
+    s->hooks[s->n_hooks++] = (struct stop_hook){fn, ctx};
+    return 0;
+}
+
+static void on_closed(struct http_server *s)
+{
+    if (--s->open_handles > 0)
+        return;
+    void (*done)(void *) = s->done;
+    void *ctx = s->done_ctx;
+    free(s->routes);
+    free(s->route_ctx);
+    free(s);
+    if (done)
+        done(ctx);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    on_closed(h->data);
+}
+
+static void on_gate_closed(void *ctx)
+{
+    on_closed(ctx);
+}
+
+void http_server_stop(struct http_server *s, void (*done)(void *ctx), void *ctx)
+{
+    for (size_t i = 0; i < s->n_hooks; i++)
+        s->hooks[i].fn(s->hooks[i].ctx);
+    s->stopping = true;
+    s->done = done;
+    s->done_ctx = ctx;
+    /* Take the epoll fd out of libuv before MHD closes it. */
+    uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+    uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+    MHD_stop_daemon(s->mhd);    /* tells the gate of each connection it closes */
+    s->mhd = NULL;
+    http_gate_close(s->gate, on_gate_closed, s);
 }

@@ -5,6 +5,7 @@
  * last, because [station] may come after the slots. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,7 @@ struct parser {
     struct slot_config *slot;       /* current [slot N] */
     int station_line;               /* line of [station], 0 = not seen */
     int identity_line, unit_line;   /* of [identity] and [unit] */
+    int trust_local_line;           /* of api_trust_local = yes, 0 = not set */
     int key_line[MAX_SECTION_KEYS]; /* per key of the current section */
     char *err;
     size_t errlen;
@@ -165,10 +167,23 @@ static int parse_host_port(const char *s, char *host, size_t hostcap,
     return 0;
 }
 
+/* Only a literal loopback address (127.0.0.0/8, ::1, ::ffff:127.x.y.z) or
+ * "localhost" (which resolvers keep on loopback, RFC 6761) counts: a name
+ * such as 127.0.0.1.nip.io merely looks like one and may resolve to any
+ * address. jigd checks again on the address it actually binds. */
 static bool host_is_loopback(const char *h)
 {
-    return !strncmp(h, "127.", 4) || !strcasecmp(h, "localhost") ||
-           !strcmp(h, "::1");
+    if (!strcasecmp(h, "localhost"))
+        return true;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, h, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, h, &a6) != 1)
+        return false;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    return IN6_IS_ADDR_LOOPBACK(&a6) ||
+           (!memcmp(a6.s6_addr, mapped, sizeof mapped) && a6.s6_addr[12] == 127);
 }
 
 static int copy_value(struct parser *p, char *dst, size_t cap, const char *v,
@@ -236,6 +251,14 @@ static int station_api_token_file(struct parser *p, const char *v)
     return set_path(p, p->cfg->station.api_token_file, v, "api_token_file");
 }
 
+static int station_api_trust_local(struct parser *p, const char *v)
+{
+    if (parse_bool(v, &p->cfg->station.api_trust_local))
+        return fail(p, "api_trust_local = '%s' is not yes or no", v);
+    p->trust_local_line = p->cfg->station.api_trust_local ? p->line : 0;
+    return 0;
+}
+
 static int station_stub_dir(struct parser *p, const char *v)
 {
     return set_path(p, p->cfg->station.stub_dir, v, "stub_dir");
@@ -296,6 +319,7 @@ static const struct key_handler station_keys[] = {
     {"data_dir", station_data_dir},
     {"listen", station_listen},
     {"api_token_file", station_api_token_file},
+    {"api_trust_local", station_api_trust_local},
     {"stub_dir", station_stub_dir},
     {"bundle", station_bundle},
     {"max_baud", station_max_baud},
@@ -839,10 +863,24 @@ static int check_whole(struct parser *p)
                        "certificate and its key (or neither, and jigd makes one in "
                        "data_dir)", id->ca_cert[0] ? "ca_cert" : "ca_key",
                        id->ca_cert[0] ? "ca_key" : "ca_cert");
-    if (!host_is_loopback(c->station.listen_host) && !c->station.api_token_file[0])
+    bool loopback = host_is_loopback(c->station.listen_host);
+    if (c->station.api_trust_local && !loopback)
+        return fail_at(p, p->trust_local_line, "api_trust_local = yes trusts every "
+                       "program on this machine, so it needs a loopback listen "
+                       "(127.0.0.1, ::1 or localhost), not %s; on the network use "
+                       "api_token_file alone", c->station.listen_host);
+    if (c->station.api_trust_local && c->station.api_token_file[0]) {
+        int at = p->line;
+        p->line = p->trust_local_line;
+        warn(p, "api_trust_local = yes has no effect: api_token_file is set, so "
+             "every request needs the token");
+        p->line = at;
+    }
+    if (!loopback && !c->station.api_token_file[0])
         return fail_at(p, p->station_line, "listen = %s:%u is reachable from the "
                        "network but no api_token_file is set; set one (chmod 600) "
-                       "or listen on 127.0.0.1", c->station.listen_host,
+                       "or listen on 127.0.0.1 (a name other than localhost may "
+                       "resolve to any address)", c->station.listen_host,
                        c->station.listen_port);
     return 0;
 }

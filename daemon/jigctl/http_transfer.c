@@ -148,7 +148,9 @@ static int set_headers(struct http_transfer *t)
         r = add_header(t, "Authorization: Bearer %s", t->client->token);
     if (!r && req->last_event_id)
         r = add_header(t, "Last-Event-ID: %s", req->last_event_id);
-    if (!r && req->body)
+    /* jigd takes no action without it, body or not: a web page cannot send
+     * it cross-site without asking first (docs/api.md, Security). */
+    if (!r && (req->body || strcmp(req->method, "GET")))
         r = add_header(t, "Content-Type: application/json");
     /* No "Expect: 100-continue": our bodies are small, and waiting for the
      * interim answer would only add a second to a request. */

@@ -67,7 +67,8 @@ struct harness *harness_start(const struct harness_options *opt)
     struct api_backend be = fake_station_backend(&h->station);
     struct api_options ao = {
         .http = {.host = "127.0.0.1", .port = 0, .token = opt->token,
-                 .max_body = opt->max_body},
+                 .trust_local = opt->trust_local, .max_body = opt->max_body,
+                 .body_timeout_ms = opt->body_timeout_ms},
         .sse = opt->sse,
     };
     char err[256];

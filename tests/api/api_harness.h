@@ -32,9 +32,11 @@ struct harness {
 
 struct harness_options {
     const char *token;
+    bool trust_local;       /* no token, yet state changes from this machine */
     size_t ring;            /* event bus capacity; 0 = 1024 */
     struct api_sse_options sse;
     size_t max_body;
+    unsigned body_timeout_ms;   /* 0 = the server's default */
 };
 
 struct harness *harness_start(const struct harness_options *opt);

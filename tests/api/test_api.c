@@ -224,7 +224,7 @@ static int raw_stream(struct harness *h, int rcvbuf)
     assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof a), 0);
     struct timeval tv = {.tv_sec = 20};
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    static const char req[] = "GET /api/v1/events HTTP/1.1\r\nHost: t\r\n"
+    static const char req[] = "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                               "Accept: text/event-stream\r\n\r\n";
     assert_int_equal(send(s, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
     return s;
@@ -261,7 +261,9 @@ static size_t read_until(int fd, char *buf, size_t cap, const char *needle, bool
 
 static int start_default(void **state)
 {
-    struct harness_options o = {.max_body = 1024,
+    /* Trusted-local, as a station used from its own screen would be
+     * configured; test_http_rules.c covers the other modes. */
+    struct harness_options o = {.max_body = 1024, .trust_local = true,
                                 .sse = {.heartbeat_ms = 200, .max_clients = 3}};
     *state = harness_start(&o);
     return *state ? 0 : -1;
@@ -331,7 +333,7 @@ static void test_wrong_method_is_405_with_allow(void **state)
     expect_error(h, "GET", "/api/v1/slots/1/start", NULL, 405, "allowed: POST");
     expect_error(h, "POST", "/api/v1/bundle", "{}", 405, "allowed: GET");
     char out[4096];
-    static const char req[] = "PUT /api/v1/station HTTP/1.1\r\nHost: t\r\n"
+    static const char req[] = "PUT /api/v1/station HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                               "Connection: close\r\nContent-Length: 0\r\n\r\n";
     assert_int_equal(raw_exchange(h, req, sizeof req - 1, out, sizeof out), 405);
     assert_non_null(strstr(out, "Allow: GET"));
@@ -409,8 +411,9 @@ static void test_oversized_bodies_are_refused(void **state)
 
     /* Chunked, so the size is only known while reading. */
     char req[8192];
-    int n = snprintf(req, sizeof req, "POST /api/v1/bundle/load HTTP/1.1\r\nHost: t\r\n"
-                     "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n");
+    int n = snprintf(req, sizeof req, "POST /api/v1/bundle/load HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Connection: close\r\nContent-Type: application/json\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n");
     for (int i = 0; i < 6; i++) {
         n += snprintf(req + n, sizeof req - (size_t)n, "200\r\n");
         memset(req + n, 'x', 0x200);
@@ -437,9 +440,9 @@ static void test_malformed_requests_get_4xx_and_harm_nothing(void **state)
     static const char *const bad[] = {
         "GARBAGE\r\n\r\n",
         "GET /api/v1/station HTTP/1.1\r\n\r\n",                         /* no Host */
-        "GET /api/v1/station HTTP/1.1\r\nHost: t\r\nno colon here\r\n\r\n",
-        "POST /api/v1/slots/1/start HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n",
-        "GET /api/v1/station HTTP/9.9\r\nHost: t\r\n\r\n",
+        "GET /api/v1/station HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon here\r\n\r\n",
+        "POST /api/v1/slots/1/start HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",
+        "GET /api/v1/station HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n",
     };
     char out[8192];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -451,7 +454,7 @@ static void test_malformed_requests_get_4xx_and_harm_nothing(void **state)
     /* A header larger than the connection's memory. */
     size_t big = 64 * 1024;
     char *req = malloc(big + 128);
-    int n = snprintf(req, 128, "GET /api/v1/station HTTP/1.1\r\nHost: t\r\nX-Big: ");
+    int n = snprintf(req, 128, "GET /api/v1/station HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ");
     memset(req + n, 'a', big);
     memcpy(req + n + big, "\r\n\r\n", 4);
     int status = raw_exchange(h, req, (size_t)n + big + 4, out, sizeof out);

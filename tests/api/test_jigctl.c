@@ -121,7 +121,9 @@ static const char *row(const char *out, int slot)
 
 static int start(void **state)
 {
-    *state = harness_start(NULL);
+    /* jigctl on the station itself, the station in trusted-local mode. */
+    struct harness_options o = {.trust_local = true};
+    *state = harness_start(&o);
     return *state ? 0 : -1;
 }
 

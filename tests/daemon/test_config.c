@@ -207,6 +207,20 @@ static const struct bad_case bad_cases[] = {
     {"[station]\nlisten = ::1:8080\n", "jigd.conf:2: listen = '::1:8080' is not host:port"},
     {"[station]\nlisten = 0.0.0.0:8080\n[slot 1]\nport = /dev/serial/by-id/a\n",
      "jigd.conf:1: listen = 0.0.0.0:8080 is reachable from the network but no api_token_file"},
+    /* A name that merely looks like loopback may resolve anywhere. */
+    {"[station]\nlisten = 127.0.0.1.nip.io:8080\n[slot 1]\nport = /dev/serial/by-id/a\n",
+     "jigd.conf:1: listen = 127.0.0.1.nip.io:8080 is reachable from the network but no "
+     "api_token_file"},
+    {"[station]\nlisten = 127.example:8080\n[slot 1]\nport = /dev/serial/by-id/a\n",
+     "jigd.conf:1: listen = 127.example:8080 is reachable from the network"},
+    {"[station]\nlisten = [::ffff:10.0.0.1]:8080\n[slot 1]\nport = /dev/serial/by-id/a\n",
+     "jigd.conf:1: listen = ::ffff:10.0.0.1:8080 is reachable from the network"},
+    {"[station]\napi_trust_local = maybe\n",
+     "jigd.conf:2: api_trust_local = 'maybe' is not yes or no"},
+    {"[station]\nlisten = 0.0.0.0:8080\napi_token_file = /etc/jigd/token\n"
+     "api_trust_local = yes\n[slot 1]\nport = /dev/serial/by-id/a\n",
+     "jigd.conf:4: api_trust_local = yes trusts every program on this machine, so it needs "
+     "a loopback listen"},
     {"[station]\nname = line 3\n", "jigd.conf:2: station name 'line 3' may only hold"},
     {"[station]\nname =\n", "jigd.conf:2: 'name' has no value"},
     {"[station]\ndata_dir =\n", "jigd.conf:2: 'data_dir' has no value"},
@@ -317,6 +331,40 @@ static void test_network_listen_with_token_is_accepted(void **state)
     config_free(c);
 }
 
+/* Loopback is an address, not a spelling: these need no token. */
+static void test_loopback_listen_and_trusted_local_mode(void **state)
+{
+    static const char *const loopback[] = {
+        "localhost:8080", "LocalHost:8080", "127.0.0.1:8080", "127.0.0.2:9000",
+        "127.255.255.254:1", "[::1]:8080", "[::ffff:127.0.0.1]:8080",
+    };
+    char err[256], text[256];
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++) {
+        snprintf(text, sizeof text, "[station]\nlisten = %s\n[slot 1]\n"
+                 "port = /dev/serial/by-id/a\n", loopback[i]);
+        struct jigd_config *c = parse(text, err, sizeof err);
+        if (!c)
+            fail_msg("listen = %s: %s", loopback[i], err);
+        assert_false(c->station.api_trust_local);     /* the default */
+        config_free(c);
+    }
+    struct jigd_config *c = parse("[station]\nlisten = [::1]:8080\napi_trust_local = yes\n"
+                                  "[slot 1]\nport = /dev/serial/by-id/a\n", err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    assert_true(c->station.api_trust_local);
+    assert_int_equal(c->n_warnings, 0);
+    config_free(c);
+    /* With a token as well, the token wins: say so. */
+    c = parse("[station]\napi_trust_local = yes\napi_token_file = /etc/jigd/token\n"
+              "[slot 1]\nport = /dev/serial/by-id/a\n", err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    assert_int_equal(c->n_warnings, 1);
+    assert_non_null(strstr(c->warnings[0], "jigd.conf:2: api_trust_local = yes has no effect"));
+    config_free(c);
+}
+
 static void test_load_reports_missing_file(void **state)
 {
     char err[256];
@@ -408,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_unstable_port_name_is_a_warning),
         cmocka_unit_test(test_disabled_slots_may_share_or_lack_a_port),
         cmocka_unit_test(test_network_listen_with_token_is_accepted),
+        cmocka_unit_test(test_loopback_listen_and_trusted_local_mode),
         cmocka_unit_test(test_load_reports_missing_file),
         cmocka_unit_test(test_deploy_default_config_parses),
         cmocka_unit_test(test_api_token_is_read_only_from_a_private_file),

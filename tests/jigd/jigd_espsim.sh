@@ -98,6 +98,9 @@ write_conf() {     # N TRIGGER [extra station lines]
         echo "[station]"
         echo "name = test-line"
         echo "listen = 127.0.0.1:$api_port"
+        # The rig and its client (curl) share one machine, as on a bench
+        # station: trusted-local mode instead of a token (docs/config.md).
+        echo "api_trust_local = yes"
         echo "data_dir = $work"
         echo "bundle = $work/bundle1"
         echo "stub_dir = $stub_dir"
@@ -112,15 +115,27 @@ write_conf() {     # N TRIGGER [extra station lines]
     } > "$work/jigd.conf"
 }
 
+# The station database (and its WAL) hold every unit's record, the CA key
+# signs every unit: only jigd's user may read them, whatever the umask of
+# the shell that started jigd. (The CA certificate is public: 0644.)
+expect_private_data() {
+    local open
+    open=$(find "$work" -maxdepth 1 \( -name 'station.db*' -o -name 'station-ca.key' \) \
+                -perm /077 -printf '%f %m\n')
+    [ -z "$open" ] || fail "others may read jigd's data: $open"
+}
+
 start_jigd() {
     "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" &
     jigd_pid=$!
     pids+=($jigd_pid)
     wait_for 10 "jigd's API" api GET /api/v1/station
     wait_for 20 "the bundle to load" bundle_loaded
+    expect_private_data
 }
 
 stop_jigd() {      # SIGTERM must end it cleanly, sanitizers quiet
+    expect_private_data     # (the WAL exists by now)
     kill -TERM "$jigd_pid"
     local rc=0
     wait "$jigd_pid" || rc=$?
@@ -131,14 +146,15 @@ stop_jigd() {      # SIGTERM must end it cleanly, sanitizers quiet
 }
 
 api_token=
+json=(-H 'Content-Type: application/json')  # jigd acts on nothing without it
 api() {            # METHOD PATH [JSON]; with $api_token when the station has one
-    local auth=()
+    local auth=() type=()
     [ -z "$api_token" ] || auth=(-H "Authorization: Bearer $api_token")
+    [ "$1" = GET ] || type=("${json[@]}")
     if [ $# -ge 3 ]; then
-        curl -sf -X "$1" "${auth[@]}" -H 'Content-Type: application/json' -d "$3" \
-            "http://127.0.0.1:$api_port$2"
+        curl -sf -X "$1" "${auth[@]}" "${type[@]}" -d "$3" "http://127.0.0.1:$api_port$2"
     else
-        curl -sf -X "$1" "${auth[@]}" "http://127.0.0.1:$api_port$2"
+        curl -sf -X "$1" "${auth[@]}" "${type[@]}" "http://127.0.0.1:$api_port$2"
     fi
 }
 
@@ -516,7 +532,7 @@ abort)
     api POST /api/v1/slots/1/abort > /dev/null || fail "abort refused"
     wait_for 10 "slot 1 to stop" all_done 1
     expect_fail 1 write "aborted by the operator"
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/1/abort")
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${json[@]}" "http://127.0.0.1:$api_port/api/v1/slots/1/abort")
     [ "$code" = 409 ] || fail "aborting an idle slot answered $code, expected 409"
     wait_for 30 "slot 2" all_done 2
     expect_pass 2 "$work/bundle1"
@@ -561,7 +577,7 @@ identify)
     wait_for 8 "the LED to toggle" bash -c "[ \$(grep -c 'board 1 led off' '$work/espsim.out') -ge 3 ] && [ \$(grep -c 'board 1 led on' '$work/espsim.out') -ge 3 ]"
     [ "$(slot_field 1 .identifying)" = true ] || fail "slot 1 does not say it is identifying"
     # A second request while blinking is refused (409), not queued.
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/1/identify")
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${json[@]}" "http://127.0.0.1:$api_port/api/v1/slots/1/identify")
     [ "$code" = 409 ] || fail "a second identify answered $code, expected 409"
     stop_jigd
     ;;
@@ -689,9 +705,10 @@ identity_token)
     identity_conf 1 manual
     api_token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
     printf '%s\n' "$api_token" > "$work/token" && chmod 600 "$work/token"
-    sed -i "/^\[station\]/a api_token_file = token" "$work/jigd.conf"
+    # A token replaces trusted-local mode (with both, jigd warns).
+    sed -i -e "/^\[station\]/a api_token_file = token" -e "/^api_trust_local/d" "$work/jigd.conf"
     start_jigd
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/1/start")
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${json[@]}" "http://127.0.0.1:$api_port/api/v1/slots/1/start")
     [ "$code" = 401 ] || fail "a start without the token answered $code"
     start_slots 1
     wait_for 30 "slot 1" all_done 1

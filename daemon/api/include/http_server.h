@@ -5,11 +5,22 @@
  * and when a uv_timer set from MHD_get_timeout fires. Handlers therefore run
  * on the loop thread, like everything else in jigd, and must not block.
  *
+ * MHD never accepts a connection itself. jigd's front door (http_gate.c)
+ * accepts it, holds it until its request head is complete, reads that head
+ * with its own strict parser and applies the request rules of http_check.h
+ * (Host, Origin, token, content type, length, route); only a request that
+ * passes, and for which there is room, is handed to MHD, which reads the
+ * body and carries the handler's answer. One request per connection: every
+ * answer says Connection: close, so every request meets the door.
+ *
+ * Room is kept apart for plain requests and for event streams, and per
+ * client address, so slow clients or a crowd of subscribers cannot lock
+ * anyone else out (docs/api.md, "Limits").
+ *
  * Requests are dispatched through route tables (method + pattern, see
  * api_route.h). Every error a client sees is JSON:
  *     {"error": "what went wrong", "hint": "what to do about it"}
- * with a fitting status: 400 bad JSON, 401 missing/wrong token, 404 no such
- * endpoint or slot, 405 wrong method (with Allow), 413 body too large. */
+ * with a fitting status (docs/api.md lists them). */
 #ifndef JIGD_HTTP_SERVER_H
 #define JIGD_HTTP_SERVER_H
 
@@ -22,13 +33,23 @@
 #include <uv.h>
 
 #include "api_route.h"
+#include "http_check.h"
 
 #define HTTP_DEFAULT_HOST "127.0.0.1"
 #define HTTP_DEFAULT_PORT 8080
 #define HTTP_DEFAULT_MAX_BODY (64u * 1024u)
-#define HTTP_DEFAULT_TIMEOUT_S 30u
-#define HTTP_DEFAULT_MAX_CONNECTIONS 64u
+/* Idle time allowed while a body arrives or an answer is sent. */
+#define HTTP_DEFAULT_TIMEOUT_S 10u
 #define HTTP_TOKEN_MAX 256
+/* The limits (docs/api.md, "Limits"). A connection's whole request head
+ * must arrive within HEAD_TIMEOUT of connecting, its body within
+ * BODY_TIMEOUT of the head. */
+#define HTTP_DEFAULT_MAX_REQUESTS 64u       /* requests being answered */
+#define HTTP_DEFAULT_MAX_STREAMS 32u        /* event streams open */
+#define HTTP_DEFAULT_MAX_WAITING 128u       /* connections whose head is not in */
+#define HTTP_DEFAULT_PER_IP 16u             /* per client address, of each */
+#define HTTP_DEFAULT_HEAD_TIMEOUT_MS 5000u
+#define HTTP_DEFAULT_BODY_TIMEOUT_MS 10000u
 
 struct http_server;
 struct http_request;
@@ -38,29 +59,27 @@ struct MHD_Response;
 typedef void (*http_log_fn)(void *ctx, const char *line);
 
 struct http_server_options {
-    const char *host;           /* NULL = 127.0.0.1; "::" or "0.0.0.0" = all */
+    const char *host;           /* NULL = 127.0.0.1; "::" or "0.0.0.0" = all
+                                   (needs a token) */
     uint16_t port;              /* 0 = any free port (tests read it back) */
-    const char *token;          /* NULL or "" = no authentication; copied,
+    const char *token;          /* NULL or "" = none: the API then answers
+                                   programs on this machine only, and is
+                                   read-only unless trust_local; copied,
                                    never logged */
+    bool trust_local;           /* no token, yet state changes are done */
     size_t max_body;            /* 0 = HTTP_DEFAULT_MAX_BODY */
     unsigned timeout_s;         /* idle connection timeout, 0 = default */
-    unsigned max_connections;   /* 0 = default */
+    /* The limits; 0 = the default of each. */
+    unsigned max_requests, max_streams, max_waiting, per_ip;
+    unsigned head_timeout_ms, body_timeout_ms;
     http_log_fn log;            /* NULL = stderr */
     void *log_ctx;
 };
 
-typedef void (*http_handler_fn)(struct http_request *req, void *ctx);
-
-struct http_route {
-    const char *method;         /* "GET", "POST", ... */
-    const char *pattern;        /* "/api/v1/slots/{slot}"; must outlive
-                                   the server (a string literal) */
-    http_handler_fn handler;
-};
-
 /* Binds, listens and starts serving on `loop`. On failure returns NULL with
  * a sentence in err ("cannot listen on 127.0.0.1:8080: address already in
- * use; is another jigd running?"). */
+ * use; is another jigd running?"). Without a token only a loopback address
+ * is bound. */
 struct http_server *http_server_start(uv_loop_t *loop,
                                       const struct http_server_options *opt,
                                       char *err, size_t errlen);

@@ -66,6 +66,8 @@ struct station_config {
     char listen_host[256];
     uint16_t listen_port;
     char api_token_file[CONFIG_PATH_MAX];   /* "" = no token (loopback only) */
+    bool api_trust_local;                   /* no token, yet the API acts for
+                                               programs on this machine */
     char stub_dir[CONFIG_PATH_MAX];         /* "" = ROM loader only */
     char bundle[CONFIG_PATH_MAX];           /* "" = none active yet */
     uint32_t max_baud;

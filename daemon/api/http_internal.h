@@ -1,0 +1,80 @@
+/* Private to the HTTP server's files: the server and a request as they
+ * are inside. Handlers see only the accessors of http_server.h. */
+#ifndef JIGD_HTTP_INTERNAL_H
+#define JIGD_HTTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+#include <uv.h>
+
+#include "http_server.h"
+
+#define MAX_STOP_HOOKS 8
+
+struct http_gate;
+struct http_conn;
+
+struct stop_hook {
+    void (*fn)(void *ctx);
+    void *ctx;
+};
+
+/* The limits in force, defaults filled in. */
+struct http_limits {
+    unsigned max_requests, max_streams, max_waiting, per_ip;
+    unsigned head_timeout_ms, body_timeout_ms;
+};
+
+struct http_server {
+    uv_loop_t *loop;
+    struct MHD_Daemon *mhd;
+    uv_poll_t poll;
+    uv_timer_t timer;
+    int open_handles;           /* poll, timer and the gate */
+    struct http_gate *gate;
+    uint16_t port;
+    char host[256];
+    char token[HTTP_TOKEN_MAX];
+    struct http_policy policy;  /* points at host and token */
+    struct http_limits limits;
+    http_log_fn log;
+    void *log_ctx;
+    /* The route table, and each route's handler context beside it. */
+    struct http_route *routes;
+    void **route_ctx;
+    size_t n_routes;
+    struct stop_hook hooks[MAX_STOP_HOOKS];
+    size_t n_hooks;
+    bool stopping;
+    void (*done)(void *ctx);
+    void *done_ctx;
+};
+
+struct http_request {
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;         /* as the gate read them */
+    const char *path;
+    size_t route;
+    struct api_route_params params;
+    uint64_t started_ms;        /* when MHD took the request (loop time) */
+    char *body;
+    size_t body_len, body_cap;
+    bool body_too_big;
+    bool replied;
+    unsigned status;
+};
+
+/* Replies with an error, listing the allowed methods (405). */
+void http_reply_error_allow(struct http_request *req, unsigned status,
+                            const char *allow, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* {"error": ..., "hint": ...} as text, for answers built without MHD (the
+ * gate's). NULL if memory ran out; free() it. */
+char *http_error_json(const char *error, const char *hint);
+
+#endif

@@ -1,0 +1,102 @@
+/* What a request must be before jigd acts on it: one pure function from a
+ * request head (http_head.h) to a verdict, used by the server for every
+ * request and by the fuzzer on arbitrary bytes.
+ *
+ * The rules, in the order they are applied (the first that fails answers):
+ *   1. framing: one Host; at most one of each of Content-Length,
+ *      Transfer-Encoding, Authorization, Origin, Content-Type; a
+ *      Content-Length of digits only, never beside Transfer-Encoding; only
+ *      chunked transfer coding; a path (origin-form) as target.
+ *   2. who may ask: with no token configured, only programs on this
+ *      machine (a loopback peer), naming this machine in Host (localhost,
+ *      127.x.y.z, [::1] or the configured listen host): a web page whose
+ *      name was re-pointed at 127.0.0.1 (DNS rebinding) is refused.
+ *   3. Origin, when a browser sends one, must be the origin the request
+ *      is addressed to (its host:port equal to Host): another site's page
+ *      is refused whatever it asks (CSRF).
+ *   4. the token: with one configured, every request carries it
+ *      (Authorization: Bearer, or ?access_token= on GET for EventSource);
+ *      without one, nothing that changes state is done unless the
+ *      operator chose trusted-local mode.
+ *   5. the route: 404 / 405 (with Allow) / OPTIONS (204 with Allow, and no
+ *      CORS grant) / the route and its parameters. The path is matched as
+ *      sent, never percent-decoded: "/slots/%31" is not "/slots/1".
+ *   6. a state change carries Content-Type: application/json (a web page
+ *      cannot send that cross-origin without a preflight, which 3 refuses).
+ *   7. a declared body no larger than the limit.
+ *
+ * No I/O and no allocation. */
+#ifndef JIGD_HTTP_CHECK_H
+#define JIGD_HTTP_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api_route.h"
+#include "http_head.h"
+
+struct http_request;
+
+typedef void (*http_handler_fn)(struct http_request *req, void *ctx);
+
+struct http_route {
+    const char *method;         /* "GET", "POST", ... */
+    const char *pattern;        /* "/api/v1/slots/{slot}"; must outlive
+                                   the server (a string literal) */
+    http_handler_fn handler;
+    bool stream;                /* a long-lived answer (the event stream):
+                                   counted against the stream limits */
+};
+
+/* What the operator configured, as the rules need it. */
+struct http_policy {
+    const char *token;          /* NULL or "": none */
+    bool trust_local;           /* no token, yet state changes are done
+                                   (the peer is on this machine anyway) */
+    const char *listen_host;    /* accepted in Host when there is no token */
+    uint16_t port;              /* for hints */
+    size_t max_body;
+};
+
+enum http_kind { HTTP_KIND_REQUEST, HTTP_KIND_STREAM };
+
+struct http_verdict {
+    /* 0: hand the request to routes[route].handler. Otherwise the answer
+     * to give (an error with a hint; 204 for OPTIONS). */
+    unsigned status;
+    char error[256];
+    char hint[320];
+    char allow[64];             /* 405 and OPTIONS: the Allow header */
+    bool ask_token;             /* 401: send WWW-Authenticate */
+    enum http_kind kind;
+    size_t route;
+    struct api_route_params params;
+    char method[HTTP_METHOD_MAX + 1];
+    char path[API_ROUTE_PATH_MAX + 1];  /* as sent, without the query */
+};
+
+/* Applies the rules to a parsed head. `peer_loopback`: the connection
+ * comes from 127.0.0.0/8 or ::1. */
+void http_check(const struct http_head *head, const struct http_policy *policy,
+                bool peer_loopback, const struct http_route *routes, size_t n_routes,
+                struct http_verdict *v);
+
+/* http_head_parse, then http_check: the server's (and the fuzzer's) one
+ * call per request. PARTIAL: wait for more bytes; otherwise `v` is set
+ * (BAD: the head's own refusal). */
+enum http_head_result http_check_bytes(const char *buf, size_t len,
+                                       const struct http_policy *policy,
+                                       bool peer_loopback,
+                                       const struct http_route *routes, size_t n_routes,
+                                       struct http_verdict *v);
+
+/* Compares a presented token with the expected one in time that does not
+ * depend on where they differ (only on the expected token's length). */
+bool http_token_equal_n(const char *expected, const char *given, size_t given_len);
+
+/* Is `host` (a listen address as written in jigd.conf, or Host without
+ * its port and brackets) a literal loopback address or "localhost"? */
+bool http_host_is_loopback(const char *host, size_t len);
+
+#endif

@@ -1,0 +1,166 @@
+/* Fuzzes the whole way a request comes into jigd before a handler runs:
+ * raw bytes through the strict head parser (daemon/api/http_head.c), the
+ * request rules and the route table (http_check.c: Host, Origin, token,
+ * route, content type, length), and the body through the JSON-object check
+ * every handler with a body makes (http_json_body.c). It is the code the
+ * gate (http_gate.c) runs on the bytes it peeks from each connection; the
+ * body's chunked framing and the socket work are libmicrohttpd's and are
+ * not here.
+ *
+ * Each input is judged under the three ways a station can be configured
+ * (token, trusted-local, neither) and from a local and a remote peer, and
+ * the verdicts must hold together:
+ *   - "partial" only when no blank line ends the head within its bound;
+ *   - a refusal has a status from the documented set, an error and a
+ *     hint, both printable ASCII (they go into JSON), and never shows the
+ *     token unless the input itself held it;
+ *   - a request let through names a route of this method, whose kind is
+ *     the route's, with a slot 1..999 if the route has one, a path with no
+ *     '?' or '#', a JSON content type if it changes state, a token if one
+ *     is configured, and no state change without a token unless
+ *     trusted-local; without a token only a local peer gets through. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http_check.h"
+#include "http_head.h"
+#include "http_json_body.h"
+
+static void handler(struct http_request *req, void *ctx)
+{
+    (void)req;
+    (void)ctx;
+}
+
+/* The API's routes (daemon/api/api_routes.c and api_sse.c), in its order. */
+static const struct http_route routes[] = {
+    {"GET", "/api/v1/station", handler, false},
+    {"GET", "/api/v1/slots", handler, false},
+    {"GET", "/api/v1/slots/{slot}", handler, false},
+    {"POST", "/api/v1/slots/{slot}/start", handler, false},
+    {"POST", "/api/v1/slots/{slot}/abort", handler, false},
+    {"POST", "/api/v1/slots/{slot}/identify", handler, false},
+    {"GET", "/api/v1/bundle", handler, false},
+    {"POST", "/api/v1/bundle/load", handler, false},
+    {"GET", "/api/v1/events", handler, true},
+};
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+#define TOKEN "fz-Token-0123456789"
+
+static const struct http_policy policies[] = {
+    {.token = TOKEN, .listen_host = "0.0.0.0", .port = 8080, .max_body = 1024},
+    {.trust_local = true, .listen_host = "127.0.0.1", .port = 8080, .max_body = 1024},
+    {.listen_host = "localhost", .port = 8080, .max_body = 1024},
+};
+
+static const unsigned statuses[] = {204, 400, 401, 403, 404, 405, 413, 414, 415, 431,
+                                    501, 505};
+
+static bool contains(const uint8_t *data, size_t size, const char *needle, bool nocase)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= size; i++)
+        if (nocase ? !strncasecmp((const char *)data + i, needle, n)
+                   : !memcmp(data + i, needle, n))
+            return true;
+    return false;
+}
+
+static void printable(const char *s, bool may_be_empty)
+{
+    if (!may_be_empty && !s[0])
+        abort();
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+            abort();
+}
+
+static void check_refusal(const struct http_verdict *v, const uint8_t *data, size_t size)
+{
+    bool known = false;
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        known |= v->status == statuses[i];
+    if (!known)
+        abort();
+    if (v->status == 204 || v->status == 405) {
+        if (!strstr(v->allow, "OPTIONS"))
+            abort();
+        if (v->status == 204)
+            return;
+    }
+    printable(v->error, false);
+    printable(v->hint, false);
+    if ((strstr(v->error, TOKEN) || strstr(v->hint, TOKEN)) &&
+        !contains(data, size, TOKEN, false))
+        abort();
+}
+
+static void check_pass(const struct http_verdict *v, const struct http_policy *p,
+                       bool local, const uint8_t *data, size_t head_len)
+{
+    if (v->route >= N_ROUTES)
+        abort();
+    const struct http_route *r = &routes[v->route];
+    if (strcmp(r->method, v->method) || v->kind != (r->stream ? HTTP_KIND_STREAM
+                                                              : HTTP_KIND_REQUEST))
+        abort();
+    if (strstr(r->pattern, "{slot}") && (v->params.slot < 1 || v->params.slot > 999))
+        abort();
+    if (v->path[0] != '/' || strpbrk(v->path, "?#"))
+        abort();
+    bool changes = strcmp(v->method, "GET") != 0;
+    bool token = p->token && p->token[0];
+    if (changes && !contains(data, head_len, "application/json", true))
+        abort();
+    if (token && !contains(data, head_len, "authorization", true) &&
+        !contains(data, head_len, "access_token=", false))
+        abort();
+    if (!token && (!local || (changes && !p->trust_local)))
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct http_verdict *v = malloc(sizeof *v);
+    if (!v)
+        return 0;
+    for (size_t k = 0; k < 2 * sizeof policies / sizeof policies[0]; k++) {
+        const struct http_policy *p = &policies[k / 2];
+        bool local = k % 2 == 0;
+        enum http_head_result r = http_check_bytes((const char *)data, size, p, local,
+                                                   routes, N_ROUTES, v);
+        if (r == HTTP_HEAD_PARTIAL) {
+            size_t bound = size < HTTP_HEAD_MAX ? size : HTTP_HEAD_MAX;
+            if (size >= HTTP_HEAD_MAX || contains(data, bound, "\r\n\r\n", false))
+                abort();
+            continue;
+        }
+        if (v->status) {
+            check_refusal(v, data, size);
+            continue;
+        }
+        struct http_head head;
+        struct http_head_error why;
+        if (http_head_parse((const char *)data, size, &head, &why) != HTTP_HEAD_DONE)
+            abort();        /* let through, so the head itself must be whole */
+        check_pass(v, p, local, data, head.len);
+        /* The body, as a handler would see it (at most the limit). */
+        size_t body = size - head.len;
+        if (body > p->max_body)
+            body = p->max_body;
+        char error[128];
+        cJSON *o = http_json_object((const char *)data + head.len, body, error,
+                                    sizeof error);
+        if (o)
+            cJSON_Delete(o);
+        else
+            printable(error, false);
+    }
+    free(v);
+    return 0;
+}
