@@ -106,7 +106,7 @@ wait_for 10 "espsim to listen" grep -q "ready" "$work/espsim.out"
 # up over many units, not about the factory app's report. A key pool of two
 # per slot so that no board waits for its key in the steady state.
 {
-    printf '[station]\nname = soak-line\nlisten = 127.0.0.1:%d\n' "$api_port"
+    printf '[station]\nname = soak-line\nlisten = 127.0.0.1:%d\napi_trust_local = yes\n' "$api_port"
     printf 'data_dir = %s\nbundle = %s\nstub_dir = %s\n' "$work" "$work/bundle1" "$stub_dir"
     printf 'boot_log_seconds = 1\nmax_baud = 921600\n'
     identity_conf_lines "" "key_pool_size = $((2 * slots))"

@@ -95,7 +95,10 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function request(port, method, path) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path, method, agent, timeout: 15000 }, (res) => {
+    // A state change must say it is JSON (jigd refuses anything else, so a
+    // web page's form post cannot drive the station).
+    const headers = method === "POST" ? { "Content-Type": "application/json" } : {};
+    const req = http.request({ host: "127.0.0.1", port, path, method, headers, agent, timeout: 15000 }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c) => { body += c; });

@@ -97,7 +97,7 @@ bundle_loaded() {
 
 start_jigd() {     # N BUNDLE_DIR: manual slots, bundle loaded (compressed) before the batch
     {
-        printf '[station]\nname = bench\nlisten = 127.0.0.1:%d\n' "$api_port"
+        printf '[station]\nname = bench\nlisten = 127.0.0.1:%d\napi_trust_local = yes\n' "$api_port"
         printf 'data_dir = %s\nbundle = %s\nstub_dir = %s\n' "$work/data" "$2" "$stub_dir"
         # 1 s is the least boot log jigd takes; the batch is timed to the reset.
         printf 'boot_log_seconds = 1\nmax_baud = %d\n' "$baud"

@@ -46,7 +46,8 @@ function parseArgs(argv) {
 
 function post(port, path) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path, method: "POST", timeout: 10000 }, (res) => {
+    const req = http.request({ host: "127.0.0.1", port, path, method: "POST", timeout: 10000,
+                               headers: { "Content-Type": "application/json" } }, (res) => {
       res.resume();
       res.on("end", () => res.statusCode < 300 ? resolve()
         : reject(new Error(`POST ${path} answered ${res.statusCode}: is the slot idle and the bundle loaded?`)));
