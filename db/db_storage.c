@@ -35,6 +35,18 @@ enum sdb_fault db_fault_of(int extended_code, int sys_errno)
     }
 }
 
+/* The folder to free space in: the database's own. */
+static void folder_of(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(out, size, ".");
+    else if (slash == path)
+        snprintf(out, size, "/");
+    else
+        snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
 bool db_file_refuses_writes(const char *path, char *why, size_t why_size)
 {
     /* O_RDONLY: opening an immutable file for writing is what fails. */
@@ -56,32 +68,40 @@ bool db_file_refuses_writes(const char *path, char *why, size_t why_size)
     return refuses;
 }
 
-/* Which of the database's files takes no writes, and why; else the
- * system's words for the refusal. */
-static void name_read_only(const struct station_db *db, int extended_code, int sys_errno,
-                           char *why, size_t why_size)
+/* Which of the database's files takes no writes, and why. */
+static bool find_read_only(const struct station_db *db, char *why, size_t why_size)
 {
     static const char *const suffixes[] = {"", "-wal", "-shm"};
     char file[4096];
+    if (!db->path)
+        return false;
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         snprintf(file, sizeof file, "%s%s", db->path, suffixes[i]);
         if (db_file_refuses_writes(file, why, why_size))
-            return;
+            return true;
     }
-    snprintf(why, why_size, "cannot write %s: %s", db->path,
-             sys_errno ? strerror(sys_errno) : sqlite3_errstr(extended_code));
+    return false;
 }
 
-/* The folder to free space in: the database's own. */
-static void folder_of(const char *path, char *out, size_t size)
+static bool folder_full(const struct station_db *db)
 {
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(out, size, ".");
-    else if (slash == path)
-        snprintf(out, size, "/");
-    else
-        snprintf(out, size, "%.*s", (int)(slash - path), path);
+    char folder[4096];
+    struct statvfs fs;
+    if (!db->path)
+        return false;
+    folder_of(db->path, folder, sizeof folder);
+    return statvfs(folder, &fs) == 0 && fs.f_bavail == 0;
+}
+
+/* "I/O error" is SQLite's word for any failed system call, and the errno
+ * is not always kept (a commit that fails at the end of a statement comes
+ * back without one): before blaming the disk, look for a plainer cause. */
+static enum sdb_fault refine_io_fault(const struct station_db *db)
+{
+    char why[4200];
+    if (find_read_only(db, why, sizeof why))
+        return SDB_FAULT_READ_ONLY;
+    return folder_full(db) ? SDB_FAULT_DISK_FULL : SDB_FAULT_IO;
 }
 
 int db_storage_fail(struct station_db *db, const char *doing, enum sdb_fault fault,
@@ -90,6 +110,8 @@ int db_storage_fail(struct station_db *db, const char *doing, enum sdb_fault fau
     const char *path = db->path ? db->path : "the database";
     char where[4096], why[4200];
     int rc;
+    if (fault == SDB_FAULT_IO)
+        fault = refine_io_fault(db);
     switch (fault) {
     case SDB_FAULT_DISK_FULL:
         folder_of(path, where, sizeof where);
@@ -97,7 +119,9 @@ int db_storage_fail(struct station_db *db, const char *doing, enum sdb_fault fau
                      doing, path, where);
         break;
     case SDB_FAULT_READ_ONLY:
-        name_read_only(db, extended_code, sys_errno, why, sizeof why);
+        if (!find_read_only(db, why, sizeof why))
+            snprintf(why, sizeof why, "cannot write %s: %s", path,
+                     sys_errno ? strerror(sys_errno) : sqlite3_errstr(extended_code));
         rc = db_fail(db, SDB_ERROR, "while %s: the station database is read-only: %s; make "
                      "it writable again", doing, why);
         break;

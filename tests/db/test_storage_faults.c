@@ -101,6 +101,31 @@ static void test_attempt_end_waits_for_writes(void **state)
     assert_chain_intact(f);
 }
 
+/* A board identified while the disk is full gets no serial: nothing is
+ * allocated, the counter does not move, and the next board once there is
+ * room gets the very next number (a serial is committed before it is
+ * used, or not at all). */
+static void test_no_serial_on_a_full_disk(void **state)
+{
+    struct db_fixture *f = *state;
+    struct sdb_board b = {.mac = {0x24, 0x0a, 0xc4, 0, 0, 2}, .chip = "ESP32"};
+    struct sdb_unit u;
+    bool reworked;
+    fill(f);
+    while (append(f) == SDB_OK)
+        ;
+    assert_int_equal(sdb_unit_identify(f->db, &b, "T-{seq:04}", NULL, &u, &reworked),
+                     SDB_ERROR);
+    assert_int_equal(sdb_last_fault(f->db), SDB_FAULT_DISK_FULL);
+    sqlite3 *sql = sdb_sqlite(f->db);
+    assert_int_equal(query_int64(sql, "SELECT count(*) FROM serial_allocations"), 0);
+    assert_int_equal(query_int64(sql, "SELECT count(*) FROM units"), 0);
+    limit_pages(f, 1 << 20);
+    assert_int_equal(sdb_unit_identify(f->db, &b, "T-{seq:04}", NULL, &u, &reworked), SDB_OK);
+    assert_string_equal(u.serial, "T-0001");
+    assert_chain_intact(f);
+}
+
 static void test_read_only_is_named(void **state)
 {
     struct db_fixture *f = *state;
@@ -147,6 +172,14 @@ static void test_fault_of_codes(void **state)
  * has the flag) ------------------------------------------------------------ */
 
 static const char *const db_files[] = {"", "-wal", "-shm"};
+
+static void skip_unless_root(void)
+{
+    if (geteuid() != 0) {
+        print_message("skipped: making a file immutable (chattr +i) needs root\n");
+        skip();
+    }
+}
 
 /* Sets or clears the immutable flag; false when this machine cannot. */
 static bool set_immutable(const char *path, bool on)
@@ -211,10 +244,7 @@ static int child_writes_to_immutable(struct db_fixture *f)
 static void test_immutable_database_is_no_sigbus(void **state)
 {
     struct db_fixture *f = *state;
-    if (geteuid() != 0) {
-        print_message("skipped: making a file immutable (chattr +i) needs root\n");
-        skip();
-    }
+    skip_unless_root();
     sdb_close(f->db);
     f->db = NULL;
     pid_t pid = fork();
@@ -240,6 +270,35 @@ static void test_immutable_database_is_no_sigbus(void **state)
     assert_chain_intact(f);
 }
 
+/* A write whose statement runs but whose commit the disk refuses (here the
+ * WAL file is immutable): the statement's RETURNING row came back first,
+ * and a bundle id from it was once taken for a registered bundle. */
+static void test_no_bundle_id_when_the_commit_fails(void **state)
+{
+    struct db_fixture *f = *state;
+    static const char sha[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    char wal[160];
+    int64_t id = 0;
+    skip_unless_root();
+    assert_int_equal(append(f), SDB_OK);
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    if (!set_immutable(wal, true)) {
+        print_message("skipped: this file system cannot make %s immutable\n", wal);
+        skip();
+    }
+    int rc = sdb_bundle_register(f->db, "fw", "1.0", sha, &id);
+    enum sdb_fault fault = sdb_last_fault(f->db);
+    bool named = strstr(sdb_errmsg(f->db), "-wal is immutable") != NULL;
+    set_immutable(wal, false);
+    assert_int_equal(rc, SDB_ERROR);
+    assert_int_equal(fault, SDB_FAULT_READ_ONLY);
+    assert_true(named);
+    assert_int_equal(sdb_bundle_register(f->db, "fw", "1.0", sha, &id), SDB_OK);
+    char q[80];
+    snprintf(q, sizeof q, "SELECT count(*) FROM bundles WHERE id = %lld", (long long)id);
+    assert_int_equal(query_int64(sdb_sqlite(f->db), q), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,12 +306,16 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_attempt_end_waits_for_writes, fixture_setup_open,
                                         fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_no_serial_on_a_full_disk, fixture_setup_open,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(test_read_only_is_named, fixture_setup_open,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_a_rule_is_no_fault, fixture_setup_open,
                                         fixture_teardown),
         cmocka_unit_test(test_fault_of_codes),
         cmocka_unit_test_setup_teardown(test_immutable_database_is_no_sigbus,
+                                        fixture_setup_open, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_no_bundle_id_when_the_commit_fails,
                                         fixture_setup_open, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
