@@ -63,6 +63,10 @@
 #                     once the filler is gone every held result is recorded
 #                     and the slots pass; integrity, no attempt left running,
 #                     no serial on two units, the audit chain verifies
+#   disk_full_at_start  min_free_mb = 0, data_dir full before any unit: a
+#                     manual start is refused naming the full disk and its
+#                     board hears no byte; an auto slot raises an alarm and
+#                     writes nothing; once there is room both pass
 #   db_immutable      the database's files made immutable (chattr +i) while
 #                     six slots write: jigd lives and answers, each slot
 #                     holds its result naming the read-only database; after
@@ -1021,6 +1025,40 @@ disk_full)
     start_slots 7
     wait_for 30 "slot 7" all_done 7
     expect_pass 7 "$work/bundle1"
+    stop_jigd
+    expect_whole_database
+    ;;
+disk_full_at_start)
+    small_data_dir 32
+    make_identity_bundle 64
+    start_espsim 2
+    identity_conf 2 manual "" "key_pool_size = 2"
+    sed -i '/^\[slot 2\]/,/^trigger/s/^trigger = manual/trigger = auto/' "$work/jigd.conf"
+    station_key "min_free_mb = 0"
+    start_jigd
+    fill_data_dir
+    code=$(curl -s -o "$work/refusal.json" -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/1/start")
+    [ "$code" = 409 ] || fail "a start with a full disk answered $code: $(cat "$work/refusal.json")"
+    jq -r .error "$work/refusal.json" | grep "start cannot be recorded.*is full" > /dev/null \
+        || fail "the refusal does not name the full disk: $(cat "$work/refusal.json")"
+    [ "$(control status 1 | sed 's/^ok //' | jq .rx_bytes)" = 0 ] || fail "board 1 heard from jigd"
+    # The auto slot finds its board, cannot record a start, and says so.
+    wait_for 20 "slot 2's alarm" bash -c "curl -sf http://127.0.0.1:$api_port/api/v1/slots/2 | jq -e '.alarm.cause | test(\"start cannot be recorded.*is full\")'"
+    grep '"kind":"error"' "$work/jigd.err" | grep '"slot":2,' | grep -q "start cannot be recorded" \
+        || fail "slot 2 sent no alarm event"
+    [ "$(slot_field 2 .state)" = armed ] || fail "slot 2 is $(slot_field 2 .state), not armed"
+    expect_untouched 2
+    [ "$(db "SELECT count(*) FROM attempts")" = 0 ] || fail "an attempt is on record"
+    rm -f "$data_dir"/filler*
+    wait_for 30 "slot 2 to flash once there is room" all_done 2
+    [ "$(slot_field 2 .alarm)" = null ] || fail "slot 2's alarm stands: $(slot_field 2 .alarm)"
+    start_slots 1
+    wait_for 30 "slot 1" all_done 1
+    for i in 1 2; do
+        expect_pass "$i" "$work/bundle1"
+        check_unit_on_board "$i"
+    done
+    expect_no_unrecorded_pass 1 2
     stop_jigd
     expect_whole_database
     ;;
