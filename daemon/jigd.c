@@ -16,6 +16,7 @@
 #include "api.h"
 #include "config.h"
 #include "event_bus.h"
+#include "last_words.h"
 #include "station.h"
 #include "station_ca.h"
 #include "station_api.h"
@@ -182,6 +183,7 @@ static int run(struct daemon *d, const char *conf)
     }
     for (size_t i = 0; i < d->cfg->n_warnings; i++)
         log_line("jigd: warning: %s", d->cfg->warnings[i]);
+    last_words_install(d->cfg->station.data_dir);
     d->bus = event_bus_new(EVENT_RING, NULL);
     if (!d->bus) {
         log_line("jigd: out of memory");

@@ -41,9 +41,14 @@ int sdb_bundle_register(struct station_db *db, const char *name, const char *ver
     db_bind_text(stmt, 2, version);
     db_bind_text(stmt, 3, manifest_sha256);
     db_bind_text(stmt, 4, now);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
+    /* The row comes back before the statement commits: only SQLITE_DONE
+     * says the bundle is on disk (a full disk fails the commit, not the row). */
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
         *id = sqlite3_column_int64(stmt, 0);
-    else
+        step = sqlite3_step(stmt);
+    }
+    if (step != SQLITE_DONE)
         rc = db_sql_fail(db, "registering the bundle (its manifest hash must be 64 hex digits)");
     sqlite3_finalize(stmt);
     return rc;

@@ -42,15 +42,36 @@ struct station_db {
     bool anchor_checked;    /* the log's end was compared with the anchor since open */
     bool anchor_unwritten;  /* the file is behind db->anchor: a write failed */
     struct refusal_counts *refusals;  /* repeated refusals not yet logged */
+    enum sdb_fault fault;   /* of the last failure; set with err */
     char err[512];
 };
 
-/* Sets the message and returns status. */
+/* Sets the message (no storage fault) and returns status. */
 int db_fail(struct station_db *db, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Describes a failed SQLite call ("while <doing>: <sqlite's words>") and
- * maps its code: constraint → SDB_CONFLICT / SDB_REFUSED, busy → SDB_BUSY. */
+ * maps its code: constraint → SDB_CONFLICT / SDB_REFUSED, busy → SDB_BUSY,
+ * a disk that takes no writes → SDB_ERROR with its storage fault. */
 int db_sql_fail(struct station_db *db, const char *doing);
+
+/* ---- storage faults (db_storage.c) ---- */
+
+/* The storage fault an extended SQLite code and the failed system call's
+ * errno mean; SDB_FAULT_NONE when it is not the disk. */
+enum sdb_fault db_fault_of(int extended_code, int sys_errno);
+/* SDB_ERROR with a message naming the fault, the file and what to do. */
+int db_storage_fail(struct station_db *db, const char *doing, enum sdb_fault fault,
+                    int extended_code, int sys_errno);
+/* Whether path exists but can take no write however it is opened
+ * (immutable, append-only, a read-only file system), and why in words. */
+bool db_file_refuses_writes(const char *path, char *why, size_t why_size);
+
+/* ---- the WAL index's guard (db_shm_guard.c) ---- */
+
+/* The name of the VFS every connection opens with: the default one, except
+ * that no store goes into a WAL index that cannot take it (SIGBUS). NULL
+ * if it could not be registered (out of memory). */
+const char *db_shm_guard_vfs(void);
 
 int db_prepare(struct station_db *db, const char *sql, sqlite3_stmt **stmt);
 /* Runs SQL that takes no values (BEGIN, COMMIT, pragmas). */

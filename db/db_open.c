@@ -64,12 +64,17 @@ static int expect_pragma_text(struct station_db *db, const char *sql, const char
  * writes. In WAL mode synchronous=NORMAL would fsync only at checkpoints, so
  * a power cut could lose the last commits: a serial already written to a
  * board could be handed out again. FULL fsyncs the WAL at every commit. This
- * connection only ever allocates or records, so FULL applies to all of it. */
+ * connection only ever allocates or records, so FULL applies to all of it.
+ * The database file itself is never memory-mapped (mmap_size = 0, whatever
+ * the library's default): a disk error under a mapped page is a SIGBUS, a
+ * read() that fails is an error code. */
 static int configure_connection(struct station_db *db, int busy_timeout_ms)
 {
     int rc;
     sqlite3_busy_timeout(db->sql, busy_timeout_ms > 0 ? busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS);
     if ((rc = db_exec(db, "PRAGMA foreign_keys = ON")) != SDB_OK)
+        return rc;
+    if ((rc = db_exec(db, "PRAGMA mmap_size = 0")) != SDB_OK)
         return rc;
     if (db->read_only)
         return SDB_OK;
@@ -144,7 +149,10 @@ static int open_steps(struct station_db *db, const struct sdb_options *opt)
     int rc;
     if (!db->read_only && (rc = take_station_lock(db)) != SDB_OK)
         return rc;
-    if (sqlite3_open_v2(db->path, &db->sql, flags, NULL) != SQLITE_OK)
+    const char *vfs = db_shm_guard_vfs();
+    if (!vfs)
+        return db_fail(db, SDB_ERROR, "out of memory opening %s", db->path);
+    if (sqlite3_open_v2(db->path, &db->sql, flags, vfs) != SQLITE_OK)
         return db_fail(db, SDB_ERROR, "cannot open %s: %s; check that the file exists and "
                        "jigd may read and write its folder", db->path,
                        db->sql ? sqlite3_errmsg(db->sql) : "out of memory");

@@ -13,12 +13,17 @@ int db_fail(struct station_db *db, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(db->err, sizeof db->err, fmt, ap);
     va_end(ap);
+    db->fault = SDB_FAULT_NONE;
     return status;
 }
 
 int db_sql_fail(struct station_db *db, const char *doing)
 {
     int code = sqlite3_extended_errcode(db->sql);
+    int sys_errno = sqlite3_system_errno(db->sql);
+    enum sdb_fault fault = db_fault_of(code, sys_errno);
+    if (fault != SDB_FAULT_NONE)
+        return db_storage_fail(db, doing, fault, code, sys_errno);
     int status = SDB_ERROR;
     switch (code & 0xff) {
     case SQLITE_BUSY:
@@ -36,9 +41,6 @@ int db_sql_fail(struct station_db *db, const char *doing)
         return db_fail(db, status,
                        "while %s: the database stayed locked by another process past the "
                        "busy timeout; check for a stuck sqlite3 shell or a second jigd", doing);
-    if ((code & 0xff) == SQLITE_FULL)
-        return db_fail(db, status, "while %s: the disk holding %s is full; free space and retry",
-                       doing, db->path ? db->path : "the database");
     return db_fail(db, status, "while %s: %s", doing, sqlite3_errmsg(db->sql));
 }
 
@@ -73,7 +75,8 @@ int db_begin(struct station_db *db)
 /* After the commit, the anchor file catches up with the audit log. */
 int db_commit(struct station_db *db)
 {
-    int rc = db_exec(db, "COMMIT");
+    int rc = sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+                 ? SDB_OK : db_sql_fail(db, "committing");
     if (rc != SDB_OK)
         db_rollback(db);
     else

@@ -73,6 +73,22 @@ int sdb_open(const char *path, const struct sdb_options *opt,
 void sdb_close(struct station_db *db);
 const char *sdb_errmsg(const struct station_db *db);
 
+/* What kept the last failed call from writing when the cause was the disk,
+ * not a rule: the disk is full, a file of the database (or its file system)
+ * takes no writes, or the disk failed. The call returned SDB_ERROR, its
+ * transaction rolled back (nothing half-written), and the same call on the
+ * same handle may succeed once the cause is gone: the caller may hold what
+ * it wanted to record and try again. SDB_FAULT_NONE after any other
+ * failure. Never a SIGBUS: see db/README.md, "When the disk stops taking
+ * writes". */
+enum sdb_fault {
+    SDB_FAULT_NONE = 0,
+    SDB_FAULT_DISK_FULL,    /* no space (or quota) left for the database or its WAL */
+    SDB_FAULT_READ_ONLY,    /* a file immutable or not writable, the file system read-only */
+    SDB_FAULT_IO,           /* the disk failed a read, write or sync */
+};
+enum sdb_fault sdb_last_fault(const struct station_db *db);
+
 int sdb_schema_version(const struct station_db *db);
 int sdb_latest_schema_version(void);
 /* Attempts found 'running' at open and marked interrupted. */

@@ -295,6 +295,18 @@ static int station_boot_log_seconds(struct parser *p, const char *v)
     return 0;
 }
 
+/* Room in data_dir for the records of units about to start, so that a
+ * filling disk stops the line before a board is half-way, not after. */
+static int station_min_free_mb(struct parser *p, const char *v)
+{
+    unsigned long mb;
+    if (parse_uint(v, 0, CONFIG_MAX_MIN_FREE_MB, &mb))
+        return fail(p, "min_free_mb = '%s' is not a number of MiB from 0 (no check) to %u",
+                    v, CONFIG_MAX_MIN_FREE_MB);
+    p->cfg->station.min_free_mb = (unsigned)mb;
+    return 0;
+}
+
 static int parse_led_gpio(struct parser *p, const char *v, int *out)
 {
     unsigned long g;
@@ -325,6 +337,7 @@ static const struct key_handler station_keys[] = {
     {"max_baud", station_max_baud},
     {"boot_log_seconds", station_boot_log_seconds},
     {"led_gpio", station_led_gpio},
+    {"min_free_mb", station_min_free_mb},
     {NULL, NULL},
 };
 
@@ -822,6 +835,7 @@ static void set_defaults(struct station_config *s)
     snprintf(s->stub_dir, sizeof s->stub_dir, "%s", JIGD_DEFAULT_STUB_DIR);
     s->max_baud = CONFIG_DEFAULT_MAX_BAUD;
     s->boot_log_seconds = CONFIG_DEFAULT_BOOT_LOG_SECONDS;
+    s->min_free_mb = CONFIG_DEFAULT_MIN_FREE_MB;
     s->led_gpio = CONFIG_NO_GPIO;
 }
 

@@ -22,7 +22,7 @@
 #define UNIT_CONNECT_ATTEMPTS 3     /* the board answered a probe just now */
 #define BLINK_MS 10000
 
-static void slot_publish(struct slot *s, const struct jig_event *ev)
+void slot_publish(struct slot *s, const struct jig_event *ev)
 {
     struct jig_event e = *ev;
     e.slot = s->cfg.index;
@@ -83,11 +83,12 @@ static void start_quiet(struct slot *s, enum slot_activity act)
 }
 
 static void on_unit_running(void *ctx);
+static void on_unit_unrecorded(void *ctx, const char *cause, const char *advice);
 static void on_unit_ended(void *ctx, const struct unit_outcome *o);
 
-static void start_unit(struct slot *s, int attempts)
+/* false: the unit did not start (why says so, and the slot's alarm). */
+static bool start_unit(struct slot *s, int attempts, struct slot_refusal *why)
 {
-    char err[200];
     struct unit_run_config c = {
         .env = &s->env,
         .cfg = &s->cfg,
@@ -98,16 +99,26 @@ static void start_unit(struct slot *s, int attempts)
         .connect_attempts = attempts,
     };
     struct unit_run_owner owner = {.ctx = s, .on_running = on_unit_running,
+                                   .on_unrecorded = on_unit_unrecorded,
                                    .on_ended = on_unit_ended};
     s->awaiting_removal = false;
-    s->run = unit_run_start(&c, &owner, err, sizeof err);
+    s->run = unit_run_start(&c, &owner, why);
     if (!s->run) {
-        fprintf(stderr, "jigd: slot %d: cannot start: %s\n", s->cfg.index, err);
+        slot_alarm_raise(s, ALARM_START, why);
         schedule(s, PORT_POLL_MS);
-        return;
+        return false;
     }
+    slot_alarm_clear(s);
     s->act = ACT_UNIT;
     slot_set_state(s, SLOT_RUNNING);
+    return true;
+}
+
+/* A start nobody waits for an answer to: the alarm tells the operator. */
+static void start_unit_now(struct slot *s, int attempts)
+{
+    struct slot_refusal why;
+    start_unit(s, attempts, &why);
 }
 
 static void enter_rest(struct slot *s)
@@ -160,7 +171,7 @@ static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
     }
     if (s->start_pending) {
         s->start_pending = false;
-        start_unit(s, 0);
+        start_unit_now(s, 0);
         return;
     }
     if (port_error) {
@@ -168,7 +179,7 @@ static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
         return;
     }
     if (act == ACT_PROBE && !e) {
-        start_unit(s, UNIT_CONNECT_ATTEMPTS);
+        start_unit_now(s, UNIT_CONNECT_ATTEMPTS);
         return;
     }
     if (act == ACT_PRESENCE && !cancelled) {
@@ -190,6 +201,18 @@ static void on_unit_running(void *ctx)
         slot_set_state(s, SLOT_RUNNING);
 }
 
+/* The board is done but the database cannot take its result: the slot
+ * holds it (no re-arm, no next board) until the run has recorded it. */
+static void on_unit_unrecorded(void *ctx, const char *cause, const char *advice)
+{
+    struct slot *s = ctx;
+    struct slot_refusal a;
+    snprintf(a.error, sizeof a.error, "%s", cause);
+    snprintf(a.hint, sizeof a.hint, "%s", advice);
+    slot_alarm_raise(s, ALARM_UNRECORDED, &a);
+    slot_set_state(s, SLOT_UNRECORDED);
+}
+
 static void on_unit_ended(void *ctx, const struct unit_outcome *o)
 {
     struct slot *s = ctx;
@@ -197,6 +220,7 @@ static void on_unit_ended(void *ctx, const struct unit_outcome *o)
     unit_run_free(s->run);
     s->run = NULL;
     s->act = ACT_NONE;
+    slot_alarm_clear(s);
     s->last = *o;
     s->have_last = true;
     if (o->passed)
@@ -214,7 +238,7 @@ static void on_unit_ended(void *ctx, const struct unit_outcome *o)
     }
     if (s->start_pending) {
         s->start_pending = false;
-        start_unit(s, 0);
+        start_unit_now(s, 0);
         return;
     }
     if (s->cfg.trigger != SLOT_TRIGGER_MANUAL) {
@@ -333,14 +357,15 @@ static void on_tick(uv_timer_t *t)
     }
     if (s->state != SLOT_ARMED)
         return;
-    if (!*s->env.bundle) {
-        schedule(s, PORT_POLL_MS);  /* nothing to flash yet */
+    struct slot_refusal why;
+    if (!*s->env.bundle || !slot_room_to_record(s, &why)) {
+        schedule(s, PORT_POLL_MS);  /* nothing to flash yet, or no room to record it */
         return;
     }
     if (!hotplug)
         start_quiet(s, ACT_PROBE);
     else if (local_port_present(s))
-        start_unit(s, 0);
+        start_unit_now(s, 0);
     else
         schedule(s, HOTPLUG_POLL_MS);
 }
@@ -437,7 +462,12 @@ static bool can_act(struct slot *s, struct slot_refusal *err)
     }
     if (s->state == SLOT_NO_PORT) {
         refuse(err, "check the adapter and cable of this position; the slot comes back by "
-               "itself", "slot %d has no port (%s)", n, s->cfg.port);
+               "itself", "slot %d has no port (%.200s)", n, s->cfg.port);
+        return false;
+    }
+    if (s->state == SLOT_UNRECORDED) {
+        refuse(err, s->alarm.hint, "slot %d holds a board whose result is not recorded yet%s",
+               n, "");
         return false;
     }
     if (s->act == ACT_UNIT) {
@@ -472,17 +502,23 @@ bool slot_request_start(struct slot *s, struct slot_refusal *err)
                s->cfg.index, "no bundle is loaded");
         return false;
     }
+    if (!slot_room_to_record(s, err))
+        return false;
     if (stop_quiet_job(s)) {
         s->start_pending = true;
         return true;
     }
     uv_timer_stop(&s->timer);
-    start_unit(s, 0);
-    return true;
+    return start_unit(s, 0, err);
 }
 
 bool slot_request_abort(struct slot *s, struct slot_refusal *err)
 {
+    if (s->state == SLOT_UNRECORDED) {
+        refuse(err, s->alarm.hint, "slot %d's board is done; only its record is missing%s",
+               s->cfg.index, "");
+        return false;
+    }
     if (s->act != ACT_UNIT) {
         refuse(err, "jigctl status shows what each slot does",
                "slot %d is %s; there is nothing to abort", s->cfg.index,

@@ -22,6 +22,15 @@ enum slot_activity {
     ACT_PORT_CHECK,     /* no-port: can the port be opened again? */
 };
 
+/* What keeps a slot from going on with no board to blame (slot_alarm.c):
+ * shown as the slot's `alarm` and said once as an error event. */
+enum slot_alarm_kind {
+    ALARM_NONE,
+    ALARM_ROOM,         /* data_dir below min_free_mb: no unit starts */
+    ALARM_START,        /* a unit could not start (its record could not be begun) */
+    ALARM_UNRECORDED,   /* the unit's result waits for the database */
+};
+
 struct slot {
     struct slot_env env;
     struct slot_config cfg;
@@ -49,6 +58,20 @@ struct slot {
     bool have_last;
     unsigned passed, failed;
     struct boot_log boot_log;
+
+    enum slot_alarm_kind alarm_kind;
+    struct slot_refusal alarm;      /* cause (error) and advice (hint) */
 };
+
+/* slot.c */
+void slot_publish(struct slot *s, const struct jig_event *ev);
+
+/* slot_alarm.c. Raising publishes the alarm as an error event when it is
+ * new (not again while the same kind stands); clearing says it is over. */
+void slot_alarm_raise(struct slot *s, enum slot_alarm_kind kind, const struct slot_refusal *a);
+void slot_alarm_clear(struct slot *s);
+/* Whether data_dir has room for a unit's records (min_free_mb); raises or
+ * clears the room alarm, and says why in *why when not. */
+bool slot_room_to_record(struct slot *s, struct slot_refusal *why);
 
 #endif

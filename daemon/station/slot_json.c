@@ -68,6 +68,17 @@ static void add_last(cJSON *o, const struct slot *s)
     }
 }
 
+static void add_alarm(cJSON *o, const struct slot *s)
+{
+    if (s->alarm_kind == ALARM_NONE) {
+        cJSON_AddNullToObject(o, "alarm");
+        return;
+    }
+    cJSON *a = cJSON_AddObjectToObject(o, "alarm");
+    cJSON_AddStringToObject(a, "cause", s->alarm.error);
+    cJSON_AddStringToObject(a, "advice", s->alarm.hint);
+}
+
 cJSON *slot_to_json(const struct slot *s)
 {
     cJSON *o = cJSON_CreateObject();
@@ -86,6 +97,7 @@ cJSON *slot_to_json(const struct slot *s)
     add_text_or_null(o, "serial", s->board.serial);
     add_text_or_null(o, "cert_fingerprint", s->board.fingerprint);
     add_last(o, s);
+    add_alarm(o, s);
     char *log = boot_log_text(&s->boot_log);
     if (log) {
         cJSON_AddStringToObject(o, "boot_log", log);

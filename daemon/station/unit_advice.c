@@ -1,6 +1,8 @@
 /* Advice for a failed unit (unit_advice.h). */
 #include "unit_advice.h"
 
+#include <stdio.h>
+
 #include "flash_job.h"
 
 /* What the operator should do about a failure, by where and how it failed. */
@@ -36,5 +38,24 @@ const char *unit_advice_for(const struct loader_error *e)
         return "the adapter does not carry the higher rate: lower max_baud for this slot";
     default:
         return "reseat the board and run it again; if it repeats, set the board aside";
+    }
+}
+
+void unit_advice_storage(enum sdb_fault fault, const char *data_dir, char *out, size_t size)
+{
+    switch (fault) {
+    case SDB_FAULT_DISK_FULL:
+        snprintf(out, size, "free space in %s (old logs, backups, bundles)", data_dir);
+        break;
+    case SDB_FAULT_READ_ONLY:
+        snprintf(out, size, "make station.db in %s writable again (chattr -i, or remount its "
+                 "file system read-write)", data_dir);
+        break;
+    case SDB_FAULT_IO:
+        snprintf(out, size, "check the disk holding %s (dmesg) and its cable", data_dir);
+        break;
+    default:
+        snprintf(out, size, "check station.db in %s (jigd's log says more)", data_dir);
+        break;
     }
 }

@@ -10,6 +10,7 @@
 
 #include "bundle.h"
 #include "station_ca.h"
+#include "unit_advice.h"
 #include "unit_plan.h"
 #include "unit_record.h"
 #include "unit_services.h"
@@ -48,6 +49,16 @@ static enum unit_identity_made fail(struct unit_identity *id, const char *advice
     return UNIT_IDENTITY_FAILED;
 }
 
+/* The serial or the certificate could not be committed: nothing has been
+ * written to the board yet, and the database says why. */
+static void storage_advice(const struct unit_services *u, char *advice, size_t advicelen)
+{
+    char remedy[200];
+    unit_advice_storage(sdb_last_fault(u->db), u->cfg->station.data_dir, remedy, sizeof remedy);
+    snprintf(advice, advicelen, "nothing was written to the board: %s, then run it again",
+             remedy);
+}
+
 bool unit_identity_find(struct unit_identity *id, const struct bundle *b,
                         const struct loader_chip_info *chip, char *why, size_t whylen,
                         char *advice, size_t advicelen)
@@ -70,8 +81,7 @@ bool unit_identity_find(struct unit_identity *id, const struct bundle *b,
         snprintf(advice, advicelen, "work order %s takes no more units: take the board out, "
                  "and set the next work order (work_order in [unit]) before flashing more", wo);
     else
-        snprintf(advice, advicelen, "check the station database (data_dir) and its disk, "
-                 "then run the board again");
+        storage_advice(u, advice, advicelen);
     return false;
 }
 
@@ -126,9 +136,12 @@ static enum unit_identity_made store_certificate(struct unit_identity *id)
                                 .subject = r.subject, .not_before = r.not_before,
                                 .not_after = r.not_after, .pem = r.pem};
     int64_t row;
-    if (sdb_certificate_insert(id->units->db, &c, &row) != SDB_OK)
-        return fail(id, "check the disk of the station (data_dir) and run the board again",
-                    "the certificate could not be recorded: %s", sdb_errmsg(id->units->db));
+    if (sdb_certificate_insert(id->units->db, &c, &row) != SDB_OK) {
+        char advice[UNIT_IDENTITY_TEXT];
+        storage_advice(id->units, advice, sizeof advice);
+        return fail(id, advice, "the certificate could not be recorded: %s",
+                    sdb_errmsg(id->units->db));
+    }
     return UNIT_IDENTITY_READY;
 }
 

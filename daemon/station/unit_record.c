@@ -32,23 +32,70 @@ static void hex(const uint8_t *b, size_t n, char *out)
         snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-void unit_record_begin(struct unit_record *r, const struct bundle *b, const char *port,
-                       const char *work_order, const struct unit_plan *plan)
+static int write_row(struct unit_record *r, const struct unit_record_row *w)
+{
+    if (w->is_part)
+        return sdb_attempt_part(r->db, r->attempt_id, w->name, w->offset, w->size, w->sha256,
+                                w->per_unit);
+    return sdb_attempt_phase(r->db, r->attempt_id, w->name, w->started_ms, w->duration_ms,
+                             w->bytes);
+}
+
+/* Writes a row now, or keeps it for the end when the database will not
+ * take it (a full disk does not make the write plan any less true). */
+static void record_row(struct unit_record *r, const struct unit_record_row *w)
+{
+    if (r->n_pending == 0 && write_row(r, w) == SDB_OK)
+        return;
+    if (r->n_pending == UNIT_RECORD_PENDING) {
+        complain(r, w->is_part ? "a part" : "a phase");
+        return;
+    }
+    if (r->n_pending == 0)
+        fprintf(stderr, "jigd: slot %d: attempt %lld: %s kept to be recorded with the end: "
+                "%s\n", r->slot, (long long)r->attempt_id, w->is_part ? "a part" : "a phase",
+                sdb_errmsg(r->db));
+    r->pending[r->n_pending++] = *w;
+}
+
+static void record_part(struct unit_record *r, const char *name, uint32_t offset, uint32_t size,
+                        const char *sha256, bool per_unit)
+{
+    struct unit_record_row w = {.is_part = true, .offset = offset, .size = size,
+                                .per_unit = per_unit};
+    snprintf(w.name, sizeof w.name, "%s", name);
+    snprintf(w.sha256, sizeof w.sha256, "%s", sha256);
+    record_row(r, &w);
+}
+
+/* The rows kept back, in order; stops at the first the database refuses. */
+static int write_pending(struct unit_record *r)
+{
+    size_t done = 0;
+    while (done < r->n_pending && write_row(r, &r->pending[done]) == SDB_OK)
+        done++;
+    memmove(r->pending, r->pending + done, (r->n_pending - done) * sizeof r->pending[0]);
+    r->n_pending -= done;
+    return r->n_pending ? -1 : 0;
+}
+
+int unit_record_begin(struct unit_record *r, const struct bundle *b, const char *port,
+                      const char *work_order, const struct unit_plan *plan)
 {
     if (!r->db || r->attempt_id)
-        return;
+        return 0;
     int64_t bundle_id = 0;
     if (sdb_bundle_register(r->db, b->name, b->version, b->id, &bundle_id) != SDB_OK)
-        complain(r, "the bundle");
+        return -1;
     struct sdb_attempt_start a = {.slot = r->slot, .adapter_id = port, .adapter_port = port,
                                   .bundle_id = bundle_id,
                                   .work_order = work_order && work_order[0] ? work_order : NULL};
     if (sdb_attempt_begin(r->db, &a, &r->attempt_id) != SDB_OK) {
         r->attempt_id = 0;
-        complain(r, "the start");
-        return;
+        return -1;
     }
     r->bytes_written = 0;
+    r->n_pending = 0;
     /* The plan's parts, not the bundle's: one the unit's own partition
      * replaces is not written, so it is not on record. */
     for (size_t i = 0; i < plan->n; i++) {
@@ -57,10 +104,9 @@ void unit_record_begin(struct unit_record *r, const struct bundle *b, const char
             continue;
         char sha[65];
         hex(p->sha256, 32, sha);
-        if (sdb_attempt_part(r->db, r->attempt_id, p->file, p->region.offset,
-                             (uint32_t)p->region.size, sha, false) != SDB_OK)
-            complain(r, "a part");
+        record_part(r, p->file, p->region.offset, (uint32_t)p->region.size, sha, false);
     }
+    return 0;
 }
 
 void unit_record_parts(struct unit_record *r, const struct unit_plan *plan)
@@ -75,9 +121,7 @@ void unit_record_parts(struct unit_record *r, const struct unit_plan *plan)
         char sha[65];
         mbedtls_sha256_ret(reg->data, reg->size, sum, 0);
         hex(sum, 32, sha);
-        if (sdb_attempt_part(r->db, r->attempt_id, plan->info[i].name, reg->offset,
-                             (uint32_t)reg->size, sha, true) != SDB_OK)
-            complain(r, "a per-unit part");
+        record_part(r, plan->info[i].name, reg->offset, (uint32_t)reg->size, sha, true);
     }
 }
 
@@ -86,9 +130,11 @@ void unit_record_phase(struct unit_record *r, enum phase phase, int64_t started_
 {
     if (!r->db || !r->attempt_id)
         return;
-    if (sdb_attempt_phase(r->db, r->attempt_id, phase_name(phase), started_ms,
-                          duration_ms > 0 ? duration_ms : 0, bytes) != SDB_OK)
-        complain(r, "a phase");
+    struct unit_record_row w = {.started_ms = started_ms,
+                                .duration_ms = duration_ms > 0 ? duration_ms : 0,
+                                .bytes = bytes};
+    snprintf(w.name, sizeof w.name, "%s", phase_name(phase) ? phase_name(phase) : "?");
+    record_row(r, &w);
 }
 
 /* One row per phase of the job, in the order each first ran; steps of one
@@ -141,16 +187,19 @@ void unit_record_steps(struct unit_record *r, struct flash_job *j, const struct 
                           sums[i].bytes);
 }
 
-void unit_record_end(struct unit_record *r, enum unit_result result, enum phase phase,
-                     const char *cause)
+int unit_record_end(struct unit_record *r, enum unit_result result, enum phase phase,
+                    const char *cause)
 {
     if (!r->db || !r->attempt_id)
-        return;
+        return 0;
+    if (write_pending(r) < 0)
+        return -1;
     int rc = result == UNIT_INTERRUPTED
         ? sdb_attempt_interrupt(r->db, r->attempt_id, phase_name(phase), cause, r->bytes_written)
         : sdb_attempt_end(r->db, r->attempt_id, result == UNIT_PASSED, phase_name(phase), cause,
                           r->bytes_written);
     if (rc != SDB_OK)
-        complain(r, "the end");
+        return -1;
     r->attempt_id = 0;
+    return 0;
 }

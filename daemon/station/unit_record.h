@@ -3,16 +3,20 @@
  * phases timed, and ended on every path — pass, fail, abort, SIGTERM. (A
  * SIGKILL leaves it running; the next start marks it interrupted.)
  *
- * The database is the quality engineer's record, not the line's master: a
- * write that fails is said on stderr and the board goes on. The one write
- * that must succeed, the serial, is unit_identity.c's and refuses the board
- * when it fails. */
+ * A board is reported "pass" only once its result is durable, so the
+ * writes that decide are checked: the start (no start on record, no
+ * board touched) and the end (not recorded, not reported: the run holds
+ * the result and calls unit_record_end again). The rows that only describe
+ * (parts, phases) ride along: one the database does not take now is kept
+ * here and written before the end. The serial, the other decision, is
+ * unit_identity.c's and refuses the board when it cannot be committed. */
 #ifndef JIGD_UNIT_RECORD_H
 #define JIGD_UNIT_RECORD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bundle_manifest.h"
 #include "phase.h"
 
 struct bundle;
@@ -20,20 +24,36 @@ struct flash_job;
 struct station_db;
 struct unit_plan;
 
+/* A part or phase row the database did not take when it came. */
+struct unit_record_row {
+    bool is_part;
+    char name[BUNDLE_FILE_MAX];     /* the part's, or the phase's */
+    uint32_t offset, size;          /* a part: where, how much */
+    char sha256[65];
+    bool per_unit;
+    int64_t started_ms, duration_ms;    /* a phase */
+    uint64_t bytes;
+};
+
+#define UNIT_RECORD_PENDING 24      /* more rows than a unit has parts and phases */
+
 struct unit_record {
     struct station_db *db;          /* NULL: nothing is recorded */
     int slot;
     int64_t attempt_id;             /* 0 = no attempt on record */
     uint64_t bytes_written;         /* this attempt, every job */
+    struct unit_record_row pending[UNIT_RECORD_PENDING];
+    size_t n_pending;
 };
 
 /* Wall-clock milliseconds since the epoch, as the records keep time. */
 int64_t unit_record_wall_ms(void);
 
 /* Once per unit (a retry goes on with the same attempt): the attempt and
- * the plan's bundle parts. */
-void unit_record_begin(struct unit_record *r, const struct bundle *b, const char *port,
-                       const char *work_order, const struct unit_plan *plan);
+ * the plan's bundle parts. -1: the attempt could not be begun and the board
+ * must not be touched (sdb_errmsg and sdb_last_fault of r->db say why). */
+int unit_record_begin(struct unit_record *r, const struct bundle *b, const char *port,
+                      const char *work_order, const struct unit_plan *plan);
 /* The per-unit partitions, once made: their hash proves what the board
  * got without keeping what it got (the key). */
 void unit_record_parts(struct unit_record *r, const struct unit_plan *plan);
@@ -45,9 +65,11 @@ void unit_record_steps(struct unit_record *r, struct flash_job *j, const struct 
  * it ran (interrupted: not the board's failure). */
 enum unit_result { UNIT_PASSED, UNIT_FAILED, UNIT_INTERRUPTED };
 
-/* The result, with the phase and cause unless it passed; forgets the
- * attempt. */
-void unit_record_end(struct unit_record *r, enum unit_result result, enum phase phase,
-                     const char *cause);
+/* The rows kept back, then the result (with the phase and cause unless it
+ * passed); 0 once all is committed, and the attempt is forgotten. -1: not
+ * recorded (sdb_errmsg, sdb_last_fault say why); the attempt is kept, and
+ * the same call may be made again. */
+int unit_record_end(struct unit_record *r, enum unit_result result, enum phase phase,
+                    const char *cause);
 
 #endif

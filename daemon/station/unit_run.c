@@ -1,5 +1,5 @@
-/* One board's pass through a slot (unit_run.h). */
-#include "unit_run.h"
+/* One board's pass through a slot (unit_run.h): its start, the flash job's
+ * callbacks, the retries. How it ends is unit_run_end.c. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,51 +8,22 @@
 
 #include "boot_log.h"
 #include "bundle.h"
-#include "event_bus.h"
 #include "flash_job.h"
 #include "port.h"
 #include "unit_advice.h"
 #include "unit_board_check.h"
-#include "unit_identity.h"
-#include "unit_plan.h"
-#include "unit_record.h"
+#include "unit_run_internal.h"
 #include "unit_services.h"
 
 #define PROGRESS_EVERY_US 250000u   /* progress events per slot: 4 a second */
 #define RETRY_CONNECT_ATTEMPTS 3
 
-struct unit_run {
-    struct unit_run_config c;
-    struct unit_run_owner owner;
-    struct flash_job *job;
-    struct bundle *bundle;              /* our reference while the run lives */
-    struct unit_plan plan;
-    struct unit_identity id;
-    struct unit_record record;
-    uv_timer_t *timer;                  /* waits for a re-enumerating port */
-    bool abort_requested;
-    bool stopping;                      /* jigd stops: the end is an interruption */
-
-    uint32_t baud;                      /* the rate this try works at */
-    bool retrying;                      /* second try one baud rung lower */
-    uint32_t failed_baud;
-    struct loader_error first_error;
-    char first_advice[UNIT_TEXT];
-    char refusal_advice[UNIT_TEXT];
-    bool reenumerating;                 /* usb-jtag: waiting for the node after a reset */
-    int reenumeration_tries;
-    bool sync_without_reset;            /* the next try syncs without a reset */
-
-    struct unit_progress progress;
-    uint64_t written_before, phase_started_us, last_progress_us, started_us;
-};
-
-static uint64_t now_us(void)
+uint64_t unit_run_now_us(void)
 {
     return uv_hrtime() / 1000;
 }
 
-static void publish(struct unit_run *r, struct jig_event ev)
+void unit_run_publish(struct unit_run *r, struct jig_event ev)
 {
     ev.slot = r->c.cfg->index;
     if (!ev.state)
@@ -61,14 +32,14 @@ static void publish(struct unit_run *r, struct jig_event ev)
     event_bus_publish(r->c.env->bus, &ev);
 }
 
-static void format_mac(const uint8_t m[6], char out[18])
+void unit_run_format_mac(const uint8_t m[6], char out[18])
 {
     snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 static const struct flash_job_callbacks job_callbacks;
 
-static void release_try(struct unit_run *r)
+void unit_run_release_try(struct unit_run *r)
 {
     bundle_unref(r->bundle);
     r->bundle = NULL;
@@ -82,17 +53,35 @@ static int plan(struct unit_run *r, const struct bundle *b)
     return unit_plan_make(&r->plan, b, unit_parts, n_unit);
 }
 
+/* The attempt on record before the board hears a byte: without it a pass
+ * could never be recorded, so the board is not touched. */
+static int begin_record(struct unit_run *r, struct slot_refusal *why)
+{
+    const struct unit_services *u = r->c.env->units;
+    if (!u || unit_record_begin(&r->record, r->bundle, r->c.cfg->port,
+                                u->cfg->unit.work_order, &r->plan) == 0)
+        return 0;
+    snprintf(why->error, sizeof why->error, "the unit's start cannot be recorded: %s",
+             sdb_errmsg(u->db));
+    char remedy[200];
+    unit_advice_storage(sdb_last_fault(u->db), u->cfg->station.data_dir, remedy, sizeof remedy);
+    snprintf(why->hint, sizeof why->hint, "no board was touched: %s, then start again", remedy);
+    return -1;
+}
+
 /* One try: the plan and a flash job at `baud`. */
-static int start_try(struct unit_run *r, uint32_t baud, int connect_attempts, char *err,
-                     size_t errlen)
+static int start_try(struct unit_run *r, uint32_t baud, int connect_attempts,
+                     struct slot_refusal *why)
 {
     struct bundle *b = *r->c.env->bundle;
+    *why = (struct slot_refusal){.hint = "restart jigd"};
     if (!b) {
-        snprintf(err, errlen, "no bundle is loaded");
+        snprintf(why->error, sizeof why->error, "no bundle is loaded");
+        snprintf(why->hint, sizeof why->hint, "load one: jigctl bundle load <folder>");
         return -1;
     }
     if (plan(r, b) < 0) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(why->error, sizeof why->error, "out of memory");
         return -1;
     }
     r->bundle = bundle_ref(b);
@@ -111,14 +100,16 @@ static int start_try(struct unit_run *r, uint32_t baud, int connect_attempts, ch
         .verify_after_all = true,
         .boot_log_ms = r->c.env->boot_log_ms,
     };
-    r->job = flash_job_new(r->c.env->loop, &fc, &job_callbacks, r, err, errlen);
+    r->job = flash_job_new(r->c.env->loop, &fc, &job_callbacks, r, why->error,
+                           sizeof why->error);
+    if (r->job && begin_record(r, why) < 0) {
+        flash_job_free(r->job);     /* never started: nothing open */
+        r->job = NULL;
+    }
     if (!r->job) {
-        release_try(r);
+        unit_run_release_try(r);
         return -1;
     }
-    const struct unit_services *u = r->c.env->units;
-    unit_record_begin(&r->record, r->bundle, r->c.cfg->port,
-                      u ? u->cfg->unit.work_order : NULL, &r->plan);
     r->baud = baud;
     r->progress = (struct unit_progress){.phase = PHASE_CONNECT, .baud = baud,
                                          .bytes_total = r->plan.bytes_total};
@@ -126,7 +117,7 @@ static int start_try(struct unit_run *r, uint32_t baud, int connect_attempts, ch
     r->c.board->have_chip = false;
     if (!r->retrying)
         r->c.board->serial[0] = r->c.board->fingerprint[0] = '\0';
-    r->started_us = now_us();
+    r->started_us = unit_run_now_us();
     boot_log_clear(r->c.boot_log);
     flash_job_start(r->job);
     return 0;
@@ -138,14 +129,14 @@ static void on_timer_closed(uv_handle_t *h)
 }
 
 struct unit_run *unit_run_start(const struct unit_run_config *c,
-                                const struct unit_run_owner *owner, char *err, size_t errlen)
+                                const struct unit_run_owner *owner, struct slot_refusal *why)
 {
     struct unit_run *r = calloc(1, sizeof *r);
     uv_timer_t *timer = malloc(sizeof *timer);
     if (!r || !timer) {
         free(r);
         free(timer);
-        snprintf(err, errlen, "out of memory");
+        *why = (struct slot_refusal){.error = "out of memory", .hint = "restart jigd"};
         return NULL;
     }
     r->c = *c;
@@ -153,7 +144,7 @@ struct unit_run *unit_run_start(const struct unit_run_config *c,
     r->id.units = c->env->units;
     r->record = (struct unit_record){.db = c->env->units ? c->env->units->db : NULL,
                                      .slot = c->cfg->index};
-    if (start_try(r, c->baud, c->connect_attempts, err, errlen) < 0) {
+    if (start_try(r, c->baud, c->connect_attempts, why) < 0) {
         free(timer);
         free(r);
         return NULL;
@@ -174,89 +165,10 @@ void unit_run_free(struct unit_run *r)
     if (!r)
         return;
     unit_identity_release(&r->id);
-    release_try(r);
+    unit_run_release_try(r);
     if (r->timer)
         uv_close((uv_handle_t *)r->timer, on_timer_closed);
     free(r);
-}
-
-/* ---- the end ------------------------------------------------------------ */
-
-static void publish_result(struct unit_run *r, const struct unit_outcome *o)
-{
-    const struct unit_board *b = r->c.board;
-    char mac[18];
-    format_mac(b->chip.mac, mac);
-    const char *serial = b->serial[0] ? b->serial : NULL;
-    if (o->passed) {
-        char msg[UNIT_TEXT] = "";
-        if (b->fingerprint[0])
-            snprintf(msg, sizeof msg, "certificate %s", b->fingerprint);
-        publish(r, (struct jig_event){.kind = EVENT_RESULT, .state = SLOT_PASSED,
-                                      .result = "pass", .mac = b->have_chip ? mac : NULL,
-                                      .serial = serial, .message = msg[0] ? msg : NULL});
-        return;
-    }
-    publish(r, (struct jig_event){.kind = EVENT_ERROR, .state = SLOT_FAILED,
-                                  .error_phase = o->error_phase, .cause = o->cause,
-                                  .advice = o->advice});
-    publish(r, (struct jig_event){.kind = EVENT_RESULT, .state = SLOT_FAILED, .result = "fail",
-                                  .error_phase = o->error_phase, .cause = o->cause,
-                                  .advice = o->advice, .mac = b->have_chip ? mac : NULL,
-                                  .serial = serial});
-}
-
-/* Records the outcome (e NULL = pass), tells the owner; nothing after. */
-static void finish(struct unit_run *r, const struct loader_error *e, const char *advice)
-{
-    uv_timer_stop(r->timer);
-    struct unit_outcome o = {.passed = e == NULL,
-                             .interrupted = e && r->stopping && e->code == LOADER_ERR_CANCELLED,
-                             .port_lost = e && e->code == LOADER_ERR_PORT,
-                             .seconds = (double)(now_us() - r->started_us) / 1e6};
-    if (e) {
-        o.error_phase = e->phase;
-        snprintf(o.cause, sizeof o.cause, "%s", e->message);
-        snprintf(o.advice, sizeof o.advice, "%s", advice);
-    }
-    r->progress.phase = PHASE_NONE;
-    publish_result(r, &o);
-    unit_record_end(&r->record, o.passed ? UNIT_PASSED : o.interrupted ? UNIT_INTERRUPTED
-                                                                    : UNIT_FAILED,
-                    o.error_phase, o.cause);
-    unit_identity_release(&r->id);
-    release_try(r);
-    r->owner.on_ended(r->owner.ctx, &o);
-}
-
-/* Who stopped the run, in the words the operator and the record read. */
-static void say_who_stopped(const struct unit_run *r, struct loader_error *e)
-{
-    if (r->stopping)
-        snprintf(e->message, sizeof e->message, "jigd stopped during %s: the board is not "
-                 "finished", phase_name(e->phase));
-    else
-        snprintf(e->message, sizeof e->message, "aborted by the operator during %s",
-                 phase_name(e->phase));
-}
-
-void unit_run_abort(struct unit_run *r)
-{
-    r->abort_requested = true;
-    if (r->job) {
-        flash_job_cancel(r->job);
-        return;
-    }
-    /* Between two jobs of the unit (waiting for a USB node). */
-    struct loader_error e = {.phase = PHASE_CONNECT, .code = LOADER_ERR_CANCELLED};
-    say_who_stopped(r, &e);
-    finish(r, &e, r->stopping ? "run the board again once jigd is back" : unit_advice_for(&e));
-}
-
-void unit_run_stop(struct unit_run *r)
-{
-    r->stopping = true;
-    unit_run_abort(r);
 }
 
 /* ---- job callbacks ------------------------------------------------------ */
@@ -282,8 +194,8 @@ static void on_step(struct flash_job *j, const struct flash_job_step *step)
         snprintf(msg, sizeof msg, "%u baud", r->baud);
     }
     r->owner.on_running(r->owner.ctx);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = r->progress.phase,
-                                  .message = msg[0] ? msg : NULL});
+    unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = r->progress.phase,
+                                           .message = msg[0] ? msg : NULL});
 }
 
 static void on_progress(struct flash_job *j, const struct flash_job_step *step,
@@ -292,17 +204,17 @@ static void on_progress(struct flash_job *j, const struct flash_job_step *step,
     struct unit_run *r = flash_job_owner(j);
     if (step->kind != STEP_WRITE)
         return;
-    uint64_t now = now_us();
+    uint64_t now = unit_run_now_us();
     r->progress.bytes_done = r->written_before + done;
     double secs = (double)(now - step->started_us) / 1e6;
     r->progress.rate = secs > 0 ? (double)done / secs : 0;
     if (done < total && now - r->last_progress_us < PROGRESS_EVERY_US)
         return;
     r->last_progress_us = now;
-    publish(r, (struct jig_event){.kind = EVENT_PROGRESS, .phase = PHASE_WRITE,
-                                  .bytes_done = r->progress.bytes_done,
-                                  .bytes_total = r->progress.bytes_total,
-                                  .rate = r->progress.rate});
+    unit_run_publish(r, (struct jig_event){.kind = EVENT_PROGRESS, .phase = PHASE_WRITE,
+                                           .bytes_done = r->progress.bytes_done,
+                                           .bytes_total = r->progress.bytes_total,
+                                           .rate = r->progress.rate});
 }
 
 /* The identity is made: the plan points at it, the records and the
@@ -317,8 +229,8 @@ static void identity_made(struct unit_run *r)
     unit_record_parts(&r->record, &r->plan);
     char msg[UNIT_TEXT];
     snprintf(msg, sizeof msg, "certificate %s for %s", r->id.fingerprint, r->id.unit.serial);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTITY,
-                                  .serial = r->id.unit.serial, .message = msg});
+    unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTITY,
+                                           .serial = r->id.unit.serial, .message = msg});
 }
 
 static void on_key_done(void *ctx, bool ok)
@@ -358,8 +270,9 @@ static void announce_unit(struct unit_run *r, const char *mac)
     char msg[UNIT_TEXT];
     snprintf(msg, sizeof msg, "%s %s", r->id.reworked ? "rework: keeps serial" : "new serial",
              r->id.unit.serial);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_UNIT,
-                                  .serial = r->id.unit.serial, .mac = mac, .message = msg});
+    unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_UNIT,
+                                           .serial = r->id.unit.serial, .mac = mac,
+                                           .message = msg});
 }
 
 /* The unit, its serial, key, certificate and partitions. May hold the job
@@ -376,9 +289,17 @@ static bool give_identity(struct unit_run *r, struct flash_job *j, const char *m
                             sizeof why->message, r->refusal_advice, sizeof r->refusal_advice))
         return false;
     if (r->record.attempt_id
-        && sdb_attempt_set_unit(u->db, r->record.attempt_id, r->id.unit.id) != SDB_OK)
-        fprintf(stderr, "jigd: slot %d: attempt %lld: %s\n", r->c.cfg->index,
-                (long long)r->record.attempt_id, sdb_errmsg(u->db));
+        && sdb_attempt_set_unit(u->db, r->record.attempt_id, r->id.unit.id) != SDB_OK) {
+        /* An attempt without its unit could never end as a pass. */
+        snprintf(why->message, sizeof why->message, "the unit's attempt cannot be recorded: "
+                 "%.150s", sdb_errmsg(u->db));
+        char remedy[200];
+        unit_advice_storage(sdb_last_fault(u->db), u->cfg->station.data_dir, remedy,
+                            sizeof remedy);
+        snprintf(r->refusal_advice, sizeof r->refusal_advice, "nothing was written to the "
+                 "board: %s, then run it again", remedy);
+        return false;
+    }
     announce_unit(r, mac);
     r->id.key_done = on_key_done;
     r->id.ctx = r;
@@ -388,13 +309,13 @@ static bool give_identity(struct unit_run *r, struct flash_job *j, const char *m
         return true;
     case UNIT_IDENTITY_WAITING:
         flash_job_hold(j);
-        publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTITY,
-                                      .message = "waiting for a key from the pool"});
+        unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTITY,
+                                               .message = "waiting for a key from the pool"});
         return true;
     case UNIT_IDENTITY_FAILED:
         break;
     }
-    snprintf(why->message, sizeof why->message, "%s", r->id.cause);
+    snprintf(why->message, sizeof why->message, "%.199s", r->id.cause);
     return false;
 }
 
@@ -405,11 +326,11 @@ static bool on_identified(struct flash_job *j, const struct loader_chip_info *in
     r->c.board->chip = *info;
     r->c.board->have_chip = true;
     char mac[18], msg[200];
-    format_mac(info->mac, mac);
+    unit_run_format_mac(info->mac, mac);
     snprintf(msg, sizeof msg, "%s rev %d.%d, flash %u KB", info->chip ? info->chip->name : "?",
              info->revision / 100, info->revision % 100, info->flash_size / 1024);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTIFY, .mac = mac,
-                                  .message = msg});
+    unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTIFY,
+                                           .mac = mac, .message = msg});
     if (!unit_board_fits(r->bundle, info, r->c.cfg->index, why->message, sizeof why->message,
                          r->refusal_advice, sizeof r->refusal_advice))
         return false;
@@ -423,7 +344,8 @@ static void on_region_skipped(struct flash_job *j, size_t region)
     char msg[160];
     snprintf(msg, sizeof msg, "0x%x %s already holds this content: not rewritten",
              r->plan.regions[region].region.offset, r->plan.info[region].name);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_SKIP, .message = msg});
+    unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_SKIP,
+                                           .message = msg});
 }
 
 static void on_boot_log(struct flash_job *j, const uint8_t *data, size_t n)
@@ -458,11 +380,12 @@ static bool retry_slower(struct unit_run *r, const struct loader_error *e)
     char msg[300];
     snprintf(msg, sizeof msg, "%s at %u baud failed (%s); trying once more at %u baud",
              phase_name(e->phase), r->baud, e->message, lower);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_RETRY, .message = msg});
-    release_try(r);
+    unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_RETRY,
+                                           .message = msg});
+    unit_run_release_try(r);
     r->retrying = true;
-    char err[200];
-    if (start_try(r, lower, RETRY_CONNECT_ATTEMPTS, err, sizeof err) < 0) {
+    struct slot_refusal why;
+    if (start_try(r, lower, RETRY_CONNECT_ATTEMPTS, &why) < 0) {
         r->retrying = false;
         return false;
     }
@@ -474,9 +397,10 @@ static void remember_slower(struct unit_run *r)
 {
     slot_baud_remember(r->c.env->baud, r->c.cfg->port, r->baud);
     char msg[200];
-    snprintf(msg, sizeof msg, "%u baud failed on %s and %u worked: this adapter runs at %u "
-             "from now on", r->failed_baud, r->c.cfg->port, r->baud, r->baud);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_BAUD, .message = msg});
+    snprintf(msg, sizeof msg, "%u baud failed on %.100s and %u worked: this adapter runs at "
+             "%u from now on", r->failed_baud, r->c.cfg->port, r->baud, r->baud);
+    unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_BAUD,
+                                           .message = msg});
 }
 
 /* ---- USB-Serial/JTAG ---------------------------------------------------
@@ -512,22 +436,22 @@ static void on_reenumeration_wait(uv_timer_t *t)
     }
     /* The reset already put the chip in its loader: sync without another
      * reset, which would only drop it off the bus again. */
-    char err[200];
+    struct slot_refusal why;
     r->sync_without_reset = true;
-    int rc = start_try(r, r->baud, RETRY_CONNECT_ATTEMPTS, err, sizeof err);
+    int rc = start_try(r, r->baud, RETRY_CONNECT_ATTEMPTS, &why);
     r->sync_without_reset = false;
     if (rc < 0) {
         struct loader_error e = {.phase = PHASE_CONNECT, .code = LOADER_ERR_PORT};
-        snprintf(e.message, sizeof e.message, "%s did not come back after the reset: %s",
-                 port, err);
+        snprintf(e.message, sizeof e.message, "%.60s did not come back after the reset: %.80s",
+                 port, why.error);
         r->reenumerating = false;
-        finish(r, &e, unit_advice_for(&e));
+        unit_run_finish(r, &e, unit_advice_for(&e));
     }
 }
 
 static void wait_for_reenumeration(struct unit_run *r)
 {
-    release_try(r);
+    unit_run_release_try(r);
     uv_timer_start(r->timer, on_reenumeration_wait, REENUMERATION_WAIT_MS, 0);
 }
 
@@ -547,9 +471,10 @@ static bool follow_reenumeration(struct unit_run *r, const struct loader_error *
     r->reenumerating = true;
     r->reenumeration_tries = 0;
     char msg[300];
-    snprintf(msg, sizeof msg, "%s went away during the reset (USB-Serial/JTAG "
+    snprintf(msg, sizeof msg, "%.200s went away during the reset (USB-Serial/JTAG "
              "re-enumerates); waiting for it to come back", r->c.cfg->port);
-    publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_CONNECT, .message = msg});
+    unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_CONNECT,
+                                           .message = msg});
     wait_for_reenumeration(r);
     return true;
 }
@@ -569,7 +494,7 @@ static const char *report(struct unit_run *r, const struct loader_error *e,
         advice = r->first_advice;
     }
     if (r->abort_requested && e->code == LOADER_ERR_CANCELLED && !r->id.failed) {
-        say_who_stopped(r, reported);
+        unit_run_say_who_stopped(r, reported);
         if (r->stopping)
             advice = "run the board again once jigd is back";
     }
@@ -589,7 +514,7 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
         /* Making the identity failed (the job was refused or cancelled for
          * it): that is what the operator needs to read. */
         copy.phase = PHASE_IDENTITY;
-        snprintf(copy.message, sizeof copy.message, "%s", r->id.cause);
+        snprintf(copy.message, sizeof copy.message, "%.199s", r->id.cause);
     }
     if (e && baud_may_cure(r, e) && retry_slower(r, e))
         return;
@@ -597,20 +522,21 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
         return;
     if (usb_jtag_port_drop(r, e) && (e->phase == PHASE_RESET || e->phase == PHASE_BOOT_LOG)) {
         /* Every region verified; the chip left the bus to boot its app. */
-        publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_RESET,
-                                      .message = "the board re-enumerated to run its app: no "
-                                                 "boot log over USB-Serial/JTAG"});
+        unit_run_publish(r, (struct jig_event){
+            .kind = EVENT_SLOT, .phase = PHASE_RESET,
+            .message = "the board re-enumerated to run its app: no boot log over "
+                       "USB-Serial/JTAG"});
         e = NULL;
     }
     if (!e) {
         if (r->retrying)
             remember_slower(r);
-        finish(r, NULL, NULL);
+        unit_run_finish(r, NULL, NULL);
         return;
     }
     struct loader_error reported;
     const char *advice = report(r, e, &reported);
-    finish(r, &reported, advice);
+    unit_run_finish(r, &reported, advice);
 }
 
 static const struct flash_job_callbacks job_callbacks = {

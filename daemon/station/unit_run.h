@@ -5,6 +5,11 @@
  * baud rate earns, and following a USB-Serial/JTAG chip through its
  * re-enumeration.
  *
+ * The result is recorded first and reported after: a board is "pass" only
+ * once the station database holds it. When the database takes no writes
+ * (disk full, read-only, failing) the run holds the result, says why, and
+ * tries again until it is recorded (unit_run_end.c).
+ *
  * The slot starts a run and hears back through its owner callbacks; the
  * run never calls into the slot. */
 #ifndef JIGD_UNIT_RUN_H
@@ -52,6 +57,11 @@ struct unit_progress {
 struct unit_run_owner {
     void *ctx;
     void (*on_running)(void *ctx);      /* a step began */
+    /* The board is done but its result is not recorded: the database takes
+     * no writes (cause, advice). The run holds the result and retries;
+     * on_ended follows once it is recorded, or when jigd stops. Comes again
+     * if the cause changes. */
+    void (*on_unrecorded)(void *ctx, const char *cause, const char *advice);
     /* The run is over (recorded). The owner may free it here: the run does
      * nothing after this call. */
     void (*on_ended)(void *ctx, const struct unit_outcome *o);
@@ -67,14 +77,17 @@ struct unit_run_config {
     int connect_attempts;
 };
 
-/* Starts a run on the active bundle. NULL with the reason in err. */
+/* Starts a run on the active bundle, its attempt on record before the
+ * board hears a byte. NULL with why it did not start and what to do. */
 struct unit_run *unit_run_start(const struct unit_run_config *c,
-                                const struct unit_run_owner *owner, char *err,
-                                size_t errlen);
+                                const struct unit_run_owner *owner, struct slot_refusal *why);
 /* Ends the run as aborted by the operator: on_ended follows, at once or
- * when the flash job has let go of the port. */
+ * when the flash job has let go of the port. Nothing to abort while a
+ * result waits for the database. */
 void unit_run_abort(struct unit_run *r);
-/* The same when jigd stops: the attempt is recorded as interrupted. */
+/* The same when jigd stops: the attempt is recorded as interrupted. A
+ * result still waiting for the database is given up (not reported); the
+ * next start marks its attempt interrupted. */
 void unit_run_stop(struct unit_run *r);
 void unit_run_progress(const struct unit_run *r, struct unit_progress *p);
 /* After on_ended. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cjson/cJSON.h>
 
@@ -205,6 +206,43 @@ int unit_services_check_bundle(const struct unit_services *u, const struct bundl
         return -1;
     }
     return 0;
+}
+
+/* ---- room for the records ----------------------------------------------- */
+
+static void format_size(uint64_t bytes, char *out, size_t size)
+{
+    if (bytes < (1u << 20))
+        snprintf(out, size, "%.0f KiB", (double)bytes / 1024);
+    else if (bytes < (1u << 30))
+        snprintf(out, size, "%.1f MiB", (double)bytes / (1 << 20));
+    else
+        snprintf(out, size, "%.1f GiB", (double)bytes / (1 << 30));
+}
+
+int unit_services_room(const struct unit_services *u, char *why, size_t whylen,
+                       char *advice, size_t advicelen)
+{
+    const struct station_config *st = &u->cfg->station;
+    if (st->min_free_mb == 0)
+        return 0;
+    struct statvfs fs;
+    if (statvfs(st->data_dir, &fs) != 0) {
+        snprintf(why, whylen, "cannot tell the free space of %.200s (data_dir): %s",
+                 st->data_dir, strerror(errno));
+        snprintf(advice, advicelen, "check that the folder and its disk are there");
+        return -1;
+    }
+    uint64_t free_bytes = (uint64_t)fs.f_bavail * fs.f_frsize;
+    if (free_bytes >= (uint64_t)st->min_free_mb << 20)
+        return 0;
+    char text[32];
+    format_size(free_bytes, text, sizeof text);
+    snprintf(why, whylen, "%s free in %.160s (data_dir), below min_free_mb = %u: no unit "
+             "starts", text, st->data_dir, st->min_free_mb);
+    snprintf(advice, advicelen, "free space in %.160s (old logs, backups, bundles); units "
+             "start again once there is room", st->data_dir);
+    return -1;
 }
 
 /* ---- closing --------------------------------------------------------------- */

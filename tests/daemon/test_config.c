@@ -38,6 +38,7 @@ static void test_defaults_fill_everything_not_given(void **state)
     assert_string_equal(c->station.bundle, "");
     assert_int_equal(c->station.max_baud, 921600);
     assert_int_equal(c->station.boot_log_seconds, 10);
+    assert_int_equal(c->station.min_free_mb, 64);
     assert_int_equal(c->station.led_gpio, CONFIG_NO_GPIO);
 
     assert_int_equal(c->n_slots, 1);
@@ -80,6 +81,7 @@ static const char every_key[] =
     "max_baud = 2000000\n"
     "boot_log_seconds = 30\n"
     "led_gpio = 2\n"
+    "min_free_mb = 256\n"
     "\n"
     "[slot 1]\n"
     "port = rfc2217://10.0.0.5:4000\n"
@@ -108,6 +110,7 @@ static void test_every_key_is_read(void **state)
     assert_int_equal(c->station.max_baud, 2000000);
     assert_int_equal(c->station.boot_log_seconds, 30);
     assert_int_equal(c->station.led_gpio, 2);
+    assert_int_equal(c->station.min_free_mb, 256);
 
     assert_int_equal(c->n_slots, 3);
     /* sorted by number, whatever the file order */
@@ -225,6 +228,7 @@ static const struct bad_case bad_cases[] = {
     {"[station]\nname =\n", "jigd.conf:2: 'name' has no value"},
     {"[station]\ndata_dir =\n", "jigd.conf:2: 'data_dir' has no value"},
     {"[station]\nboot_log_seconds = 0\n", "jigd.conf:2: boot_log_seconds = '0' is not a number of seconds"},
+    {"[station]\nmin_free_mb = 64M\n", "jigd.conf:2: min_free_mb = '64M' is not a number of MiB"},
     {"[station]\nbundle = \"abc\n", "jigd.conf:2: value starts with \" but has no closing \""},
     {"[station]\nbundle = \"abc\" def\n", "jigd.conf:2: unexpected text after the closing \""},
     {"[station]\nname = a\x01\n", "jigd.conf:2: control character 0x01"},

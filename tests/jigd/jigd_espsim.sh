@@ -54,7 +54,27 @@
 #                     database: jigd exits non-zero naming file, line and
 #                     reason, and no board heard a byte; a template whose
 #                     partition the bundle lacks refuses the bundle
-# (the identity cases need JIGCTL and UNIT_DB_TOOL in the environment)
+#   disk_full         data_dir on a small file system of its own, filled up
+#                     while six slots write: no slot says pass while its
+#                     attempt is not ok in the database; each holds its
+#                     board as unrecorded with an alarm naming the full disk
+#                     and does not re-arm; a seventh slot refuses to start
+#                     (free space below min_free_mb, naming the folder);
+#                     once the filler is gone every held result is recorded
+#                     and the slots pass; integrity, no attempt left running,
+#                     no serial on two units, the audit chain verifies
+#   disk_full_at_start  min_free_mb = 0, data_dir full before any unit: a
+#                     manual start is refused naming the full disk and its
+#                     board hears no byte; an auto slot raises an alarm and
+#                     writes nothing; once there is room both pass
+#   db_immutable      the database's files made immutable (chattr +i) while
+#                     six slots write: jigd lives and answers, each slot
+#                     holds its result naming the read-only database; after
+#                     chattr -i everything is recorded (as above); a SIGBUS
+#                     that gets through anyway is named in the log
+# (the identity cases need JIGCTL and UNIT_DB_TOOL in the environment; the
+# last two need root to loop-mount a small ext4 file system, and fail
+# without it)
 set -uo pipefail
 case_name=$1 espsim=$2 jigd=$3 vectors=$4 stub_dir=$5
 
@@ -63,12 +83,18 @@ pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
+    if [ -n "${mounted:-}" ]; then
+        chattr -i "$mounted"/station.db* 2>/dev/null
+        umount "$mounted" 2>/dev/null || umount -l "$mounted"
+    fi
     # JIGD_TEST_LOG=file keeps jigd's log of the run for a look afterwards.
     [ -z "${JIGD_TEST_LOG:-}" ] || cp "$work/jigd.err" "$JIGD_TEST_LOG" 2>/dev/null
     [ -z "${JIGD_TEST_LOG:-}" ] || cp "$work/events.json" "$JIGD_TEST_LOG.events" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+data_dir=$work     # where jigd keeps station.db (small_data_dir moves it)
 
 fail() {
     echo "FAIL ($case_name): $*" >&2
@@ -101,7 +127,7 @@ write_conf() {     # N TRIGGER [extra station lines]
         # The rig and its client (curl) share one machine, as on a bench
         # station: trusted-local mode instead of a token (docs/config.md).
         echo "api_trust_local = yes"
-        echo "data_dir = $work"
+        echo "data_dir = $data_dir"
         echo "bundle = $work/bundle1"
         echo "stub_dir = $stub_dir"
         echo "boot_log_seconds = 1"
@@ -231,7 +257,7 @@ eight=$(seq 1 8)
 
 # ---- unit identity ---------------------------------------------------------
 
-db() { sqlite3 -batch "$work/station.db" "$@"; }
+db() { sqlite3 -batch "$data_dir/station.db" "$@"; }
 
 # A partition table with room for per-unit data: nvs, esp_secure_cert (type
 # 0x3f), phy_init and the 1 MB factory app, in the binary format (32-byte
@@ -333,7 +359,7 @@ check_unit_on_board() {   # SLOT [KEY TYPE: EC (default) | RSA]
     [ -n "$cert" ] || fail "certificate $fp of slot $i is not in the database"
     [ "$(nvs_get "$i" cert)" = "$cert" ] || fail "board $i's NVS certificate is not its recorded one"
     printf '%s\n' "$cert" > "$work/unit$i.pem"
-    openssl verify -CAfile "$work/station-ca.pem" "$work/unit$i.pem" > /dev/null 2>&1 \
+    openssl verify -CAfile "$data_dir/station-ca.pem" "$work/unit$i.pem" > /dev/null 2>&1 \
         || fail "openssl does not verify slot $i's certificate against the station CA"
     openssl x509 -in "$work/unit$i.pem" -noout -subject | grep "CN *= *$serial" > /dev/null \
         || fail "slot $i's certificate is not for $serial"
@@ -342,6 +368,128 @@ check_unit_on_board() {   # SLOT [KEY TYPE: EC (default) | RSA]
         || fail "board $i has no esp_secure_cert records at 0xd000"
     dd if="$work/flash/board$i.bin" bs=4096 skip=13 count=2 status=none | grep -aF "$(sed -n 2p "$work/unit$i.pem")" > /dev/null \
         || fail "board $i's esp_secure_cert partition lacks its certificate"
+}
+
+# ---- the station's own disk ---------------------------------------------------
+
+# data_dir on a small ext4 file system of its own (a loop-mounted image), so a
+# case can fill it or make the database immutable under a running jigd.
+# Mounting needs root: without it the case fails, so it cannot pass unrun.
+mounted=
+small_data_dir() {    # MIB
+    [ "$(id -u)" = 0 ] || fail "this case loop-mounts a small ext4 file system for data_dir and needs root; run it as root"
+    truncate -s "${1}M" "$work/disk.img" && mkfs.ext4 -q -F -m 0 "$work/disk.img" \
+        || fail "cannot make an ext4 image with mkfs.ext4"
+    mkdir -p "$work/disk"
+    mount -o loop "$work/disk.img" "$work/disk" || fail "cannot loop-mount $work/disk.img"
+    mounted=$work/disk data_dir=$work/disk
+}
+
+# Takes every free block of data_dir's file system, so the database's next
+# write that needs a block fails with ENOSPC.
+fill_data_dir() {
+    local free
+    free=$(( $(stat -f -c '%a * %S' "$data_dir") ))
+    [ "$free" -le $((1 << 20)) ] || fallocate -l $((free - (1 << 20))) "$data_dir/filler" \
+        || fail "cannot fill data_dir"
+    dd if=/dev/zero of="$data_dir/filler.last" bs="$(stat -f -c %S "$data_dir")" status=none 2>/dev/null
+    [ "$(stat -f -c %a "$data_dir")" = 0 ] || fail "data_dir still has $(stat -f -c %a "$data_dir") free blocks"
+}
+
+station_key() {       # LINE: one more key in [station]
+    sed -i "/^\[station\]/a $1" "$work/jigd.conf"
+}
+
+slots_in() {          # STATE SLOT...: every slot is in STATE
+    local st=$1 i; shift
+    for i in "$@"; do [ "$(slot_field "$i" .state)" = "$st" ] || return 1; done
+}
+
+slots_writing() {     # SLOT...: every slot is past identity, writing
+    local i
+    for i in "$@"; do
+        api GET "/api/v1/slots/$i" | jq -e '.phase == "write" and .bytes_done > 0' > /dev/null \
+            || return 1
+    done
+}
+
+# true once no slot is running any more, or once jigd is gone (the caller
+# then says how it died).
+settled_or_dead() {   # SLOT...
+    local i
+    kill -0 "$jigd_pid" 2>/dev/null || return 0
+    for i in "$@"; do [ "$(slot_field "$i" .state)" != running ] || return 1; done
+}
+
+expect_alive() {
+    if ! kill -0 "$jigd_pid" 2>/dev/null; then
+        local rc=0
+        wait "$jigd_pid" || rc=$?
+        [ "$rc" -gt 128 ] && fail "jigd died of SIG$(kill -l $((rc - 128)))"
+        fail "jigd exited with status $rc"
+    fi
+    api GET /api/v1/station > /dev/null || fail "jigd is alive but its API does not answer"
+}
+
+# No slot says "pass" (state, last result or a result event) for a board
+# whose attempt the database does not hold as ok.
+expect_no_unrecorded_pass() {   # SLOT...
+    local i j serial passes oks
+    for i in "$@"; do
+        j=$(api GET "/api/v1/slots/$i") || fail "slot $i does not answer"
+        serial=$(jq -r .serial <<< "$j")
+        passes=$(grep '"kind":"result"' "$work/jigd.err" | grep "\"slot\":$i," | grep -c '"result":"pass"')
+        oks=$(db "SELECT count(*) FROM attempts WHERE slot = $i AND result = 'ok'")
+        [ "$passes" -le "$oks" ] \
+            || fail "slot $i sent $passes pass results but the database holds $oks ok attempts for it"
+        if [ "$(jq -r .state <<< "$j")" = passed ] || [ "$(jq -r .last_result <<< "$j")" = pass ]; then
+            [ "$(db "SELECT a.result FROM attempts a JOIN units u ON u.id = a.unit_id WHERE a.slot = $i AND u.serial = '$serial' ORDER BY a.id DESC LIMIT 1")" = ok ] \
+                || fail "slot $i reports a pass for $serial, whose attempt is not ok in the database: $(db "SELECT id, result FROM attempts WHERE slot = $i")"
+        fi
+    done
+}
+
+expect_held() {       # CAUSE-REGEX SLOT...
+    local cause=$1 i j; shift
+    for i in "$@"; do
+        j=$(api GET "/api/v1/slots/$i")
+        [ "$(jq -r .state <<< "$j")" = unrecorded ] || fail "slot $i is not holding its result: $j"
+        jq -r '.alarm.cause // empty' <<< "$j" | grep -E "$cause" > /dev/null \
+            || fail "slot $i's alarm does not match /$cause/: $(jq -c .alarm <<< "$j")"
+        [ -n "$(jq -r '.alarm.advice // empty' <<< "$j")" ] || fail "slot $i's alarm has no advice"
+        grep '"kind":"error"' "$work/jigd.err" | grep "\"slot\":$i," | grep '"state":"unrecorded"' \
+            | grep -E "$cause" > /dev/null || fail "slot $i sent no unrecorded event matching /$cause/"
+    done
+    expect_no_unrecorded_pass "$@"
+    [ "$(db "SELECT count(*) FROM attempts WHERE result = 'running'")" = $# ] \
+        || fail "not $# attempts running while held: $(db "SELECT slot, result FROM attempts")"
+}
+
+# Once the held results are in: every board passed and is on record, and the
+# database is whole.
+expect_recorded() {   # SLOT...
+    local i
+    wait_for 30 "the held results to be recorded" all_done "$@"
+    for i in "$@"; do
+        expect_pass "$i" "$work/bundle1"
+        check_unit_on_board "$i"
+    done
+    expect_no_unrecorded_pass "$@"
+    [ "$(db "SELECT count(*) FROM attempts WHERE result = 'ok'")" = $# ] \
+        || fail "not $# ok attempts: $(db "SELECT slot, result FROM attempts")"
+    [ "$(db "SELECT count(*) FROM serial_allocations WHERE state = 'completed'")" = $# ] \
+        || fail "not $# serials completed: $(db "SELECT serial, state FROM serial_allocations")"
+    [ "$(db "SELECT count(*) FROM attempt_phases p JOIN attempts a ON a.id = p.attempt_id WHERE p.phase = 'write' AND p.bytes > 0")" = $# ] \
+        || fail "the write phases of the held attempts are not on record"
+}
+
+expect_whole_database() {
+    [ "$(db 'PRAGMA integrity_check')" = ok ] || fail "integrity_check: $(db 'PRAGMA integrity_check')"
+    [ "$(db "SELECT count(*) FROM attempts WHERE result = 'running'")" = 0 ] || fail "an attempt was left running"
+    [ -z "$(db "SELECT serial FROM units GROUP BY serial HAVING count(*) > 1")" ] || fail "a serial is on two units"
+    [ -z "$(db "SELECT serial FROM serial_allocations GROUP BY serial HAVING count(*) > 1")" ] \
+        || fail "a serial was allocated twice"
+    "$UNIT_DB_TOOL" audit-verify "$data_dir/station.db" > /dev/null || fail "the audit chain does not verify"
 }
 
 run_fault() {      # KNOB: espsim --board value for board 3; PHASE; CAUSE [DATA_KIB]
@@ -861,6 +1009,109 @@ bad_start)
     wait_for 20 "the bundle to be refused" grep -q '"bundle refused"' "$work/jigd.err"
     grep '"bundle refused"' "$work/jigd.err" | grep "fctry" > /dev/null || fail "the refusal does not name fctry"
     stop_jigd
+    ;;
+disk_full)
+    small_data_dir 32
+    make_identity_bundle 512
+    start_espsim 7
+    identity_conf 7 manual "" "key_pool_size = 8"
+    station_key "min_free_mb = 8"
+    start_jigd
+    six="1 2 3 4 5 6"
+    start_slots $six
+    wait_for 40 "six slots to write" slots_writing $six
+    fill_data_dir
+    wait_for 60 "six slots to finish writing" settled_or_dead $six
+    expect_alive
+    expect_no_unrecorded_pass $six
+    expect_held "full" $six
+    [ "$(db "SELECT count(*) FROM serial_allocations WHERE state = 'allocated'")" = 6 ] \
+        || fail "the held boards' serials are not allocated: $(db "SELECT serial, state FROM serial_allocations")"
+    # Below min_free_mb no unit starts, and the refusal says where and how much.
+    code=$(curl -s -o "$work/refusal.json" -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/7/start")
+    [ "$code" = 409 ] || fail "a start with a full data_dir answered $code: $(cat "$work/refusal.json")"
+    jq -r .error "$work/refusal.json" | grep -F "$data_dir" | grep -E "[0-9.]+ [KMG]?i?B free" > /dev/null \
+        || fail "the refusal does not name the free space and the folder: $(cat "$work/refusal.json")"
+    [ -n "$(jq -r '.hint // empty' "$work/refusal.json")" ] || fail "the refusal has no hint"
+    # Held means held: the retries fail quietly and nothing moves on.
+    sleep 3
+    expect_held "full" $six
+    rm -f "$data_dir"/filler*
+    expect_recorded $six
+    # With room again slot 7 starts.
+    start_slots 7
+    wait_for 30 "slot 7" all_done 7
+    expect_pass 7 "$work/bundle1"
+    stop_jigd
+    expect_whole_database
+    ;;
+disk_full_at_start)
+    small_data_dir 32
+    make_identity_bundle 64
+    start_espsim 2
+    identity_conf 2 manual "" "key_pool_size = 2"
+    sed -i '/^\[slot 2\]/,/^trigger/s/^trigger = manual/trigger = auto/' "$work/jigd.conf"
+    station_key "min_free_mb = 0"
+    start_jigd
+    fill_data_dir
+    code=$(curl -s -o "$work/refusal.json" -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/1/start")
+    [ "$code" = 409 ] || fail "a start with a full disk answered $code: $(cat "$work/refusal.json")"
+    jq -r .error "$work/refusal.json" | grep "start cannot be recorded.*is full" > /dev/null \
+        || fail "the refusal does not name the full disk: $(cat "$work/refusal.json")"
+    [ "$(control status 1 | sed 's/^ok //' | jq .rx_bytes)" = 0 ] || fail "board 1 heard from jigd"
+    # The auto slot finds its board, cannot record a start, and says so.
+    wait_for 20 "slot 2's alarm" bash -c "curl -sf http://127.0.0.1:$api_port/api/v1/slots/2 | jq -e '.alarm.cause | test(\"start cannot be recorded.*is full\")'"
+    grep '"kind":"error"' "$work/jigd.err" | grep '"slot":2,' | grep -q "start cannot be recorded" \
+        || fail "slot 2 sent no alarm event"
+    [ "$(slot_field 2 .state)" = armed ] || fail "slot 2 is $(slot_field 2 .state), not armed"
+    expect_untouched 2
+    [ "$(db "SELECT count(*) FROM attempts")" = 0 ] || fail "an attempt is on record"
+    rm -f "$data_dir"/filler*
+    wait_for 30 "slot 2 to flash once there is room" all_done 2
+    [ "$(slot_field 2 .alarm)" = null ] || fail "slot 2's alarm stands: $(slot_field 2 .alarm)"
+    start_slots 1
+    wait_for 30 "slot 1" all_done 1
+    for i in 1 2; do
+        expect_pass "$i" "$work/bundle1"
+        check_unit_on_board "$i"
+    done
+    expect_no_unrecorded_pass 1 2
+    stop_jigd
+    expect_whole_database
+    ;;
+db_immutable)
+    small_data_dir 32
+    make_identity_bundle 512
+    start_espsim 6
+    identity_conf 6 manual "" "key_pool_size = 8"
+    station_key "min_free_mb = 8"
+    start_jigd
+    six="1 2 3 4 5 6"
+    start_slots $six
+    wait_for 40 "six slots to write" slots_writing $six
+    # Written back first, the index's pages fault on jigd's next write to
+    # them: on an immutable file that fault is a SIGBUS unless jigd never
+    # makes it.
+    sync "$data_dir"/station.db*
+    chattr +i "$data_dir"/station.db "$data_dir"/station.db-wal "$data_dir"/station.db-shm \
+        || fail "chattr +i refused"
+    wait_for 60 "six slots to finish writing" settled_or_dead $six
+    expect_alive
+    expect_no_unrecorded_pass $six
+    expect_held "read-only|immutable" $six
+    sleep 3
+    expect_alive
+    chattr -i "$data_dir"/station.db*
+    expect_recorded $six
+    # Should a SIGBUS get through after all, jigd says why before it dies.
+    kill -BUS "$jigd_pid"
+    rc=0
+    wait "$jigd_pid" || rc=$?
+    [ "$rc" = $((128 + $(kill -l BUS))) ] || fail "jigd did not die of the SIGBUS sent to it (status $rc)"
+    grep "killed by SIGBUS" "$work/jigd.err" | grep -F "$data_dir/station.db-shm" > /dev/null \
+        || fail "jigd died of SIGBUS without saying why"
+    grep -qE "AddressSanitizer|runtime error" "$work/jigd.err" && fail "sanitizer report in jigd's log"
+    expect_whole_database
     ;;
 *)
     echo "unknown case $case_name" >&2

@@ -34,6 +34,8 @@
 #define CONFIG_DEFAULT_DATA_DIR "/var/lib/jigd"
 #define CONFIG_DEFAULT_MAX_BAUD 921600u
 #define CONFIG_DEFAULT_BOOT_LOG_SECONDS 10u
+#define CONFIG_DEFAULT_MIN_FREE_MB 64u
+#define CONFIG_MAX_MIN_FREE_MB 1048576u     /* 1 TiB */
 #define CONFIG_MIN_BAUD 9600u
 #define CONFIG_MAX_BAUD 5000000u
 #define CONFIG_NO_GPIO (-1)
@@ -73,6 +75,7 @@ struct station_config {
     uint32_t max_baud;
     unsigned boot_log_seconds;
     int led_gpio;                           /* default for slots */
+    unsigned min_free_mb;                   /* below it in data_dir no unit starts; 0 = no check */
 };
 
 /* [identity]: the station CA and the unit keys (docs/identity.md). The

@@ -13,6 +13,7 @@ enum slot_state {
     SLOT_RUNNING,       /* a unit is being flashed */
     SLOT_PASSED,
     SLOT_FAILED,
+    SLOT_UNRECORDED,    /* the unit ended, its result waits for the database */
     SLOT_STATE_COUNT
 };
 

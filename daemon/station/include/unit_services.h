@@ -56,6 +56,13 @@ struct pt_table;
 struct pt_entry;
 const struct pt_entry *unit_services_secure_cert_partition(const struct pt_table *t);
 
+/* Whether data_dir has the free space min_free_mb asks for before a unit
+ * starts, so that a filling disk stops the line between boards rather than
+ * in the middle of one. 0, or -1 with what is short (naming the free space
+ * and the folder) and what to do. */
+int unit_services_room(const struct unit_services *u, char *why, size_t whylen,
+                       char *advice, size_t advicelen);
+
 /* Closes the key pool (zeroising every key; waits for generations in
  * flight), then the CA and the database; `done` runs on the loop when all
  * is gone. The loop must keep running until then. */
