@@ -1028,7 +1028,7 @@ disk_full)
     [ "$(db "SELECT count(*) FROM serial_allocations WHERE state = 'allocated'")" = 6 ] \
         || fail "the held boards' serials are not allocated: $(db "SELECT serial, state FROM serial_allocations")"
     # Below min_free_mb no unit starts, and the refusal says where and how much.
-    code=$(curl -s -o "$work/refusal.json" -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/7/start")
+    code=$(curl -s -o "$work/refusal.json" -w '%{http_code}' -X POST "${json[@]}" "http://127.0.0.1:$api_port/api/v1/slots/7/start")
     [ "$code" = 409 ] || fail "a start with a full data_dir answered $code: $(cat "$work/refusal.json")"
     jq -r .error "$work/refusal.json" | grep -F "$data_dir" | grep -E "[0-9.]+ [KMG]?i?B free" > /dev/null \
         || fail "the refusal does not name the free space and the folder: $(cat "$work/refusal.json")"
@@ -1054,7 +1054,7 @@ disk_full_at_start)
     station_key "min_free_mb = 0"
     start_jigd
     fill_data_dir
-    code=$(curl -s -o "$work/refusal.json" -w '%{http_code}' -X POST "http://127.0.0.1:$api_port/api/v1/slots/1/start")
+    code=$(curl -s -o "$work/refusal.json" -w '%{http_code}' -X POST "${json[@]}" "http://127.0.0.1:$api_port/api/v1/slots/1/start")
     [ "$code" = 409 ] || fail "a start with a full disk answered $code: $(cat "$work/refusal.json")"
     jq -r .error "$work/refusal.json" | grep "start cannot be recorded.*is full" > /dev/null \
         || fail "the refusal does not name the full disk: $(cat "$work/refusal.json")"
