@@ -7,17 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
-
 #include "crc32_esp.h"
 #include "le_bytes.h"
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define sha256_once mbedtls_sha256
-#else
-#define sha256_once mbedtls_sha256_ret
-#endif
+#include "mbedtls_compat.h"
 
 /* The device reader keeps its position in a uint16_t: a record that ends
  * past this would make it wrap around to the start of the partition. */
@@ -91,7 +83,7 @@ int secure_cert_tlv_add(struct secure_cert_tlv_writer *w, uint8_t type, uint8_t 
 int secure_cert_tlv_add_integrity(struct secure_cert_tlv_writer *w, uint8_t subtype)
 {
     uint8_t digest[DIGEST_LEN];
-    if (sha256_once(w->buf, w->used, digest, 0) != 0)
+    if (sha256_once(w->buf, w->used, digest) != 0)
         return SECURE_CERT_TLV_E_ARG;
     return secure_cert_tlv_add(w, SECURE_CERT_INTEGRITY, subtype, 0, digest, sizeof digest);
 }
@@ -234,7 +226,7 @@ static int check_integrity(const uint8_t *part, const struct secure_cert_tlv_rec
     if (r->length != DIGEST_LEN)
         return fail(err, errlen, "offset 0x%zx: INTEGRITY record holds %u bytes, not a "
                     "32-byte SHA-256", r->offset, (unsigned)r->length);
-    if (sha256_once(part, r->offset, digest, 0) != 0 ||
+    if (sha256_once(part, r->offset, digest) != 0 ||
         memcmp(digest, r->value, DIGEST_LEN) != 0)
         return fail(err, errlen, "offset 0x%zx: INTEGRITY digest does not match the "
                     "%zu bytes before it", r->offset, r->offset);

@@ -7,20 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <mbedtls/md5.h>
-#include <mbedtls/sha256.h>
-
 #include "bundle_internal.h"
-
-void bundle_sha256(const uint8_t *data, size_t n, uint8_t out[32])
-{
-    mbedtls_sha256_ret(data, n, out, 0);
-}
-
-void bundle_md5(const uint8_t *data, size_t n, uint8_t out[16])
-{
-    mbedtls_md5_ret(data, n, out);
-}
+#include "mbedtls_compat.h"
 
 void bundle_hex(const uint8_t *p, size_t n, char *out)
 {
@@ -78,7 +66,7 @@ static int read_manifest(const char *dir, struct bundle_manifest *m,
         return -1;
     }
     int rc = bundle_manifest_parse((const char *)text, len, m, why, sizeof why);
-    bundle_sha256(text, len, id);
+    sha256_once(text, len, id);
     free(text);
     if (rc)
         snprintf(err, errlen, "bundle %s: %s: %s", dir, BUNDLE_MANIFEST_NAME, why);
@@ -104,7 +92,7 @@ static int load_part(struct bundle *b, const struct manifest_part *mp,
     p->role = mp->role;
     memcpy(p->file, mp->file, sizeof p->file);
     uint8_t sum[32];
-    bundle_sha256(data, len, sum);
+    sha256_once(data, len, sum);
     memcpy(p->sha256, sum, 32);
     if (memcmp(sum, mp->sha256, 32)) {
         char want[65], got[65];
@@ -170,8 +158,7 @@ int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen)
         rc = bundle_check(b, m, err, errlen);
     if (!rc)
         for (size_t i = 0; i < b->n_parts; i++)
-            bundle_md5(b->parts[i].region.data, b->parts[i].region.size,
-                       b->parts[i].md5);
+            md5_once(b->parts[i].region.data, b->parts[i].region.size, b->parts[i].md5);
     free(m);
     if (rc) {
         bundle_free(b);

@@ -12,8 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/md5.h>
-
+#include "mbedtls_compat.h"
 #include "port.h"
 #include "reset_gpio.h"
 #include "stub_image.h"
@@ -397,7 +396,7 @@ static void hash_late_regions(struct flash_job *j)
     for (size_t i = 0; j->cfg.action == FLASH_JOB_WRITE && i < j->cfg.n_regions; i++) {
         struct flash_job_region *r = &j->cfg.regions[i];
         if (r->late)
-            mbedtls_md5_ret(r->region.data, r->region.size, r->md5);
+            md5_once(r->region.data, r->region.size, r->md5);
     }
 }
 
@@ -666,7 +665,7 @@ struct flash_job *flash_job_new(uv_loop_t *loop, const struct flash_job_config *
         struct flash_job_region *r = &cfg->regions[i];
         if (r->late)
             continue;
-        mbedtls_md5_ret(r->region.data, r->region.size, r->md5);
+        md5_once(r->region.data, r->region.size, r->md5);
     }
     struct loader_config lc;
     loader_config_default(&lc);

@@ -7,22 +7,19 @@
 
 #include <mbedtls/asn1write.h>
 #include <mbedtls/oid.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define sha256_once mbedtls_sha256
-#else
-#define sha256_once mbedtls_sha256_ret
-#endif
+#include "mbedtls_compat.h"
 
 #define SERIAL_LEN 16
 #define CERT_PEM_MAX 8192
 
-static void mbedtls_time_string(const struct tm *t, char out[15])
+/* YYYYMMDDhhmmss, as mbedtls_x509write_crt_set_validity takes it; -1 for a
+ * year X.509 cannot write in four digits. */
+static int mbedtls_time_string(const struct tm *t, char out[15])
 {
-    snprintf(out, 15, "%04d%02d%02d%02d%02d%02d", t->tm_year + 1900, t->tm_mon + 1,
-             t->tm_mday, t->tm_hour, t->tm_min, t->tm_sec);
+    int n = snprintf(out, 15, "%04d%02d%02d%02d%02d%02d", t->tm_year + 1900, t->tm_mon + 1,
+                     t->tm_mday, t->tm_hour, t->tm_min, t->tm_sec);
+    return n == 14 ? 0 : -1;
 }
 
 int cert_set_validity(mbedtls_x509write_cert *w, time_t now, unsigned years, time_t limit)
@@ -37,8 +34,8 @@ int cert_set_validity(mbedtls_x509write_cert *w, time_t now, unsigned years, tim
         until = limit;
     gmtime_r(&until, &ta);
     char nb[15], na[15];
-    mbedtls_time_string(&tb, nb);
-    mbedtls_time_string(&ta, na);
+    if (mbedtls_time_string(&tb, nb) < 0 || mbedtls_time_string(&ta, na) < 0)
+        return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
     return mbedtls_x509write_crt_set_validity(w, nb, na);
 }
 
@@ -126,10 +123,13 @@ int cert_name_append(char *out, size_t cap, const char *attr, const char *value)
     return 0;
 }
 
+/* The fields of a parsed certificate are in range (mbedTLS checks them);
+ * as unsigned, each also provably fits its digits, so out cannot overflow. */
 static void iso_time(const mbedtls_x509_time *t, char out[21])
 {
-    snprintf(out, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", t->year % 10000, t->mon % 100,
-             t->day % 100, t->hour % 100, t->min % 100, t->sec % 100);
+    snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)t->year % 10000u,
+             (unsigned)t->mon % 100u, (unsigned)t->day % 100u, (unsigned)t->hour % 100u,
+             (unsigned)t->min % 100u, (unsigned)t->sec % 100u);
 }
 
 time_t cert_time(const mbedtls_x509_time *t)
@@ -144,7 +144,7 @@ time_t cert_time(const mbedtls_x509_time *t)
 void cert_facts_get(const mbedtls_x509_crt *crt, struct cert_facts *f)
 {
     unsigned char digest[32];
-    sha256_once(crt->raw.p, crt->raw.len, digest, 0);
+    sha256_once(crt->raw.p, crt->raw.len, digest);
     for (size_t i = 0; i < sizeof digest; i++)
         snprintf(f->fingerprint_sha256 + 2 * i, 3, "%02x", digest[i]);
     if (mbedtls_x509_dn_gets(f->subject, sizeof f->subject, &crt->subject) < 0)

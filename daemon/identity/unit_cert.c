@@ -8,15 +8,9 @@
 #include <mbedtls/asn1.h>
 #include <mbedtls/platform.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/version.h>
 
+#include "mbedtls_compat.h"
 #include "secure_cert_tlv.h"
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define WRITER_ISSUER(w) ((w)->MBEDTLS_PRIVATE(issuer))
-#else
-#define WRITER_ISSUER(w) ((w)->issuer)
-#endif
 
 static int copy_buf(mbedtls_asn1_buf *to, const mbedtls_asn1_buf *from)
 {
@@ -39,8 +33,8 @@ static int copy_issuer(mbedtls_x509write_cert *w, const mbedtls_x509_crt *ca)
         mbedtls_asn1_named_data *d = mbedtls_calloc(1, sizeof *d);
         if (!d)
             return -1;
-        d->next = WRITER_ISSUER(w);
-        WRITER_ISSUER(w) = d;
+        d->next = w->MBEDTLS_MEMBER(issuer);
+        w->MBEDTLS_MEMBER(issuer) = d;
         if (copy_buf(&d->oid, &n->oid) || copy_buf(&d->val, &n->val))
             return -1;
     }
