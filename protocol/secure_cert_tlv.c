@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crc32_esp.h"
+#include "hex.h"
 #include "le_bytes.h"
 #include "mbedtls_compat.h"
 
@@ -327,6 +328,7 @@ static void describe_certificate(struct text *t, const struct secure_cert_tlv_re
 static void describe_record(struct text *t, const struct secure_cert_tlv_record *r)
 {
     const char *name = secure_cert_tlv_type_name(r->type);
+    char digest_head[HEX_LEN(4)];
     if (name)
         put(t, "0x%04zx %-19s", r->offset, name);
     else
@@ -336,8 +338,7 @@ static void describe_record(struct text *t, const struct secure_cert_tlv_record 
     if (is_certificate(r->type) && r->crc_ok)
         describe_certificate(t, r);
     else if (r->type == SECURE_CERT_INTEGRITY && r->length == DIGEST_LEN)
-        put(t, " sha256 %02x%02x%02x%02x...", r->value[0], r->value[1], r->value[2],
-            r->value[3]);
+        put(t, " sha256 %s...", hex_encode(r->value, 4, digest_head));
     else if (r->type == SECURE_CERT_PRIV_KEY)
         put(t, " (key material not shown)");
     put(t, "\n");

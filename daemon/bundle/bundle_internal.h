@@ -24,6 +24,5 @@ uint8_t *bundle_read_file(const char *path, const char *shown, size_t limit,
 int bundle_check(struct bundle *b, const struct bundle_manifest *m, char *err,
                  size_t errlen);
 
-void bundle_hex(const uint8_t *p, size_t n, char *out); /* 2n+1 bytes */
 
 #endif

@@ -8,17 +8,8 @@
 #include <sys/stat.h>
 
 #include "bundle_internal.h"
+#include "hex.h"
 #include "mbedtls_compat.h"
-
-void bundle_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 uint8_t *bundle_read_file(const char *path, const char *shown, size_t limit,
                           size_t *len, char *err, size_t errlen)
@@ -95,12 +86,11 @@ static int load_part(struct bundle *b, const struct manifest_part *mp,
     sha256_once(data, len, sum);
     memcpy(p->sha256, sum, 32);
     if (memcmp(sum, mp->sha256, 32)) {
-        char want[65], got[65];
-        bundle_hex(mp->sha256, 32, want);
-        bundle_hex(sum, 32, got);
+        char want[HEX_LEN(32)], got[HEX_LEN(32)];
         snprintf(err, errlen, "bundle %s: %s: SHA-256 is %s but the manifest "
                  "says %s; the file was changed or copied incompletely",
-                 b->dir, mp->file, got, want);
+                 b->dir, mp->file, hex_encode(sum, 32, got),
+                 hex_encode(mp->sha256, 32, want));
         return -1;
     }
     if (len == 0) {
@@ -148,7 +138,7 @@ int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen)
             snprintf(err, errlen, "bundle %s: out of memory", dir);
     }
     if (!rc) {
-        bundle_hex(id, 32, b->id);
+        hex_encode(id, 32, b->id);
         memcpy(b->name, m->name, sizeof b->name);
         memcpy(b->version, m->version, sizeof b->version);
         b->chip = m->chip;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "mbedtls_compat.h"
 #include "port.h"
 #include "reset_gpio.h"
@@ -373,12 +374,6 @@ static void next_step(struct flash_job *j)
     }
 }
 
-static void hex(const uint8_t *md5, char out[33])
-{
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", md5[i]);
-}
-
 /* The loader finished the current step's operation successfully. */
 static void mark_region_skipped(struct flash_job *j, size_t region)
 {
@@ -423,13 +418,11 @@ static void step_done(struct flash_job *j)
         const struct flash_job_region *r = &j->cfg.regions[s->region];
         const uint8_t *got = loader_md5(&j->loader);
         if (memcmp(got, r->md5, 16) != 0) {
-            char want_hex[33], got_hex[33];
-            hex(r->md5, want_hex);
-            hex(got, got_hex);
+            char want_hex[HEX_LEN(16)], got_hex[HEX_LEN(16)];
             fail(j, LOADER_ERR_VERIFY, "flash at 0x%x (%zu bytes) reads back with MD5 %s, "
                  "expected %s: the write did not stick; check the flash chip and its "
                  "power supply, then flash again", r->region.offset, r->region.size,
-                 got_hex, want_hex);
+                 hex_encode(got, 16, got_hex), hex_encode(r->md5, 16, want_hex));
             return;
         }
     }

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "flash_job.h"
+#include "hex.h"
 #include "reset_gpio.h"
 #include "zimage.h"
 
@@ -383,10 +384,8 @@ static int print_results(struct cli *c, struct flash_job *j)
         else
             printf("Flash size: unknown\n");
     } else if (cfg->action == FLASH_JOB_MD5) {
-        const uint8_t *m = flash_job_md5(j);
-        for (int i = 0; i < 16; i++)
-            printf("%02x", m[i]);
-        printf("\n");
+        char md5[HEX_LEN(16)];
+        printf("%s\n", hex_encode(flash_job_md5(j), 16, md5));
     } else if (cfg->action == FLASH_JOB_READ) {
         FILE *f = fopen(c->read_path, "wb");
         if (!f || fwrite(cfg->read_dst, 1, cfg->size, f) != cfg->size || fclose(f) != 0) {

@@ -8,6 +8,7 @@
 #include <mbedtls/asn1write.h>
 #include <mbedtls/oid.h>
 
+#include "hex.h"
 #include "mbedtls_compat.h"
 
 #define SERIAL_LEN 16
@@ -145,16 +146,13 @@ void cert_facts_get(const mbedtls_x509_crt *crt, struct cert_facts *f)
 {
     unsigned char digest[32];
     sha256_once(crt->raw.p, crt->raw.len, digest);
-    for (size_t i = 0; i < sizeof digest; i++)
-        snprintf(f->fingerprint_sha256 + 2 * i, 3, "%02x", digest[i]);
+    hex_encode(digest, sizeof digest, f->fingerprint_sha256);
     if (mbedtls_x509_dn_gets(f->subject, sizeof f->subject, &crt->subject) < 0)
         f->subject[0] = '\0';
     if (mbedtls_x509_dn_gets(f->issuer, sizeof f->issuer, &crt->issuer) < 0)
         f->issuer[0] = '\0';
     size_t n = crt->serial.len < 20 ? crt->serial.len : 20;
-    f->serial_number[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        snprintf(f->serial_number + 2 * i, 3, "%02x", crt->serial.p[i]);
+    hex_encode(crt->serial.p, n, f->serial_number);
     iso_time(&crt->valid_from, f->not_before);
     iso_time(&crt->valid_to, f->not_after);
 }

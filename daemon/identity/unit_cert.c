@@ -9,6 +9,7 @@
 #include <mbedtls/platform.h>
 #include <mbedtls/platform_util.h>
 
+#include "hex.h"
 #include "mbedtls_compat.h"
 #include "secure_cert_tlv.h"
 
@@ -43,8 +44,8 @@ static int copy_issuer(mbedtls_x509write_cert *w, const mbedtls_x509_crt *ca)
 
 static void format_san(const uint8_t mac[6], char out[32])
 {
-    snprintf(out, 32, UNIT_CERT_SAN_PREFIX "%02x%02x%02x%02x%02x%02x", mac[0], mac[1], mac[2],
-             mac[3], mac[4], mac[5]);
+    char digits[HEX_LEN(6)];
+    snprintf(out, 32, UNIT_CERT_SAN_PREFIX "%s", hex_encode(mac, 6, digits));
 }
 
 static int unit_subject(const struct identity_config *c, const char *serial, char *out,
