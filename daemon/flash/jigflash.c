@@ -12,6 +12,7 @@
 
 #include "flash_job.h"
 #include "hex.h"
+#include "mac_text.h"
 #include "reset_gpio.h"
 #include "zimage.h"
 
@@ -373,8 +374,8 @@ static int print_results(struct cli *c, struct flash_job *j)
     const struct flash_job_config *cfg = &c->cfg;
     if (!strcmp(c->command, "read-mac")) {
         print_chip(info);
-        printf("MAC: %02x:%02x:%02x:%02x:%02x:%02x\n", info->mac[0], info->mac[1],
-               info->mac[2], info->mac[3], info->mac[4], info->mac[5]);
+        char mac[MAC_TEXT_SIZE];
+        printf("MAC: %s\n", mac_text(info->mac, mac));
     } else if (!strcmp(c->command, "flash-id")) {
         print_chip(info);
         printf("Flash manufacturer: 0x%02" PRIx32 "\nFlash device: 0x%04" PRIx32 "\n",

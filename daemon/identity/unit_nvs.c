@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hex.h"
+#include "mac_text.h"
 #include "nvs_csv.h"
 #include "nvs_writer.h"
 
@@ -228,7 +230,7 @@ struct fill {
     const struct unit_nvs_template *t;
     const struct unit_nvs_values *v;    /* NULL: dummy values (the proof) */
     unsigned uses;
-    char mac[18], mac_hex[13], time_iso[24], unix_time[24];
+    char mac[MAC_TEXT_SIZE], mac_hex[HEX_LEN(6)], time_iso[24], unix_time[24];
     char *dummy_cert, *dummy_key, *dummy_ca;
 };
 
@@ -398,10 +400,8 @@ static void fill_init(struct fill *f, const struct unit_nvs_template *t,
     f->v = v;
     static const uint8_t dummy_mac[6] = {0xa0, 0xb1, 0xc2, 0xd3, 0xe4, 0xf5};
     const uint8_t *m = v ? v->mac : dummy_mac;
-    snprintf(f->mac, sizeof f->mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0],
-             m[1], m[2], m[3], m[4], m[5]);
-    snprintf(f->mac_hex, sizeof f->mac_hex, "%02x%02x%02x%02x%02x%02x", m[0],
-             m[1], m[2], m[3], m[4], m[5]);
+    mac_text(m, f->mac);
+    hex_encode(m, 6, f->mac_hex);
     time_t now = v ? (v->now ? v->now : time(NULL)) : (time_t)1767225600;
     struct tm tm;
     gmtime_r(&now, &tm);
