@@ -385,12 +385,15 @@ static void mark_region_skipped(struct flash_job *j, size_t region)
         j->cb->on_region_skipped(j, region);
 }
 
-/* Per-unit regions got their bytes after identify: their MD5 now. */
-static void hash_late_regions(struct flash_job *j)
+/* The MD5 of each region the caller could not give: the bundle's parts
+ * come hashed from the bundle load, so hashing here is for bytes made for
+ * this board alone (late: they exist only after identify) and for callers
+ * that write files (jigflash). */
+static void hash_regions(struct flash_job *j, bool late)
 {
     for (size_t i = 0; j->cfg.action == FLASH_JOB_WRITE && i < j->cfg.n_regions; i++) {
         struct flash_job_region *r = &j->cfg.regions[i];
-        if (r->late)
+        if (r->late == late && !r->md5_known)
             md5_once(r->region.data, r->region.size, r->md5);
     }
 }
@@ -406,7 +409,7 @@ static void step_done(struct flash_job *j)
         }
         if (j->held)
             return;
-        hash_late_regions(j);
+        hash_regions(j, true);
     }
     if (s->kind == STEP_CHECK) {
         if (memcmp(loader_md5(&j->loader), j->cfg.regions[s->region].md5, 16) == 0)
@@ -654,12 +657,7 @@ struct flash_job *flash_job_new(uv_loop_t *loop, const struct flash_job_config *
         free(j);
         return NULL;
     }
-    for (size_t i = 0; cfg->action == FLASH_JOB_WRITE && i < cfg->n_regions; i++) {
-        struct flash_job_region *r = &cfg->regions[i];
-        if (r->late)
-            continue;
-        md5_once(r->region.data, r->region.size, r->md5);
-    }
+    hash_regions(j, false);
     struct loader_config lc;
     loader_config_default(&lc);
     lc.reset = cfg->reset;
@@ -702,7 +700,7 @@ void flash_job_resume(struct flash_job *j)
     if (!j->held || j->state != JOB_RUNNING)
         return;
     j->held = false;
-    hash_late_regions(j);
+    hash_regions(j, true);
     next_step(j);
     if (j->state == JOB_RUNNING)
         drive(j);

@@ -129,6 +129,8 @@ static int plan_regions(struct slot *s, const struct bundle *b, char *err, size_
         if (replaced)
             continue;
         s->regions[n].region = b->parts[i].region;
+        memcpy(s->regions[n].md5, b->parts[i].md5, sizeof s->regions[n].md5);
+        s->regions[n].md5_known = true;
         s->region_info[n].part = &b->parts[i];
         s->region_info[n++].name = b->parts[i].file;
     }

@@ -160,6 +160,31 @@ static void test_write_then_md5(void **state)
     free(img);
 }
 
+/* A region whose MD5 the caller gives (a bundle part's) is verified against
+ * that MD5, not one the job computes: a wrong one fails the verify, quoted
+ * as expected, and is left as it was. */
+static void test_given_md5_is_used(void **state)
+{
+    static uint8_t data[4096];
+    memset(data, 0xA5, sizeof data);
+    struct flash_job_region region = {
+        .region = {.offset = 0x90000, .data = data, .size = sizeof data},
+        .md5_known = true,
+    };
+    memset(region.md5, 0x5A, sizeof region.md5);
+    struct flash_job_config cfg = {
+        .port = port_url, .action = FLASH_JOB_WRITE, .reset = LOADER_RESET_CLASSIC,
+        .stub_dir = stub_dir, .regions = &region, .n_regions = 1,
+    };
+    struct run r = {.free_in_done = true};
+    run_job(&cfg, &r);
+    assert_true(r.failed);
+    assert_int_equal(r.err.code, LOADER_ERR_VERIFY);
+    assert_non_null(strstr(r.err.message, "expected 5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"));
+    for (size_t i = 0; i < sizeof region.md5; i++)
+        assert_int_equal(region.md5[i], 0x5A);
+}
+
 static void test_cancel_mid_write(void **state)
 {
     uint8_t *img = make_image();
@@ -225,6 +250,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_configs_are_refused),
         cmocka_unit_test(test_write_then_md5),
+        cmocka_unit_test(test_given_md5_is_used),
         cmocka_unit_test(test_cancel_mid_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
