@@ -6,7 +6,6 @@
  * every input, every timer and every step start. See flash_job.h. */
 #include "flash_job.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,7 @@
 #include "mbedtls_compat.h"
 #include "port.h"
 #include "reset_gpio.h"
-#include "stub_image.h"
+#include "stub_cache.h"
 
 enum job_state {
     JOB_NEW,
@@ -47,7 +46,7 @@ struct flash_job {
 
     struct loader_error error;
     bool failed;
-    uint8_t *stub_storage;  /* the decoded stub the loader points into */
+    const struct stub_image *stub;  /* from the stub cache; the loader points into it */
 
     /* A step that waits on its own (blink pauses, boot log) wakes at this
      * time; 0 = none. The one timer serves it and the loader's deadline. */
@@ -178,46 +177,15 @@ static void fail_loader(struct flash_job *j)
 
 static void drive(struct flash_job *j);
 
-/* <stub_dir>/<chip>.json, decoded into storage the job keeps until freed.
- * A small local file read once per board; jigd will cache stubs per chip. */
-static int load_stub(struct flash_job *j, const struct chip_desc *chip, struct stub_image *out)
+/* <stub_dir>/<chip>.json from the stub cache, held until the job is freed:
+ * the loader points into it for the whole upload. */
+static int load_stub(struct flash_job *j, const struct chip_desc *chip)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s.json", j->cfg.stub_dir, chip->stub_name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail(j, FLASH_JOB_ERR_STUB, "no flasher stub for %s: cannot open %s (%s): run "
-             "`npm ci` in the jigd folder, or flash through the ROM (--no-stub)",
-             chip->name, path, strerror(errno));
-        return -1;
-    }
-    char *json = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *grown = realloc(json, cap);
-            if (!grown)
-                break;
-            json = grown;
-        }
-        size_t n = fread(json + len, 1, cap - len, f);
-        if (n == 0)
-            break;
-        len += n;
-    }
-    fclose(f);
-    free(j->stub_storage);
-    j->stub_storage = malloc(len ? len : 1);
-    char why[200];
-    int r = json && j->stub_storage
-          ? stub_image_parse(json, len, j->stub_storage, len, out, why, sizeof why) : -1;
-    if (!json || !j->stub_storage)
-        snprintf(why, sizeof why, "out of memory");
-    free(json);
-    if (r < 0) {
-        fail(j, FLASH_JOB_ERR_STUB, "the flasher stub %s is unusable (%s): reinstall "
-             "esptool-js (`npm ci`) or use --no-stub", path, why);
+    char err[sizeof j->error.message];
+    stub_cache_release(j->stub);
+    j->stub = stub_cache_acquire(j->cfg.stub_dir, chip, err, sizeof err);
+    if (!j->stub) {
+        fail(j, FLASH_JOB_ERR_STUB, "%s", err);
         return -1;
     }
     return 0;
@@ -290,10 +258,9 @@ static int start_loader_op(struct flash_job *j, uint64_t now)
     case STEP_STUB: {
         if (!info->chip || !info->chip->stub_name || info->secure_download)
             return 1;
-        struct stub_image stub;
-        if (load_stub(j, info->chip, &stub) < 0)
+        if (load_stub(j, info->chip) < 0)
             return -1;
-        r = loader_start_stub(l, now, &stub);
+        r = loader_start_stub(l, now, j->stub);
         break;
     }
     case STEP_BAUD:
@@ -719,7 +686,7 @@ void flash_job_free(struct flash_job *j)
     /* Freeing a running job would leave handles pointing at freed memory. */
     if (j->state == JOB_RUNNING || j->state == JOB_ENDING)
         abort();
-    free(j->stub_storage);
+    stub_cache_release(j->stub);
     free(j);
 }
 

@@ -14,6 +14,7 @@
 #include "hex.h"
 #include "mac_text.h"
 #include "reset_gpio.h"
+#include "stub_cache.h"
 #include "zimage.h"
 
 #ifndef JIGD_DEFAULT_STUB_DIR
@@ -464,6 +465,7 @@ int main(int argc, char **argv)
     flash_job_start(j);
     uv_run(&loop, UV_RUN_DEFAULT);
     flash_job_free(j);
+    stub_cache_clear();
     uv_loop_close(&loop);
     free_cli(&c);
     return c.exit_code;
