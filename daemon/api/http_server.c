@@ -1,68 +1,21 @@
 /* HTTP server: MHD in external-epoll mode, pumped by a uv_poll_t on MHD's
  * epoll fd and a uv_timer that honours MHD_get_timeout. */
-#include "http_server.h"
+#include "http_server_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_STOP_HOOKS 8
 /* MHD_get_timeout (0.9.75) does not count a timeout shortened later with
  * MHD_set_connection_option, as the SSE module does to drop a stalled
  * stream; so run MHD at least this often whatever it says. */
 #define MAX_TIMER_MS 1000u
-
-struct route_entry {
-    struct http_route route;
-    void *ctx;
-};
-
-struct stop_hook {
-    void (*fn)(void *ctx);
-    void *ctx;
-};
-
-struct http_server {
-    uv_loop_t *loop;
-    struct MHD_Daemon *mhd;
-    uv_poll_t poll;
-    uv_timer_t timer;
-    int open_handles;
-    uint16_t port;
-    char host[256];
-    char token[HTTP_TOKEN_MAX];
-    size_t max_body;
-    http_log_fn log;
-    void *log_ctx;
-    struct route_entry *routes;
-    size_t n_routes;
-    struct stop_hook hooks[MAX_STOP_HOOKS];
-    size_t n_hooks;
-    bool stopping;
-    void (*done)(void *ctx);
-    void *done_ctx;
-};
-
-struct http_request {
-    struct http_server *srv;
-    struct MHD_Connection *conn;
-    const char *method;
-    const char *path;
-    struct api_route_params params;
-    char *body;
-    size_t body_len, body_cap;
-    bool body_too_big;
-    bool replied;
-    unsigned status;
-};
 
 /* ---- logging ----------------------------------------------------------- */
 
@@ -190,24 +143,6 @@ static uint16_t bound_port(int fd)
     return 0;
 }
 
-/* ---- requests ---------------------------------------------------------- */
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
-                                  const char *url, const char *method,
-                                  const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls);
-
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **con_cls, enum MHD_RequestTerminationCode why)
-{
-    struct http_request *req = *con_cls;
-    if (!req)
-        return;
-    free(req->body);
-    free(req);
-    *con_cls = NULL;
-}
-
 struct http_server *http_server_start(uv_loop_t *loop,
                                       const struct http_server_options *opt,
                                       char *err, size_t errlen)
@@ -239,7 +174,7 @@ struct http_server *http_server_start(uv_loop_t *loop,
     s->port = bound_port(fd);
     s->mhd = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, on_request, s,
+        NULL, NULL, http_on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,     /* must come first */
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         /* Refuse sloppy HTTP (no Host, bare LF) rather than guess. */
@@ -249,7 +184,7 @@ struct http_server *http_server_start(uv_loop_t *loop,
         MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)(opt->max_connections ? opt->max_connections
                                         : HTTP_DEFAULT_MAX_CONNECTIONS),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, s,
         MHD_OPTION_END);
     if (!s->mhd) {
         close(fd);
@@ -324,315 +259,4 @@ void http_server_stop(struct http_server *s, void (*done)(void *ctx), void *ctx)
     uv_close((uv_handle_t *)&s->timer, on_handle_closed);
     MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
-}
-
-/* ---- replies ----------------------------------------------------------- */
-
-static void queue(struct http_request *req, unsigned status,
-                  struct MHD_Response *resp)
-{
-    req->replied = true;
-    req->status = status;
-    MHD_queue_response(req->conn, status, resp);
-    /* Actions and failures are worth a line in the journal; reads are not. */
-    if (status >= 500 || strcmp(req->method, "GET"))
-        http_server_log(req->srv, "%s %s -> %u", req->method, req->path, status);
-}
-
-void http_reply_response(struct http_request *req, unsigned status,
-                         struct MHD_Response *resp)
-{
-    queue(req, status, resp);
-}
-
-static void reply_text(struct http_request *req, unsigned status,
-                       const char *text, const char *allow)
-{
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-    if (!resp)
-        return;
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (allow)
-        MHD_add_response_header(resp, "Allow", allow);
-    if (status == 401)
-        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"jigd\"");
-    queue(req, status, resp);
-    MHD_destroy_response(resp);
-}
-
-void http_reply_json(struct http_request *req, unsigned status, cJSON *body)
-{
-    if (!body)
-        body = cJSON_CreateObject();
-    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-    cJSON_Delete(body);
-    if (!text) {
-        reply_text(req, 500, "{\"error\":\"out of memory\",\"hint\":\"\"}", NULL);
-        return;
-    }
-    reply_text(req, status, text, NULL);
-    free(text);
-}
-
-static void reply_error_allow(struct http_request *req, unsigned status,
-                              const char *allow, const char *hint,
-                              const char *fmt, va_list ap)
-{
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", msg);
-    cJSON_AddStringToObject(o, "hint", hint ? hint : "");
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    reply_text(req, status, text ? text : "{\"error\":\"out of memory\",\"hint\":\"\"}",
-               allow);
-    free(text);
-}
-
-void http_reply_error(struct http_request *req, unsigned status,
-                      const char *hint, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    reply_error_allow(req, status, NULL, hint, fmt, ap);
-    va_end(ap);
-}
-
-static void reply_error_with_allow(struct http_request *req, const char *allow,
-                                   const char *hint, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    reply_error_allow(req, 405, allow, hint, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- request accessors ------------------------------------------------- */
-
-const char *http_request_method(const struct http_request *req) { return req->method; }
-const char *http_request_path(const struct http_request *req) { return req->path; }
-struct MHD_Connection *http_request_connection(const struct http_request *req) { return req->conn; }
-struct http_server *http_request_server(const struct http_request *req) { return req->srv; }
-
-const struct api_route_params *http_request_params(const struct http_request *req)
-{
-    return &req->params;
-}
-
-int http_request_slot(const struct http_request *req)
-{
-    return req->params.slot;
-}
-
-const char *http_request_header(const struct http_request *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *http_request_query(const struct http_request *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-const char *http_request_body(const struct http_request *req, size_t *len)
-{
-    if (len)
-        *len = req->body_len;
-    return req->body ? req->body : "";
-}
-
-cJSON *http_request_json_object(struct http_request *req, const char *example)
-{
-    char hint[256];
-    snprintf(hint, sizeof hint, "send a JSON object, e.g. %s, with "
-             "Content-Type: application/json", example);
-    if (req->body_len == 0) {
-        http_reply_error(req, 400, hint, "the request has no body");
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *o = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, false);
-    if (!o) {
-        size_t at = end && end >= req->body ? (size_t)(end - req->body) : 0;
-        http_reply_error(req, 400, hint, "the body is not valid JSON (near byte %zu)", at);
-        return NULL;
-    }
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        http_reply_error(req, 400, hint, "the body is JSON but not an object");
-        return NULL;
-    }
-    return o;
-}
-
-/* ---- authentication ---------------------------------------------------- */
-
-bool http_token_equal(const char *expected, const char *given)
-{
-    /* Walk the whole expected token whatever the input, so the time taken
-     * says nothing about how much of a guess was right. */
-    size_t elen = strlen(expected), glen = strlen(given);
-    unsigned char diff = (unsigned char)(elen != glen);
-    for (size_t i = 0; i < elen; i++) {
-        unsigned char g = i < glen ? (unsigned char)given[i] : 0;
-        diff |= (unsigned char)expected[i] ^ g;
-    }
-    return diff == 0;
-}
-
-static bool authorised(struct http_request *req)
-{
-    const struct http_server *s = req->srv;
-    if (!s->token[0])
-        return true;
-    const char *auth = http_request_header(req, "Authorization");
-    if (auth && !strncasecmp(auth, "Bearer ", 7))
-        return http_token_equal(s->token, auth + 7);
-    /* EventSource in a browser cannot send headers: allow the query. */
-    const char *q = http_request_query(req, "access_token");
-    if (q && !strcmp(req->method, "GET"))
-        return http_token_equal(s->token, q);
-    return false;
-}
-
-/* ---- dispatch ---------------------------------------------------------- */
-
-static void dispatch(struct http_request *req)
-{
-    struct http_server *s = req->srv;
-    char allow[64] = "";
-    const struct route_entry *bad = NULL;
-    struct api_route_params bad_params;
-    for (size_t i = 0; i < s->n_routes; i++) {
-        const struct route_entry *r = &s->routes[i];
-        struct api_route_params params;
-        enum api_route_match m = api_route_match(r->route.pattern, req->path, &params);
-        if (m == API_ROUTE_NO_MATCH)
-            continue;
-        if (strcmp(r->route.method, req->method)) {
-            if (!strstr(allow, r->route.method) &&
-                strlen(allow) + strlen(r->route.method) + 3 < sizeof allow) {
-                if (allow[0])
-                    strcat(allow, ", ");
-                strcat(allow, r->route.method);
-            }
-            continue;
-        }
-        if (m == API_ROUTE_BAD_PARAM) {
-            if (!bad) {
-                bad = r;
-                bad_params = params;
-            }
-            continue;
-        }
-        req->params = params;
-        r->route.handler(req, r->ctx);
-        if (!req->replied)
-            http_reply_error(req, 500, "this is a bug in jigd; please report it",
-                             "the handler for %s %s gave no answer",
-                             req->method, r->route.pattern);
-        return;
-    }
-    if (bad) {
-        http_reply_error(req, 404, "slots are numbered 1, 2, ...; "
-                         "GET /api/v1/slots lists this station's slots",
-                         "'%s' is not a slot number", bad_params.bad);
-        return;
-    }
-    if (allow[0]) {
-        reply_error_with_allow(req, allow, "see docs/api.md for the endpoints",
-                               "%s is not allowed on %s (allowed: %s)",
-                               req->method, req->path, allow);
-        return;
-    }
-    http_reply_error(req, 404, "the API lives under /api/v1; see docs/api.md",
-                     "no endpoint %s", req->path);
-}
-
-static bool body_append(struct http_request *req, const char *data, size_t len)
-{
-    if (req->body_too_big || req->body_len + len > req->srv->max_body) {
-        req->body_too_big = true;       /* keep reading, drop the bytes */
-        return false;
-    }
-    if (req->body_len + len + 1 > req->body_cap) {
-        size_t cap = req->body_cap ? req->body_cap : 1024;
-        while (cap < req->body_len + len + 1)
-            cap *= 2;
-        char *b = realloc(req->body, cap);
-        if (!b) {
-            req->body_too_big = true;
-            return false;
-        }
-        req->body = b;
-        req->body_cap = cap;
-    }
-    memcpy(req->body + req->body_len, data, len);
-    req->body_len += len;
-    req->body[req->body_len] = '\0';
-    return true;
-}
-
-static void reply_too_big(struct http_request *req)
-{
-    http_reply_error(req, 413, "request bodies are small JSON objects; "
-                     "send a path, not the file itself",
-                     "the request body is larger than %zu bytes", req->srv->max_body);
-}
-
-/* The first call sees only the headers: refuse what we can refuse before
- * reading a body (no token, a declared body that is too large). */
-static void on_headers(struct http_request *req)
-{
-    if (!authorised(req)) {
-        http_reply_error(req, 401, "send 'Authorization: Bearer <token>' with the "
-                         "token from the station's api_token_file",
-                         "this station requires an API token");
-        return;
-    }
-    const char *cl = http_request_header(req, "Content-Length");
-    if (cl) {
-        char *end;
-        errno = 0;
-        unsigned long long n = strtoull(cl, &end, 10);
-        if (errno || *end || n > req->srv->max_body)
-            reply_too_big(req);
-    }
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
-                                  const char *url, const char *method,
-                                  const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls)
-{
-    struct http_server *s = cls;
-    struct http_request *req = *con_cls;
-    if (!req) {
-        req = calloc(1, sizeof *req);
-        if (!req)
-            return MHD_NO;
-        req->srv = s;
-        req->conn = conn;
-        req->method = method;
-        req->path = url;
-        *con_cls = req;
-        on_headers(req);
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        if (!req->replied)
-            body_append(req, upload, *upload_size);
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    if (req->replied)
-        return MHD_YES;
-    if (req->body_too_big)
-        reply_too_big(req);
-    else
-        dispatch(req);
-    return MHD_YES;
 }
