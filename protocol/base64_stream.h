@@ -25,6 +25,7 @@ struct base64_stream {
 /* A-Z, a-z, 0-9, '+' and '/': the characters base64_stream_push takes. */
 bool base64_is_alphabet(char c);
 
+/* out may be NULL if cap is 0: every byte is then refused. */
 void base64_stream_init(struct base64_stream *s, uint8_t *out, size_t cap);
 
 /* Adds one alphabet character; the fourth of a quantum decodes it into out.

@@ -243,7 +243,9 @@ static int read_base64(struct reader *r, const char *key, const uint8_t **out,
     if (scan_string(r, &b, &n) < 0)
         return -1;
     struct base64_stream d;
-    base64_stream_init(&d, r->storage + r->used, r->cap - r->used);
+    /* No storage at all (cap 0) is allowed: then there is no pointer to
+     * offset, and the first byte decoded fails the room check. */
+    base64_stream_init(&d, r->storage ? r->storage + r->used : NULL, r->cap - r->used);
     unsigned pads = 0;
     for (size_t i = 0; i < n; i++) {
         char c = b[i];
