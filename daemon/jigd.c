@@ -21,6 +21,7 @@
 #include "station_ca.h"
 #include "station_api.h"
 #include "station_db.h"
+#include "stub_cache.h"
 #include "unit_services.h"
 
 #define EVENT_RING 4096
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
     if (d.log_sub)
         event_bus_unsubscribe(d.log_sub);
     station_free(d.station);
+    stub_cache_clear();     /* after the station: its jobs held the stubs */
     event_bus_free(d.bus);
     config_free(d.cfg);
     uv_loop_close(d.loop);

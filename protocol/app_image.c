@@ -3,20 +3,12 @@
  * are laid out). */
 #include "app_image.h"
 #include "le_bytes.h"
+#include "mbedtls_compat.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define sha256_once mbedtls_sha256
-#else
-#define sha256_once mbedtls_sha256_ret
-#endif
 
 /* ---- per-chip facts ---- */
 
@@ -420,7 +412,7 @@ static enum app_image_status parse_footer(const uint8_t *buf, size_t len,
     info->checksum_valid = info->checksum_stored == info->checksum_calc;
     if (info->hash_appended) {
         memcpy(info->digest_stored, buf + ck + 1, 32);
-        sha256_once(buf, ck + 1, info->digest_calc, 0);
+        sha256_once(buf, ck + 1, info->digest_calc);
         info->digest_valid =
             memcmp(info->digest_stored, info->digest_calc, 32) == 0;
     }
@@ -536,7 +528,7 @@ int app_image_patch_flash_params(uint8_t *buf, size_t len, int mode,
     buf[3] = (uint8_t)(size << 4 | freq);
     if (info.hash_appended)
         sha256_once(buf, (size_t)info.checksum_offset + 1,
-                    buf + info.checksum_offset + 1, 0);
+                    buf + info.checksum_offset + 1);
     return 0;
 }
 
@@ -661,7 +653,7 @@ static size_t emit_footer(struct out *o, const struct app_image_params *p)
     o->buf[1] = (uint8_t)o->segments;
     if (p->append_digest) {
         uint8_t d[32];
-        sha256_once(o->buf, o->len, d, 0);
+        sha256_once(o->buf, o->len, d);
         emit(o, d, sizeof d);
     }
     return o->overflow ? 0 : o->len;

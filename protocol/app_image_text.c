@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
+
 struct text {
     char *out;
     size_t cap, len;
@@ -111,12 +113,6 @@ static void segments_part(struct text *t, const struct app_image_info *in)
     }
 }
 
-static void hex(struct text *t, const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        add(t, "%02x", b[i]);
-}
-
 static void footer_part(struct text *t, const struct app_image_info *in,
                         const char *chip)
 {
@@ -130,9 +126,9 @@ static void footer_part(struct text *t, const struct app_image_info *in,
         add(t, "Checksum: 0x%x (invalid - calculated %02x)\n",
             in->checksum_stored, in->checksum_calc);
     if (in->hash_appended) {
-        add(t, "Validation hash: ");
-        hex(t, in->digest_calc, 32);
-        add(t, " (%s)\n", in->digest_valid ? "valid" : "invalid");
+        char digest[HEX_LEN(32)];
+        add(t, "Validation hash: %s (%s)\n", hex_encode(in->digest_calc, 32, digest),
+            in->digest_valid ? "valid" : "invalid");
     }
 }
 
@@ -140,14 +136,14 @@ static void descriptor_part(struct text *t, const struct app_image_info *in)
 {
     if (in->app.present) {
         const struct app_desc *a = &in->app;
+        char elf_sha[HEX_LEN(32)];
         add(t, "\n");
         title(t, "Application information");
         add(t, "Project name: %s\n", a->project_name);
         add(t, "App version: %s\n", a->version);
         add(t, "Compile time: %s %s\n", a->date, a->time);
-        add(t, "ELF file SHA256: ");
-        hex(t, a->app_elf_sha256, 32);
-        add(t, "\nESP-IDF: %s\n", a->idf_ver);
+        add(t, "ELF file SHA256: %s\n", hex_encode(a->app_elf_sha256, 32, elf_sha));
+        add(t, "ESP-IDF: %s\n", a->idf_ver);
         add(t, "Secure version: %u\n", a->secure_version);
     } else if (in->boot.present) {
         const struct bootloader_desc *b = &in->boot;

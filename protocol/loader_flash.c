@@ -2,9 +2,9 @@
  * (rom-protocol.md §3.2, §3.5). */
 #include "loader_internal.h"
 
-#include <mbedtls/md5.h>
-#include <mbedtls/version.h>
 #include <string.h>
+
+#include "mbedtls_compat.h"
 
 #define ROM_MD5_HEX_LEN 32
 #define STUB_MD5_LEN 16
@@ -133,15 +133,6 @@ enum {
     READ_DIGEST,        /* frame: the stub's MD5 of everything sent */
 };
 
-static void compute_md5(const uint8_t *data, size_t n, uint8_t out[16])
-{
-#if MBEDTLS_VERSION_MAJOR >= 3
-    mbedtls_md5(data, n, out);
-#else
-    mbedtls_md5_ret(data, n, out);
-#endif
-}
-
 static void rom_read_next(struct loader *l, uint64_t now)
 {
     uint32_t left = l->op_size - (uint32_t)l->pos;
@@ -191,7 +182,7 @@ static void on_stub_digest(struct loader *l, const struct loader_input *in)
                     (unsigned)l->op_offset, in->len);
         return;
     }
-    compute_md5(l->read_dst, l->op_size, mine);
+    md5_once(l->read_dst, l->op_size, mine);
     memcpy(l->md5, mine, sizeof mine);
     if (memcmp(mine, in->frame, sizeof mine) != 0) {
         loader_fail(l, LOADER_ERR_VERIFY,

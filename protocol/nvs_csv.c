@@ -12,6 +12,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/pkcs5.h>
 
+#include "base64_stream.h"
 #include "csv_record.h"
 
 struct seen_key {
@@ -160,56 +161,34 @@ static const char *decode_hex(const char *s, size_t n, uint8_t *out,
     return NULL;
 }
 
-static int b64val(char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-/* binascii.a2b_base64 (non-strict): characters outside the alphabet are
- * skipped, decoding stops at complete padding. out holds n bytes. */
+/* binascii.a2b_base64 (non-strict), which the generator uses: characters
+ * outside the alphabet are skipped, and decoding stops at the padding that
+ * completes a quantum, whatever follows. out holds n bytes. */
 static const char *decode_base64(const char *s, size_t n, uint8_t *out,
                                  size_t *out_len)
 {
-    unsigned quad = 0, pads = 0;
-    uint32_t acc = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
+    struct base64_stream d;
+    base64_stream_init(&d, out, n);     /* n characters never make n bytes */
+    unsigned pads = 0;
+    bool padded = false;
+    for (size_t i = 0; i < n && !padded; i++) {
         if (s[i] == '=') {
-            if (quad >= 2 && quad + ++pads >= 4)
-                goto done;
+            /* binascii counts '=' only once two characters began a quantum */
+            padded = d.held >= 2 && d.held + ++pads >= 4;
             continue;
         }
-        int v = b64val(s[i]);
-        if (v < 0)
+        if (!base64_is_alphabet(s[i]))
             continue;
         pads = 0;
-        acc = acc << 6 | (uint32_t)v;
-        if (++quad == 4) {
-            out[o++] = (uint8_t)(acc >> 16);
-            out[o++] = (uint8_t)(acc >> 8);
-            out[o++] = (uint8_t)acc;
-            quad = 0;
-            acc = 0;
-        }
+        base64_stream_push(&d, s[i]);
     }
-    if (quad == 1)
+    if (!padded && d.held == 1)
         return "base64 value has one character too many (length is 1 more "
                "than a multiple of 4)";
-    if (quad != 0)
+    if (!padded && d.held != 0)
         return "base64 value has incorrect padding";
-done:
-    if (quad == 2)
-        out[o++] = (uint8_t)(acc >> 4);
-    else if (quad == 3) {
-        out[o++] = (uint8_t)(acc >> 10);
-        out[o++] = (uint8_t)(acc >> 2);
-    }
-    *out_len = o;
+    base64_stream_end(&d, NULL);
+    *out_len = d.len;
     return NULL;
 }
 

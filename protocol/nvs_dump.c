@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <mbedtls/base64.h>
+
 #include "nvs_page.h"
 #include "le_bytes.h"
 
@@ -306,19 +308,16 @@ static void put_json_string(struct text *t, const uint8_t *s, size_t n)
     put(t, "\"", 1);
 }
 
+/* mbedTLS encodes, three bytes at a time, so the text grows in place
+ * without a buffer the size of the blob. */
 static void put_base64(struct text *t, const uint8_t *d, size_t n)
 {
-    static const char abc[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     put(t, "\"", 1);
     for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)d[i] << 16;
-        if (i + 1 < n) v |= (uint32_t)d[i + 1] << 8;
-        if (i + 2 < n) v |= d[i + 2];
-        char q[4] = {abc[v >> 18 & 63], abc[v >> 12 & 63],
-                     i + 1 < n ? abc[v >> 6 & 63] : '=',
-                     i + 2 < n ? abc[v & 63] : '='};
-        put(t, q, 4);
+        unsigned char q[5];     /* four characters and mbedTLS's NUL */
+        size_t len = 0;
+        mbedtls_base64_encode(q, sizeof q, &len, d + i, n - i < 3 ? n - i : 3);
+        put(t, q, len);
     }
     put(t, "\"", 1);
 }

@@ -3,20 +3,12 @@
  * a K/M suffix, then Python int(x, 0), then a keyword. */
 #include "partition_table.h"
 #include "le_bytes.h"
+#include "mbedtls_compat.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-#include <mbedtls/md5.h>
-#include <mbedtls/version.h>
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define md5_once mbedtls_md5
-#else
-#define md5_once mbedtls_md5_ret
-#endif
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -381,7 +373,7 @@ int pt_parse_csv(const char *csv, size_t len, const struct pt_options *o,
             return fail(err, line, "too many partitions (a table holds at "
                         "most %u)", PT_MAX_ENTRIES);
         struct pt_entry *e = &t->e[t->n];
-        bool has_offset;
+        bool has_offset = false;
         int64_t offset = 0, size = 0;
         if (parse_row(s, n, line, e, &has_offset, &offset, &size, err) < 0 ||
             place(e, t->n == 0, has_offset, offset, size, &last_end,

@@ -7,17 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
-
 #include "crc32_esp.h"
+#include "hex.h"
 #include "le_bytes.h"
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define sha256_once mbedtls_sha256
-#else
-#define sha256_once mbedtls_sha256_ret
-#endif
+#include "mbedtls_compat.h"
 
 /* The device reader keeps its position in a uint16_t: a record that ends
  * past this would make it wrap around to the start of the partition. */
@@ -91,7 +84,7 @@ int secure_cert_tlv_add(struct secure_cert_tlv_writer *w, uint8_t type, uint8_t 
 int secure_cert_tlv_add_integrity(struct secure_cert_tlv_writer *w, uint8_t subtype)
 {
     uint8_t digest[DIGEST_LEN];
-    if (sha256_once(w->buf, w->used, digest, 0) != 0)
+    if (sha256_once(w->buf, w->used, digest) != 0)
         return SECURE_CERT_TLV_E_ARG;
     return secure_cert_tlv_add(w, SECURE_CERT_INTEGRITY, subtype, 0, digest, sizeof digest);
 }
@@ -234,7 +227,7 @@ static int check_integrity(const uint8_t *part, const struct secure_cert_tlv_rec
     if (r->length != DIGEST_LEN)
         return fail(err, errlen, "offset 0x%zx: INTEGRITY record holds %u bytes, not a "
                     "32-byte SHA-256", r->offset, (unsigned)r->length);
-    if (sha256_once(part, r->offset, digest, 0) != 0 ||
+    if (sha256_once(part, r->offset, digest) != 0 ||
         memcmp(digest, r->value, DIGEST_LEN) != 0)
         return fail(err, errlen, "offset 0x%zx: INTEGRITY digest does not match the "
                     "%zu bytes before it", r->offset, r->offset);
@@ -335,6 +328,7 @@ static void describe_certificate(struct text *t, const struct secure_cert_tlv_re
 static void describe_record(struct text *t, const struct secure_cert_tlv_record *r)
 {
     const char *name = secure_cert_tlv_type_name(r->type);
+    char digest_head[HEX_LEN(4)];
     if (name)
         put(t, "0x%04zx %-19s", r->offset, name);
     else
@@ -344,8 +338,7 @@ static void describe_record(struct text *t, const struct secure_cert_tlv_record 
     if (is_certificate(r->type) && r->crc_ok)
         describe_certificate(t, r);
     else if (r->type == SECURE_CERT_INTEGRITY && r->length == DIGEST_LEN)
-        put(t, " sha256 %02x%02x%02x%02x...", r->value[0], r->value[1], r->value[2],
-            r->value[3]);
+        put(t, " sha256 %s...", hex_encode(r->value, 4, digest_head));
     else if (r->type == SECURE_CERT_PRIV_KEY)
         put(t, " (key material not shown)");
     put(t, "\n");

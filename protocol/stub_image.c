@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base64_stream.h"
+
 /* esptool-js nests three levels deep; this only bounds hostile input. */
 #define MAX_DEPTH 32
 
@@ -229,18 +231,10 @@ static int read_u32(struct reader *r, const char *key, uint32_t *out)
     return 0;
 }
 
-static int base64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
 /* Decodes a base64 string body into storage. JSON may write '/' as "\/"
- * and wrap lines with "\n"; those are the only escapes base64 can need. */
+ * and wrap lines with "\n"; those are the only escapes base64 can need.
+ * Stricter than mbedTLS alone: padding must be right, or absent, and the
+ * unused bits zero, as every encoder leaves them. */
 static int read_base64(struct reader *r, const char *key, const uint8_t **out,
                        size_t *out_len)
 {
@@ -248,9 +242,11 @@ static int read_base64(struct reader *r, const char *key, const uint8_t **out,
     size_t n;
     if (scan_string(r, &b, &n) < 0)
         return -1;
-    size_t room = r->cap - r->used, produced = 0;
-    uint32_t acc = 0;
-    int nbits = 0, pads = 0;
+    struct base64_stream d;
+    /* No storage at all (cap 0) is allowed: then there is no pointer to
+     * offset, and the first byte decoded fails the room check. */
+    base64_stream_init(&d, r->storage ? r->storage + r->used : NULL, r->cap - r->used);
+    unsigned pads = 0;
     for (size_t i = 0; i < n; i++) {
         char c = b[i];
         if (c == '\\') {
@@ -264,31 +260,25 @@ static int read_base64(struct reader *r, const char *key, const uint8_t **out,
             pads++;
             continue;
         }
-        int v = base64_value(c);
-        if (v < 0)
+        if (!base64_is_alphabet(c))
             return fail(r, "\"%s\": %s is not a base64 character", key,
                         shown(c, (char[8]){0}));
         if (pads)
             return fail(r, "\"%s\": base64 data after '=' padding", key);
-        acc = (acc << 6) | (uint32_t)v;
-        nbits += 6;
-        if (nbits >= 8) {
-            nbits -= 8;
-            if (produced == room)
-                return fail(r, "\"%s\": decoded segment does not fit in %zu bytes of storage",
-                            key, r->cap);
-            r->storage[r->used + produced++] = (uint8_t)(acc >> nbits);
-        }
+        if (base64_stream_push(&d, c) < 0)
+            return fail(r, "\"%s\": decoded segment does not fit in %zu bytes of storage",
+                        key, r->cap);
     }
-    /* Leftover bits: 0 (complete), 2 or 4 (one or two bytes short of a
-     * quantum); 6 means a lone character, which no encoder produces. */
-    if (nbits >= 6 || (acc & ((1u << nbits) - 1)) != 0)
+    /* Padding completes the quantum the held characters began. */
+    unsigned want_pads = d.held ? 4 - d.held : 0;
+    bool exact;
+    if (base64_stream_end(&d, &exact) < 0 || !exact)
         return fail(r, "\"%s\": truncated or malformed base64", key);
-    if (pads > 2 || (pads && nbits / 2 != pads))
+    if (pads > 2 || (pads && pads != want_pads))
         return fail(r, "\"%s\": wrong base64 padding", key);
-    *out = produced ? r->storage + r->used : NULL;
-    *out_len = produced;
-    r->used += produced;
+    *out = d.len ? r->storage + r->used : NULL;
+    *out_len = d.len;
+    r->used += d.len;
     return 0;
 }
 

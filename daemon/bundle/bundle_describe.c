@@ -7,12 +7,12 @@
 #include <cjson/cJSON.h>
 
 #include "bundle_internal.h"
+#include "hex.h"
 
 static void add_hex(cJSON *o, const char *key, const uint8_t *p, size_t n)
 {
-    char text[65];
-    bundle_hex(p, n, text);
-    cJSON_AddStringToObject(o, key, text);
+    char text[HEX_LEN(32)];
+    cJSON_AddStringToObject(o, key, hex_encode(p, n, text));
 }
 
 static cJSON *describe_part(const struct bundle_part *p)

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "bundle_internal.h"
+#include "mbedtls_compat.h"
 
 #define FLASHER_ARGS "flasher_args.json"
 
@@ -239,8 +240,14 @@ static int copy_parts(const char *build_dir, const char *tmp,
             snprintf(err, errlen, "%s: %s (listed in %s)", build_dir, why, FLASHER_ARGS);
             return -1;
         }
-        bundle_sha256(data, len, m->parts[i].sha256);
-        snprintf(to, sizeof to, "%s/%s", tmp, m->parts[i].file);
+        sha256_once(data, len, m->parts[i].sha256);
+        int n = snprintf(to, sizeof to, "%s/%s", tmp, m->parts[i].file);
+        if (n < 0 || (size_t)n >= sizeof to) {
+            free(data);
+            snprintf(err, errlen, "cannot write %s into %s: the path is too long",
+                     m->parts[i].file, tmp);
+            return -1;
+        }
         int rc = write_file(to, data, len);
         free(data);
         if (rc) {

@@ -35,8 +35,5 @@ int bundle_open_beneath(const char *dir, const char *rel, char *err, size_t errl
 int bundle_check(struct bundle *b, const struct bundle_manifest *m, char *err,
                  size_t errlen);
 
-void bundle_sha256(const uint8_t *data, size_t n, uint8_t out[32]);
-void bundle_md5(const uint8_t *data, size_t n, uint8_t out[16]);
-void bundle_hex(const uint8_t *p, size_t n, char *out); /* 2n+1 bytes */
 
 #endif

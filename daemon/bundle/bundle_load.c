@@ -5,30 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/md5.h>
-#include <mbedtls/sha256.h>
-
 #include "bundle_internal.h"
-
-void bundle_sha256(const uint8_t *data, size_t n, uint8_t out[32])
-{
-    mbedtls_sha256_ret(data, n, out, 0);
-}
-
-void bundle_md5(const uint8_t *data, size_t n, uint8_t out[16])
-{
-    mbedtls_md5_ret(data, n, out);
-}
-
-void bundle_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
+#include "hex.h"
+#include "mbedtls_compat.h"
 
 static int read_manifest(const char *dir, struct bundle_manifest *m,
                          uint8_t id[32], char *err, size_t errlen)
@@ -43,7 +22,7 @@ static int read_manifest(const char *dir, struct bundle_manifest *m,
         return -1;
     }
     int rc = bundle_manifest_parse((const char *)text, len, m, why, sizeof why);
-    bundle_sha256(text, len, id);
+    sha256_once(text, len, id);
     free(text);
     if (rc)
         snprintf(err, errlen, "bundle %s: %s: %s", dir, BUNDLE_MANIFEST_NAME, why);
@@ -68,15 +47,14 @@ static int load_part(struct bundle *b, const struct manifest_part *mp,
     p->role = mp->role;
     memcpy(p->file, mp->file, sizeof p->file);
     uint8_t sum[32];
-    bundle_sha256(data, len, sum);
+    sha256_once(data, len, sum);
     memcpy(p->sha256, sum, 32);
     if (memcmp(sum, mp->sha256, 32)) {
-        char want[65], got[65];
-        bundle_hex(mp->sha256, 32, want);
-        bundle_hex(sum, 32, got);
+        char want[HEX_LEN(32)], got[HEX_LEN(32)];
         snprintf(err, errlen, "bundle %s: %s: SHA-256 is %s but the manifest "
                  "says %s; the file was changed or copied incompletely",
-                 b->dir, mp->file, got, want);
+                 b->dir, mp->file, hex_encode(sum, 32, got),
+                 hex_encode(mp->sha256, 32, want));
         return -1;
     }
     if (len == 0) {
@@ -124,7 +102,7 @@ int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen)
             snprintf(err, errlen, "bundle %s: out of memory", dir);
     }
     if (!rc) {
-        bundle_hex(id, 32, b->id);
+        hex_encode(id, 32, b->id);
         memcpy(b->name, m->name, sizeof b->name);
         memcpy(b->version, m->version, sizeof b->version);
         b->chip = m->chip;
@@ -134,8 +112,7 @@ int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen)
         rc = bundle_check(b, m, err, errlen);
     if (!rc)
         for (size_t i = 0; i < b->n_parts; i++)
-            bundle_md5(b->parts[i].region.data, b->parts[i].region.size,
-                       b->parts[i].md5);
+            md5_once(b->parts[i].region.data, b->parts[i].region.size, b->parts[i].md5);
     free(m);
     if (rc) {
         bundle_free(b);

@@ -11,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "hex.h"
+
 static const char *const role_names[] = {
     [BUNDLE_ROLE_BOOTLOADER] = "bootloader",
     [BUNDLE_ROLE_PARTITION_TABLE] = "partition-table",
@@ -338,12 +340,6 @@ int bundle_manifest_parse(const char *json, size_t len, struct bundle_manifest *
 
 /* ---- writing ----------------------------------------------------------- */
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        sprintf(out + 2 * i, "%02x", p[i]);
-}
-
 static cJSON *format_flash(const struct bundle_flash *f)
 {
     char freq[8], size[8];
@@ -364,14 +360,13 @@ static cJSON *format_flash(const struct bundle_flash *f)
 
 static cJSON *format_part(const struct manifest_part *p)
 {
-    char offset[16], sha[65];
+    char offset[16], sha[HEX_LEN(32)];
     cJSON *o = cJSON_CreateObject();
     snprintf(offset, sizeof offset, "0x%x", p->offset);
-    hex(p->sha256, 32, sha);
     cJSON_AddStringToObject(o, "offset", offset);
     cJSON_AddStringToObject(o, "role", bundle_role_name(p->role));
     cJSON_AddStringToObject(o, "file", p->file);
-    cJSON_AddStringToObject(o, "sha256", sha);
+    cJSON_AddStringToObject(o, "sha256", hex_encode(p->sha256, 32, sha));
     return o;
 }
 

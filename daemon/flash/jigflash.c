@@ -11,7 +11,10 @@
 #include <uv.h>
 
 #include "flash_job.h"
+#include "hex.h"
+#include "mac_text.h"
 #include "reset_gpio.h"
+#include "stub_cache.h"
 #include "zimage.h"
 
 #ifndef JIGD_DEFAULT_STUB_DIR
@@ -372,8 +375,8 @@ static int print_results(struct cli *c, struct flash_job *j)
     const struct flash_job_config *cfg = &c->cfg;
     if (!strcmp(c->command, "read-mac")) {
         print_chip(info);
-        printf("MAC: %02x:%02x:%02x:%02x:%02x:%02x\n", info->mac[0], info->mac[1],
-               info->mac[2], info->mac[3], info->mac[4], info->mac[5]);
+        char mac[MAC_TEXT_SIZE];
+        printf("MAC: %s\n", mac_text(info->mac, mac));
     } else if (!strcmp(c->command, "flash-id")) {
         print_chip(info);
         printf("Flash manufacturer: 0x%02" PRIx32 "\nFlash device: 0x%04" PRIx32 "\n",
@@ -383,10 +386,8 @@ static int print_results(struct cli *c, struct flash_job *j)
         else
             printf("Flash size: unknown\n");
     } else if (cfg->action == FLASH_JOB_MD5) {
-        const uint8_t *m = flash_job_md5(j);
-        for (int i = 0; i < 16; i++)
-            printf("%02x", m[i]);
-        printf("\n");
+        char md5[HEX_LEN(16)];
+        printf("%s\n", hex_encode(flash_job_md5(j), 16, md5));
     } else if (cfg->action == FLASH_JOB_READ) {
         FILE *f = fopen(c->read_path, "wb");
         if (!f || fwrite(cfg->read_dst, 1, cfg->size, f) != cfg->size || fclose(f) != 0) {
@@ -464,6 +465,7 @@ int main(int argc, char **argv)
     flash_job_start(j);
     uv_run(&loop, UV_RUN_DEFAULT);
     flash_job_free(j);
+    stub_cache_clear();
     uv_loop_close(&loop);
     free_cli(&c);
     return c.exit_code;

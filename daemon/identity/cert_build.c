@@ -8,18 +8,12 @@
 #include <mbedtls/asn1write.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pem.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
 #include "cert_ecdsa_resign.h"
+#include "hex.h"
+#include "mbedtls_compat.h"
 
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define sha256_once mbedtls_sha256
-#define WRITER_ISSUER_KEY(w) ((w)->MBEDTLS_PRIVATE(issuer_key))
-#else
-#define sha256_once mbedtls_sha256_ret
-#define WRITER_ISSUER_KEY(w) ((w)->issuer_key)
-#endif
+#define WRITER_ISSUER_KEY(w) ((w)->MBEDTLS_MEMBER(issuer_key))
 
 #define SERIAL_LEN 16
 #define CERT_DER_MAX 4096   /* what mbedtls_x509write_crt_pem itself allows */
@@ -27,11 +21,13 @@
 #define PEM_BEGIN "-----BEGIN CERTIFICATE-----\n"
 #define PEM_END "-----END CERTIFICATE-----\n"
 
-/* "YYYYMMDDhhmmss", as mbedtls_x509write_crt_set_validity takes it. */
-static void mbedtls_time_string(const struct tm *t, char out[15])
+/* YYYYMMDDhhmmss, as mbedtls_x509write_crt_set_validity takes it; -1 for a
+ * year X.509 cannot write in four digits. */
+static int mbedtls_time_string(const struct tm *t, char out[15])
 {
-    if (strftime(out, 15, "%Y%m%d%H%M%S", t) == 0)
-        out[0] = '\0';     /* a year past 9999: set_validity refuses it */
+    int n = snprintf(out, 15, "%04d%02d%02d%02d%02d%02d", t->tm_year + 1900, t->tm_mon + 1,
+                     t->tm_mday, t->tm_hour, t->tm_min, t->tm_sec);
+    return n == 14 ? 0 : -1;
 }
 
 int cert_set_validity(mbedtls_x509write_cert *w, time_t now, unsigned years, time_t limit)
@@ -46,8 +42,8 @@ int cert_set_validity(mbedtls_x509write_cert *w, time_t now, unsigned years, tim
         until = limit;
     gmtime_r(&until, &ta);
     char nb[15], na[15];
-    mbedtls_time_string(&tb, nb);
-    mbedtls_time_string(&ta, na);
+    if (mbedtls_time_string(&tb, nb) < 0 || mbedtls_time_string(&ta, na) < 0)
+        return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
     return mbedtls_x509write_crt_set_validity(w, nb, na);
 }
 
@@ -135,6 +131,8 @@ int cert_name_append(char *out, size_t cap, const char *attr, const char *value)
     return 0;
 }
 
+/* The fields of a parsed certificate are in range (mbedTLS checks them);
+ * as unsigned, each also provably fits its digits, so out cannot overflow. */
 static void iso_time(const mbedtls_x509_time *t, char out[21])
 {
     snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)t->year % 10000u,
@@ -154,17 +152,14 @@ time_t cert_time(const mbedtls_x509_time *t)
 void cert_facts_get(const mbedtls_x509_crt *crt, struct cert_facts *f)
 {
     unsigned char digest[32];
-    sha256_once(crt->raw.p, crt->raw.len, digest, 0);
-    for (size_t i = 0; i < sizeof digest; i++)
-        snprintf(f->fingerprint_sha256 + 2 * i, 3, "%02x", digest[i]);
+    sha256_once(crt->raw.p, crt->raw.len, digest);
+    hex_encode(digest, sizeof digest, f->fingerprint_sha256);
     if (mbedtls_x509_dn_gets(f->subject, sizeof f->subject, &crt->subject) < 0)
         f->subject[0] = '\0';
     if (mbedtls_x509_dn_gets(f->issuer, sizeof f->issuer, &crt->issuer) < 0)
         f->issuer[0] = '\0';
     size_t n = crt->serial.len < 20 ? crt->serial.len : 20;
-    f->serial_number[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        snprintf(f->serial_number + 2 * i, 3, "%02x", crt->serial.p[i]);
+    hex_encode(crt->serial.p, n, f->serial_number);
     iso_time(&crt->valid_from, f->not_before);
     iso_time(&crt->valid_to, f->not_after);
 }

@@ -14,17 +14,12 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/version.h>
+
+#include "mbedtls_compat.h"
 
 #define PATH_LEN 1100
 #define CA_FILE_MAX (256 * 1024)
 #define CA_CN_SUFFIX " jigd station CA"
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define CRT_IS_CA(crt) ((crt)->MBEDTLS_PRIVATE(ca_istrue))
-#else
-#define CRT_IS_CA(crt) ((crt)->ca_istrue)
-#endif
 
 struct station_ca {
     const struct identity_config *config;
@@ -127,12 +122,8 @@ static int parse_key(struct station_ca *ca, char *err, size_t errlen)
     unsigned char *buf = read_ca_file(ca->key_path, "key", true, &len, err, errlen);
     if (!buf)
         return -1;
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    int rc = mbedtls_pk_parse_key(&ca->key, buf, parse_len(buf, len), NULL, 0,
-                                  identity_rng_random, &ca->rng);
-#else
-    int rc = mbedtls_pk_parse_key(&ca->key, buf, parse_len(buf, len), NULL, 0);
-#endif
+    int rc = pk_parse_key_compat(&ca->key, buf, parse_len(buf, len), identity_rng_random,
+                                 &ca->rng);
     mbedtls_platform_zeroize(buf, len);
     free(buf);
     if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
@@ -150,11 +141,7 @@ static int parse_key(struct station_ca *ca, char *err, size_t errlen)
 
 static int check_pair(struct station_ca *ca)
 {
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    return mbedtls_pk_check_pair(&ca->crt.pk, &ca->key, identity_rng_random, &ca->rng);
-#else
-    return mbedtls_pk_check_pair(&ca->crt.pk, &ca->key);
-#endif
+    return pk_check_pair_compat(&ca->crt.pk, &ca->key, identity_rng_random, &ca->rng);
 }
 
 static int check_usable(struct station_ca *ca, time_t now, char *err, size_t errlen)
@@ -164,7 +151,7 @@ static int check_usable(struct station_ca *ca, time_t now, char *err, size_t err
                  "configure the matching pair", ca->key_path, ca->cert_path);
         return -1;
     }
-    if (!CRT_IS_CA(&ca->crt) ||
+    if (!ca->crt.MBEDTLS_MEMBER(ca_istrue) ||
         mbedtls_x509_crt_check_key_usage(&ca->crt, MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0) {
         snprintf(err, errlen, "the station CA certificate %s may not sign certificates (it "
                  "needs basicConstraints CA:TRUE and keyUsage keyCertSign)", ca->cert_path);

@@ -8,15 +8,10 @@
 #include <mbedtls/asn1.h>
 #include <mbedtls/platform.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/version.h>
 
+#include "hex.h"
+#include "mbedtls_compat.h"
 #include "secure_cert_tlv.h"
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define WRITER_ISSUER(w) ((w)->MBEDTLS_PRIVATE(issuer))
-#else
-#define WRITER_ISSUER(w) ((w)->issuer)
-#endif
 
 static int copy_buf(mbedtls_asn1_buf *to, const mbedtls_asn1_buf *from)
 {
@@ -39,8 +34,8 @@ static int copy_issuer(mbedtls_x509write_cert *w, const mbedtls_x509_crt *ca)
         mbedtls_asn1_named_data *d = mbedtls_calloc(1, sizeof *d);
         if (!d)
             return -1;
-        d->next = WRITER_ISSUER(w);
-        WRITER_ISSUER(w) = d;
+        d->next = w->MBEDTLS_MEMBER(issuer);
+        w->MBEDTLS_MEMBER(issuer) = d;
         if (copy_buf(&d->oid, &n->oid) || copy_buf(&d->val, &n->val))
             return -1;
     }
@@ -49,8 +44,8 @@ static int copy_issuer(mbedtls_x509write_cert *w, const mbedtls_x509_crt *ca)
 
 static void format_san(const uint8_t mac[6], char out[32])
 {
-    snprintf(out, 32, UNIT_CERT_SAN_PREFIX "%02x%02x%02x%02x%02x%02x", mac[0], mac[1], mac[2],
-             mac[3], mac[4], mac[5]);
+    char digits[HEX_LEN(6)];
+    snprintf(out, 32, UNIT_CERT_SAN_PREFIX "%s", hex_encode(mac, 6, digits));
 }
 
 static int unit_subject(const struct identity_config *c, const char *serial, char *out,

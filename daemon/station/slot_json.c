@@ -2,6 +2,8 @@
  * it (or the last one) and the last unit's outcome. */
 #include "slot_internal.h"
 
+#include "mac_text.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,10 +34,8 @@ static void add_chip(cJSON *o, const struct unit_board *b)
     char id[16];
     snprintf(id, sizeof id, "0x%06x", (unsigned)c->flash_id);
     cJSON_AddStringToObject(chip, "flash_id", id);
-    char mac[18];
-    snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0], c->mac[1],
-             c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
-    cJSON_AddStringToObject(o, "mac", mac);
+    char mac[MAC_TEXT_SIZE];
+    cJSON_AddStringToObject(o, "mac", mac_text(c->mac, mac));
 }
 
 static void add_progress(cJSON *o, const struct slot *s)

@@ -42,6 +42,9 @@ int unit_plan_make(struct unit_plan *p, const struct bundle *b,
         if (replaced_by_unit_part(&b->parts[i].region, unit_parts, n_unit))
             continue;
         p->regions[p->n].region = b->parts[i].region;
+        /* Hashed once at bundle load: no board pays for it again. */
+        memcpy(p->regions[p->n].md5, b->parts[i].md5, sizeof p->regions[p->n].md5);
+        p->regions[p->n].md5_known = true;
         p->info[p->n].part = &b->parts[i];
         p->info[p->n++].name = b->parts[i].file;
     }

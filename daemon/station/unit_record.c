@@ -5,10 +5,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/sha256.h>
 #include <uv.h>
 
 #include "bundle.h"
+#include "hex.h"
+#include "mbedtls_compat.h"
 #include "station_db.h"
 #include "flash_job.h"
 #include "unit_plan.h"
@@ -24,12 +25,6 @@ static void complain(const struct unit_record *r, const char *what)
 {
     fprintf(stderr, "jigd: slot %d: attempt %lld: %s not recorded: %s\n", r->slot,
             (long long)r->attempt_id, what, sdb_errmsg(r->db));
-}
-
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 static int write_row(struct unit_record *r, const struct unit_record_row *w)
@@ -103,7 +98,7 @@ int unit_record_begin(struct unit_record *r, const struct bundle *b, const char 
         if (!p)
             continue;
         char sha[65];
-        hex(p->sha256, 32, sha);
+        hex_encode(p->sha256, 32, sha);
         record_part(r, p->file, p->region.offset, (uint32_t)p->region.size, sha, false);
     }
     return 0;
@@ -119,8 +114,8 @@ void unit_record_parts(struct unit_record *r, const struct unit_plan *plan)
         const struct loader_region *reg = &plan->regions[i].region;
         uint8_t sum[32];
         char sha[65];
-        mbedtls_sha256_ret(reg->data, reg->size, sum, 0);
-        hex(sum, 32, sha);
+        sha256_once(reg->data, reg->size, sum);
+        hex_encode(sum, 32, sha);
         record_part(r, plan->info[i].name, reg->offset, (uint32_t)reg->size, sha, true);
     }
 }

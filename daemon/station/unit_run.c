@@ -9,6 +9,7 @@
 #include "boot_log.h"
 #include "bundle.h"
 #include "flash_job.h"
+#include "mac_text.h"
 #include "port.h"
 #include "unit_advice.h"
 #include "unit_board_check.h"
@@ -30,11 +31,6 @@ void unit_run_publish(struct unit_run *r, struct jig_event ev)
         ev.state = SLOT_RUNNING;
     ev.rate = ev.kind == EVENT_PROGRESS ? ev.rate : -1;
     event_bus_publish(r->c.env->bus, &ev);
-}
-
-void unit_run_format_mac(const uint8_t m[6], char out[18])
-{
-    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 static const struct flash_job_callbacks job_callbacks;
@@ -325,8 +321,8 @@ static bool on_identified(struct flash_job *j, const struct loader_chip_info *in
     struct unit_run *r = flash_job_owner(j);
     r->c.board->chip = *info;
     r->c.board->have_chip = true;
-    char mac[18], msg[200];
-    unit_run_format_mac(info->mac, mac);
+    char mac[MAC_TEXT_SIZE], msg[200];
+    mac_text(info->mac, mac);
     snprintf(msg, sizeof msg, "%s rev %d.%d, flash %u KB", info->chip ? info->chip->name : "?",
              info->revision / 100, info->revision % 100, info->flash_size / 1024);
     unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTIFY,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "unit_advice.h"
+#include "mac_text.h"
 #include "unit_run_internal.h"
 #include "unit_services.h"
 
@@ -19,8 +20,8 @@
 static void publish_result(struct unit_run *r, const struct unit_outcome *o)
 {
     const struct unit_board *b = r->c.board;
-    char mac[18];
-    unit_run_format_mac(b->chip.mac, mac);
+    char mac[MAC_TEXT_SIZE];
+    mac_text(b->chip.mac, mac);
     const char *serial = b->serial[0] ? b->serial : NULL;
     if (o->passed) {
         char msg[UNIT_TEXT] = "";
@@ -86,8 +87,8 @@ static void hold(struct unit_run *r)
             r->held_since_us = unit_run_now_us();
         r->unrecorded = true;
         snprintf(r->hold_cause, sizeof r->hold_cause, "%s", cause);
-        char mac[18];
-        unit_run_format_mac(r->c.board->chip.mac, mac);
+        char mac[MAC_TEXT_SIZE];
+        mac_text(r->c.board->chip.mac, mac);
         unit_run_publish(r, (struct jig_event){.kind = EVENT_ERROR, .state = SLOT_UNRECORDED,
                                                .cause = cause, .advice = advice,
                                                .serial = r->c.board->serial[0]

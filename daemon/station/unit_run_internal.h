@@ -47,7 +47,6 @@ struct unit_run {
 uint64_t unit_run_now_us(void);
 /* Publishes an event of this run's slot (running, unless it says). */
 void unit_run_publish(struct unit_run *r, struct jig_event ev);
-void unit_run_format_mac(const uint8_t m[6], char out[18]);
 /* Lets go of the bundle and the plan of one try. */
 void unit_run_release_try(struct unit_run *r);
 

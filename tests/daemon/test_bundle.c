@@ -19,12 +19,11 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <mbedtls/md5.h>
-#include <mbedtls/sha256.h>
 #include <uv.h>
 #include <zlib.h>
 
 #include "bundle.h"
+#include "mbedtls_compat.h"
 
 #define VEC JIGD_SHARED_DIR "/vectors/"
 
@@ -75,7 +74,7 @@ static void fx_write_part(struct fx *x, size_t i, const uint8_t *data, size_t n)
     char path[256];
     fx_path(x, x->m.parts[i].file, path, sizeof path);
     write_all(path, data, n);
-    mbedtls_sha256_ret(data, n, x->m.parts[i].sha256, 0);
+    sha256_once(data, n, x->m.parts[i].sha256);
 }
 
 static void fx_write_manifest(struct fx *x)
@@ -219,7 +218,7 @@ static void test_valid_c3_bundle_loads(void **state)
     assert_int_equal(app->region.size, len);
     assert_memory_equal(app->region.data, orig, len);
     uint8_t md5[16];
-    mbedtls_md5_ret(orig, len, md5);
+    md5_once(orig, len, md5);
     assert_memory_equal(app->md5, md5, 16);
     free(orig);
 
@@ -244,7 +243,7 @@ static void test_bootloader_patch_matches_esptool_c3(void **state)
     uint8_t *merged = read_all(VEC "image/merged_c3_dout_40m_4MB.bin", &len);
     assert_memory_equal(boot->region.data, merged, boot->region.size);
     uint8_t md5[16];
-    mbedtls_md5_ret(merged, boot->region.size, md5);
+    md5_once(merged, boot->region.size, md5);
     assert_memory_equal(boot->md5, md5, 16);    /* MD5 of what is written */
     assert_int_equal(b->flash_mode, BUNDLE_MODE_DOUT);
     free(merged);
@@ -858,7 +857,7 @@ static void test_describe_names_the_exact_firmware(void **state)
     uint8_t *manifest = read_all(path, &len);
     uint8_t sum[32];
     char hex[65];
-    mbedtls_sha256_ret(manifest, len, sum, 0);
+    sha256_once(manifest, len, sum);
     for (int i = 0; i < 32; i++)
         sprintf(hex + 2 * i, "%02x", sum[i]);
     free(manifest);

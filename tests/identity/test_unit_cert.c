@@ -12,9 +12,8 @@
 
 #include <ctype.h>
 
-#include <mbedtls/version.h>
-
 #include "identity_test_util.h"
+#include "mbedtls_compat.h"
 #include "secure_cert_tlv.h"
 #include "station_ca.h"
 #include "unit_cert.h"
@@ -250,17 +249,11 @@ static void key_pem_belongs_to_the_certificate(void **state)
     mbedtls_pk_init(&key);
     assert_int_equal(mbedtls_x509_crt_parse(&crt, (const unsigned char *)uc.cert_pem,
                                             uc.cert_pem_len + 1), 0);
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    assert_int_equal(mbedtls_pk_parse_key(&key, (const unsigned char *)uc.key_pem,
-                                          uc.key_pem_len + 1, NULL, 0, identity_rng_random,
+    assert_int_equal(pk_parse_key_compat(&key, (const unsigned char *)uc.key_pem,
+                                         uc.key_pem_len + 1, identity_rng_random,
+                                         station_ca_rng(f->ca)), 0);
+    assert_int_equal(pk_check_pair_compat(&crt.pk, &key, identity_rng_random,
                                           station_ca_rng(f->ca)), 0);
-    assert_int_equal(mbedtls_pk_check_pair(&crt.pk, &key, identity_rng_random,
-                                           station_ca_rng(f->ca)), 0);
-#else
-    assert_int_equal(mbedtls_pk_parse_key(&key, (const unsigned char *)uc.key_pem,
-                                          uc.key_pem_len + 1, NULL, 0), 0);
-    assert_int_equal(mbedtls_pk_check_pair(&crt.pk, &key), 0);
-#endif
     mbedtls_pk_free(&key);
     mbedtls_x509_crt_free(&crt);
 

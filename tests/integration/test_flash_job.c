@@ -19,10 +19,10 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <mbedtls/md5.h>
 #include <uv.h>
 
 #include "flash_job.h"
+#include "mbedtls_compat.h"
 #include "zimage.h"
 
 static const char *port_url, *stub_dir;
@@ -132,7 +132,7 @@ static void test_write_then_md5(void **state)
             assert_true(steps[i].started_us >= steps[i - 1].ended_us);
     }
     uint8_t want_md5[16];
-    mbedtls_md5_ret(img, IMAGE_SIZE, want_md5);
+    md5_once(img, IMAGE_SIZE, want_md5);
     assert_memory_equal(region.md5, want_md5, 16);
     flash_job_free(j);
 
@@ -158,6 +158,31 @@ static void test_write_then_md5(void **state)
 
     free((void *)region.region.zdata);
     free(img);
+}
+
+/* A region whose MD5 the caller gives (a bundle part's) is verified against
+ * that MD5, not one the job computes: a wrong one fails the verify, quoted
+ * as expected, and is left as it was. */
+static void test_given_md5_is_used(void **state)
+{
+    static uint8_t data[4096];
+    memset(data, 0xA5, sizeof data);
+    struct flash_job_region region = {
+        .region = {.offset = 0x90000, .data = data, .size = sizeof data},
+        .md5_known = true,
+    };
+    memset(region.md5, 0x5A, sizeof region.md5);
+    struct flash_job_config cfg = {
+        .port = port_url, .action = FLASH_JOB_WRITE, .reset = LOADER_RESET_CLASSIC,
+        .stub_dir = stub_dir, .regions = &region, .n_regions = 1,
+    };
+    struct run r = {.free_in_done = true};
+    run_job(&cfg, &r);
+    assert_true(r.failed);
+    assert_int_equal(r.err.code, LOADER_ERR_VERIFY);
+    assert_non_null(strstr(r.err.message, "expected 5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"));
+    for (size_t i = 0; i < sizeof region.md5; i++)
+        assert_int_equal(region.md5[i], 0x5A);
 }
 
 static void test_cancel_mid_write(void **state)
@@ -225,6 +250,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_configs_are_refused),
         cmocka_unit_test(test_write_then_md5),
+        cmocka_unit_test(test_given_md5_is_used),
         cmocka_unit_test(test_cancel_mid_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,8 +15,6 @@
 #ifndef JIGD_FAKE_DEVICE_H
 #define JIGD_FAKE_DEVICE_H
 
-#include <mbedtls/md5.h>
-#include <mbedtls/version.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +23,7 @@
 #include <zlib.h>
 
 #include "loader.h"
+#include "mbedtls_compat.h"
 
 /* Not every program uses every helper. */
 #define FAKE_FN static __attribute__((unused))
@@ -352,11 +351,7 @@ FAKE_FN void fake_erase(struct fake_device *d, uint32_t addr, uint32_t size)
 
 FAKE_FN void fake_md5(const uint8_t *p, size_t n, uint8_t out[16])
 {
-#if MBEDTLS_VERSION_MAJOR >= 3
-    mbedtls_md5(p, n, out);
-#else
-    mbedtls_md5_ret(p, n, out);
-#endif
+    md5_once(p, n, out);
 }
 
 FAKE_FN void fake_end_inflate(struct fake_device *d)

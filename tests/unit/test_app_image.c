@@ -11,11 +11,10 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
 #include "app_image.h"
 #include "app_image_text.h"
+#include "mbedtls_compat.h"
 #include "vector_files.h"
 
 static const char *const images[] = {
@@ -76,7 +75,7 @@ static void parse_ok(const uint8_t *b, size_t n, struct app_image_info *info)
 static void matches_image_info_v2(void **s)
 {
     for (size_t i = 0; i < N_IMAGES; i++) {
-        size_t n, tn;
+        size_t n = 0, tn = 0;
         uint8_t *b = load_image(images[i], &n);
         char rel[128];
         snprintf(rel, sizeof rel, "image/%s.image_info_v2.txt", images[i]);
@@ -130,7 +129,7 @@ static char *render_v1(const struct app_image_info *in)
 static void matches_image_info_v1(void **s)
 {
     for (size_t i = 0; i < N_IMAGES; i++) {
-        size_t n, tn;
+        size_t n = 0, tn = 0;
         uint8_t *b = load_image(images[i], &n);
         char rel[128];
         snprintf(rel, sizeof rel, "image/%s.image_info.txt", images[i]);
@@ -147,16 +146,12 @@ static void matches_image_info_v1(void **s)
 
 static void sha256(const uint8_t *d, size_t n, uint8_t out[32])
 {
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    mbedtls_sha256(d, n, out, 0);
-#else
-    mbedtls_sha256_ret(d, n, out, 0);
-#endif
+    sha256_once(d, n, out);
 }
 
 static void app_descriptor_fields(void **s)
 {
-    size_t n, en;
+    size_t n = 0, en = 0;
     uint8_t *b = load_image("app_c3", &n);
     uint8_t *elf = load("image/app_c3.elf", &en);
     struct app_image_info info;
@@ -238,7 +233,7 @@ static void patch_reproduces_merge_bin_c3(void **s)
     const char *parts[] = {"image/boot_c3.bin", "partition/singleapp.bin",
                            "image/app_c3.bin"};
     const size_t offs[] = {0x0, 0x8000, 0x10000};
-    size_t kn, dn;
+    size_t kn = 0, dn = 0;
     uint8_t *keep = load("image/merged_c3_keep.bin", &kn);
     uint8_t *dout = load("image/merged_c3_dout_40m_4MB.bin", &dn);
     uint8_t *m = merge(kn, parts, offs, 3);

@@ -43,10 +43,13 @@ enum flash_job_action {
  * write it uncompressed. */
 struct flash_job_region {
     struct loader_region region;
-    uint8_t md5[16];        /* of data[0..size), filled in by flash_job_new */
+    uint8_t md5[16];        /* of data[0..size): what the check before the
+                               write and the verify after compare with */
+    bool md5_known;         /* md5 is given (a bundle part's, hashed once when
+                               the bundle was loaded); else the job computes
+                               it, in flash_job_new or, if late, after identify */
     bool late;              /* a per-unit part whose data is filled in after
-                               identify (on_identified, or before resume):
-                               its MD5 is computed then */
+                               identify (on_identified, or before resume) */
 };
 
 struct flash_job_config {
@@ -129,8 +132,9 @@ void flash_job_resume(struct flash_job *j);
 /* Enough for a bundle's 32 parts with a check, write and verify each. */
 #define FLASH_JOB_MAX_STEPS 128
 
-/* Allocates the job (the loader is large; nothing else is) and computes each
- * region's MD5. NULL with a reason in err if the config is unusable. */
+/* Allocates the job (the loader is large; nothing else is) and computes the
+ * MD5 of each region that is neither md5_known nor late. NULL with a reason
+ * in err if the config is unusable. */
 struct flash_job *flash_job_new(uv_loop_t *loop, const struct flash_job_config *cfg,
                                 const struct flash_job_callbacks *cb, void *owner,
                                 char *err, size_t errlen);

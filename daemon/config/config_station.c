@@ -1,0 +1,104 @@
+/* [station]: the box itself: its name, where it keeps its data, where the
+ * API listens, the stubs and bundle it starts with, and the defaults its
+ * slots inherit. */
+#include "config_parser.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static int station_name(struct parser *p, const char *v)
+{
+    if (conf_need_value(p, v, "name", "line3-east"))
+        return -1;
+    for (const char *s = v; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("-_.", *s))
+            return fail(p, "station name '%s' may only hold letters, digits, "
+                        "'-', '_' and '.' (it names records and files)", v);
+    return conf_copy_value(p, p->cfg->station.name, CONFIG_NAME_MAX, v, "name");
+}
+
+static int station_data_dir(struct parser *p, const char *v)
+{
+    if (conf_need_value(p, v, "data_dir", CONFIG_DEFAULT_DATA_DIR))
+        return -1;
+    return conf_set_path(p, p->cfg->station.data_dir, v, "data_dir");
+}
+
+static int station_listen(struct parser *p, const char *v)
+{
+    struct station_config *s = &p->cfg->station;
+    if (conf_parse_host_port(v, s->listen_host, sizeof s->listen_host, &s->listen_port))
+        return fail(p, "listen = '%s' is not host:port; write e.g. listen = "
+                    "127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080", v);
+    return 0;
+}
+
+static int station_api_token_file(struct parser *p, const char *v)
+{
+    return conf_set_path(p, p->cfg->station.api_token_file, v, "api_token_file");
+}
+
+static int station_stub_dir(struct parser *p, const char *v)
+{
+    return conf_set_path(p, p->cfg->station.stub_dir, v, "stub_dir");
+}
+
+static int station_bundle(struct parser *p, const char *v)
+{
+    return conf_set_path(p, p->cfg->station.bundle, v, "bundle");
+}
+
+static int station_max_baud(struct parser *p, const char *v)
+{
+    return conf_parse_baud(p, v, &p->cfg->station.max_baud);
+}
+
+static int station_boot_log_seconds(struct parser *p, const char *v)
+{
+    unsigned long s;
+    if (conf_parse_uint(v, 1, 600, &s))
+        return fail(p, "boot_log_seconds = '%s' is not a number of seconds "
+                    "from 1 to 600", v);
+    p->cfg->station.boot_log_seconds = (unsigned)s;
+    return 0;
+}
+
+static int station_api_trust_local(struct parser *p, const char *v)
+{
+    if (conf_parse_bool(v, &p->cfg->station.api_trust_local))
+        return fail(p, "api_trust_local = '%s' is not yes or no", v);
+    p->trust_local_line = p->cfg->station.api_trust_local ? p->line : 0;
+    return 0;
+}
+
+/* Room in data_dir for the records of units about to start, so that a
+ * filling disk stops the line before a board is half-way, not after. */
+static int station_min_free_mb(struct parser *p, const char *v)
+{
+    unsigned long mb;
+    if (conf_parse_uint(v, 0, CONFIG_MAX_MIN_FREE_MB, &mb))
+        return fail(p, "min_free_mb = '%s' is not a number of MiB from 0 (no check) to %u",
+                    v, CONFIG_MAX_MIN_FREE_MB);
+    p->cfg->station.min_free_mb = (unsigned)mb;
+    return 0;
+}
+
+static int station_led_gpio(struct parser *p, const char *v)
+{
+    return conf_parse_led_gpio(p, v, &p->cfg->station.led_gpio);
+}
+
+const struct key_handler config_station_keys[] = {
+    {"name", station_name},
+    {"data_dir", station_data_dir},
+    {"listen", station_listen},
+    {"api_token_file", station_api_token_file},
+    {"api_trust_local", station_api_trust_local},
+    {"stub_dir", station_stub_dir},
+    {"bundle", station_bundle},
+    {"max_baud", station_max_baud},
+    {"boot_log_seconds", station_boot_log_seconds},
+    {"led_gpio", station_led_gpio},
+    {"min_free_mb", station_min_free_mb},
+    {NULL, NULL},
+};

@@ -1,0 +1,34 @@
+/* Flasher stubs (<stub_dir>/<chip>.json, see protocol/stub_image.h), read
+ * and decoded once per file and shared read-only by every job that uploads
+ * one: a station flashing boards of one chip all day reads its stub once.
+ *
+ * A job holds the stub it uploads from stub_cache_acquire until
+ * stub_cache_release, because the loader points into it for the whole
+ * upload. Each acquire compares the file's identity (device, inode, size,
+ * modification time) with the one decoded: a stub reinstalled under a
+ * running jigd (`npm ci`) is read again, and jobs still holding the old one
+ * keep it until they let go. A missing or unusable file is not remembered:
+ * the next job tries again and gets the same message.
+ *
+ * Loop thread only, like every job: no locks. */
+#ifndef JIGD_STUB_CACHE_H
+#define JIGD_STUB_CACHE_H
+
+#include <stddef.h>
+
+#include "chip.h"
+#include "stub_image.h"
+
+/* The chip's stub from stub_dir, read now or already decoded. NULL with a
+ * message to act on in err if the file is missing or unusable. */
+const struct stub_image *stub_cache_acquire(const char *stub_dir, const struct chip_desc *chip,
+                                            char *err, size_t errlen);
+
+/* Lets go of a stub acquire returned (NULL is fine). */
+void stub_cache_release(const struct stub_image *stub);
+
+/* At exit: forgets every stub, freeing those no job holds (the others go
+ * with their last release). */
+void stub_cache_clear(void);
+
+#endif
