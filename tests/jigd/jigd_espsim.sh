@@ -259,57 +259,16 @@ eight=$(seq 1 8)
 
 db() { sqlite3 -batch "$data_dir/station.db" "$@"; }
 
-# A partition table with room for per-unit data: nvs, esp_secure_cert (type
-# 0x3f), phy_init and the 1 MB factory app, in the binary format (32-byte
-# entries, the MD5 entry, 0xFF to 3 KiB).
-identity_table() {    # OUT
-    local out=$1 tmp="$work/pt.entries"
-    entry() {         # TYPE SUBTYPE OFFSET SIZE LABEL
-        printf '\xaa\x50'
-        printf "$(printf '\\x%02x\\x%02x' "$1" "$2")"
-        le32 "$3"; le32 "$4"
-        printf '%s' "$5"; head -c $((16 - ${#5})) /dev/zero
-        le32 0
-    }
-    le32() { printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)))"; }
-    {
-        entry 1 2 $((0x9000)) $((0x4000)) nvs
-        entry $((0x3f)) 0 $((0xd000)) $((0x2000)) esp_secure_cert
-        entry 1 1 $((0xf000)) $((0x1000)) phy_init
-        entry 0 0 $((0x10000)) $((0x100000)) factory
-    } > "$tmp"
-    {
-        cat "$tmp"
-        printf '\xeb\xeb'; head -c 14 /dev/zero | tr '\0' '\377'
-        md5sum "$tmp" | cut -c1-32 | xxd -r -p
-    } > "$out"
-    head -c $((3072 - $(stat -c %s "$out"))) /dev/zero | tr '\0' '\377' >> "$out"
-}
-
-# bundle1 with that table, so NVS and esp_secure_cert have their partitions.
+# bundle1 with a partition table that has NVS and esp_secure_cert
+# partitions, and the unit NVS template (tests/jigd/identity_bundle.sh).
+. "$tests_dir/identity_bundle.sh"
 make_identity_bundle() {
-    make_bundle bundle1 "${1:-0}" 1
-    identity_table "$work/bundle1/partition-table.bin"
-    local sha
-    sha=$(sha256sum "$work/bundle1/partition-table.bin" | cut -d' ' -f1)
-    jq --arg s "$sha" '(.parts[] | select(.file == "partition-table.bin") | .sha256) = $s' \
-        "$work/bundle1/manifest.json" > "$work/m.json" && mv "$work/m.json" "$work/bundle1/manifest.json"
-    cat > "$work/unit.csv" <<'CSV'
-#@ nvs_partition = nvs
-key,type,encoding,value
-factory,namespace,,
-serial,data,string,{serial}
-mac,data,string,{mac}
-cert,data,string,{cert_pem}
-key,data,string,{key_pem}
-station,data,string,{station}
-CSV
+    identity_bundle "$work" "$vectors" "${1:-0}" 1 || fail "make_identity_bundle"
 }
 
 identity_conf() {     # N TRIGGER [extra [unit] lines [[identity] lines]]
     write_conf "$1" "$2"
-    printf '[identity]\norganization = Jig Test\n%b\n[unit]\nserial_format = T-{seq:05}\nnvs_template = unit.csv\nsecure_cert = yes\n%b\n' \
-        "${4:-key_pool_size = 4}" "${3:-}" >> "$work/jigd.conf"
+    identity_conf_lines "${3:-}" "${4:-key_pool_size = 4}" >> "$work/jigd.conf"
 }
 
 nvs_get() {           # BOARD KEY
