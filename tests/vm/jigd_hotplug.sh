@@ -142,7 +142,8 @@ expect 1 state armed
 echo "guest: board A pulled; slot 1 re-armed"
 
 # Slot 2 (at 115200, so its write lasts) is writing when board B goes.
-wget -q -O - --post-data '' http://127.0.0.1:8080/api/v1/slots/2/start > /dev/null \
+wget -q -O - --header 'Content-Type: application/json' --post-data '{}' \
+    http://127.0.0.1:8080/api/v1/slots/2/start > /dev/null \
     || { echo "guest: slot 2 would not start"; exit 14; }
 until_field 2 phase write 60
 echo "HOST: plug BOARDB02"

@@ -90,6 +90,7 @@ vm_rig_jigd_conf() {
 [station]
 name = vm-line
 listen = 127.0.0.1:8080
+api_trust_local = yes
 data_dir = /tmp/jigd
 bundle = /bundle
 stub_dir = /stub
