@@ -13,4 +13,9 @@
  * bytes). Returns out, so a call can be a printf argument. */
 char *hex_encode(const void *data, size_t n, char *out);
 
+/* The value of one hexadecimal digit, either case; -1 for anything else.
+ * The one reader of hex digits: MD5 answers, %XX escapes, NVS cells,
+ * manifest offsets, the ROM's boot banner. */
+int hex_digit(int c);
+
 #endif

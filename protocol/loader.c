@@ -1,6 +1,7 @@
 /* The loader's core: event queue, input dispatch, deadlines, errors and
  * accessors. The operations themselves live in loader_<operation>.c. */
 #include "loader_internal.h"
+#include "hex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -355,9 +356,7 @@ static void scan_boot_log(struct loader *l, const uint8_t *data, size_t n)
     for (size_t i = 0; i < n; i++) {
         uint8_t c = data[i];
         if (l->boot_match == sizeof pat - 1) {
-            int v = c >= '0' && c <= '9' ? c - '0'
-                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                  : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            int v = hex_digit(c);
             if (v >= 0 && l->boot_digits < 8) {
                 l->boot_mode = (l->boot_digits ? l->boot_mode << 4 : 0) | (uint32_t)v;
                 l->boot_digits++;

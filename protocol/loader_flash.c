@@ -1,6 +1,7 @@
 /* Flash operations besides writing: MD5 of a range, erase, read back
  * (rom-protocol.md §3.2, §3.5). */
 #include "loader_internal.h"
+#include "hex.h"
 
 #include <string.h>
 
@@ -21,21 +22,10 @@ static int refuse_secure_download(struct loader *l, const char *what)
 
 /* ---- MD5 -------------------------------------------------------------- */
 
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool md5_from_hex(const uint8_t *hex, uint8_t md5[16])
 {
     for (int i = 0; i < 16; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         md5[i] = (uint8_t)(hi << 4 | lo);

@@ -2,6 +2,7 @@
  * what the Python tool does with each cell: int() for integers, strip() +
  * a2b_hex for hex2bin, a2b_base64 for base64, UTF-8 for strings. */
 #include "nvs_csv.h"
+#include "hex.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -136,13 +137,6 @@ static bool parse_decimal(const char *s, size_t n, bool *neg, uint64_t *mag,
     return true;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 /* out must hold n/2 bytes. */
 static const char *decode_hex(const char *s, size_t n, uint8_t *out,
@@ -152,7 +146,7 @@ static const char *decode_hex(const char *s, size_t n, uint8_t *out,
     if (n % 2)
         return "hex2bin value has an odd number of hex digits";
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
         if (hi < 0 || lo < 0)
             return "hex2bin value has a character that is not a hex digit";
         out[i / 2] = (uint8_t)(hi << 4 | lo);
@@ -275,11 +269,11 @@ static bool parse_fill(const char *enc, bool *with_size, size_t *len,
             return false;
         n = n * 10 + (size_t)(*p++ - '0');
     }
-    if (p[0] != ';' || p[1] != '0' || p[2] != 'x' || hexval(p[3]) < 0 ||
-        hexval(p[4]) < 0 || p[5] != ')')
+    if (p[0] != ';' || p[1] != '0' || p[2] != 'x' || hex_digit(p[3]) < 0 ||
+        hex_digit(p[4]) < 0 || p[5] != ')')
         return false;
     *len = n;
-    *fill = (uint8_t)(hexval(p[3]) << 4 | hexval(p[4]));
+    *fill = (uint8_t)(hex_digit(p[3]) << 4 | hex_digit(p[4]));
     return true;
 }
 

@@ -2,6 +2,7 @@
  * Every refusal names what was wrong in the request and what to send
  * instead. Text the client sent is quoted short and printable only. */
 #include "http_check.h"
+#include "hex.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -11,18 +12,21 @@
 
 #define QUOTE_MAX 64
 
-static void refuse(struct http_verdict *v, unsigned status, const char *hint,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void http_verdict_vrefuse(struct http_verdict *v, unsigned status, const char *hint,
+                          const char *fmt, va_list ap)
+{
+    vsnprintf(v->error, sizeof v->error, fmt, ap);
+    snprintf(v->hint, sizeof v->hint, "%s", hint);
+    v->status = status;
+}
 
-static void refuse(struct http_verdict *v, unsigned status, const char *hint,
-                   const char *fmt, ...)
+void http_verdict_refuse(struct http_verdict *v, unsigned status, const char *hint,
+                         const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(v->error, sizeof v->error, fmt, ap);
+    http_verdict_vrefuse(v, status, hint, fmt, ap);
     va_end(ap);
-    snprintf(v->hint, sizeof v->hint, "%s", hint);
-    v->status = status;
 }
 
 /* Client text for a message: at most QUOTE_MAX bytes, anything but
@@ -164,17 +168,6 @@ bool http_token_equal_n(const char *expected, const char *given, size_t given_le
     return diff == 0;
 }
 
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* ?access_token=..., percent-decoded into out. 0 found once, -1 absent,
  * malformed, too long or given twice. */
 static int query_token(struct http_slice query, char *out, size_t cap)
@@ -192,9 +185,9 @@ static int query_token(struct http_slice query, char *out, size_t cap)
             for (const char *c = p + sizeof key - 1; c < stop; c++) {
                 int ch = (unsigned char)*c;
                 if (*c == '%') {
-                    if (stop - c < 3 || hex(c[1]) < 0 || hex(c[2]) < 0)
+                    if (stop - c < 3 || hex_digit(c[1]) < 0 || hex_digit(c[2]) < 0)
                         return -1;
-                    ch = hex(c[1]) * 16 + hex(c[2]);
+                    ch = hex_digit(c[1]) * 16 + hex_digit(c[2]);
                     c += 2;
                 }
                 if (n + 1 >= cap)
@@ -277,9 +270,9 @@ static void options(const struct http_route *routes, size_t n, struct http_verdi
         allow_add(v->allow, sizeof v->allow, "OPTIONS");
         v->status = 204;
     } else if (bad) {
-        refuse(v, 404, slots_hint, "'%s' is not a slot number", q);
+        http_verdict_refuse(v, 404, slots_hint, "'%s' is not a slot number", q);
     } else {
-        refuse(v, 404, endpoints_hint, "no endpoint %s",
+        http_verdict_refuse(v, 404, endpoints_hint, "no endpoint %s",
                quote(q, sizeof q, (struct http_slice){v->path, strlen(v->path)}));
     }
 }
@@ -311,14 +304,14 @@ static bool route(const struct http_route *routes, size_t n, struct http_verdict
         return true;
     }
     if (bad) {
-        refuse(v, 404, slots_hint, "'%s' is not a slot number", q);
+        http_verdict_refuse(v, 404, slots_hint, "'%s' is not a slot number", q);
     } else if (v->allow[0]) {
         allow_add(v->allow, sizeof v->allow, "OPTIONS");
-        refuse(v, 405, "see docs/api.md for the endpoints", "%s is not allowed on %s "
+        http_verdict_refuse(v, 405, "see docs/api.md for the endpoints", "%s is not allowed on %s "
                "(allowed: %s)", v->method,
                quote(q, sizeof q, (struct http_slice){v->path, strlen(v->path)}), v->allow);
     } else {
-        refuse(v, 404, endpoints_hint, "no endpoint %s",
+        http_verdict_refuse(v, 404, endpoints_hint, "no endpoint %s",
                quote(q, sizeof q, (struct http_slice){v->path, strlen(v->path)}));
     }
     return false;
@@ -349,20 +342,20 @@ static bool framing(const struct http_head *h, struct http_verdict *v,
     for (size_t i = 0; i < sizeof once / sizeof once[0]; i++) {
         if (field(h, once[i], &n) && n > 1) {
             snprintf(hint, sizeof hint, "send %s once", once[i]);
-            refuse(v, 400, hint, "the request has %u %s headers; which one counts is "
+            http_verdict_refuse(v, 400, hint, "the request has %u %s headers; which one counts is "
                    "ambiguous", n, once[i]);
             return false;
         }
     }
     const struct http_field *f = field(h, "Host", &n);
     if (!f) {
-        refuse(v, 400, "HTTP/1.1 requires one, e.g. 'Host: 127.0.0.1:8080'",
+        http_verdict_refuse(v, 400, "HTTP/1.1 requires one, e.g. 'Host: 127.0.0.1:8080'",
                "the request has no Host header");
         return false;
     }
     struct http_slice name;
     if (!host_name(f->value, &name)) {
-        refuse(v, 400, "send e.g. 'Host: 127.0.0.1:8080'", "Host '%s' is not host[:port]",
+        http_verdict_refuse(v, 400, "send e.g. 'Host: 127.0.0.1:8080'", "Host '%s' is not host[:port]",
                quote(q, sizeof q, f->value));
         return false;
     }
@@ -370,17 +363,17 @@ static bool framing(const struct http_head *h, struct http_verdict *v,
     const struct http_field *cl = field(h, "Content-Length", &n);
     const struct http_field *te = field(h, "Transfer-Encoding", &n);
     if (cl && te) {
-        refuse(v, 400, "send one of them: Content-Length for a body of known size",
+        http_verdict_refuse(v, 400, "send one of them: Content-Length for a body of known size",
                "the request has both Content-Length and Transfer-Encoding");
         return false;
     }
     if (te && h->minor == 0) {
-        refuse(v, 400, "send HTTP/1.1, or Content-Length",
+        http_verdict_refuse(v, 400, "send HTTP/1.1, or Content-Length",
                "Transfer-Encoding is not part of HTTP/1.0");
         return false;
     }
     if (te && !http_slice_is(te->value, "chunked")) {
-        refuse(v, 501, "send the body with Content-Length, or Transfer-Encoding: chunked",
+        http_verdict_refuse(v, 501, "send the body with Content-Length, or Transfer-Encoding: chunked",
                "Transfer-Encoding '%s' is not supported", quote(q, sizeof q, te->value));
         return false;
     }
@@ -393,7 +386,7 @@ static bool framing(const struct http_head *h, struct http_verdict *v,
             *length = *length * 10 + (unsigned long long)(c - '0');
         }
         if (!digits) {
-            refuse(v, 400, "send Content-Length as decimal digits, once",
+            http_verdict_refuse(v, 400, "send Content-Length as decimal digits, once",
                    "Content-Length '%s' is not a number of bytes",
                    quote(q, sizeof q, cl->value));
             return false;
@@ -409,7 +402,7 @@ static bool who(const struct http_head *h, const struct http_policy *p, bool pee
     char q[QUOTE_MAX + 1], hint[256];
     bool no_token = !p->token || !p->token[0];
     if (no_token && !peer_loopback) {
-        refuse(v, 403, "to use the API from the network, set api_token_file in jigd.conf "
+        http_verdict_refuse(v, 403, "to use the API from the network, set api_token_file in jigd.conf "
                "(docs/config.md)", "this station has no API token, so it answers "
                "programs on the station itself only");
         return false;
@@ -420,7 +413,7 @@ static bool who(const struct http_head *h, const struct http_policy *p, bool pee
         snprintf(hint, sizeof hint, "use http://127.0.0.1:%u/ or http://localhost:%u/ "
                  "(with an api_token_file, any name the station has will do)",
                  p->port, p->port);
-        refuse(v, 403, hint, "Host '%s' is not this station's address; a web page "
+        http_verdict_refuse(v, 403, hint, "Host '%s' is not this station's address; a web page "
                "whose name points at this machine (DNS rebinding) is refused",
                quote(q, sizeof q, host));
         return false;
@@ -428,7 +421,7 @@ static bool who(const struct http_head *h, const struct http_policy *p, bool pee
     unsigned n;
     const struct http_field *origin = field(h, "Origin", &n);
     if (origin && !origin_matches(origin->value, host)) {
-        refuse(v, 403, "use the station from its own address, or from a program "
+        http_verdict_refuse(v, 403, "use the station from its own address, or from a program "
                "(programs send no Origin header)", "requests from the web page at '%s' "
                "are refused: that Origin is not this station",
                quote(q, sizeof q, origin->value));
@@ -438,13 +431,13 @@ static bool who(const struct http_head *h, const struct http_policy *p, bool pee
                 !strcmp(v->method, "OPTIONS");
     if (!no_token && !token_given(h, p->token, query, read && strcmp(v->method, "OPTIONS"))) {
         v->ask_token = true;
-        refuse(v, 401, "send 'Authorization: Bearer <token>' with the token from the "
+        http_verdict_refuse(v, 401, "send 'Authorization: Bearer <token>' with the token from the "
                "station's api_token_file", "this station requires an API token");
         return false;
     }
     if (no_token && !read && !p->trust_local) {
         v->ask_token = true;
-        refuse(v, 401, "set api_token_file in jigd.conf and send 'Authorization: Bearer "
+        http_verdict_refuse(v, 401, "set api_token_file in jigd.conf and send 'Authorization: Bearer "
                "<token>' (jigctl --token-file); or, on a station used only from itself, "
                "set api_trust_local = yes (docs/config.md)",
                "this station takes no actions without an API token");
@@ -463,12 +456,12 @@ void http_check(const struct http_head *h, const struct http_policy *p,
     struct http_slice t = h->target;
     bool star = t.n == 1 && t.p[0] == '*' && !strcmp(v->method, "OPTIONS");
     if (!star && t.p[0] != '/') {
-        refuse(v, 400, "send the path only, e.g. 'GET /api/v1/station HTTP/1.1'",
+        http_verdict_refuse(v, 400, "send the path only, e.g. 'GET /api/v1/station HTTP/1.1'",
                "the request target '%s' is not a path", quote(q, sizeof q, t));
         return;
     }
     if (memchr(t.p, '#', t.n)) {
-        refuse(v, 400, "a fragment (#...) stays in the browser; do not send it",
+        http_verdict_refuse(v, 400, "a fragment (#...) stays in the browser; do not send it",
                "the request target holds a '#'");
         return;
     }
@@ -477,7 +470,7 @@ void http_check(const struct http_head *h, const struct http_policy *p,
     struct http_slice query = qm ? (struct http_slice){qm + 1, t.n - plen - 1}
                                  : (struct http_slice){t.p, 0};
     if (plen > API_ROUTE_PATH_MAX) {
-        refuse(v, 414, "the API's paths are short; see docs/api.md",
+        http_verdict_refuse(v, 414, "the API's paths are short; see docs/api.md",
                "the path is longer than %u bytes", API_ROUTE_PATH_MAX);
         return;
     }
@@ -501,13 +494,13 @@ void http_check(const struct http_head *h, const struct http_policy *p,
             snprintf(what, sizeof what, "it says '%s'", quote(q, sizeof q, ct->value));
         else
             snprintf(what, sizeof what, "it has none");
-        refuse(v, 415, "send 'Content-Type: application/json' (curl: -H 'Content-Type: "
+        http_verdict_refuse(v, 415, "send 'Content-Type: application/json' (curl: -H 'Content-Type: "
                "application/json'), with a body or without", "a %s request must say "
                "Content-Type: application/json (%s)", v->method, what);
         return;
     }
     if (length > p->max_body) {
-        refuse(v, 413, "request bodies are small JSON objects; send a path, not the "
+        http_verdict_refuse(v, 413, "request bodies are small JSON objects; send a path, not the "
                "file itself", "the request body is larger than %zu bytes", p->max_body);
         return;
     }
@@ -526,7 +519,7 @@ enum http_head_result http_check_bytes(const char *buf, size_t len,
         return r;
     if (r == HTTP_HEAD_BAD) {
         memset(v, 0, sizeof *v);
-        refuse(v, why.status, why.hint, "%s", why.error);
+        http_verdict_refuse(v, why.status, why.hint, "%s", why.error);
         return r;
     }
     http_check(&head, policy, peer_loopback, routes, n_routes, v);

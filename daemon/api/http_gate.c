@@ -186,6 +186,8 @@ static void answer(struct http_gate *g, struct http_conn *c, const struct http_v
     wait_append(g, c);
 }
 
+/* A refusal of the door itself: nothing of a route's answer (Allow, a
+ * token prompt) goes with it. */
 static void refuse(struct http_verdict *v, unsigned status, const char *hint,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -194,12 +196,10 @@ static void refuse(struct http_verdict *v, unsigned status, const char *hint,
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(v->error, sizeof v->error, fmt, ap);
+    http_verdict_vrefuse(v, status, hint, fmt, ap);
     va_end(ap);
-    snprintf(v->hint, sizeof v->hint, "%s", hint);
     v->allow[0] = '\0';
     v->ask_token = false;
-    v->status = status;
 }
 
 /* ---- handing over to MHD ------------------------------------------------ */

@@ -7,6 +7,7 @@
  * current directory, not the CSV's folder, so a script that worked with the
  * tool works unchanged. */
 #include "jigctl_command.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -88,11 +89,8 @@ static int parse_size(const char *s, uint64_t *out)
     for (; *p; p++) {
         if (*p == '_' && any && p[1] && p[1] != '_')
             continue;
-        int d = *p >= '0' && *p <= '9'   ? *p - '0'
-                : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-                : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
-                                         : 99;
-        if (d >= base)
+        int d = hex_digit(*p);      /* a digit of any base up to 16; -1 none */
+        if (d < 0 || d >= base)
             return -1;
         if (base == 10 && any && !nonzero)
             return -1;      /* "012" is not a Python integer */

@@ -29,6 +29,7 @@
 #ifndef JIGD_HTTP_CHECK_H
 #define JIGD_HTTP_CHECK_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,13 @@ struct http_verdict {
     char method[HTTP_METHOD_MAX + 1];
     char path[API_ROUTE_PATH_MAX + 1];  /* as sent, without the query */
 };
+
+/* The answer is a refusal: status, what is wrong (printf-style) and what
+ * to do; the rest of v is left as it is. */
+void http_verdict_refuse(struct http_verdict *v, unsigned status, const char *hint,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void http_verdict_vrefuse(struct http_verdict *v, unsigned status, const char *hint,
+                          const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Applies the rules to a parsed head. `peer_loopback`: the connection
  * comes from 127.0.0.0/8 or ::1. */
