@@ -13,19 +13,12 @@
 #include <cmocka.h>
 
 #include <mbedtls/pem.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
 #include "identity_test_util.h"
+#include "mbedtls_compat.h"
 #include "station_ca.h"
 #include "unit_cert.h"
 #include "x509_strict.h"
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define sha256_once mbedtls_sha256
-#else
-#define sha256_once mbedtls_sha256_ret
-#endif
 
 struct fixture {
     char *dir;
@@ -118,7 +111,7 @@ static void der_from_pem(const char *pem, struct der *d)
 static void assert_signed_by(const struct x509_strict_info *info, mbedtls_pk_context *issuer)
 {
     unsigned char hash[32];
-    assert_int_equal(sha256_once(info->tbs, info->tbs_len, hash, 0), 0);
+    assert_int_equal(sha256_once(info->tbs, info->tbs_len, hash), 0);
     int rc = mbedtls_pk_verify(issuer, MBEDTLS_MD_SHA256, hash, sizeof hash, info->sig_value,
                                info->sig_len);
     if (rc != 0)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <uv.h>
 
+#include "../unit/permutation.h"
 #include "fake_rfc2217_orders.h"
 #include "port.h"
 #include "port_test_client.h"
@@ -306,27 +307,6 @@ static const uint8_t answer_no[5][3] = {
     {IAC, WONT, OPT_ECHO}, {IAC, DONT, OPT_SGA}, {IAC, WONT, OPT_SGA},
     {IAC, WONT, COM}, {IAC, DONT, COM},
 };
-
-static bool next_permutation(int *v, int n)
-{
-    int i = n - 2;
-    while (i >= 0 && v[i] >= v[i + 1])
-        i--;
-    if (i < 0)
-        return false;
-    int j = n - 1;
-    while (v[j] <= v[i])
-        j--;
-    int t = v[i];
-    v[i] = v[j];
-    v[j] = t;
-    for (int a = i + 1, b = n - 1; a < b; a++, b--) {
-        t = v[a];
-        v[a] = v[b];
-        v[b] = t;
-    }
-    return true;
-}
 
 /* All 120 orders, each with its own mix of agreements and refusals of the
  * optional four (the DO to our WILL COM-PORT-OPTION always there), sent in

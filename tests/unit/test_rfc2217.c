@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "permutation.h"
 #include "rfc2217.h"
 
 #define MAX_EVENTS 32
@@ -413,27 +414,6 @@ static void play_answers(struct rfc2217_negotiation *n, const int order[5], unsi
         uint8_t out[3];
         assert_int_equal(negotiate(n, yes ? a->verb_yes : a->verb_no, a->option, out), 0);
     }
-}
-
-static bool next_permutation(int *v, int n)
-{
-    int i = n - 2;
-    while (i >= 0 && v[i] >= v[i + 1])
-        i--;
-    if (i < 0)
-        return false;
-    int j = n - 1;
-    while (v[j] <= v[i])
-        j--;
-    int t = v[i];
-    v[i] = v[j];
-    v[j] = t;
-    for (int a = i + 1, b = n - 1; a < b; a++, b--) {
-        t = v[a];
-        v[a] = v[b];
-        v[b] = t;
-    }
-    return true;
 }
 
 /* All 120 orders × every agree/decline choice: the port is ready exactly
