@@ -7,8 +7,10 @@
  * remembers the end.
  *
  * jigd rewrites the file after every commit that appended to the log
- * (db_commit), atomically: a temporary file, fsync, rename over the old one,
- * fsync of the folder. Before the first append of each transaction it
+ * (db_commit), atomically: a temporary file, fsync, rename over the old one.
+ * The folder is synced only at close (db_anchor_close): a power cut before
+ * that may bring back an earlier anchor, whole but behind the log, which
+ * the next start records as after a crash. Before the first append of each transaction it
  * compares the table's end with what the file last said (db->anchor, loaded
  * at open); anything but "the same row" is appended to the log as an
  * audit.anchor event before the file is overwritten, so the evidence moves
@@ -129,7 +131,10 @@ static int sync_folder(const char *path)
 }
 
 /* Write a temporary file, make it durable, then rename it over the old
- * one: a reader (or a crash) sees the old anchor or the new, never half. */
+ * one: a reader (or a crash) sees the old anchor or the new, never half.
+ * The rename itself is not synced here (the folder's fsync would be a third
+ * fsync on every appending commit): losing it in a power cut only leaves
+ * the old anchor, which the session left open explains (crash_explains). */
 static int write_anchor_file(const char *path, int64_t last_id, const char *last_hash)
 {
     char tmp[4096 + 8], text[160];
@@ -148,7 +153,7 @@ static int write_anchor_file(const char *path, int64_t last_id, const char *last
         unlink(tmp);
         return -1;
     }
-    return sync_folder(path);
+    return 0;
 }
 
 /* After a commit: the file catches up with the log. The commit itself
@@ -168,6 +173,19 @@ void db_anchor_committed(struct station_db *db)
     db_anchor_path(db, path, sizeof path);
     if (write_anchor_file(path, db->anchor.last_id, db->anchor.last_hash) == 0)
         db->anchor_unwritten = false;
+}
+
+/* At a clean stop the anchor is made as durable as the log: the last
+ * rename reaches the medium with its folder. */
+void db_anchor_close(struct station_db *db)
+{
+    if (db->anchor_unwritten)
+        db_anchor_committed(db);    /* one more try, so a clean stop leaves it current */
+    if (db->read_only || db->anchor.state != ANCHOR_SET)
+        return;
+    char path[4096];
+    db_anchor_path(db, path, sizeof path);
+    sync_folder(path);
 }
 
 void db_anchor_rolled_back(struct station_db *db)

@@ -156,8 +156,9 @@ void db_anchor_load(struct station_db *db, int schema_version);
  * anchor's gets an audit.anchor event saying what was found. */
 int db_anchor_check_locked(struct station_db *db);
 void db_anchor_appended(struct station_db *db, int64_t id, const char *hash);
-/* db_commit and db_rollback call these. */
+/* db_commit and db_rollback call these; sdb_close, db_anchor_close. */
 void db_anchor_committed(struct station_db *db);
+void db_anchor_close(struct station_db *db);
 void db_anchor_rolled_back(struct station_db *db);
 /* For sdb_audit_verify: the file (read before the table) against the
  * table's end, and the audit.anchor events that mean rows may be missing. */

@@ -227,8 +227,7 @@ void sdb_close(struct station_db *db)
     db_refusals_free(db);
     if (db->sql && db->session_id)
         end_session(db);
-    if (db->anchor_unwritten)
-        db_anchor_committed(db);    /* one more try, so a clean stop leaves it current */
+    db_anchor_close(db);
     sqlite3_close(db->sql);
     if (db->lock_fd >= 0)
         close(db->lock_fd);     /* releases the flock */

@@ -43,6 +43,23 @@ static void test_progress_rows_cost_no_fsync(void **state)
     assert_int_equal(query_int64(sdb_sqlite(f->db), "SELECT count(*) FROM attempt_phases"), 2);
 }
 
+/* A commit that appends to the audit log costs the WAL's fsync and the
+ * anchor file's, not a third for the anchor's folder (that one waits for
+ * the close): jigd's loop waits on each, 5-50 ms on an SD card. The anchor
+ * still follows every such commit. */
+static void test_audit_append_costs_two_fsyncs(void **state)
+{
+    struct db_fixture *f = *state;
+    assert_int_equal(sdb_audit_append(f->db, "operator", "slot.abort", NULL), SDB_OK);
+    long before = slow_fsync_calls();
+    assert_int_equal(sdb_audit_append(f->db, "operator", "slot.abort", NULL), SDB_OK);
+    assert_int_equal(slow_fsync_calls() - before, 2);
+    struct sdb_audit_check c;
+    assert_int_equal(sdb_audit_verify(f->db, &c), SDB_OK);
+    assert_true(c.ok);
+    assert_int_equal(c.anchored_id, query_int64(sdb_sqlite(f->db), "SELECT max(id) FROM audit_events"));
+}
+
 /* A refused row must not leave the connection at NORMAL either. */
 static void test_refused_progress_row_leaves_full(void **state)
 {
@@ -99,6 +116,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_progress_rows_cost_no_fsync),
         T(test_refused_progress_row_leaves_full),
+        T(test_audit_append_costs_two_fsyncs),
         T(test_known_bundle_costs_no_fsync),
         T(test_progress_survives_a_killed_process),
     };
