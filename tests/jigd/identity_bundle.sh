@@ -4,11 +4,8 @@
 # partitions, the per-unit NVS template, and the [identity] / [unit] lines
 # of jigd.conf. Source it; nothing here runs on its own.
 #
-# Used by bench/soak.sh. tests/jigd/jigd_espsim.sh has its own copy of the
-# same steps (identity_table, make_identity_bundle, identity_conf) and
-# should source this file instead, so that a test and the soak cannot drift
-# apart on what "a unit with an identity" means; that switch is left to
-# whoever next edits jigd_espsim.sh.
+# Used by bench/soak.sh and tests/jigd/jigd_rig.sh (so the jigd tests, the
+# fault matrix and the soak agree on what "a unit with an identity" means).
 #
 #   identity_bundle WORK VECTORS [DATA_KIB [SEED]]
 #       WORK/bundle1: tests/jigd/make_bundle.sh's ESP32 bundle (DATA_KIB of
