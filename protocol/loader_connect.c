@@ -17,14 +17,17 @@ enum {
     CONNECT_SYNC_PAUSE,     /* timer: pause between SYNC tries */
     CONNECT_SECURITY_INFO,  /* reply: GET_SECURITY_INFO */
     CONNECT_DRAIN,          /* timer: let an "unsupported" burst end, then flush */
+    CONNECT_DRAIN_QUIET,    /* frames: drop them until the line is quiet */
     CONNECT_MAGIC,          /* reply: READ_REG of the magic register */
     CONNECT_FINAL_DRAIN,    /* timer: as DRAIN, then done */
+    CONNECT_FINAL_QUIET,    /* frames: as DRAIN_QUIET, then done */
 };
 
 #define SYNC_REPLIES 8
 #define SYNC_REPLY_TIMEOUT (100 * LOADER_MS)
 #define SYNC_PAUSE (50 * LOADER_MS)
 #define UNSUPPORTED_DRAIN (200 * LOADER_MS)    /* esptool 5 */
+#define DRAIN_QUIET (50 * LOADER_MS)
 #define SECURITY_INFO_LEN 20
 #define SECURITY_INFO_S2_LEN 12
 #define SECURITY_FLAG_SECURE_DOWNLOAD (1u << 2)
@@ -238,6 +241,19 @@ static void drain_then(struct loader *l, uint64_t now, int next_step)
     loader_sleep(l, now, UNSUPPORTED_DRAIN);
 }
 
+/* The sleep is measured on our clock, not the line's: a loop held up
+ * (jigd's, behind a slow fsync) wakes from it before reading bytes that
+ * arrived long ago, which no flush can reach, and the rest of the burst was
+ * then read as the next command's reply ("READ_REG refused": an ESP32
+ * named an ESP32-S2 in Secure Download Mode). So after the flush every
+ * frame is dropped until DRAIN_QUIET passes without one. */
+static void drain_quiet(struct loader *l, uint64_t now, int quiet_step)
+{
+    loader_flush_input(l);
+    l->step = quiet_step;
+    loader_wait_frame(l, now + DRAIN_QUIET);
+}
+
 static void on_magic(struct loader *l, uint64_t now, const struct loader_input *in)
 {
     if (in->kind == LOADER_IN_TIMEOUT) {
@@ -297,15 +313,25 @@ static void connect_advance(struct loader *l, uint64_t now, const struct loader_
         }
         break;
     case CONNECT_DRAIN:
-        loader_flush_input(l);
-        ask_magic(l, now);
+        drain_quiet(l, now, CONNECT_DRAIN_QUIET);
+        break;
+    case CONNECT_DRAIN_QUIET:
+        if (in->kind == LOADER_IN_FRAME)
+            loader_wait_frame(l, now + DRAIN_QUIET);
+        else
+            ask_magic(l, now);
         break;
     case CONNECT_MAGIC:
         on_magic(l, now, in);
         break;
     case CONNECT_FINAL_DRAIN:
-        loader_flush_input(l);
-        loader_finish(l, true);
+        drain_quiet(l, now, CONNECT_FINAL_QUIET);
+        break;
+    case CONNECT_FINAL_QUIET:
+        if (in->kind == LOADER_IN_FRAME)
+            loader_wait_frame(l, now + DRAIN_QUIET);
+        else
+            loader_finish(l, true);
         break;
     }
 }

@@ -109,6 +109,9 @@ static bool start_unit(struct slot *s, int attempts, struct slot_refusal *why)
         return false;
     }
     slot_alarm_clear(s);
+    /* serial and mac now name the new board: a last result beside them
+     * would read as this board's (a "pass" on a unit still unrecorded). */
+    s->have_last = false;
     s->act = ACT_UNIT;
     slot_set_state(s, SLOT_RUNNING);
     return true;

@@ -115,6 +115,13 @@ struct fake_device {
     uint8_t fail_code;
     int drop_seq;               /* give no reply to this _DATA seq once */
     uint64_t begin_delay;       /* FLASH_(DEFL_)BEGIN answers this late */
+    uint64_t unsupported_late;  /* the host reads the first "unsupported"
+                                   reply to GET_SECURITY_INFO at once and the
+                                   other 7 only this late (its loop was held
+                                   up meanwhile) */
+    uint8_t late[256];          /* those 7, until late_at; they go in at */
+    size_t late_len, late_from; /* out[late_from], and what the device says */
+    uint64_t late_at;           /* after them waits until they are in */
     bool no_ohai;               /* the uploaded stub never starts */
     bool bad_read_md5;          /* READ_FLASH ends with a wrong digest */
     uint32_t new_baud;          /* last CHANGE_BAUDRATE word 0 */
@@ -400,7 +407,16 @@ FAKE_FN void fake_security_info(struct fake_device *d, uint8_t op)
     } else if (d->chip == FAKE_ESP32 && d->sec_info_matching_zeros && !d->stub) {
         fake_reply(d, op, 0, info, 12, false, 0);   /* esptool-js #141 form */
     } else {
+        size_t first = d->out_len;
         fake_unsupported(d, op);
+        if (d->unsupported_late && !d->stub) {
+            size_t one = (d->out_len - first) / 8;
+            d->late_len = d->out_len - first - one;
+            memcpy(d->late, d->out + first + one, d->late_len);
+            d->out_len = first + one;
+            d->late_from = d->out_len;
+            d->late_at = d->now + d->unsupported_late;
+        }
     }
 }
 
@@ -832,8 +848,14 @@ FAKE_FN struct fake_run fake_drive(struct loader *l, struct fake_device *d, uint
                 break;
             case LOADER_EV_FLUSH_INPUT:
                 r.flushes++;
-                if (*now >= d->out_at)
+                if (*now >= d->out_at && d->late_len) {
+                    /* Only what has reached the host can be flushed. */
+                    memmove(d->out, d->out + d->late_from, d->out_len - d->late_from);
+                    d->out_len -= d->late_from;
+                    d->late_from = 0;
+                } else if (*now >= d->out_at) {
                     d->out_len = 0;
+                }
                 break;
             case LOADER_EV_PROGRESS:
                 if (ev.progress.done < r.progress_done)
@@ -848,15 +870,27 @@ FAKE_FN struct fake_run fake_drive(struct loader *l, struct fake_device *d, uint
                 return r;
             }
         }
+        if (d->late_len && *now >= d->late_at) {
+            /* They reached the host first: ahead of anything said since. */
+            size_t n = d->late_len < FAKE_OUT_CAP - d->out_len ? d->late_len
+                                                                : FAKE_OUT_CAP - d->out_len;
+            memmove(d->out + d->late_from + n, d->out + d->late_from, d->out_len - d->late_from);
+            memcpy(d->out + d->late_from, d->late, n);
+            d->out_len += n;
+            d->late_len = 0;
+        }
+        size_t avail = d->late_len ? d->late_from : d->out_len;
         uint64_t dl = loader_deadline(l);
         if (sent && d->nlog > 0 && dl != LOADER_NO_DEADLINE && dl >= *now)
             d->log[d->nlog - 1].wait = dl - *now;
-        if (d->out_len > 0 && *now >= d->out_at) {
-            size_t n = chunk && chunk < d->out_len ? chunk : d->out_len;
+        if (avail > 0 && *now >= d->out_at) {
+            size_t n = chunk && chunk < avail ? chunk : avail;
             uint8_t buf[FAKE_OUT_CAP];
             memcpy(buf, d->out, n);
             memmove(d->out, d->out + n, d->out_len - n);
             d->out_len -= n;
+            if (d->late_len)
+                d->late_from -= n;
             *now += 10;
             loader_feed(l, *now, buf, n);
             continue;
@@ -866,8 +900,10 @@ FAKE_FN struct fake_run fake_drive(struct loader *l, struct fake_device *d, uint
             return r;
         }
         uint64_t next = dl;
-        if (d->out_len > 0 && d->out_at < next)
+        if (avail > 0 && d->out_at < next)
             next = d->out_at;
+        if (d->late_len && d->late_at < next)
+            next = d->late_at;
         if (next > *now)
             *now = next;
     }

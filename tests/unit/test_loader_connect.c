@@ -174,6 +174,27 @@ static void test_esp32_unsupported_security_info_drains_without_reconnect(void *
     fake_free(d);
 }
 
+/* A loop held up (a slow fsync elsewhere in jigd) wakes from the drain's
+ * 200 ms sleep before it reads the burst that arrived meanwhile: a flush
+ * then cannot drop bytes not yet read, and the first late "unsupported"
+ * reply was taken as READ_REG refused: an ESP32 named "ESP32-S2 in Secure
+ * Download Mode" (seen in the fault matrix's slow-fsync round). */
+static void test_esp32_burst_read_after_the_drain_is_still_dropped(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+    d->unsupported_late = 230000;
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+    assert_true(r.ok);
+    assert_int_equal(loader_info(l)->chip->kind, CHIP_ESP32);
+    assert_false(loader_info(l)->secure_download);
+    assert_int_equal(fake_count(d, 0x0A), 1);
+    free(l);
+    fake_free(d);
+}
+
 static void test_esp32_security_info_success_form_falls_back_to_magic(void **state)
 {
     (void)state;
@@ -362,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_fewer_than_8_sync_replies_is_a_failed_try),
         cmocka_unit_test(test_esp32c3_is_detected_by_security_info),
         cmocka_unit_test(test_esp32_unsupported_security_info_drains_without_reconnect),
+        cmocka_unit_test(test_esp32_burst_read_after_the_drain_is_still_dropped),
         cmocka_unit_test(test_esp32_security_info_success_form_falls_back_to_magic),
         cmocka_unit_test(test_secure_download_mode_is_reported_and_identify_refused),
         cmocka_unit_test(test_silent_port_fails_after_all_attempts),
