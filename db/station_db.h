@@ -334,7 +334,9 @@ int sdb_export_csv(const cJSON *rows, FILE *out);
 int sdb_export_json(const cJSON *rows, FILE *out);
 /* The same, with the audit log's head read when the rows were: CSV ends
  * with one more record, "audit_head,<last_id>,<hash>,<at>"; JSON becomes
- * {"rows": [...], "audit_head": {"last_id", "hash", "at"}}. */
+ * {"rows": [...], "audit_head": {"last_id", "hash", "at"}}, and a report
+ * that is one object (not rows) gains an "audit_head" member (SDB_REFUSED
+ * if it has one already). */
 int sdb_export_csv_anchored(const cJSON *rows, const struct sdb_audit_head *head, FILE *out);
 int sdb_export_json_anchored(const cJSON *rows, const struct sdb_audit_head *head, FILE *out);
 
