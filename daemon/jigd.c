@@ -94,10 +94,13 @@ static void on_units_closed(void *ctx)
 }
 
 /* The key pool and the database close last: every unit has ended (and
- * its attempt is recorded) by now. */
+ * its attempt is recorded) by now. No request comes any more, so the
+ * adapter's timer goes first; the database appends what is still counted
+ * as it closes. */
 static void on_api_stopped(void *ctx)
 {
     struct daemon *d = ctx;
+    station_api_close(&d->adapter);
     if (d->units)
         unit_services_close(d->units, on_units_closed, d);
     else
@@ -154,7 +157,7 @@ static int start_api(struct daemon *d)
         .http = {.host = d->cfg->station.listen_host, .port = d->cfg->station.listen_port,
                  .token = token, .trust_local = d->cfg->station.api_trust_local},
     };
-    d->adapter = (struct station_api){.st = d->station, .units = d->units};
+    station_api_init(&d->adapter, d->loop, d->station, d->units);
     struct api_backend be = station_api_backend(&d->adapter);
     d->api = api_start(d->loop, &opt, &be, d->bus, err, sizeof err);
     memset(token, 0, sizeof token);

@@ -12,6 +12,14 @@
 /* Who asked: the API has one bearer token and no user names, so "api". */
 #define API_ACTOR "api"
 
+/* The timer fires this long after a count of refusals is due, so that its
+ * minute is over by the database's clock too (libuv's clock is cached at
+ * each turn of the loop and may run a little behind). */
+#define REFUSAL_FLUSH_SLACK_MS 50
+/* A count the database could not write (disk full, read-only) is tried
+ * again after this long; it stays in memory meanwhile. */
+#define REFUSAL_FLUSH_RETRY_MS 10000
+
 static enum api_status status_of(enum station_answer a)
 {
     switch (a) {
@@ -36,9 +44,42 @@ static void audit(struct station_api *a, const char *action, int slot, const cha
         unit_services_audit(a->units, API_ACTOR, action, slot, detail);
 }
 
+/* ---- counted refusals, put on record when their minute is over ------------ */
+
+static void on_refusals_due(uv_timer_t *t);
+
+/* Appends the counts that are due and sets the timer for the next one (or
+ * stops it: nothing is counted). */
+static void flush_due_refusals(struct station_api *a)
+{
+    int64_t wait;
+    if (sdb_audit_flush_due(a->units->db, &wait) != SDB_OK) {
+        if (!a->flush_failing)
+            fprintf(stderr, "jigd: audit log: the count of repeated refusals could not be "
+                    "recorded (tried again every %d s): %s\n", REFUSAL_FLUSH_RETRY_MS / 1000,
+                    sdb_errmsg(a->units->db));
+        a->flush_failing = true;
+        wait = REFUSAL_FLUSH_RETRY_MS;
+    } else {
+        a->flush_failing = false;
+        if (wait >= 0)
+            wait += REFUSAL_FLUSH_SLACK_MS;
+    }
+    if (wait < 0)
+        uv_timer_stop(&a->refusals);
+    else
+        uv_timer_start(&a->refusals, on_refusals_due, (uint64_t)wait, 0);
+}
+
+static void on_refusals_due(uv_timer_t *t)
+{
+    flush_due_refusals(t->data);
+}
+
 /* A refused request: the database logs the first of a kind and counts its
  * repeats (sdb_audit_refusal), so a client retrying in a loop cannot flood
- * the log and the disk with one fsynced row per request. */
+ * the log and the disk with one fsynced row per request; the timer puts
+ * the count on record when its minute is over. */
 static void audit_refused(struct station_api *a, const char *action, int slot,
                           const char *reason)
 {
@@ -51,6 +92,8 @@ static void audit_refused(struct station_api *a, const char *action, int slot,
         fprintf(stderr, "jigd: audit log: refused %s could not be recorded: %s\n", action,
                 sdb_errmsg(a->units->db));
     cJSON_Delete(d);
+    if (a->timer_open && !uv_is_active((uv_handle_t *)&a->refusals))
+        flush_due_refusals(a);
 }
 
 /* Every slot action goes to the audit log, refused ones with why. */
@@ -117,6 +160,23 @@ static cJSON *slot_view(void *ctx, int index)
 static cJSON *bundle_view(void *ctx)
 {
     return station_bundle_json(((struct station_api *)ctx)->st);
+}
+
+void station_api_init(struct station_api *a, uv_loop_t *loop, struct station *st,
+                      struct unit_services *units)
+{
+    *a = (struct station_api){.st = st, .units = units};
+    uv_timer_init(loop, &a->refusals);
+    a->refusals.data = a;
+    a->timer_open = true;
+}
+
+void station_api_close(struct station_api *a)
+{
+    if (!a->timer_open)
+        return;
+    a->timer_open = false;
+    uv_close((uv_handle_t *)&a->refusals, NULL);
 }
 
 struct api_backend station_api_backend(struct station_api *a)

@@ -1,9 +1,18 @@
 /* The REST API's backend made of the station: the one place that knows
  * both sides. The station answers in its own words (station_answer, a
  * refusal with error and hint); this adapter turns them into HTTP statuses
- * and puts every request, refused ones too, in the audit log. */
+ * and puts every request, refused ones too, in the audit log.
+ *
+ * Refusals are counted, not logged one row each (sdb_audit_refusal); a
+ * timer on the loop puts each count on record once its minute is over
+ * (sdb_audit_flush_due), so a flood followed by silence is not held in
+ * memory until the next write, where a SIGKILL would lose it. */
 #ifndef JIGD_STATION_API_H
 #define JIGD_STATION_API_H
+
+#include <stdbool.h>
+
+#include <uv.h>
 
 #include "api_backend.h"
 
@@ -11,11 +20,21 @@ struct station;
 struct unit_services;
 
 /* What the backend works on; its owner (jigd.c) keeps it alive as long as
- * the API. `units` may be NULL: nothing is audited. */
+ * the API, and until the loop has closed its timer. */
 struct station_api {
     struct station *st;
-    struct unit_services *units;
+    struct unit_services *units;    /* NULL: nothing is audited */
+    uv_timer_t refusals;            /* the next count of refusals due */
+    bool timer_open;
+    bool flush_failing;             /* said so in the log already */
 };
+
+/* Sets the adapter up on the loop. */
+void station_api_init(struct station_api *a, uv_loop_t *loop, struct station *st,
+                      struct unit_services *units);
+/* Closes its timer: after the API has stopped, before the database closes
+ * (which appends whatever is still counted). */
+void station_api_close(struct station_api *a);
 
 struct api_backend station_api_backend(struct station_api *a);
 

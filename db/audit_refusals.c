@@ -11,8 +11,10 @@
  *  - repeats of it are only counted, in memory;
  *  - the count is appended as one audit.repeated event ({"of": action,
  *    "refused", "details", "repeats", "from", "to"}) when its window (a
- *    minute from the first) has passed and another refusal arrives, when
- *    any other write comes (db_begin), or at sdb_audit_flush / sdb_close;
+ *    minute from the first) has passed and another refusal arrives or
+ *    sdb_audit_flush_due is called (jigd's timer, so a quiet station does
+ *    not hold a count for ever), when any other write comes (db_begin), or
+ *    at sdb_audit_flush / sdb_close;
  *  - at most REFUSAL_KINDS kinds are counted apart at once; refusals of
  *    further kinds share one count (actor jigd, "of": "*").
  *
@@ -143,6 +145,40 @@ int sdb_audit_flush(struct station_db *db)
     if (db->read_only)
         return SDB_OK;
     return db_refusals_close_all(db);
+}
+
+/* How long until the first window holding a count closes; -1 if none
+ * does. Never more than a window: should the clock have been set back, the
+ * caller looks again a minute later rather than sleep for the jump. */
+static int64_t next_due(const struct refusal_counts *r, int64_t now)
+{
+    int64_t wait = -1;
+    for (int i = -1; i < r->n; i++) {
+        const struct refusal_kind *k = i < 0 ? &r->others : &r->kind[i];
+        if (k->repeats == 0)
+            continue;
+        int64_t w = k->opened_ms + REFUSAL_WINDOW_MS - now;
+        if (w < 0)
+            w = 0;
+        if (w > REFUSAL_WINDOW_MS)
+            w = REFUSAL_WINDOW_MS;
+        if (wait < 0 || w < wait)
+            wait = w;
+    }
+    return wait;
+}
+
+int sdb_audit_flush_due(struct station_db *db, int64_t *wait_ms)
+{
+    if (wait_ms)
+        *wait_ms = -1;
+    if (db->read_only || !db->refusals)
+        return SDB_OK;
+    int64_t now = db_now_ms(db);
+    int rc = close_kinds(db, now, false);
+    if (wait_ms)
+        *wait_ms = next_due(db->refusals, now);
+    return rc;
 }
 
 /* ---- a refusal ------------------------------------------------------------------ */

@@ -99,20 +99,35 @@ int sdb_export_csv_anchored(const cJSON *rows, const struct sdb_audit_head *head
                    head->at) < 0 ? SDB_ERROR : SDB_OK;
 }
 
+/* Rows become {"rows": [...], "audit_head"}; a report that is one object
+ * (first-pass yield: its totals and per_day) keeps its members and gains
+ * "audit_head", so a script finds the head under one name in every report. */
+static cJSON *anchored_doc(const cJSON *report)
+{
+    if (cJSON_IsObject(report))
+        return cJSON_Duplicate(report, true);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *copy = cJSON_Duplicate(report, true);
+    if (!doc || !copy || !cJSON_AddItemToObject(doc, "rows", copy)) {
+        cJSON_Delete(doc);
+        cJSON_Delete(copy);
+        return NULL;
+    }
+    return doc;
+}
+
 int sdb_export_json_anchored(const cJSON *rows, const struct sdb_audit_head *head, FILE *out)
 {
-    if (!cJSON_IsArray(rows))
+    if (!cJSON_IsArray(rows) &&
+        (!cJSON_IsObject(rows) || cJSON_GetObjectItemCaseSensitive(rows, "audit_head")))
         return SDB_REFUSED;
-    cJSON *doc = cJSON_CreateObject();
+    cJSON *doc = anchored_doc(rows);
     cJSON *h = cJSON_CreateObject();
-    cJSON *copy = cJSON_Duplicate(rows, true);
-    if (!doc || !h || !copy || !cJSON_AddItemToObject(doc, "rows", copy)) {
+    if (!doc || !h || !cJSON_AddItemToObject(doc, "audit_head", h)) {
         cJSON_Delete(doc);
         cJSON_Delete(h);
-        cJSON_Delete(copy);
         return SDB_ERROR;
     }
-    cJSON_AddItemToObject(doc, "audit_head", h);
     cJSON_AddNumberToObject(h, "last_id", (double)head->last_id);
     cJSON_AddStringToObject(h, "hash", head->hash);
     cJSON_AddStringToObject(h, "at", head->at);

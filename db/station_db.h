@@ -249,13 +249,20 @@ int sdb_audit_append(struct station_db *db, const char *actor, const char *actio
  * (actor, action, reason, details) is appended with "refused": reason; its
  * repeats within a minute are only counted, and appended as one
  * "audit.repeated" event (of, refused, details, repeats, from, to) when the
- * minute is over, when anything else is written, or at sdb_audit_flush or
- * sdb_close. At most 16 kinds are counted apart at once; the rest share one
- * count. */
+ * minute is over (at the next refusal or sdb_audit_flush_due), when
+ * anything else is written, or at sdb_audit_flush or sdb_close. At most 16
+ * kinds are counted apart at once; the rest share one count. */
 int sdb_audit_refusal(struct station_db *db, const char *actor, const char *action,
                       const char *reason, const cJSON *details);
 /* Appends the counts of repeated refusals held so far. */
 int sdb_audit_flush(struct station_db *db);
+/* Appends the counts whose minute is over, and only those (nothing is
+ * written when none is), so that a count is on record soon after its
+ * minute even when nothing else writes: jigd calls it from a timer.
+ * *wait_ms (may be NULL): milliseconds until the next count held is due,
+ * 0 if one is due now (the append failed: the counts stay for next time),
+ * -1 when no count is held. */
+int sdb_audit_flush_due(struct station_db *db, int64_t *wait_ms);
 
 struct sdb_audit_check {
     bool ok;
@@ -334,7 +341,9 @@ int sdb_export_csv(const cJSON *rows, FILE *out);
 int sdb_export_json(const cJSON *rows, FILE *out);
 /* The same, with the audit log's head read when the rows were: CSV ends
  * with one more record, "audit_head,<last_id>,<hash>,<at>"; JSON becomes
- * {"rows": [...], "audit_head": {"last_id", "hash", "at"}}. */
+ * {"rows": [...], "audit_head": {"last_id", "hash", "at"}}, and a report
+ * that is one object (not rows) gains an "audit_head" member (SDB_REFUSED
+ * if it has one already). */
 int sdb_export_csv_anchored(const cJSON *rows, const struct sdb_audit_head *head, FILE *out);
 int sdb_export_json_anchored(const cJSON *rows, const struct sdb_audit_head *head, FILE *out);
 

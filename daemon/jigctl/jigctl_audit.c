@@ -1,7 +1,8 @@
 /* jigctl audit: the quality engineer's view of the station database, read
  * locally and read-only, without jigd (WAL lets it run beside a working
  * one). Every report prints as a table, CSV (for a spreadsheet) or JSON
- * (for a script).
+ * (for a script), and ends with the audit log's head it was read with, so
+ * a copy filed outside the station anchors the log (jigctl_audit.h).
  *
  * Where the database is: --db PATH; else the data_dir of --config PATH, or
  * of /etc/jigd/jigd.conf when that exists; else /var/lib/jigd/station.db.
@@ -52,6 +53,15 @@ static int verify(struct jigctl *ctl, int argc, char **argv)
     "                    or of /etc/jigd/jigd.conf, else /var/lib/jigd/station.db)\n" \
     "  --config PATH     the station's jigd.conf, to find its data_dir\n" \
     "  --format F        table (default), csv or json"
+/* What every report but verify ends with (jigctl_audit.h). */
+#define AUDIT_HEAD \
+    "\n\nThe report ends with the audit log's head, read with its rows: the last\n" \
+    "row's id, time and hash. A table's last line says \"audit log head: row N at\n" \
+    "T, hash H\"; CSV's last record is audit_head,N,H,T; JSON is {\"rows\": [...],\n" \
+    "\"audit_head\": {last_id, hash, at}} (yield's object gains \"audit_head\").\n" \
+    "Filed with the report outside the station (MES, shift report), it anchors\n" \
+    "the log up to there: a later log whose chain does not pass through that\n" \
+    "hash at that row was rewritten."
 #define AUDIT_RANGE \
     "  --from T, --to T  a time range in UTC, from inclusive, to exclusive; T is a\n" \
     "                    date (2026-12-07, midnight UTC) or a time\n" \
@@ -59,23 +69,23 @@ static int verify(struct jigctl *ctl, int argc, char **argv)
 
 const struct jigctl_command jigctl_audit_commands[] = {
     {"audit unit", "<serial|MAC>", "a unit's full history (attempts, certificate, events)",
-     unit, AUDIT_SOURCE},
+     unit, AUDIT_SOURCE AUDIT_HEAD},
     {"audit attempts", "[filters]",
      "attempts by --from/--to T, --slot N, --result R, --work-order W", attempts,
      AUDIT_RANGE
      "  --slot N          one jig position\n"
      "  --result R        ok, failed, interrupted or running\n"
      "  --work-order W    one work order\n"
-     "  --limit N         at most N rows\n" AUDIT_SOURCE},
+     "  --limit N         at most N rows\n" AUDIT_SOURCE AUDIT_HEAD},
     {"audit rate", "[--from T] [--to T]", "units completed per hour", rate,
-     AUDIT_RANGE AUDIT_SOURCE},
+     AUDIT_RANGE AUDIT_SOURCE AUDIT_HEAD},
     {"audit yield", "[--from T] [--to T]", "first-pass yield, per day and in total", yield,
-     AUDIT_RANGE AUDIT_SOURCE},
+     AUDIT_RANGE AUDIT_SOURCE AUDIT_HEAD},
     {"audit pareto", "[--by-phase]", "failures by phase and cause (--from/--to T)", pareto,
      AUDIT_RANGE "  --by-phase        group by phase only, not by phase and cause\n"
-     AUDIT_SOURCE},
+     AUDIT_SOURCE AUDIT_HEAD},
     {"audit duplicates", "", "MACs that look like more than one board", duplicates,
-     AUDIT_SOURCE},
+     AUDIT_SOURCE AUDIT_HEAD},
     {"audit verify", "", "check the audit log (exit 4 if tampered with, 1 if no database)",
      verify,
      "It checks the hash chain, where the log ends (station.db.anchor beside the\n"

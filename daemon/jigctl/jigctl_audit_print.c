@@ -98,13 +98,13 @@ static void print_table(const cJSON *rows, const struct audit_column *cols, size
 }
 
 int audit_emit_rows(const cJSON *rows, enum audit_format f, const struct audit_column *cols,
-                    size_t n_cols, const char *empty)
+                    size_t n_cols, const char *empty, const struct sdb_audit_head *head)
 {
     int rc = SDB_OK;
     if (f == AUDIT_FORMAT_JSON)
-        rc = sdb_export_json(rows, stdout);
+        rc = head ? sdb_export_json_anchored(rows, head, stdout) : sdb_export_json(rows, stdout);
     else if (f == AUDIT_FORMAT_CSV)
-        rc = sdb_export_csv(rows, stdout);
+        rc = head ? sdb_export_csv_anchored(rows, head, stdout) : sdb_export_csv(rows, stdout);
     else if (cJSON_GetArraySize(rows) == 0)
         printf("%s\n", empty);
     else
@@ -115,6 +115,16 @@ int audit_emit_rows(const cJSON *rows, enum audit_format f, const struct audit_c
         return JIGCTL_EXIT_FAILED;
     }
     return JIGCTL_EXIT_OK;
+}
+
+void audit_print_head(const struct sdb_audit_head *head)
+{
+    if (head->last_id == 0)
+        printf("audit log head: row 0 (the log is empty), hash %s\n", head->hash);
+    else
+        printf("audit log head: row %lld at %s, hash %s\n", (long long)head->last_id, head->at,
+               head->hash);
+    fflush(stdout);
 }
 
 void audit_print_json(const cJSON *o)

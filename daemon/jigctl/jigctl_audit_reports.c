@@ -23,9 +23,11 @@ static int query_attempts(struct station_db *db, const struct audit_args *a, cJS
     return sdb_report_attempts(db, &f, out);
 }
 
-static int print_attempts(const struct audit_args *a, cJSON *rows)
+static int print_attempts(const struct audit_args *a, cJSON *rows,
+                          const struct sdb_audit_head *head)
 {
-    int r = audit_emit_rows(rows, a->format, AUDIT_COLS(attempts_cols), "no attempts match");
+    int r = audit_emit_rows(rows, a->format, AUDIT_COLS(attempts_cols), "no attempts match",
+                            head);
     if (r == JIGCTL_EXIT_OK && a->format == AUDIT_FORMAT_TABLE && cJSON_GetArraySize(rows))
         printf("%d attempts\n", cJSON_GetArraySize(rows));
     return r;
@@ -47,10 +49,10 @@ static int query_rate(struct station_db *db, const struct audit_args *a, cJSON *
     return sdb_report_units_per_hour(db, a->from, a->to, out);
 }
 
-static int print_rate(const struct audit_args *a, cJSON *rows)
+static int print_rate(const struct audit_args *a, cJSON *rows, const struct sdb_audit_head *head)
 {
     int r = audit_emit_rows(rows, a->format, AUDIT_COLS(rate_cols),
-                            "no unit completed in that time");
+                            "no unit completed in that time", head);
     int hours = cJSON_GetArraySize(rows);
     if (r == JIGCTL_EXIT_OK && a->format == AUDIT_FORMAT_TABLE && hours) {
         double units = 0;
@@ -104,7 +106,7 @@ static double number(const cJSON *o, const char *key)
 }
 
 /* CSV: the total as the last row, so a spreadsheet gets both. */
-static int print_yield_csv(const cJSON *o)
+static int print_yield_csv(const cJSON *o, const struct sdb_audit_head *head)
 {
     cJSON *rows = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(o, "per_day"), 1);
     cJSON *total = cJSON_CreateObject();
@@ -113,21 +115,19 @@ static int print_yield_csv(const cJSON *o)
     cJSON_AddNumberToObject(total, "first_pass", number(o, "first_pass"));
     cJSON_AddNumberToObject(total, "percent", number(o, "percent"));
     cJSON_AddItemToArray(rows, total);
-    int r = audit_emit_rows(rows, AUDIT_FORMAT_CSV, NULL, 0, "");
+    int r = audit_emit_rows(rows, AUDIT_FORMAT_CSV, NULL, 0, "", head);
     cJSON_Delete(rows);
     return r;
 }
 
-static int print_yield(const struct audit_args *a, cJSON *o)
+static int print_yield(const struct audit_args *a, cJSON *o, const struct sdb_audit_head *head)
 {
-    if (a->format == AUDIT_FORMAT_JSON) {
-        audit_print_json(o);
-        return JIGCTL_EXIT_OK;
-    }
+    if (a->format == AUDIT_FORMAT_JSON)     /* the object, with "audit_head" added */
+        return audit_emit_rows(o, AUDIT_FORMAT_JSON, NULL, 0, "", head);
     if (a->format == AUDIT_FORMAT_CSV)
-        return print_yield_csv(o);
+        return print_yield_csv(o, head);
     int r = audit_emit_rows(cJSON_GetObjectItemCaseSensitive(o, "per_day"), a->format,
-                            AUDIT_COLS(yield_cols), "no unit was decided in that time");
+                            AUDIT_COLS(yield_cols), "no unit was decided in that time", head);
     printf("first-pass yield: %.0f of %.0f units passed their first attempt (%.2f %%)\n",
            number(o, "first_pass"), number(o, "units"), number(o, "percent"));
     fflush(stdout);
@@ -162,11 +162,13 @@ static int query_pareto(struct station_db *db, const struct audit_args *a, cJSON
     return rc;
 }
 
-static int print_pareto(const struct audit_args *a, cJSON *rows)
+static int print_pareto(const struct audit_args *a, cJSON *rows,
+                        const struct sdb_audit_head *head)
 {
     if (a->by_phase)
-        return audit_emit_rows(rows, a->format, AUDIT_COLS(pareto_phase_cols), "no failures");
-    return audit_emit_rows(rows, a->format, AUDIT_COLS(pareto_cols), "no failures");
+        return audit_emit_rows(rows, a->format, AUDIT_COLS(pareto_phase_cols), "no failures",
+                               head);
+    return audit_emit_rows(rows, a->format, AUDIT_COLS(pareto_cols), "no failures", head);
 }
 
 const struct audit_report audit_pareto_report = {
@@ -186,9 +188,10 @@ static int query_duplicates(struct station_db *db, const struct audit_args *a, c
     return sdb_report_duplicate_macs(db, out);
 }
 
-static int print_duplicates(const struct audit_args *a, cJSON *rows)
+static int print_duplicates(const struct audit_args *a, cJSON *rows,
+                            const struct sdb_audit_head *head)
 {
-    return audit_emit_rows(rows, a->format, AUDIT_COLS(dup_cols), "no duplicate MACs");
+    return audit_emit_rows(rows, a->format, AUDIT_COLS(dup_cols), "no duplicate MACs", head);
 }
 
 const struct audit_report audit_duplicates_report = {

@@ -1,11 +1,14 @@
 /* The run every audit report shares: its options, finding and opening the
- * station database read-only, the query, the close, the print. */
+ * station database read-only, the query with the audit log's head, the
+ * close, the print. */
 #include "jigctl_audit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "config.h"
 #include "jigctl_command.h"
@@ -195,6 +198,27 @@ static struct station_db *open_db(const struct audit_args *a)
 
 /* ---- the run ------------------------------------------------------------- */
 
+/* The report and the audit log's head from one read transaction: a jigd
+ * writing beside it (WAL) cannot append between the rows and the head, so
+ * the head is the end of the log the rows were read from. */
+static int query_with_head(const struct audit_report *report, struct station_db *db,
+                           const struct audit_args *a, cJSON **result,
+                           struct sdb_audit_head *head)
+{
+    sqlite3 *sql = sdb_sqlite(db);
+    if (sqlite3_exec(sql, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        jigctl_error("cannot read the station database: %s", sqlite3_errmsg(sql));
+        return SDB_ERROR;
+    }
+    int rc = report->query(db, a, result);
+    if (rc == SDB_OK)
+        rc = sdb_audit_head(db, head);
+    sqlite3_exec(sql, "COMMIT", NULL, NULL, NULL);
+    if (rc != SDB_OK)
+        jigctl_error("%s", sdb_errmsg(db));
+    return rc;
+}
+
 int audit_run(const struct audit_report *report, int argc, char **argv)
 {
     struct audit_args a;
@@ -205,14 +229,24 @@ int audit_run(const struct audit_report *report, int argc, char **argv)
     if (!db)
         return JIGCTL_EXIT_FAILED;
     cJSON *result = NULL;
-    if (report->query(db, &a, &result) != SDB_OK) {
-        jigctl_error("%s", sdb_errmsg(db));
-        sdb_close(db);
+    struct sdb_audit_head head;
+    int rc;
+    if (report->own_head) {
+        rc = report->query(db, &a, &result);
+        if (rc != SDB_OK)
+            jigctl_error("%s", sdb_errmsg(db));
+    } else {
+        rc = query_with_head(report, db, &a, &result, &head);
+    }
+    sdb_close(db);
+    if (rc != SDB_OK) {
         cJSON_Delete(result);
         return JIGCTL_EXIT_FAILED;
     }
-    sdb_close(db);
-    r = report->print(&a, result);
+    r = report->print(&a, result, report->own_head ? NULL : &head);
+    /* A table's head is its last line, after any total the report adds. */
+    if (r == JIGCTL_EXIT_OK && !report->own_head && a.format == AUDIT_FORMAT_TABLE)
+        audit_print_head(&head);
     cJSON_Delete(result);
     return r;
 }

@@ -83,13 +83,14 @@ static void print_unit_table(cJSON *h)
     cJSON_ArrayForEach(a, attempts)
         add_phase_summary(a, cJSON_GetObjectItemCaseSensitive(a, "phases"));
     printf("\n");
-    audit_emit_rows(attempts, AUDIT_FORMAT_TABLE, AUDIT_COLS(attempt_cols), "no attempts");
+    audit_emit_rows(attempts, AUDIT_FORMAT_TABLE, AUDIT_COLS(attempt_cols), "no attempts",
+                    NULL);
     printf("\n");
     audit_emit_rows(cJSON_GetObjectItemCaseSensitive(h, "certificates"), AUDIT_FORMAT_TABLE,
-                    AUDIT_COLS(cert_cols), "no certificate");
+                    AUDIT_COLS(cert_cols), "no certificate", NULL);
     printf("\n");
     audit_emit_rows(cJSON_GetObjectItemCaseSensitive(h, "events"), AUDIT_FORMAT_TABLE,
-                    AUDIT_COLS(event_cols), "no audit events");
+                    AUDIT_COLS(event_cols), "no audit events", NULL);
 }
 
 /* CSV: one flat row per attempt, with the unit's serial and MAC. */
@@ -120,13 +121,14 @@ static int query_unit(struct station_db *db, const struct audit_args *a, cJSON *
     return sdb_report_unit(db, a->positional, out);
 }
 
-static int print_unit(const struct audit_args *a, cJSON *history)
+static int print_unit(const struct audit_args *a, cJSON *history,
+                      const struct sdb_audit_head *head)
 {
     if (a->format == AUDIT_FORMAT_JSON)
-        return audit_emit_rows(history, AUDIT_FORMAT_JSON, NULL, 0, "");
+        return audit_emit_rows(history, AUDIT_FORMAT_JSON, NULL, 0, "", head);
     if (a->format == AUDIT_FORMAT_CSV) {
         cJSON *rows = unit_attempt_rows(history);
-        int r = audit_emit_rows(rows, AUDIT_FORMAT_CSV, NULL, 0, "");
+        int r = audit_emit_rows(rows, AUDIT_FORMAT_CSV, NULL, 0, "", head);
         cJSON_Delete(rows);
         return r;
     }

@@ -103,7 +103,8 @@ static void print_broken(const cJSON *o)
     printf("last intact hash: %s\n", head[0] ? head : "(none)");
 }
 
-static int print_verify(const struct audit_args *a, cJSON *o)
+static int print_verify(const struct audit_args *a, cJSON *o,
+                        const struct sdb_audit_head *head)
 {
     bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
     if (a->format == AUDIT_FORMAT_JSON) {
@@ -113,7 +114,7 @@ static int print_verify(const struct audit_args *a, cJSON *o)
         cJSON *flat = cJSON_Duplicate(o, 1);
         cJSON_DeleteItemFromObjectCaseSensitive(flat, "broken_row");
         cJSON_AddItemToArray(rows, flat);
-        audit_emit_rows(rows, AUDIT_FORMAT_CSV, NULL, 0, "");
+        audit_emit_rows(rows, AUDIT_FORMAT_CSV, NULL, 0, "", NULL);
         cJSON_Delete(rows);
     } else if (ok) {
         printf("audit log intact: %lld rows checked, ending where station.db.anchor says; "
@@ -130,5 +131,5 @@ static int print_verify(const struct audit_args *a, cJSON *o)
 
 const struct audit_report audit_verify_report = {
     .name = "verify", .synopsis = "", .options = 0,
-    .query = query_verify, .print = print_verify,
+    .query = query_verify, .print = print_verify, .own_head = true,
 };

@@ -574,6 +574,45 @@ static void test_many_kinds_of_refusal_stay_bounded(void **state)
     print_message("1000 refusals of 40 kinds: %lld rows\n", (long long)(count_rows(f) - before));
 }
 
+/* A quiet station: nothing else writes, yet a count is on record as soon as
+ * its minute is over (jigd's timer calls sdb_audit_flush_due), and not
+ * before; the wait it returns says when. */
+static void test_a_count_is_written_when_its_minute_is_over(void **state)
+{
+    struct db_fixture *f = *state;
+    int64_t wait = 0, before = count_rows(f);
+    assert_int_equal(sdb_audit_flush_due(f->db, &wait), SDB_OK);
+    assert_int_equal(wait, -1);                     /* nothing counted */
+    refuse(f, 2, "slot 2 is busy");
+    assert_int_equal(sdb_audit_flush_due(f->db, &wait), SDB_OK);
+    assert_int_equal(wait, -1);                     /* logged in full, no count held */
+    for (int i = 0; i < 49; i++) {
+        f->now_ms += 100;
+        refuse(f, 2, "slot 2 is busy");
+    }
+    assert_int_equal(count_rows(f) - before, 1);
+    assert_int_equal(sdb_audit_flush_due(f->db, &wait), SDB_OK);
+    assert_int_equal(wait, 60000 - 4900);           /* a minute from the first */
+    assert_int_equal(count_rows(f) - before, 1);    /* its minute goes on */
+    f->now_ms += wait - 1;
+    assert_int_equal(sdb_audit_flush_due(f->db, &wait), SDB_OK);
+    assert_int_equal(wait, 1);
+    assert_int_equal(count_rows(f) - before, 1);
+    f->now_ms += 1;
+    assert_int_equal(sdb_audit_flush_due(f->db, &wait), SDB_OK);
+    assert_int_equal(wait, -1);
+    assert_int_equal(count_rows(f) - before, 2);
+    char text[256];
+    query_text(sdb_sqlite(f->db), "SELECT json_extract(details, '$.repeats') || ' ' ||"
+               " json_extract(details, '$.to') FROM audit_events WHERE action = 'audit.repeated'",
+               text, sizeof text);
+    assert_string_equal(text, "49 2026-11-23T10:00:04.900Z");
+    assert_int_equal(refusals_on_record(f), 50);
+    assert_int_equal(sdb_audit_flush_due(f->db, &wait), SDB_OK);
+    assert_int_equal(count_rows(f) - before, 2);    /* written once */
+    assert_true(verify(f).ok);
+}
+
 /* Another event closes the count, so the log keeps its order; closing the
  * database does too. */
 static void test_repeats_are_summed_up_before_the_next_event_and_at_close(void **state)
@@ -625,6 +664,7 @@ int main(void)
         T(test_a_thousand_refusals_in_a_row_are_one_row_and_a_count),
         T(test_refusals_over_many_windows_stay_bounded),
         T(test_many_kinds_of_refusal_stay_bounded),
+        T(test_a_count_is_written_when_its_minute_is_over),
         T(test_repeats_are_summed_up_before_the_next_event_and_at_close),
     };
 #undef T

@@ -369,6 +369,31 @@ static void test_export_carries_the_audit_head(void **state)
     cJSON_Delete(back);
     free(text);
     cJSON_Delete(rows);
+
+    /* A report that is one object (first-pass yield) keeps its members and
+     * gains the head under the same name; one that has it already is
+     * refused rather than given two. */
+    struct sdb_yield y;
+    cJSON *days, *report = cJSON_CreateObject();
+    assert_int_equal(sdb_report_first_pass_yield(f->db, NULL, NULL, &y, &days), SDB_OK);
+    cJSON_AddNumberToObject(report, "units", (double)y.units);
+    cJSON_AddItemToObject(report, "per_day", days);
+    out = open_memstream(&text, &len);
+    assert_int_equal(sdb_export_json_anchored(report, &head, out), SDB_OK);
+    fclose(out);
+    back = cJSON_Parse(text);
+    free(text);
+    h = cJSON_DetachItemFromObject(back, "audit_head");
+    assert_string_equal(cJSON_GetObjectItem(h, "hash")->valuestring, head.hash);
+    assert_int_equal(cJSON_GetObjectItem(h, "last_id")->valuedouble, head.last_id);
+    assert_true(cJSON_Compare(back, report, 1));
+    cJSON_Delete(back);
+    cJSON_AddItemToObject(report, "audit_head", h);
+    out = open_memstream(&text, &len);
+    assert_int_equal(sdb_export_json_anchored(report, &head, out), SDB_REFUSED);
+    fclose(out);
+    free(text);
+    cJSON_Delete(report);
 }
 
 int main(void)

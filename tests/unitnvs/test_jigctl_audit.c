@@ -124,6 +124,73 @@ static size_t count_lines(const char *text)
     return n;
 }
 
+/* ---- the audit log's head, which every report but verify ends with ------- */
+
+struct head {
+    long long id;
+    char hash[65], at[32];
+};
+
+/* A table's last line, "audit log head: row N at T, hash H", or CSV's last
+ * record, "audit_head,N,H,T": read into *h and cut off, so what is left is
+ * the report as it reads without its head. Fails unless it is there and
+ * last. */
+static void cut_head(char *out, bool csv, struct head *h)
+{
+    const char *eol = csv ? "\r\n" : "\n";
+    size_t n = strlen(out), e = strlen(eol);
+    if (n <= e || strcmp(out + n - e, eol))
+        fail_msg("the report does not end with a whole line: %s", out);
+    out[n - e] = '\0';
+    char *line = strrchr(out, '\n');
+    line = line ? line + 1 : out;
+    int got = csv ? sscanf(line, "audit_head,%lld,%64[0-9a-f],%31s", &h->id, h->hash, h->at)
+                  : sscanf(line, "audit log head: row %lld at %31[^,], hash %64[0-9a-f]",
+                           &h->id, h->at, h->hash);
+    if (got != 3 || strlen(h->hash) != 64)
+        fail_msg("the report's last line is not the audit log's head: '%s'", line);
+    *line = '\0';
+}
+
+/* A JSON report's "audit_head" into *h; returns the report without it: the
+ * rows (an array, under "rows"), or yield's object without the member. */
+static cJSON *json_without_head(const char *out, struct head *h)
+{
+    cJSON *doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    cJSON *head = cJSON_DetachItemFromObject(doc, "audit_head");
+    if (!head)
+        fail_msg("no \"audit_head\" in %s", out);
+    cJSON *id = cJSON_GetObjectItem(head, "last_id"), *hash = cJSON_GetObjectItem(head, "hash");
+    cJSON *at = cJSON_GetObjectItem(head, "at");
+    assert_true(cJSON_IsNumber(id) && cJSON_IsString(hash) && cJSON_IsString(at));
+    h->id = (long long)id->valuedouble;
+    snprintf(h->hash, sizeof h->hash, "%s", hash->valuestring);
+    snprintf(h->at, sizeof h->at, "%s", at->valuestring);
+    cJSON_Delete(head);
+    cJSON *rows = cJSON_DetachItemFromObject(doc, "rows");
+    if (!rows)
+        return doc;
+    assert_null(doc->child);                /* nothing but the rows and the head */
+    cJSON_Delete(doc);
+    assert_true(cJSON_IsArray(rows));
+    return rows;
+}
+
+/* A report's rows (JSON) or text (CSV, table) without its head. */
+static cJSON *rows_of(struct captured *r)
+{
+    struct head h;
+    return json_without_head(r->out, &h);
+}
+
+static char *csv_of(struct captured *r)
+{
+    struct head h;
+    cut_head(r->out, true, &h);
+    return r->out;
+}
+
 static void unit_by_serial_shows_its_whole_history(void **state)
 {
     struct seed *s = *state;
@@ -139,8 +206,7 @@ static void unit_by_serial_shows_its_whole_history(void **state)
 
     r = AUDIT(s, "unit", "R-001", "--format", "json");
     assert_int_equal(r.rc, JIGCTL_EXIT_OK);
-    cJSON *j = cJSON_Parse(r.out);
-    assert_non_null(j);
+    cJSON *j = rows_of(&r);
     assert_int_equal(cJSON_GetArraySize(j), 1);
     cJSON *h = cJSON_GetArrayItem(j, 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(h, "attempts")), 1);
@@ -166,7 +232,7 @@ static void unit_by_mac_finds_the_voided_unit_and_its_successor(void **state)
     r = AUDIT(s, "unit", "24:0a:c4:00:00:03", "--format", "csv");
     assert_int_equal(r.rc, JIGCTL_EXIT_OK);
     assert_int_equal(strncmp(r.out, "serial,mac,id,", 14), 0);
-    assert_int_equal(count_lines(r.out), 3);        /* header + two attempts */
+    assert_int_equal(count_lines(csv_of(&r)), 3);   /* header + two attempts */
     assert_non_null(strstr(r.out, "R-003,24:0a:c4:00:00:03,"));
     assert_non_null(strstr(r.out, "R-005,24:0a:c4:00:00:03,"));
     free(r.out);
@@ -191,8 +257,7 @@ static void attempts_are_filtered(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct captured r = AUDIT(s, "attempts", cases[i].opt, cases[i].val, "--format", "json");
         assert_int_equal(r.rc, JIGCTL_EXIT_OK);
-        cJSON *j = cJSON_Parse(r.out);
-        assert_non_null(j);
+        cJSON *j = rows_of(&r);
         if ((size_t)cJSON_GetArraySize(j) != cases[i].rows)
             fail_msg("%s %s: %d rows, want %zu", cases[i].opt, cases[i].val,
                      cJSON_GetArraySize(j), cases[i].rows);
@@ -210,7 +275,7 @@ static void attempts_are_filtered(void **state)
     r = AUDIT(s, "attempts", "--result", "ok", "--format", "csv");
     assert_int_equal(r.rc, JIGCTL_EXIT_OK);
     assert_int_equal(strncmp(r.out, "attempt_id,", 11), 0);
-    assert_int_equal(count_lines(r.out), 5);        /* header + four passes */
+    assert_int_equal(count_lines(csv_of(&r)), 5);   /* header + four passes */
     free(r.out);
 
     r = AUDIT(s, "attempts", "--from", "yesterday-ish");
@@ -227,7 +292,7 @@ static void rate_yield_and_pareto_match_the_hand_count(void **state)
     struct seed *s = *state;
     struct captured r = AUDIT(s, "rate", "--format", "csv");
     assert_int_equal(r.rc, JIGCTL_EXIT_OK);
-    assert_string_equal(r.out, "hour,units\r\n2026-11-23T10:00Z,1\r\n2026-11-23T11:00Z,3\r\n");
+    assert_string_equal(csv_of(&r), "hour,units\r\n2026-11-23T10:00Z,1\r\n2026-11-23T11:00Z,3\r\n");
     free(r.out);
     r = AUDIT(s, "rate", "--format", "table");
     assert_non_null(strstr(r.out, "4 units in 2 working hours: 2.0 units per hour"));
@@ -238,8 +303,7 @@ static void rate_yield_and_pareto_match_the_hand_count(void **state)
     assert_non_null(strstr(r.out, "3 of 5 units passed their first attempt (60.00 %)"));
     free(r.out);
     r = AUDIT(s, "yield", "--format", "json");
-    cJSON *j = cJSON_Parse(r.out);
-    assert_non_null(j);
+    cJSON *j = rows_of(&r);                         /* one object, not rows */
     assert_int_equal(cJSON_GetObjectItem(j, "units")->valueint, 5);
     assert_int_equal(cJSON_GetObjectItem(j, "first_pass")->valueint, 3);
     assert_true(cJSON_GetObjectItem(j, "percent")->valuedouble == 60.0);
@@ -247,12 +311,13 @@ static void rate_yield_and_pareto_match_the_hand_count(void **state)
     cJSON_Delete(j);
     free(r.out);
     r = AUDIT(s, "yield", "--format", "csv");
-    assert_string_equal(r.out, "day,units,first_pass,percent\r\n2026-11-23,5,3,60\r\ntotal,5,3,60\r\n");
+    assert_string_equal(csv_of(&r),
+                        "day,units,first_pass,percent\r\n2026-11-23,5,3,60\r\ntotal,5,3,60\r\n");
     free(r.out);
 
     r = AUDIT(s, "pareto", "--format", "csv");
     assert_int_equal(r.rc, JIGCTL_EXIT_OK);
-    assert_string_equal(r.out, "phase,cause,failures,percent,cumulative_percent\r\n"
+    assert_string_equal(csv_of(&r), "phase,cause,failures,percent,cumulative_percent\r\n"
                                "verify,md5 mismatch at 0x10000,2,66.7,66.7\r\n"
                                "sync,no answer from the ROM loader,1,33.3,100\r\n");
     free(r.out);
@@ -269,7 +334,7 @@ static void duplicates_name_the_reissued_mac(void **state)
     struct seed *s = *state;
     struct captured r = AUDIT(s, "duplicates", "--format", "json");
     assert_int_equal(r.rc, JIGCTL_EXIT_OK);
-    cJSON *j = cJSON_Parse(r.out);
+    cJSON *j = rows_of(&r);
     assert_int_equal(cJSON_GetArraySize(j), 1);
     cJSON *row = cJSON_GetArrayItem(j, 0);
     assert_string_equal(cJSON_GetObjectItem(row, "mac")->valuestring, "24:0a:c4:00:00:03");
@@ -279,6 +344,86 @@ static void duplicates_name_the_reissued_mac(void **state)
     r = AUDIT(s, "duplicates");
     assert_non_null(strstr(r.out, "voided and reissued"));
     free(r.out);
+}
+
+/* What `jigctl audit verify` prints of the head: its row count (the last
+ * id of an intact log) and "head hash H". */
+static struct head verified_head(struct seed *s)
+{
+    struct captured r = AUDIT(s, "verify");
+    assert_int_equal(r.rc, JIGCTL_EXIT_OK);
+    struct head h = {0};
+    const char *hash = strstr(r.out, "\nhead hash ");
+    if (sscanf(r.out, "audit log intact: %lld rows checked", &h.id) != 1 || !hash ||
+        sscanf(hash, "\nhead hash %64[0-9a-f]", h.hash) != 1)
+        fail_msg("verify does not print the head: %s", r.out);
+    free(r.out);
+    sqlite3 *sql;                           /* and the time of that row */
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(s->path, &sql, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(sql, "SELECT at FROM audit_events WHERE id = ?", -1,
+                                        &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, h.id);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(h.at, sizeof h.at, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(sql);
+    return h;
+}
+
+/* Every report in every format ends with the head verify prints. */
+static void expect_head_in_every_report(struct seed *s, const struct head *want)
+{
+    static const char *const reports[][2] = {
+        {"audit unit", "R-002"}, {"audit unit", "24:0a:c4:00:00:03"}, {"audit attempts", NULL},
+        {"audit rate", NULL}, {"audit yield", NULL}, {"audit pareto", NULL},
+        {"audit pareto", "--by-phase"}, {"audit duplicates", NULL},
+    };
+    static const char *const formats[] = {"table", "csv", "json"};
+    for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
+        for (size_t f = 0; f < 3; f++) {
+            struct captured r = run_cmd(jigctl_audit_commands, reports[i][0], "--db", s->path,
+                                        "--format", formats[f], reports[i][1], NULL);
+            assert_int_equal(r.rc, JIGCTL_EXIT_OK);
+            struct head got = {0};
+            if (f == 2)
+                cJSON_Delete(json_without_head(r.out, &got));
+            else
+                cut_head(r.out, f == 1, &got);
+            if (got.id != want->id || strcmp(got.hash, want->hash) || strcmp(got.at, want->at))
+                fail_msg("%s %s --format %s: head row %lld at %s hash %s, but verify says "
+                         "row %lld at %s hash %s", reports[i][0],
+                         reports[i][1] ? reports[i][1] : "", formats[f], got.id, got.at,
+                         got.hash, want->id, want->at, want->hash);
+            free(r.out);
+        }
+    }
+}
+
+/* A report filed outside the station anchors the log it came from: it
+ * carries the head verify vouches for, and a new event moves it. */
+static void every_report_carries_the_head_verify_prints(void **state)
+{
+    struct seed *s = *state;
+    struct head before = verified_head(s);
+    assert_true(before.id > 0);
+    expect_head_in_every_report(s, &before);
+
+    /* The station writes on: an operator's note. */
+    s->now = at(12, 0);
+    struct sdb_options o = {.station = "line3", .clock = seed_clock, .clock_ctx = s};
+    char err[512];
+    if (sdb_open(s->path, &o, &s->db, err, sizeof err) != SDB_OK)
+        fail_msg("%s", err);
+    assert_int_equal(sdb_audit_append(s->db, "operator:ana", "note", NULL), SDB_OK);
+    sdb_close(s->db);
+    s->db = NULL;
+
+    struct head after = verified_head(s);
+    assert_true(after.id > before.id);
+    assert_string_not_equal(after.hash, before.hash);
+    assert_string_equal(after.at, "2026-11-23T12:00:00.000Z");
+    expect_head_in_every_report(s, &after);
 }
 
 static void verify_passes_then_names_the_tampered_row(void **state)
@@ -400,6 +545,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(attempts_are_filtered, setup, teardown),
         cmocka_unit_test_setup_teardown(rate_yield_and_pareto_match_the_hand_count, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicates_name_the_reissued_mac, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_report_carries_the_head_verify_prints, setup, teardown),
         cmocka_unit_test_setup_teardown(verify_passes_then_names_the_tampered_row, setup, teardown),
         cmocka_unit_test_setup_teardown(verify_finds_a_unit_changed_by_hand, setup, teardown),
         cmocka_unit_test_setup_teardown(verify_without_a_database_is_not_broken, setup, teardown),
