@@ -2,8 +2,8 @@
  * (slots, bundle, event bus), serves the REST API, and runs everything on
  * one libuv loop until SIGINT or SIGTERM. Its log (stderr) is every event
  * of the bus, one timestamped line each. */
+#include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "config.h"
 #include "event_bus.h"
 #include "last_words.h"
+#include "log_line.h"
 #include "station.h"
 #include "station_ca.h"
 #include "station_api.h"
@@ -26,12 +27,16 @@
 
 #define EVENT_RING 4096
 
+#define DEFAULT_CONFIG "/etc/jigd/jigd.conf"
+
 static const char usage[] =
-"usage: jigd -c jigd.conf\n"
-"  -c, --config FILE   the station configuration (docs/config.md)\n"
+"usage: jigd [-c jigd.conf]\n"
+"  -c, --config FILE   the station configuration (docs/config.md);\n"
+"                      default " DEFAULT_CONFIG "\n"
 "  -h, --help          this text\n"
 "jigd flashes the boards in its jig positions and serves the REST API\n"
-"(docs/jigd.md). SIGINT or SIGTERM aborts running units and stops it.\n";
+"(docs/jigd.md). SIGINT or SIGTERM aborts running units and stops it.\n"
+"Its data_dir (station database, CA) must exist: jigd never creates it.\n";
 
 struct daemon {
     uv_loop_t *loop;
@@ -45,24 +50,6 @@ struct daemon {
     uv_signal_t sigint, sigterm;
     bool stopping;
 };
-
-static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void log_line(const char *fmt, ...)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char when[32];
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "%s.%03ldZ ", when, ts.tv_nsec / 1000000);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
 
 /* Every event goes to the log as it is published (progress is left out:
  * the result says how long a unit took, and 4 lines a second per slot
@@ -177,9 +164,34 @@ static int start_api(struct daemon *d)
     return 0;
 }
 
-static int run(struct daemon *d, const char *conf)
+/* Where the flasher stubs come from, said once at start: a stub_dir that
+ * is not there is found now, not by the first board (the slots say so
+ * again, per chip, once a bundle is loaded). */
+static void log_stubs(const struct jigd_config *cfg)
+{
+    const char *dir = cfg->station.stub_dir;
+    struct stat sb;
+    if (!dir[0])
+        log_line("jigd: no stub_dir: every board is flashed through its ROM loader");
+    else if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+        log_line("jigd: flasher stubs from %s", dir);
+    else
+        log_line("jigd: warning: stub_dir %s is not a folder (%s): no unit starts until it "
+                 "holds the bundle's <chip>.json; install the stubs (deploy/setup.sh: npm "
+                 "ci) or set stub_dir = (empty) to flash through the ROM loader", dir,
+                 stat(dir, &sb) == 0 ? "not a directory" : strerror(errno));
+}
+
+static int run(struct daemon *d, const char *conf, bool conf_given)
 {
     char err[600];
+    struct stat sb;
+    if (!conf_given && stat(conf, &sb) != 0) {
+        log_line("jigd: no configuration: %s (the default without -c): %s; install one "
+                 "(deploy/jigd.conf is the commented default, docs/config.md) or give one "
+                 "with -c FILE", conf, strerror(errno));
+        return 2;
+    }
     d->cfg = config_load(conf, err, sizeof err);
     if (!d->cfg) {
         log_line("jigd: %s", err);
@@ -213,7 +225,8 @@ static int run(struct daemon *d, const char *conf)
         return 2;
     }
     station_set_unit_services(d->station, d->units);
-    log_identity(d);    /* (the database audits the start itself) */
+    log_identity(d);
+    log_stubs(d->cfg);    /* (the database audits the start itself) */
     uv_signal_init(d->loop, &d->sigint);
     uv_signal_init(d->loop, &d->sigterm);
     d->sigint.data = d->sigterm.data = d;
@@ -225,8 +238,9 @@ static int run(struct daemon *d, const char *conf)
         d->stopping = true;
         station_stop(d->station, on_station_stopped, d);
     } else {
-        log_line("jigd: station %s with %zu slots", d->cfg->station.name,
-                 station_slot_count(d->station));
+        size_t n = station_slot_count(d->station);
+        log_line("jigd: station %s with %zu slot%s", d->cfg->station.name, n,
+                 n == 1 ? "" : "s");
         station_start(d->station);
     }
     uv_run(d->loop, UV_RUN_DEFAULT);
@@ -250,7 +264,7 @@ int main(int argc, char **argv)
             return c == 'h' ? 0 : 2;
         }
     }
-    if (!conf || optind != argc) {
+    if (optind != argc) {
         fputs(usage, stderr);
         return 2;
     }
@@ -261,7 +275,7 @@ int main(int argc, char **argv)
      * UMask=0077; a stricter umask stays. */
     umask(umask(0) | 077);
     struct daemon d = {.loop = uv_default_loop()};
-    int status = run(&d, conf);
+    int status = run(&d, conf ? conf : DEFAULT_CONFIG, conf != NULL);
     if (d.log_sub)
         event_bus_unsubscribe(d.log_sub);
     station_free(d.station);

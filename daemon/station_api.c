@@ -8,6 +8,7 @@
 #include "station.h"
 #include "station_db.h"
 #include "unit_services.h"
+#include "log_line.h"
 
 /* Who asked: the API has one bearer token and no user names, so "api". */
 #define API_ACTOR "api"
@@ -89,8 +90,8 @@ static void audit_refused(struct station_api *a, const char *action, int slot,
     if (slot > 0)
         cJSON_AddNumberToObject(d, "slot", slot);
     if (sdb_audit_refusal(a->units->db, API_ACTOR, action, reason, d) != SDB_OK)
-        fprintf(stderr, "jigd: audit log: refused %s could not be recorded: %s\n", action,
-                sdb_errmsg(a->units->db));
+        log_line("jigd: audit log: refused %s could not be recorded: %s", action,
+                 sdb_errmsg(a->units->db));
     cJSON_Delete(d);
     if (a->timer_open && !uv_is_active((uv_handle_t *)&a->refusals))
         flush_due_refusals(a);

@@ -20,6 +20,7 @@ int sdb_latest_schema_version(void)
 
 static int read_pragma_int(struct station_db *db, const char *sql, int *value)
 {
+    *value = 0;     /* defined on every path, so no caller reads garbage */
     sqlite3_stmt *stmt;
     int rc = db_prepare(db, sql, &stmt);
     if (rc != SDB_OK)

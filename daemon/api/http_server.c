@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "http_gate.h"
+#include "log_line.h"
 
 /* MHD_get_timeout (0.9.75) does not count a timeout shortened later with
  * MHD_set_connection_option, as the SSE module does to drop a stalled
@@ -23,7 +24,8 @@
 
 static void log_to_stderr(void *ctx, const char *line)
 {
-    fprintf(stderr, "jigd: http: %s\n", line);
+    (void)ctx;
+    log_line("jigd: http: %s", line);
 }
 
 void http_server_log(struct http_server *s, const char *fmt, ...)

@@ -150,9 +150,12 @@ int conf_parse_led_gpio(struct parser *p, const char *v, int *out)
         *out = CONFIG_NO_GPIO;
         return 0;
     }
-    if (conf_parse_uint(v, 0, 63, &g))
-        return fail(p, "led_gpio = '%s' is not a chip GPIO number (0-63) or "
-                    "'none'", v);
+    /* The blink writes the chips' first GPIO bank (W1TS/W1TC of GPIO 0-31):
+     * a higher pin would be accepted here only to fail at the first
+     * identify. */
+    if (conf_parse_uint(v, 0, CONFIG_MAX_LED_GPIO, &g))
+        return fail(p, "led_gpio = '%s' is not a chip GPIO number the identify blink can "
+                    "drive (0-%d) or 'none'", v, CONFIG_MAX_LED_GPIO);
     *out = (int)g;
     return 0;
 }

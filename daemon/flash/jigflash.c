@@ -412,6 +412,9 @@ static void on_done(struct flash_job *j, const struct loader_error *err)
     if (err) {
         fprintf(stderr, "jigflash: %s failed: %s\n", phase_name(err->phase),
                 err->message);
+        if (err->code == LOADER_ERR_STUB)
+            fprintf(stderr, "jigflash: install the stubs (deploy/setup.sh: npm ci), name "
+                    "their folder with --stub-dir, or flash through the ROM with --no-stub\n");
         c->exit_code = exit_code_for(err);
         return;
     }

@@ -132,8 +132,7 @@ static struct cached_stub *load(const char *path, const struct chip_desc *chip, 
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_err(err, errlen, "no flasher stub for %s: cannot open %s (%s): run `npm ci` in "
-                "the jigd folder, or flash through the ROM (--no-stub)", chip->name, path,
+        set_err(err, errlen, "no flasher stub for %s: cannot open %s (%s)", chip->name, path,
                 strerror(errno));
         return NULL;
     }
@@ -142,8 +141,7 @@ static struct cached_stub *load(const char *path, const struct chip_desc *chip, 
     int rc = c ? fill(c, f, path, why, sizeof why) : -1;
     fclose(f);
     if (rc < 0) {
-        set_err(err, errlen, "the flasher stub %s is unusable (%s): reinstall esptool-js "
-                "(`npm ci`) or use --no-stub", path, why);
+        set_err(err, errlen, "the flasher stub %s is unusable (%s)", path, why);
         if (c)
             free_stub(c);
         return NULL;

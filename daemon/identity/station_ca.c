@@ -424,6 +424,10 @@ bool station_ca_created(const struct station_ca *ca) { return ca->created; }
 const char *station_ca_cert_pem(const struct station_ca *ca) { return ca->cert_pem; }
 const char *station_ca_cert_path(const struct station_ca *ca) { return ca->cert_path; }
 const struct cert_facts *station_ca_facts(const struct station_ca *ca) { return &ca->facts; }
+time_t station_ca_not_before(const struct station_ca *ca)
+{
+    return cert_time(&ca->crt.valid_from);
+}
 mbedtls_x509_crt *station_ca_crt(struct station_ca *ca) { return &ca->crt; }
 mbedtls_pk_context *station_ca_key(struct station_ca *ca) { return &ca->key; }
 struct identity_rng *station_ca_rng(struct station_ca *ca) { return &ca->rng; }

@@ -71,18 +71,27 @@ static void print_table(const struct row *rows, size_t n)
                    c + 1 < COLS ? "  " : "\n");
 }
 
-static void print_failures(const cJSON *slots)
+/* A cause and its advice under the table, as "slot 3 <how>: cause". */
+static void print_note(const cJSON *slot, const char *key, const char *how)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(slot, key);
+    const char *cause = jigctl_str(o, "cause", NULL);
+    if (!cause)
+        return;
+    printf("\nslot %d%s: %s\n", (int)jigctl_num(slot, "slot", 0), how, cause);
+    const char *advice = jigctl_str(o, "advice", NULL);
+    if (advice)
+        printf("  check: %s\n", advice);
+}
+
+/* The last failure of each slot, and what keeps it from going on now (its
+ * alarm: no port, no bundle, no stub, the clock, the disk). */
+static void print_notes(const cJSON *slots)
 {
     const cJSON *slot;
     cJSON_ArrayForEach(slot, slots) {
-        const cJSON *error = cJSON_GetObjectItemCaseSensitive(slot, "error");
-        const char *cause = jigctl_str(error, "cause", NULL);
-        if (!cause)
-            continue;
-        printf("\nslot %d: %s\n", (int)jigctl_num(slot, "slot", 0), cause);
-        const char *advice = jigctl_str(error, "advice", NULL);
-        if (advice)
-            printf("  check: %s\n", advice);
+        print_note(slot, "error", "");
+        print_note(slot, "alarm", " is blocked");
     }
 }
 
@@ -108,7 +117,7 @@ static int status(struct jigctl *ctl, int argc, char **argv)
         fill_row(&rows[i], cJSON_GetArrayItem(slots, i));
     print_station(ctl);
     print_table(rows, (size_t)n);
-    print_failures(slots);
+    print_notes(slots);
     free(rows);
     cJSON_Delete(o);
     return JIGCTL_EXIT_OK;

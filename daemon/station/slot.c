@@ -9,6 +9,7 @@
 #include "bundle.h"
 #include "port.h"
 #include "unit_advice.h"
+#include "log_line.h"
 
 /* Auto: reset+sync this often while armed. One probe (one reset, two SYNC
  * tries) takes about half a second when nobody answers. */
@@ -38,15 +39,6 @@ static void slot_set_state(struct slot *s, enum slot_state st)
     slot_publish(s, &ev);
 }
 
-/* A local device (a path or usb-serial:<number>), as opposed to rfc2217://,
- * whose presence can be checked without opening it. */
-static bool slot_port_is_local(const struct slot *s)
-{
-    return strncmp(s->cfg.port, "rfc2217://", 10) != 0;
-}
-
-static void schedule(struct slot *s, uint64_t ms);
-
 /* ---- quiet jobs: probe, presence, blink ---------------------------------- */
 
 static void on_quiet_done(struct flash_job *j, const struct loader_error *e);
@@ -67,8 +59,8 @@ static void start_quiet(struct slot *s, enum slot_activity act)
     char err[200];
     s->job = flash_job_new(s->env.loop, &c, &quiet_callbacks, s, err, sizeof err);
     if (!s->job) {
-        fprintf(stderr, "jigd: slot %d: %s\n", s->cfg.index, err);
-        schedule(s, PORT_POLL_MS);
+        log_line("jigd: slot %d: %s", s->cfg.index, err);
+        slot_schedule(s, PORT_POLL_MS);
         return;
     }
     s->act = act;
@@ -105,7 +97,7 @@ static bool start_unit(struct slot *s, int attempts, struct slot_refusal *why)
     s->run = unit_run_start(&c, &owner, why);
     if (!s->run) {
         slot_alarm_raise(s, ALARM_START, why);
-        schedule(s, PORT_POLL_MS);
+        slot_schedule(s, PORT_POLL_MS);
         return false;
     }
     slot_alarm_clear(s);
@@ -124,7 +116,7 @@ static void start_unit_now(struct slot *s, int attempts)
     start_unit(s, attempts, &why);
 }
 
-static void enter_rest(struct slot *s)
+void slot_enter_rest(struct slot *s)
 {
     s->awaiting_removal = false;
     if (s->cfg.trigger == SLOT_TRIGGER_MANUAL) {
@@ -132,20 +124,8 @@ static void enter_rest(struct slot *s)
         return;
     }
     slot_set_state(s, SLOT_ARMED);
-    schedule(s, 0);
+    slot_schedule(s, 0);
 }
-
-static void port_lost(struct slot *s, const char *why)
-{
-    slot_set_state(s, SLOT_NO_PORT);
-    struct jig_event ev = {.kind = EVENT_SLOT, .state = SLOT_NO_PORT, .cause = why,
-                           .advice = "check this position's USB adapter and cable; the slot "
-                                     "comes back by itself", .rate = -1};
-    slot_publish(s, &ev);
-    schedule(s, PORT_POLL_MS);
-}
-
-static void maybe_closed(struct slot *s);
 
 static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
 {
@@ -158,7 +138,7 @@ static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
     flash_job_free(j);
     s->act = ACT_NONE;
     if (s->closing) {
-        maybe_closed(s);
+        slot_maybe_closed(s);
         return;
     }
     bool port_error = e && e->code == LOADER_ERR_PORT;
@@ -178,7 +158,7 @@ static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
         return;
     }
     if (port_error) {
-        port_lost(s, e->message);
+        slot_port_lost(s, e->message);
         return;
     }
     if (act == ACT_PROBE && !e) {
@@ -188,11 +168,11 @@ static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
     if (act == ACT_PRESENCE && !cancelled) {
         s->presence_misses = e ? s->presence_misses + 1 : 0;
         if (s->presence_misses >= PRESENCE_MISSES) {
-            enter_rest(s);
+            slot_enter_rest(s);
             return;
         }
     }
-    schedule(s, act == ACT_PRESENCE ? PRESENCE_EVERY_MS : PROBE_EVERY_MS);
+    slot_schedule(s, act == ACT_PRESENCE ? PRESENCE_EVERY_MS : PROBE_EVERY_MS);
 }
 
 /* ---- after a unit ------------------------------------------------------- */
@@ -231,12 +211,12 @@ static void on_unit_ended(void *ctx, const struct unit_outcome *o)
     else
         s->failed++;
     if (s->closing) {
-        maybe_closed(s);
+        slot_maybe_closed(s);
         return;
     }
     slot_set_state(s, o->passed ? SLOT_PASSED : SLOT_FAILED);
     if (o->port_lost) {
-        port_lost(s, o->cause);
+        slot_port_lost(s, o->cause);
         return;
     }
     if (s->start_pending) {
@@ -248,87 +228,10 @@ static void on_unit_ended(void *ctx, const struct unit_outcome *o)
         /* The board is still in the jig: never flash it twice by accident. */
         s->awaiting_removal = true;
         s->presence_misses = 0;
-        schedule(s, PRESENCE_EVERY_MS);
+        slot_schedule(s, PRESENCE_EVERY_MS);
     } else if (s->blink_pending) {
-        schedule(s, 0);
+        slot_schedule(s, 0);
     }
-}
-
-/* ---- the no-port poll -------------------------------------------------- */
-
-static bool local_port_present(const struct slot *s)
-{
-    return port_tty_present(s->cfg.port);
-}
-
-
-static void port_back(struct slot *s)
-{
-    struct jig_event ev = {.kind = EVENT_SLOT, .message = "the port is back", .rate = -1};
-    slot_publish(s, &ev);
-    s->state = SLOT_IDLE;       /* enter_rest announces the resting state */
-    enter_rest(s);
-}
-
-static void on_check_open(struct port *p, const char *error)
-{
-    struct slot *s = p->owner;
-    s->check_ok = error == NULL;
-    port_close(p);
-}
-
-static void on_check_data(struct port *p, const uint8_t *data, size_t n)
-{
-    (void)p, (void)data, (void)n;
-}
-
-static void on_check_error(struct port *p, const char *error)
-{
-    (void)error;
-    struct slot *s = p->owner;
-    s->check_ok = false;
-}
-
-static void on_check_closed(struct port *p)
-{
-    struct slot *s = p->owner;
-    s->check_port = NULL;
-    s->act = ACT_NONE;
-    if (s->closing) {
-        maybe_closed(s);
-        return;
-    }
-    if (s->check_ok)
-        port_back(s);
-    else
-        schedule(s, PORT_POLL_MS);
-}
-
-static const struct port_callbacks check_callbacks = {
-    .on_open = on_check_open,
-    .on_data = on_check_data,
-    .on_error = on_check_error,
-    .on_closed = on_check_closed,
-};
-
-/* Back means it opens again: a device node that exists but will not open
- * (wrong permissions, a node libserialport refuses) is not back. */
-static void check_port(struct slot *s)
-{
-    if (slot_port_is_local(s) && !local_port_present(s)) {
-        schedule(s, PORT_POLL_MS);
-        return;
-    }
-    char err[200];
-    s->check_port = port_new(s->env.loop, s->cfg.port, &check_callbacks, s, err, sizeof err);
-    if (!s->check_port) {
-        schedule(s, PORT_POLL_MS);
-        return;
-    }
-    s->act = ACT_PORT_CHECK;
-    s->check_ok = false;
-    if (port_open(s->check_port) < 0)
-        port_close(s->check_port);      /* on_check_closed reschedules */
 }
 
 /* ---- the tick ---------------------------------------------------------- */
@@ -339,7 +242,7 @@ static void on_tick(uv_timer_t *t)
     if (s->closing || s->act != ACT_NONE || s->state == SLOT_DISABLED)
         return;
     if (s->state == SLOT_NO_PORT) {
-        check_port(s);
+        slot_port_check(s);
         return;
     }
     if (s->blink_pending) {
@@ -351,29 +254,29 @@ static void on_tick(uv_timer_t *t)
     if (s->awaiting_removal) {
         if (!hotplug) {
             start_quiet(s, ACT_PRESENCE);
-        } else if (!local_port_present(s)) {
-            enter_rest(s);
+        } else if (!slot_port_present(s)) {
+            slot_enter_rest(s);
         } else {
-            schedule(s, HOTPLUG_POLL_MS);
+            slot_schedule(s, HOTPLUG_POLL_MS);
         }
         return;
     }
     if (s->state != SLOT_ARMED)
         return;
     struct slot_refusal why;
-    if (!*s->env.bundle || !slot_room_to_record(s, &why)) {
-        schedule(s, PORT_POLL_MS);  /* nothing to flash yet, or no room to record it */
+    if (!slot_ready(s, &why)) {
+        slot_schedule(s, PORT_POLL_MS);  /* the alarm says what it waits for */
         return;
     }
     if (!hotplug)
         start_quiet(s, ACT_PROBE);
-    else if (local_port_present(s))
+    else if (slot_port_present(s))
         start_unit_now(s, 0);
     else
-        schedule(s, HOTPLUG_POLL_MS);
+        slot_schedule(s, HOTPLUG_POLL_MS);
 }
 
-static void schedule(struct slot *s, uint64_t ms)
+void slot_schedule(struct slot *s, uint64_t ms)
 {
     if (!s->closing)
         uv_timer_start(&s->timer, on_tick, ms, 0);
@@ -428,8 +331,16 @@ void slot_begin(struct slot *s)
         s->state = SLOT_DISABLED;
         return;
     }
-    s->state = SLOT_NO_PORT;    /* so the first state is announced */
-    enter_rest(s);
+    s->state = SLOT_STATE_UNSAID;   /* so the first state is announced */
+    if (!slot_port_missing(s))
+        slot_enter_rest(s);
+}
+
+void slot_review(struct slot *s)
+{
+    struct slot_refusal why;
+    if (!s->closing && (s->state == SLOT_IDLE || s->state == SLOT_ARMED) && s->act != ACT_UNIT)
+        slot_ready(s, &why);
 }
 
 int slot_index(const struct slot *s)
@@ -500,12 +411,7 @@ bool slot_request_start(struct slot *s, struct slot_refusal *err)
 {
     if (!can_act(s, err))
         return false;
-    if (!*s->env.bundle) {
-        refuse(err, "load one: jigctl bundle load <folder>", "slot %d cannot start: %s",
-               s->cfg.index, "no bundle is loaded");
-        return false;
-    }
-    if (!slot_room_to_record(s, err))
+    if (!slot_ready(s, err))
         return false;
     if (stop_quiet_job(s)) {
         s->start_pending = true;
@@ -544,7 +450,7 @@ bool slot_request_identify(struct slot *s, struct slot_refusal *err)
     s->blink_pending = true;
     if (!stop_quiet_job(s)) {
         uv_timer_stop(&s->timer);
-        schedule(s, 0);
+        slot_schedule(s, 0);
     }
     return true;
 }
@@ -553,10 +459,10 @@ static void on_timer_closed(uv_handle_t *h)
 {
     struct slot *s = h->data;
     s->handles_open--;
-    maybe_closed(s);
+    slot_maybe_closed(s);
 }
 
-static void maybe_closed(struct slot *s)
+void slot_maybe_closed(struct slot *s)
 {
     if (!s->closing || s->job || s->run || s->check_port || s->handles_open)
         return;

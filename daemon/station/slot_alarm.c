@@ -1,13 +1,17 @@
 /* A slot's alarm: what keeps it from going on when no board is to blame --
- * too little room in data_dir to start a unit, a unit whose record could
- * not be begun, a result the database cannot take yet. The operator hears
- * of it once, as an error event with cause and advice, sees it in the
- * slot's `alarm` while it stands, and hears when it is over. */
+ * no port, a clock that would misdate certificates, no bundle, no flasher
+ * stub for its chip, too little room in data_dir to start a unit, a unit
+ * whose record could not be begun, a result the database cannot take yet.
+ * The operator hears of it once, as an error event with cause and advice,
+ * sees it in the slot's `alarm` while it stands, and hears when it is
+ * over. */
 #include "slot_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "bundle.h"
+#include "stub_cache.h"
 #include "unit_services.h"
 
 void slot_alarm_raise(struct slot *s, enum slot_alarm_kind kind, const struct slot_refusal *a)
@@ -35,14 +39,63 @@ void slot_alarm_clear(struct slot *s)
     slot_publish(s, &ev);
 }
 
-bool slot_room_to_record(struct slot *s, struct slot_refusal *why)
+/* The chip's stub, opened and let go: the stub cache keeps it decoded for
+ * the unit that will upload it. */
+static int stub_usable(const struct slot *s, const struct bundle *b, struct slot_refusal *why)
 {
-    if (!s->env.units || unit_services_room(s->env.units, why->error, sizeof why->error,
-                                            why->hint, sizeof why->hint) == 0) {
-        if (s->alarm_kind == ALARM_ROOM)
-            slot_alarm_clear(s);
-        return true;
+    const struct stub_image *img = stub_cache_acquire(s->env.stub_dir, b->chip, why->error,
+                                                      sizeof why->error);
+    if (!img) {
+        snprintf(why->hint, sizeof why->hint, "install the flasher stubs (deploy/setup.sh: "
+                 "npm ci) or set stub_dir = (empty) in jigd.conf to flash through the ROM "
+                 "loader; units start by themselves once the file is there");
+        return -1;
     }
-    slot_alarm_raise(s, ALARM_ROOM, why);
-    return false;
+    stub_cache_release(img);
+    return 0;
+}
+
+/* What stands in the way, in the order it is best fixed: a clock that
+ * would misdate certificates, no firmware, no stub for it, no room. */
+static enum slot_alarm_kind first_blocker(struct slot *s, struct slot_refusal *why)
+{
+    struct unit_services *u = s->env.units;
+    if (u && unit_services_clock(u, why->error, sizeof why->error, why->hint,
+                                 sizeof why->hint) < 0)
+        return ALARM_CLOCK;
+    const struct bundle *b = *s->env.bundle;
+    if (!b) {
+        bool loading = s->env.bundles_loading && *s->env.bundles_loading > 0;
+        snprintf(why->error, sizeof why->error, "no bundle is %s: nothing to flash",
+                 loading ? "loaded yet (one is loading)" : "loaded");
+        snprintf(why->hint, sizeof why->hint, "load one: jigctl bundle load <folder> (or "
+                 "set bundle in jigd.conf); the log says why the last one was refused");
+        return loading ? ALARM_BUNDLE_LOADING : ALARM_NO_BUNDLE;
+    }
+    if (s->env.stub_dir && stub_usable(s, b, why) < 0)
+        return ALARM_STUB;
+    if (u && unit_services_room(u, why->error, sizeof why->error, why->hint,
+                                sizeof why->hint) < 0)
+        return ALARM_ROOM;
+    return ALARM_NONE;
+}
+
+/* The alarms slot_ready raises, as opposed to those a unit raises. */
+static bool readiness_alarm(enum slot_alarm_kind k)
+{
+    return k == ALARM_CLOCK || k == ALARM_NO_BUNDLE || k == ALARM_STUB || k == ALARM_ROOM;
+}
+
+bool slot_ready(struct slot *s, struct slot_refusal *why)
+{
+    enum slot_alarm_kind k = first_blocker(s, why);
+    if (k == ALARM_BUNDLE_LOADING)
+        return false;
+    if (k != ALARM_NONE) {
+        slot_alarm_raise(s, k, why);
+        return false;
+    }
+    if (readiness_alarm(s->alarm_kind))
+        slot_alarm_clear(s);
+    return true;
 }

@@ -26,9 +26,15 @@ enum slot_activity {
  * shown as the slot's `alarm` and said once as an error event. */
 enum slot_alarm_kind {
     ALARM_NONE,
+    ALARM_PORT,         /* no-port: the port does not exist or will not open */
+    ALARM_CLOCK,        /* the clock cannot date a certificate */
+    ALARM_NO_BUNDLE,    /* nothing to flash: no bundle is loaded */
+    ALARM_STUB,         /* the bundle's chip has no usable flasher stub */
     ALARM_ROOM,         /* data_dir below min_free_mb: no unit starts */
     ALARM_START,        /* a unit could not start (its record could not be begun) */
     ALARM_UNRECORDED,   /* the unit's result waits for the database */
+    ALARM_BUNDLE_LOADING, /* never raised: a bundle is loading, wait quietly (at
+                             start "no bundle" would be a false alarm) */
 };
 
 struct slot {
@@ -65,13 +71,27 @@ struct slot {
 
 /* slot.c */
 void slot_publish(struct slot *s, const struct jig_event *ev);
+void slot_schedule(struct slot *s, uint64_t ms);    /* the next tick */
+void slot_enter_rest(struct slot *s);               /* idle or armed, as triggered */
+void slot_maybe_closed(struct slot *s);             /* closing: all let go? */
+
+/* slot_port.c: the no-port state. A local port that does not exist is
+ * said at slot_begin, not found by the first probe (which waits for a
+ * bundle); a lost port is polled until it opens again. */
+void slot_port_lost(struct slot *s, const char *why);
+bool slot_port_missing(struct slot *s);     /* checked and said: true = no-port now */
+void slot_port_check(struct slot *s);       /* one poll while no-port */
+bool slot_port_present(const struct slot *s);
 
 /* slot_alarm.c. Raising publishes the alarm as an error event when it is
  * new (not again while the same kind stands); clearing says it is over. */
 void slot_alarm_raise(struct slot *s, enum slot_alarm_kind kind, const struct slot_refusal *a);
 void slot_alarm_clear(struct slot *s);
-/* Whether data_dir has room for a unit's records (min_free_mb); raises or
- * clears the room alarm, and says why in *why when not. */
-bool slot_room_to_record(struct slot *s, struct slot_refusal *why);
+/* Whether a unit may start now, as far as the station goes: the clock can
+ * date its certificate, a bundle is loaded, its chip's flasher stub is
+ * there, data_dir has room for its records (min_free_mb). Raises the
+ * first that is not (or clears a standing one that is over), and says
+ * why in *why when not. A bundle still loading is waited for quietly. */
+bool slot_ready(struct slot *s, struct slot_refusal *why);
 
 #endif

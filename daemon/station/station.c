@@ -76,6 +76,7 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
         .loop = loop,
         .bus = bus,
         .bundle = &st->bundle,
+        .bundles_loading = &st->loads_pending,
         .stub_dir = cfg->station.stub_dir[0] ? cfg->station.stub_dir : NULL,
         .boot_log_ms = cfg->station.boot_log_seconds * 1000u,
         .baud = st->baud,
@@ -100,6 +101,14 @@ void station_set_unit_services(struct station *st, struct unit_services *u)
         slot_set_unit_services(st->slots[i], u);
 }
 
+/* What every slot shares changed (a bundle in, a load over): each resting
+ * slot says what still keeps it from flashing, the manual ones too. */
+static void review_slots(struct station *st)
+{
+    for (size_t i = 0; i < st->n_slots; i++)
+        slot_review(st->slots[i]);
+}
+
 void station_start(struct station *st)
 {
     struct jig_event ev = {.kind = EVENT_STATION, .message = "station started", .rate = -1};
@@ -109,8 +118,10 @@ void station_start(struct station *st)
     char dir[CONFIG_PATH_MAX], why[3 * CONFIG_PATH_MAX + 400];
     bundle_choice_at_start(st->cfg, dir, sizeof dir, why, sizeof why);
     publish_bundle_event(st, why, NULL, NULL);
-    if (!dir[0])
+    if (!dir[0]) {
+        review_slots(st);
         return;
+    }
     char err[CONFIG_PATH_MAX + 64];
     if (station_load_bundle(st, dir, err, sizeof err) == 0)
         return;
@@ -125,6 +136,7 @@ void station_start(struct station *st)
     }
     publish_bundle_event(st, "no bundle loaded", err, "fix jigd.conf's bundle or choose one "
                          "with jigctl bundle load");
+    review_slots(st);
 }
 
 /* ---- bundles ----------------------------------------------------------- */
@@ -139,6 +151,9 @@ struct bundle_request {
     bool from_api;
 };
 
+static void take_bundle(struct station *st, struct bundle *b, const char *err, bool latest,
+                        bool from_api);
+
 static void on_bundle_ready(struct bundle *b, const char *err, void *arg)
 {
     struct bundle_request *req = arg;
@@ -151,6 +166,14 @@ static void on_bundle_ready(struct bundle *b, const char *err, void *arg)
         maybe_stopped(st);
         return;
     }
+    take_bundle(st, b, err, latest, from_api);
+    review_slots(st);
+}
+
+/* A load is over: refused, outrun by a later one, or now the active one. */
+static void take_bundle(struct station *st, struct bundle *b, const char *err, bool latest,
+                        bool from_api)
+{
     char why[600];
     if (b && st->units && unit_services_check_bundle(st->units, b, why, sizeof why) < 0) {
         bundle_unref(b);

@@ -13,6 +13,7 @@
 #include "station_db.h"
 #include "flash_job.h"
 #include "unit_plan.h"
+#include "log_line.h"
 
 int64_t unit_record_wall_ms(void)
 {
@@ -23,8 +24,8 @@ int64_t unit_record_wall_ms(void)
 
 static void complain(const struct unit_record *r, const char *what)
 {
-    fprintf(stderr, "jigd: slot %d: attempt %lld: %s not recorded: %s\n", r->slot,
-            (long long)r->attempt_id, what, sdb_errmsg(r->db));
+    log_line("jigd: slot %d: attempt %lld: %s not recorded: %s", r->slot,
+             (long long)r->attempt_id, what, sdb_errmsg(r->db));
 }
 
 static int write_row(struct unit_record *r, const struct unit_record_row *w)
@@ -47,9 +48,9 @@ static void record_row(struct unit_record *r, const struct unit_record_row *w)
         return;
     }
     if (r->n_pending == 0)
-        fprintf(stderr, "jigd: slot %d: attempt %lld: %s kept to be recorded with the end: "
-                "%s\n", r->slot, (long long)r->attempt_id, w->is_part ? "a part" : "a phase",
-                sdb_errmsg(r->db));
+        log_line("jigd: slot %d: attempt %lld: %s kept to be recorded with the end: "
+                 "%s", r->slot, (long long)r->attempt_id, w->is_part ? "a part" : "a phase",
+                 sdb_errmsg(r->db));
     r->pending[r->n_pending++] = *w;
 }
 

@@ -14,6 +14,7 @@
 #include "mac_text.h"
 #include "unit_run_internal.h"
 #include "unit_services.h"
+#include "log_line.h"
 
 #define RECORD_RETRY_MS 2000
 
@@ -151,8 +152,8 @@ void unit_run_finish(struct unit_run *r, const struct loader_error *e, const cha
         announce(r);
         return;
     }
-    fprintf(stderr, "jigd: slot %d: attempt %lld: the end not recorded: %s\n", r->c.cfg->index,
-            (long long)r->record.attempt_id, sdb_errmsg(r->record.db));
+    log_line("jigd: slot %d: attempt %lld: the end not recorded: %s", r->c.cfg->index,
+             (long long)r->record.attempt_id, sdb_errmsg(r->record.db));
     if (r->stopping)
         give_up(r);
     else

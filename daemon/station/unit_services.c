@@ -7,10 +7,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
 #include "bundle.h"
+#include "cert_clock.h"
 #include "key_pool.h"
 #include "secure_cert_tlv.h"
 #include "serial_format.h"
@@ -18,6 +20,7 @@
 #include "station_db.h"
 #include "unit_key.h"
 #include "unit_nvs.h"
+#include "log_line.h"
 
 /* "jigd.conf:12: " when the line is known, else "jigd.conf: ". */
 static int where(const struct jigd_config *cfg, int line, char *out, size_t cap)
@@ -26,7 +29,12 @@ static int where(const struct jigd_config *cfg, int line, char *out, size_t cap)
                     : snprintf(out, cap, "%s: ", cfg->path);
 }
 
-static int ensure_data_dir(const char *dir, char *err, size_t errlen)
+/* jigd never makes data_dir itself: a jigd started by hand with the
+ * wrong configuration (or none of its own: /etc/jigd/jigd.conf as root)
+ * would otherwise begin a second station in silence, with a new CA whose
+ * boards verify against nothing the plant knows. Whoever installs the
+ * station makes it once (systemd's StateDirectory= does). */
+static int require_data_dir(const char *dir, char *err, size_t errlen)
 {
     struct stat sb;
     if (stat(dir, &sb) == 0) {
@@ -35,10 +43,13 @@ static int ensure_data_dir(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "data_dir %s is not a folder", dir);
         return -1;
     }
-    if (mkdir(dir, 0750) == 0)
-        return 0;
-    snprintf(err, errlen, "cannot create data_dir %s: %s; create it (owned by the jigd "
-             "user) or set data_dir in [station]", dir, strerror(errno));
+    if (errno == ENOENT)
+        snprintf(err, errlen, "data_dir %s does not exist, and jigd does not create it (a "
+                 "new one would start a new station, with its own CA and database); create "
+                 "it for the user jigd runs as (install -d -m 700 -o jigd %s; the systemd "
+                 "unit's StateDirectory= does this), or set data_dir in [station]", dir, dir);
+    else
+        snprintf(err, errlen, "data_dir %s: %s", dir, strerror(errno));
     return -1;
 }
 
@@ -163,7 +174,7 @@ struct unit_services *unit_services_open(uv_loop_t *loop, const struct jigd_conf
     /* Cheapest and most likely mistakes first; the database last of the
      * files so that a refused start leaves no new database behind. */
     if (check_serial_format(u, err, errlen) < 0 || open_template(u, err, errlen) < 0
-        || ensure_data_dir(cfg->station.data_dir, err, errlen) < 0
+        || require_data_dir(cfg->station.data_dir, err, errlen) < 0
         || open_ca(u, err, errlen) < 0 || open_db(u, err, errlen) < 0
         || open_pool(u, loop, err, errlen) < 0) {
         free_now(u);
@@ -245,6 +256,25 @@ int unit_services_room(const struct unit_services *u, char *why, size_t whylen,
     return -1;
 }
 
+/* ---- the clock ------------------------------------------------------------ */
+
+/* The configure time of this build (CMake's TIMESTAMP, which honours
+ * SOURCE_DATE_EPOCH): no real clock is earlier. 0 when built without it. */
+#ifndef JIGD_BUILD_EPOCH
+#define JIGD_BUILD_EPOCH 0
+#endif
+
+int unit_services_clock(const struct unit_services *u, char *why, size_t whylen, char *advice,
+                        size_t advicelen)
+{
+    if (cert_clock_check(time(NULL), (time_t)JIGD_BUILD_EPOCH, station_ca_not_before(u->ca),
+                         why, whylen) == 0)
+        return 0;
+    snprintf(advice, advicelen, "set the clock (timedatectl; is NTP reachable?); units start "
+             "by themselves once it is right");
+    return -1;
+}
+
 /* ---- closing --------------------------------------------------------------- */
 
 static void on_pool_closed(void *data)
@@ -273,7 +303,7 @@ void unit_services_audit(struct unit_services *u, const char *actor, const char 
     if (detail)
         cJSON_AddStringToObject(d, "detail", detail);
     if (sdb_audit_append(u->db, actor, action, d) != SDB_OK)
-        fprintf(stderr, "jigd: audit log: %s could not be recorded: %s\n", action,
-                sdb_errmsg(u->db));
+        log_line("jigd: audit log: %s could not be recorded: %s", action,
+                 sdb_errmsg(u->db));
     cJSON_Delete(d);
 }

@@ -201,6 +201,10 @@ static const struct bad_case bad_cases[] = {
      "jigd.conf:3: max_baud = '115200x' is not a baud rate"},
     {"[slot 1]\nport = /dev/serial/by-id/a\nled_gpio = 64\n",
      "jigd.conf:3: led_gpio = '64' is not a chip GPIO number"},
+    /* The blink drives GPIO 0-31 only: 32 is refused at start, not at the
+     * first identify. */
+    {"[slot 1]\nport = /dev/serial/by-id/a\nled_gpio = 32\n",
+     "jigd.conf:3: led_gpio = '32' is not a chip GPIO number the identify blink can drive (0-31)"},
     {"[slot 1]\nport = /dev/serial/by-id/a\nenabled = maybe\n",
      "jigd.conf:3: enabled = 'maybe' is not yes or no"},
     {"[slot 1]\nport = /dev/serial/by-id/a\n[slot 2]\nport = /dev/serial/by-id/a\n",

@@ -113,7 +113,7 @@ static bool read_length(struct walk *w, struct span *s, const char *what, size_t
 /* The next element of s, whatever its tag. */
 static bool take_any(struct walk *w, struct span *s, const char *what, struct elem *e)
 {
-    e->start = s->p;
+    *e = (struct elem){.start = s->p, .v = {s->p, s->p}};  /* defined even on failure */
     if (s->p >= s->end)
         return fail(w, s->p, "%s is missing", what);
     e->tag = *s->p++;

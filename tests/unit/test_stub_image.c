@@ -17,6 +17,7 @@
 
 static char *slurp(const char *path, size_t *len)
 {
+    *len = 0;       /* defined on every path: a failed read is an empty one */
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;

@@ -16,6 +16,7 @@
  * C string); NULL if it cannot be read. */
 static inline uint8_t *read_file_bytes(const char *path, size_t *len)
 {
+    *len = 0;       /* defined on every path: a failed read is an empty one */
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;

@@ -39,6 +39,7 @@
 #define CONFIG_MIN_BAUD 9600u
 #define CONFIG_MAX_BAUD 5000000u
 #define CONFIG_NO_GPIO (-1)
+#define CONFIG_MAX_LED_GPIO 31         /* the blink drives GPIO 0-31 (flash_job_blink.c) */
 
 /* What starts a flash on a slot. */
 enum slot_trigger {

@@ -19,8 +19,10 @@
 #include "chip.h"
 #include "stub_image.h"
 
-/* The chip's stub from stub_dir, read now or already decoded. NULL with a
- * message to act on in err if the file is missing or unusable. */
+/* The chip's stub from stub_dir, read now or already decoded. NULL with
+ * what is wrong in err (the file and why) if it is missing or unusable;
+ * what to do is the caller's to say, as jigd (stub_dir =) and jigflash
+ * (--no-stub) turn stubs off differently. */
 const struct stub_image *stub_cache_acquire(const char *stub_dir, const struct chip_desc *chip,
                                             char *err, size_t errlen);
 

@@ -50,6 +50,8 @@ bool station_ca_created(const struct station_ca *ca);
 const char *station_ca_cert_pem(const struct station_ca *ca);
 const char *station_ca_cert_path(const struct station_ca *ca);
 const struct cert_facts *station_ca_facts(const struct station_ca *ca);
+/* The certificate's notBefore (cert_clock.h compares the clock with it). */
+time_t station_ca_not_before(const struct station_ca *ca);
 
 /* For unit_cert: the certificate, key, RNG and issuing policy. */
 mbedtls_x509_crt *station_ca_crt(struct station_ca *ca);

@@ -36,6 +36,7 @@ struct slot_env {
     uv_loop_t *loop;
     struct event_bus *bus;
     struct bundle *const *bundle;       /* the station's active bundle (may be NULL) */
+    const int *bundles_loading;         /* loads in flight (none active yet: wait) */
     const char *stub_dir;               /* NULL = ROM loader only */
     uint32_t boot_log_ms;
     struct slot_baud_memory *baud;      /* ceilings per adapter, shared by slots */
@@ -53,6 +54,11 @@ struct slot;
 struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg, char *err,
                       size_t errlen);
 void slot_begin(struct slot *s);
+/* Says (as the slot's alarm) what keeps a resting slot from starting a
+ * unit, or that it is over: the station calls it when what every slot
+ * shares changed (a bundle loaded or refused), so a manual slot that is
+ * not ticking shows it too. */
+void slot_review(struct slot *s);
 /* Before slot_begin: the services that give each unit its identity. */
 void slot_set_unit_services(struct slot *s, struct unit_services *u);
 

@@ -38,7 +38,7 @@ struct unit_services {
     void *closed_ctx;
 };
 
-/* Opens the database (creating data_dir if needed), the CA (created at first
+/* Opens the database (data_dir must exist: jigd never creates it), the CA (created at first
  * start), the NVS template and the key pool. NULL with the reason in err,
  * prefixed with the configuration's file and line where one is to blame. */
 struct unit_services *unit_services_open(uv_loop_t *loop, const struct jigd_config *cfg,
@@ -62,6 +62,13 @@ const struct pt_entry *unit_services_secure_cert_partition(const struct pt_table
  * and the folder) and what to do. */
 int unit_services_room(const struct unit_services *u, char *why, size_t whylen,
                        char *advice, size_t advicelen);
+
+/* Whether the clock can date a unit certificate (cert_clock.h): not before
+ * this build, nor before the CA's notBefore. Asked before every unit, as a
+ * station without a hardware clock is often set by NTP only after jigd has
+ * started. 0, or -1 with what is wrong and what to do. */
+int unit_services_clock(const struct unit_services *u, char *why, size_t whylen, char *advice,
+                        size_t advicelen);
 
 /* Closes the key pool (zeroising every key; waits for generations in
  * flight), then the CA and the database; `done` runs on the loop when all
