@@ -56,9 +56,9 @@ static void flush_due_refusals(struct station_api *a)
     int64_t wait;
     if (sdb_audit_flush_due(a->units->db, &wait) != SDB_OK) {
         if (!a->flush_failing)
-            fprintf(stderr, "jigd: audit log: the count of repeated refusals could not be "
-                    "recorded (tried again every %d s): %s\n", REFUSAL_FLUSH_RETRY_MS / 1000,
-                    sdb_errmsg(a->units->db));
+            log_line("jigd: audit log: the count of repeated refusals could not be "
+                     "recorded (tried again every %d s): %s", REFUSAL_FLUSH_RETRY_MS / 1000,
+                     sdb_errmsg(a->units->db));
         a->flush_failing = true;
         wait = REFUSAL_FLUSH_RETRY_MS;
     } else {
