@@ -74,10 +74,7 @@ slot_is() {        # SLOT STATE
 }
 
 slots_ready() {    # SLOT...: each can take a start (idle, or showing its last result)
-    local i
-    for i in "$@"; do
-        case $(slot_field "$i" .state) in idle|passed|failed) ;; *) return 1 ;; esac
-    done
+    slots_all '.state | IN("idle", "passed", "failed")' "$@"
 }
 
 # ---- jigd, restarted between some rounds ----------------------------------------

@@ -119,14 +119,18 @@ bundle_loaded() {
     [ "$(api GET /api/v1/station | jq -r '.bundle.version // empty')" != "" ]
 }
 
-slot_done() {      # passed or failed, and not running
-    local st
-    st=$(slot_field "$1" .state)
-    [ "$st" = passed ] || [ "$st" = failed ]
+# true when every slot named has a JSON for which the jq predicate holds;
+# one request for all of them (the waits poll it five times a second).
+slots_all() {      # JQ-PREDICATE SLOT...
+    local pred=$1 want; shift
+    want=$(IFS=,; echo "[$*]")
+    api GET /api/v1/slots | jq -e --argjson want "$want" \
+        "[.slots[] | select(.slot | IN(\$want[]))] | length == (\$want | length) and all($pred)" \
+        > /dev/null
 }
 
-all_done() {
-    for i in "$@"; do slot_done "$i" || return 1; done
+all_done() {       # SLOT...: each passed or failed, and not running
+    slots_all '.state == "passed" or .state == "failed"' "$@"
 }
 
 start_slots() {
@@ -287,24 +291,19 @@ station_key() {       # LINE: one more key in [station]
 }
 
 slots_in() {          # STATE SLOT...: every slot is in STATE
-    local st=$1 i; shift
-    for i in "$@"; do [ "$(slot_field "$i" .state)" = "$st" ] || return 1; done
+    local st=$1; shift
+    slots_all ".state == \"$st\"" "$@"
 }
 
 slots_writing() {     # SLOT...: every slot is past identity, writing
-    local i
-    for i in "$@"; do
-        api GET "/api/v1/slots/$i" | jq -e '.phase == "write" and .bytes_done > 0' > /dev/null \
-            || return 1
-    done
+    slots_all '.phase == "write" and .bytes_done > 0' "$@"
 }
 
 # true once no slot is running any more, or once jigd is gone (the caller
 # then says how it died).
 settled_or_dead() {   # SLOT...
-    local i
     kill -0 "$jigd_pid" 2>/dev/null || return 0
-    for i in "$@"; do [ "$(slot_field "$i" .state)" != running ] || return 1; done
+    slots_all '.state != "running"' "$@"
 }
 
 expect_alive() {
