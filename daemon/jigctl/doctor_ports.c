@@ -69,6 +69,16 @@ static void stable_names(const struct doctor *d, const char *real, char *out, si
     }
 }
 
+/* A port under /dev as it is on this machine: below the dev root when a
+ * test gives one (jigd.conf accepts only /dev/... names). */
+static void local_path(const struct doctor *d, const char *port, char *out, size_t cap)
+{
+    if (starts_with(port, "/dev/") && strcmp(d->roots.dev, "/dev"))
+        snprintf(out, cap, "%s%s", d->roots.dev, port + strlen("/dev"));
+    else
+        snprintf(out, cap, "%s", port);
+}
+
 static void check_access(struct doctor *d, int slot, const char *port, const struct stat *st)
 {
     if (doctor_user_may(&d->user, st, true))
@@ -83,10 +93,13 @@ static void check_access(struct doctor *d, int slot, const char *port, const str
 }
 
 /* A local device node: everything but its adapter. 0 when it is one. */
-static int check_node(struct doctor *d, int slot, const char *port, const char *real)
+static int check_node(struct doctor *d, int slot, const char *port, const char *path,
+                      const char *real)
 {
     struct stat st;
-    if (stat(port, &st) < 0) {
+    char pts[PATH_MAX];
+    snprintf(pts, sizeof pts, "%s/pts/", d->roots.dev);
+    if (stat(path, &st) < 0) {
         doctor_problem(d, FIX_NAME, "slot %d: port %s: %s", slot, port,
                        errno == ENOENT ? "does not exist" : strerror(errno));
         return -1;
@@ -98,7 +111,7 @@ static int check_node(struct doctor *d, int slot, const char *port, const char *
                        S_ISDIR(st.st_mode) ? "a folder" : "a regular file");
         return -1;
     }
-    if (starts_with(real, "/dev/pts/")) {
+    if (starts_with(real, "/dev/pts/") || starts_with(real, pts)) {
         doctor_problem(d, "flash a simulated board through espsim over RFC 2217 "
                        "(port = rfc2217://127.0.0.1:PORT) instead",
                        "slot %d: port %s is a pseudo-terminal, which jigd's serial library "
@@ -131,12 +144,13 @@ static void check_twice(struct doctor *d, struct seen *seen, size_t n, int slot,
 
 /* ttyUSB and ttyACM nodes are numbered in plug order: name the stable
  * names, and look at the adapter behind it (when there is something). */
-static void check_usb_names(struct doctor *d, int slot, const char *port, const char *real)
+static void check_usb_names(struct doctor *d, int slot, const char *port, const char *path,
+                            const char *real)
 {
     const char *base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
     const char *given = strrchr(port, '/') ? strrchr(port, '/') + 1 : port;
     struct stat st;
-    if ((!starts_with(base, "ttyUSB") && !starts_with(base, "ttyACM")) || lstat(port, &st) < 0)
+    if ((!starts_with(base, "ttyUSB") && !starts_with(base, "ttyACM")) || lstat(path, &st) < 0)
         return;
     char names[2048];
     stable_names(d, real, names, sizeof names);
@@ -153,7 +167,7 @@ static void check_slot(struct doctor *d, const struct slot_config *s, struct see
                        size_t *n_seen)
 {
     const char *port = s->port;
-    char found[PATH_MAX + 256], real[PATH_MAX];
+    char found[PATH_MAX + 256], real[PATH_MAX], path[PATH_MAX + 256];
     if (starts_with(port, "rfc2217://")) {
         doctor_note(d, "slot %d: %s is a remote port: doctor cannot check it from here "
                     "(the serial server's machine has the adapter)", s->index, port);
@@ -169,14 +183,15 @@ static void check_slot(struct doctor *d, const struct slot_config *s, struct see
         }
         port = found;
     }
-    if (!realpath(port, real))
-        snprintf(real, sizeof real, "%s", port);
-    int node = check_node(d, s->index, port, real);
+    local_path(d, port, path, sizeof path);
+    if (!realpath(path, real))
+        snprintf(real, sizeof real, "%s", path);
+    int node = check_node(d, s->index, port, path, real);
     check_twice(d, seen, *n_seen, s->index, port, real);
     seen[*n_seen].slot = s->index;
     snprintf(seen[*n_seen].real, sizeof seen[*n_seen].real, "%s", real);
     ++*n_seen;
-    check_usb_names(d, s->index, port, real);
+    check_usb_names(d, s->index, port, path, real);
     if (node == 0)
         doctor_ok(d, "slot %d: port %s", s->index, port);
 }
