@@ -27,7 +27,7 @@ static void driver_of(const struct doctor *d, const char *name, char *out, size_
         return;
     target[n] = '\0';
     const char *base = strrchr(target, '/');
-    snprintf(out, cap, "%s", base ? base + 1 : target);
+    snprintf(out, cap, "%.63s", base ? base + 1 : target);     /* a driver's name is short */
 }
 
 /* The latency timer in ms, or -1 when there is none (not FTDI). */

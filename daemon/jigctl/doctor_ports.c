@@ -19,7 +19,7 @@
 
 struct seen {
     int slot;
-    char real[PATH_MAX];
+    char real[PATH_MAX + 256];
 };
 
 static bool starts_with(const char *s, const char *prefix)
@@ -62,7 +62,8 @@ static void stable_names(const struct doctor *d, const char *real, char *out, si
             snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
             if (e->d_name[0] != '.' && realpath(link, target) && !strcmp(target, real)) {
                 size_t used = strlen(out);
-                snprintf(out + used, cap - used, "%s%s", used ? ", " : "", link);
+                /* A list for the eye: a name past 1000 bytes may be cut. */
+                snprintf(out + used, cap - used, "%s%.1000s", used ? ", " : "", link);
             }
         }
         closedir(dh);
@@ -118,7 +119,7 @@ static int check_node(struct doctor *d, int slot, const char *port, const char *
                        "cannot open", slot, port);
         return -1;
     }
-    char class_dir[PATH_MAX + 64];
+    char class_dir[2 * PATH_MAX];
     const char *base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
     snprintf(class_dir, sizeof class_dir, "%s/class/tty/%s", d->roots.sys, base);
     struct stat cs;
@@ -167,7 +168,7 @@ static void check_slot(struct doctor *d, const struct slot_config *s, struct see
                        size_t *n_seen)
 {
     const char *port = s->port;
-    char found[PATH_MAX + 256], real[PATH_MAX], path[PATH_MAX + 256];
+    char found[PATH_MAX + 256], real[PATH_MAX + 256], path[PATH_MAX + 256];
     if (starts_with(port, "rfc2217://")) {
         doctor_note(d, "slot %d: %s is a remote port: doctor cannot check it from here "
                     "(the serial server's machine has the adapter)", s->index, port);
