@@ -18,6 +18,7 @@ static const struct group groups[] = {
     {jigctl_bundle_import_commands, true},
     {jigctl_nvs_commands, true},
     {jigctl_audit_commands, true},
+    {jigctl_doctor_commands, true},
 };
 
 #define N_GROUPS (sizeof groups / sizeof groups[0])

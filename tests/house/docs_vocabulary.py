@@ -4,7 +4,8 @@
 The code's names come from its one name table each (printed by
 vocabulary_names); the docs' from the first column of the tables under
 "### Slot states" and "### Phases" in docs/api.md. Every phase docs/jigd.md
-describes must exist too. A state or phase in the docs that the code does
+describes must exist too, and docs/operator.md's "## Slot states" table (its
+colours and words for the dashboard) lists exactly the code's states. A state or phase in the docs that the code does
 not have, or one the code has and the docs leave out, fails.
 
   docs_vocabulary.py NAMES_PROGRAM REPO          the check
@@ -42,9 +43,21 @@ def code_names(program):
     return names
 
 
-def check(code, api_text, jigd_text):
+def check_operator(code, operator_text):
+    """The operator's page names every state once and none the code lacks."""
+    documented = table_names(operator_text, "## Slot states")
+    if documented is None:
+        return ["docs/operator.md has no '## Slot states' table"]
+    problems = [f"docs/operator.md names state '{n}', which the code does not have"
+                for n in documented if n not in code["state"]]
+    problems += [f"the code has state '{n}', which docs/operator.md does not list"
+                 for n in code["state"] if n not in documented]
+    return problems
+
+
+def check(code, api_text, jigd_text, operator_text):
     """The list of problems, empty when docs and code agree."""
-    problems = []
+    problems = check_operator(code, operator_text)
     for kind, heading in (("state", "### Slot states"), ("phase", "### Phases")):
         documented = table_names(api_text, heading)
         if documented is None:
@@ -69,16 +82,23 @@ def read(path):
         return f.read()
 
 
-def self_check(code, api_text, jigd_text):
+def self_check(code, api_text, jigd_text, op_text):
     cases = [
-        ("the docs as they are", api_text, jigd_text, False),
-        ("a state the code lacks", api_text.replace("| `armed` |", "| `waiting` |", 1), jigd_text, True),
-        ("a phase left out", re.sub(r"\| `retry` \|[^\n]*\n", "", api_text, count=1), jigd_text, True),
-        ("jigd.md with an old phase", api_text, jigd_text.replace("| `connect` |", "| `sync` |", 1), True),
+        ("the docs as they are", api_text, jigd_text, op_text, False),
+        ("a state the code lacks", api_text.replace("| `armed` |", "| `waiting` |", 1), jigd_text,
+         op_text, True),
+        ("a phase left out", re.sub(r"\| `retry` \|[^\n]*\n", "", api_text, count=1), jigd_text,
+         op_text, True),
+        ("jigd.md with an old phase", api_text, jigd_text.replace("| `connect` |", "| `sync` |", 1),
+         op_text, True),
+        ("operator.md without a state", api_text, jigd_text,
+         re.sub(r"\| `unrecorded` \|[^\n]*\n", "", op_text, count=1), True),
+        ("operator.md with a made-up state", api_text, jigd_text,
+         op_text.replace("| `idle` |", "| `ready` |", 1), True),
     ]
     passed = failed = 0
-    for what, api, jigd, should_fail in cases:
-        got = bool(check(code, api, jigd))
+    for what, api, jigd, op, should_fail in cases:
+        got = bool(check(code, api, jigd, op))
         ok = got == should_fail
         print(f"{'ok  ' if ok else 'FAIL'} {what}: {'reported' if got else 'clean'}")
         passed += ok
@@ -94,9 +114,10 @@ def main():
     code = code_names(sys.argv[1])
     api_text = read(os.path.join(sys.argv[2], "docs", "api.md"))
     jigd_text = read(os.path.join(sys.argv[2], "docs", "jigd.md"))
+    op_text = read(os.path.join(sys.argv[2], "docs", "operator.md"))
     if sys.argv[3:] == ["--self-check"]:
-        return 0 if self_check(code, api_text, jigd_text) else 1
-    problems = check(code, api_text, jigd_text)
+        return 0 if self_check(code, api_text, jigd_text, op_text) else 1
+    problems = check(code, api_text, jigd_text, op_text)
     for p in problems:
         print("FAIL " + p)
     n = len(code["state"]) + len(code["phase"])

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# jigctl doctor through the binary, on a made-up machine in a temporary
+# folder (/dev, /sys, /proc and the udev rules folder given by the
+# JIGD_DOCTOR_* variables): a clean station is ready (exit 0), and each
+# problem of the list is named with its fix (exit 1).
+# usage: jigctl_doctor.sh JIGCTL VECTORS_DIR STUB_DIR
+set -uo pipefail
+jigctl=$(realpath "$1") vectors=$(realpath "$2") stubs=$(realpath "$3")
+here=$(dirname "$(realpath "$0")")
+w=$(mktemp -d)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$w"' EXIT
+fail=0
+me=$(id -un)
+[ -r "$stubs/esp32.json" ] || { echo "SKIP: no flasher stubs in $stubs (npm ci)"; exit 77; }
+bash "$here/../jigd/make_bundle.sh" "$vectors" "$w/bundle" > /dev/null \
+  || { echo "FAIL: cannot make a bundle"; exit 1; }
+
+# A fresh machine and station for each case: nothing running, no adapters.
+fresh() {
+  rm -rf "$w/m" && mkdir -p "$w/m/dev/serial/by-id" "$w/m/dev/serial/by-path" "$w/m/proc" \
+    "$w/m/sys/class/tty" "$w/m/udev" && install -d -m 700 "$w/m/data"
+  data_dir=$w/m/data stub_dir=$stubs listen=127.0.0.1:8080 trigger=auto
+  slot1= slot2="rfc2217://127.0.0.1:4002"
+}
+conf() {
+  cat > "$w/m/jigd.conf" <<CONF
+[station]
+data_dir = $data_dir
+bundle = $w/bundle
+stub_dir = $stub_dir
+listen = $listen
+[slot 1]
+port = ${slot1:-rfc2217://127.0.0.1:4001}
+trigger = $trigger
+[slot 2]
+port = $slot2
+CONF
+}
+doctor() {   # runs doctor on the current machine into $w/out; its exit in $got
+  conf
+  JIGD_DOCTOR_DEV=$w/m/dev JIGD_DOCTOR_SYS=$w/m/sys JIGD_DOCTOR_PROC=$w/m/proc \
+    JIGD_DOCTOR_UDEV=$w/m/udev "$jigctl" doctor -c "$w/m/jigd.conf" -u "$me" > "$w/out" 2>&1
+  got=$?
+}
+# expect WHAT STATUS PROBLEM_REGEX FIX_REGEX: the problem line is followed by its fix.
+expect() {
+  local what=$1 want=$2 problem=$3 fix=$4
+  doctor
+  if [[ $got != "$want" ]]; then
+    echo "FAIL: $what: exit $got, expected $want"; cat "$w/out"; fail=1; return
+  fi
+  if ! grep -A1 -E "^problem +$problem" "$w/out" | grep -qE "^  fix: +.*$fix"; then
+    echo "FAIL: $what: no 'problem $problem' with fix '$fix':"; cat "$w/out"; fail=1
+  fi
+}
+
+fresh
+doctor
+[[ $got == 0 ]] && grep -q "^the station is ready" "$w/out" \
+  && grep -q "^note .*slot 2: rfc2217://127.0.0.1:4002 is a remote port: doctor cannot check" \
+       "$w/out" && ! grep -q "^problem" "$w/out" \
+  || { echo "FAIL: a clean station with remote ports is not ready (exit $got):"; cat "$w/out"; fail=1; }
+
+fresh; slot2=/dev/serial/by-path/pci-0000:00:14.0-usb-0:2.1:1.0-port0
+expect "a missing port" 1 "slot 2: port .*by-path/pci-0000:00:14.0-usb-0:2.1:1.0-port0: does not exist" \
+  "ls -l /dev/serial/by-path/"
+
+# Two names for one device: udev's relative links to one node, here a
+# link out to /dev/null, a character device the made-up kernel lists.
+fresh; mkdir "$w/m/sys/class/tty/null"; ln -s /dev/null "$w/m/dev/ttyS5"
+ln -s ../../ttyS5 "$w/m/dev/serial/by-id/usb-FTDI_FT232R_A1-if00-port0"
+ln -s ../../ttyS5 "$w/m/dev/serial/by-path/pci-0000:00:14.0-usb-0:2.2:1.0-port0"
+slot2=/dev/serial/by-id/usb-FTDI_FT232R_A1-if00-port0
+slot1=/dev/serial/by-path/pci-0000:00:14.0-usb-0:2.2:1.0-port0
+expect "one adapter named by two slots" 1 "slot 2: port .*usb-FTDI_FT232R_A1-if00-port0 is the same device as slot 1's \(/dev/null\)" \
+  "each slot needs its own adapter"
+grep -q "^1 problem:" "$w/out" || { echo "FAIL: two names for one device is not the only problem:"; cat "$w/out"; fail=1; }
+
+fresh; : > "$w/m/dev/plain"; slot2=/dev/plain
+expect "a regular file as port" 1 "slot 2: port /dev/plain is a regular file, not a serial device" \
+  "must name the adapter's device node"
+
+fresh; chmod 755 "$w/m/data"
+expect "data_dir mode 0755" 1 "data_dir .*/data has mode 0755" "chmod 700 .*/data"
+
+fresh; data_dir=$w/m/nodata
+expect "data_dir missing" 1 "data_dir .*/nodata: No such file or directory: jigd refuses to start" \
+  "install -d -m 700 -o $me .*/nodata"
+
+fresh; echo key > "$w/m/data/station-ca.key"; chmod 644 "$w/m/data/station-ca.key"
+expect "a world-readable CA key" 1 "CA key .*/station-ca.key has mode 0644: every user may read it" \
+  "chmod 600 .*/station-ca.key"
+
+fresh; stub_dir=$w/m/nostubs
+expect "a missing stub folder" 1 "stub_dir .*/nostubs is not a folder" "npm ci"
+
+fresh; listen=0.0.0.0:8080
+expect "a network listen without token" 1 \
+  ".*listen = 0.0.0.0:8080 is reachable from the network but no api_token_file is set" \
+  "jigd refuses to start"
+
+fresh; trigger=manual
+expect "a manual slot nobody may start" 1 "slot 1 has trigger = manual, but .* nobody can start it" \
+  "api_token_file"
+
+# An FTDI adapter as sysfs shows it, its latency timer at the default.
+fresh; : > "$w/m/dev/ttyUSB0"
+ln -s ../../ttyUSB0 "$w/m/dev/serial/by-id/usb-FTDI_FT232R_A10KX3Y7-if00-port0"
+mkdir -p "$w/m/sys/class/tty/ttyUSB0/device" "$w/m/sys/bus/usb-serial/drivers/ftdi_sio"
+ln -s "$w/m/sys/bus/usb-serial/drivers/ftdi_sio" "$w/m/sys/class/tty/ttyUSB0/device/driver"
+echo 16 > "$w/m/sys/class/tty/ttyUSB0/device/latency_timer"
+slot2=usb-serial:A10KX3Y7
+expect "an FTDI latency timer of 16 ms" 1 "slot 2: the FTDI latency timer of ttyUSB0 is 16 ms" \
+  "99-jigd-serial.rules in /etc/udev/rules.d"
+grep -q "^ok .*slot 2: .*usb-FTDI_FT232R_A10KX3Y7-if00-port0 is ttyUSB0" "$w/out" \
+  && grep -q "^ok .*ttyUSB0 is driven by ftdi_sio" "$w/out" \
+  || { echo "FAIL: the adapter behind usb-serial:A10KX3Y7 is not named:"; cat "$w/out"; fail=1; }
+
+fresh; mkdir "$w/m/proc/412"; echo ModemManager > "$w/m/proc/412/comm"
+expect "ModemManager running" 1 "ModemManager is running \(pid 412\) and no 99-jigd-serial.rules" \
+  "systemctl disable --now ModemManager"
+: > "$w/m/udev/99-jigd-serial.rules"; doctor
+[[ $got == 0 ]] && grep -q "^note .*ModemManager is running (pid 412); .*keeps it away" "$w/out" \
+  || { echo "FAIL: ModemManager kept away by the rule is still a problem:"; cat "$w/out"; fail=1; }
+
+fresh; mkdir "$w/m/proc/77"; echo brltty > "$w/m/proc/77/comm"
+expect "brltty running" 1 "brltty is running \(pid 77\)" "apt-get remove brltty"
+
+# --help says what doctor does and its exit codes, and checks nothing.
+"$jigctl" doctor --help -c "$w/none.conf" > "$w/out" 2>&1
+[[ $? == 0 ]] && grep -q "0 the station is ready, 1 a problem" "$w/out" && ! grep -q "^problem" "$w/out" \
+  || { echo "FAIL: jigctl doctor --help:"; cat "$w/out"; fail=1; }
+"$jigctl" doctor --frobnicate > "$w/out" 2>&1
+[[ $? == 2 ]] || { echo "FAIL: a wrong option is not exit 2:"; cat "$w/out"; fail=1; }
+
+[[ $fail == 0 ]] && echo "PASS: jigctl doctor"
+exit $fail
