@@ -5,30 +5,14 @@
  * (about 9 % of throughput at 921600, docs/deploy.md). The udev rule in
  * deploy/ sets 1 ms; a 16 here means the rule is not installed. */
 #include "doctor.h"
+#include "tty_names.h"
 
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define FIX_LATENCY "install deploy/99-jigd-serial.rules in /etc/udev/rules.d, then udevadm " \
                     "control --reload && udevadm trigger --subsystem-match=tty (it sets 1 ms " \
                     "on every FTDI adapter, now and at each plug)"
-
-/* The driver's name (ftdi_sio, cp210x, ch341, cdc_acm), or "" when sysfs
- * does not say. */
-static void driver_of(const struct doctor *d, const char *name, char *out, size_t cap)
-{
-    char link[PATH_MAX], target[PATH_MAX];
-    snprintf(link, sizeof link, "%s/class/tty/%s/device/driver", d->roots.sys, name);
-    ssize_t n = readlink(link, target, sizeof target - 1);
-    out[0] = '\0';
-    if (n <= 0)
-        return;
-    target[n] = '\0';
-    const char *base = strrchr(target, '/');
-    snprintf(out, cap, "%.63s", base ? base + 1 : target);     /* a driver's name is short */
-}
 
 /* The latency timer in ms, or -1 when there is none (not FTDI). */
 static long latency_of(const struct doctor *d, const char *name, char *path, size_t cap)
@@ -47,7 +31,7 @@ static long latency_of(const struct doctor *d, const char *name, char *path, siz
 void doctor_check_adapter(struct doctor *d, int slot, const char *name)
 {
     char driver[64], path[PATH_MAX];
-    driver_of(d, name, driver, sizeof driver);
+    tty_driver(d->roots.sys, name, driver, sizeof driver);
     if (driver[0])
         doctor_ok(d, "slot %d: %s is driven by %s", slot, name, driver);
     long ms = latency_of(d, name, path, sizeof path);

@@ -5,6 +5,7 @@
  * refuses the same name twice; two names for one device only the file
  * system knows. */
 #include "doctor.h"
+#include "tty_names.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -47,27 +48,27 @@ static bool find_by_serial(const struct doctor *d, const char *sn, char *out, si
     return found;
 }
 
+/* Appends one link to a list for the eye, "a, b" (a name past 1000 bytes
+ * may be cut). */
+struct name_list {
+    char *out;
+    size_t cap;
+};
+
+static void add_name(const char *link, void *ctx)
+{
+    struct name_list *l = ctx;
+    size_t used = strlen(l->out);
+    snprintf(l->out + used, l->cap - used, "%s%.1000s", used ? ", " : "", link);
+}
+
 /* The stable names udev made for the device `real`, as "a, b". */
 static void stable_names(const struct doctor *d, const char *real, char *out, size_t cap)
 {
-    static const char *const kinds[] = {"by-path", "by-id"};
+    struct name_list l = {out, cap};
     out[0] = '\0';
-    for (size_t k = 0; k < 2; k++) {
-        char dir[PATH_MAX], link[PATH_MAX + 256], target[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s/serial/%s", d->roots.dev, kinds[k]);
-        DIR *dh = opendir(dir);
-        if (!dh)
-            continue;
-        for (const struct dirent *e; (e = readdir(dh));) {
-            snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
-            if (e->d_name[0] != '.' && realpath(link, target) && !strcmp(target, real)) {
-                size_t used = strlen(out);
-                /* A list for the eye: a name past 1000 bytes may be cut. */
-                snprintf(out + used, cap - used, "%s%.1000s", used ? ", " : "", link);
-            }
-        }
-        closedir(dh);
-    }
+    tty_each_link(d->roots.dev, "by-path", real, add_name, &l);
+    tty_each_link(d->roots.dev, "by-id", real, add_name, &l);
 }
 
 /* A port under /dev as it is on this machine: below the dev root when a

@@ -5,10 +5,10 @@
  * 2: a wrong command line. */
 #include "jigctl_command.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "doctor.h"
+#include "tty_names.h"
 
 #define DEFAULT_CONFIG "/etc/jigd/jigd.conf"
 
@@ -37,13 +37,6 @@ static int parse_args(int argc, char **argv, struct doctor_args *a)
         *(config ? &a->config : &a->user) = argv[++i];
     }
     return 0;
-}
-
-/* The machine's own folders, or a test's made-up ones. */
-static const char *root(const char *env, const char *fallback)
-{
-    const char *v = getenv(env);
-    return v && v[0] ? v : fallback;
 }
 
 static void run_checks(struct doctor *d)
@@ -78,9 +71,9 @@ static int doctor(struct jigctl *ctl, int argc, char **argv)
         return usage();
     struct doctor d = {
         .out = stdout,
-        .roots = {root("JIGD_DOCTOR_DEV", "/dev"), root("JIGD_DOCTOR_SYS", "/sys"),
-                  root("JIGD_DOCTOR_PROC", "/proc"),
-                  root("JIGD_DOCTOR_UDEV", "/etc/udev/rules.d")},
+        .roots = {tty_root("JIGD_DOCTOR_DEV", "/dev"), tty_root("JIGD_DOCTOR_SYS", "/sys"),
+                  tty_root("JIGD_DOCTOR_PROC", "/proc"),
+                  tty_root("JIGD_DOCTOR_UDEV", "/etc/udev/rules.d")},
     };
     char err[2048];
     if (doctor_user_find(a.user, &d.user, err, sizeof err) < 0) {
