@@ -38,6 +38,7 @@ extern const struct jigctl_command jigctl_nvs_commands[];            /* protocol
 extern const struct jigctl_command jigctl_audit_commands[];          /* db/, config/ */
 extern const struct jigctl_command jigctl_bundle_import_commands[];  /* bundle/ */
 extern const struct jigctl_command jigctl_doctor_commands[];  /* config/, bundle/, cert_clock */
+extern const struct jigctl_command jigctl_discover_commands[];  /* /sys and /dev only */
 
 /* Prints "jigctl: ..." on stderr. */
 void jigctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
