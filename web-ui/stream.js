@@ -21,7 +21,11 @@ export function openStream({ onEvent, onUp, onDown }) {
       document.body.dataset.stream = "open";
       onUp();
     };
-    source.onerror = () => {
+    source.onerror = (e) => {
+      // jigd's own `event: error` (a slot's failure) is dispatched as a
+      // MessageEvent named "error", and so reaches onerror too: that is
+      // news for the tiles (the listener below), not a lost stream.
+      if (e instanceof MessageEvent) return;
       // Said on the page, so a test (or a person with devtools) can tell.
       document.body.dataset.stream = source.readyState === EventSource.CLOSED ? "closed" : "connecting";
       onDown();
