@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -131,18 +132,53 @@ static void log_identity(struct daemon *d)
              d->cfg->identity.key_type, d->cfg->identity.key_pool_size);
 }
 
+/* Where the dashboard's files are: web_ui in jigd.conf, else
+ * ../share/jigd/web-ui from the folder of jigd's binary, one rule for an
+ * install (/usr/local/bin -> /usr/local/share) and the build tree (bin/
+ * beside share/, made by CMake). "" when jigd cannot tell where it is. */
+static void web_ui_dir(const struct station_config *st, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (st->web_ui[0]) {
+        snprintf(out, cap, "%s", st->web_ui);
+        return;
+    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(out, cap, "%s/../share/jigd/web-ui", exe);
+}
+
+static void log_dashboard(struct daemon *d, const char *dir)
+{
+    const struct station_config *st = &d->cfg->station;
+    unsigned port = http_server_port(api_http_server(d->api));
+    if (api_web_ui_found(d->api))
+        log_line("jigd: dashboard on http://%s:%u/ (files from %s)", st->listen_host, port, dir);
+    else
+        log_line("jigd: no dashboard: cannot open the web-ui folder '%s'; set web_ui in "
+                 "[station] to where web-ui/ is installed (docs/config.md)", dir);
+}
+
 static int start_api(struct daemon *d)
 {
-    char token[HTTP_TOKEN_MAX], err[300];
+    char token[HTTP_TOKEN_MAX], err[300], web_ui[4200];
     token[0] = '\0';
     if (d->cfg->station.api_token_file[0]
         && config_read_api_token(d->cfg, token, sizeof token, err, sizeof err) < 0) {
         log_line("jigd: %s", err);
         return -1;
     }
+    web_ui_dir(&d->cfg->station, web_ui, sizeof web_ui);
     struct api_options opt = {
         .http = {.host = d->cfg->station.listen_host, .port = d->cfg->station.listen_port,
                  .token = token, .trust_local = d->cfg->station.api_trust_local},
+        .web_ui_dir = web_ui,
     };
     station_api_init(&d->adapter, d->loop, d->station, d->units);
     struct api_backend be = station_api_backend(&d->adapter);
@@ -161,6 +197,7 @@ static int start_api(struct daemon *d)
                      : "read-only: actions need api_token_file, or api_trust_local = yes";
     log_line("jigd: REST API on http://%s:%u/api/v1 (%s)", st->listen_host,
              http_server_port(api_http_server(d->api)), mode);
+    log_dashboard(d, web_ui);
     return 0;
 }
 

@@ -50,6 +50,8 @@ trap 'exit 130' INT TERM
 . tests/jigd/station_rig.sh
 pick_station_ports
 export JIGD_URL=http://127.0.0.1:$api_port
+# The first thing the demo says: where to look (web-ui/, served by jigd).
+echo "jigd demo: the dashboard is at $JIGD_URL/ (open it in a browser on this machine)"
 
 bash tests/jigd/make_bundle.sh "$vectors" "$work/bundle-a" 256 1
 

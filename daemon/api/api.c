@@ -5,11 +5,14 @@
 #include <stdlib.h>
 
 #include "api_routes.h"
+#include "http_static.h"
 
 struct api {
     struct http_server *srv;
     struct api_routes *routes;
     struct api_sse *sse;
+    struct http_static *web_ui;
+    bool web_ui_found;
     void (*done)(void *ctx);
     void *done_ctx;
 };
@@ -36,7 +39,9 @@ struct api *api_start(uv_loop_t *loop, const struct api_options *opt,
     }
     api->routes = api_routes_register(api->srv, backend);
     api->sse = api->routes ? api_sse_start(api->srv, bus, &opt->sse) : NULL;
-    if (!api->sse) {
+    api->web_ui = api->sse ? http_static_register(api->srv, opt->web_ui_dir,
+                                                  &api->web_ui_found) : NULL;
+    if (!api->web_ui) {
         snprintf(err, errlen, "out of memory starting the API");
         api_stop(api, NULL, NULL);
         return NULL;
@@ -47,6 +52,11 @@ struct api *api_start(uv_loop_t *loop, const struct api_options *opt,
 struct http_server *api_http_server(struct api *api)
 {
     return api->srv;
+}
+
+bool api_web_ui_found(const struct api *api)
+{
+    return api->web_ui_found;
 }
 
 struct api_sse *api_event_stream(struct api *api)
@@ -68,6 +78,7 @@ static void on_server_stopped(void *ctx)
 {
     struct api *api = ctx;
     api_routes_free(api->routes);
+    http_static_free(api->web_ui);
     if (api->sse)
         api_sse_free(api->sse, on_sse_freed, api);
     else

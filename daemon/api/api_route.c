@@ -68,6 +68,9 @@ enum api_route_match api_route_match(const char *pattern, const char *path,
                                      struct api_route_params *params)
 {
     memset(params, 0, sizeof *params);
+    /* The root is a pattern of no segments: only "/" itself is it. */
+    if (!strcmp(pattern, "/"))
+        return strcmp(path, "/") ? API_ROUTE_NO_MATCH : API_ROUTE_MATCH;
     size_t path_len = strlen(path);
     if (path[0] != '/' || pattern[0] != '/' || path_len > API_ROUTE_PATH_MAX)
         return API_ROUTE_NO_MATCH;

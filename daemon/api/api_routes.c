@@ -174,14 +174,14 @@ struct api_routes *api_routes_register(struct http_server *srv,
                                       const struct api_backend *backend)
 {
     static const struct http_route routes[] = {
-        {"GET", "/api/v1/station", get_station, false},
-        {"GET", "/api/v1/slots", get_slots, false},
-        {"GET", "/api/v1/slots/{slot}", get_slot, false},
-        {"POST", "/api/v1/slots/{slot}/start", post_start, false},
-        {"POST", "/api/v1/slots/{slot}/abort", post_abort, false},
-        {"POST", "/api/v1/slots/{slot}/identify", post_identify, false},
-        {"GET", "/api/v1/bundle", get_bundle, false},
-        {"POST", "/api/v1/bundle/load", post_bundle_load, false},
+        {"GET", "/api/v1/station", get_station, false, false},
+        {"GET", "/api/v1/slots", get_slots, false, false},
+        {"GET", "/api/v1/slots/{slot}", get_slot, false, false},
+        {"POST", "/api/v1/slots/{slot}/start", post_start, false, false},
+        {"POST", "/api/v1/slots/{slot}/abort", post_abort, false, false},
+        {"POST", "/api/v1/slots/{slot}/identify", post_identify, false, false},
+        {"GET", "/api/v1/bundle", get_bundle, false, false},
+        {"POST", "/api/v1/bundle/load", post_bundle_load, false, false},
     };
     struct api_routes *r = calloc(1, sizeof *r);
     if (!r)

@@ -395,9 +395,24 @@ static bool framing(const struct http_head *h, struct http_verdict *v,
     return true;
 }
 
-/* Rules 2 to 4: is this someone allowed to ask this? */
+/* Is this a GET or HEAD of a route that serves the dashboard's files? */
+static bool public_file(const struct http_route *routes, size_t n, const struct http_verdict *v)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct api_route_params params;
+        if (routes[i].public_file && !strcmp(routes[i].method, v->method) &&
+            (!strcmp(v->method, "GET") || !strcmp(v->method, "HEAD")) &&
+            api_route_match(routes[i].pattern, v->path, &params) == API_ROUTE_MATCH)
+            return true;
+    }
+    return false;
+}
+
+/* Rules 2 to 4: is this someone allowed to ask this? `open`: a public
+ * file, which needs no token (the rest still applies). */
 static bool who(const struct http_head *h, const struct http_policy *p, bool peer_loopback,
-                struct http_slice host, struct http_slice query, struct http_verdict *v)
+                struct http_slice host, struct http_slice query, bool open,
+                struct http_verdict *v)
 {
     char q[QUOTE_MAX + 1], hint[256];
     bool no_token = !p->token || !p->token[0];
@@ -429,7 +444,8 @@ static bool who(const struct http_head *h, const struct http_policy *p, bool pee
     }
     bool read = !strcmp(v->method, "GET") || !strcmp(v->method, "HEAD") ||
                 !strcmp(v->method, "OPTIONS");
-    if (!no_token && !token_given(h, p->token, query, read && strcmp(v->method, "OPTIONS"))) {
+    if (!no_token && !open &&
+        !token_given(h, p->token, query, read && strcmp(v->method, "OPTIONS"))) {
         v->ask_token = true;
         http_verdict_refuse(v, 401, "send 'Authorization: Bearer <token>' with the token from the "
                "station's api_token_file", "this station requires an API token");
@@ -477,7 +493,8 @@ void http_check(const struct http_head *h, const struct http_policy *p,
     memcpy(v->path, t.p, plen);
     struct http_slice host;
     unsigned long long length;
-    if (!framing(h, v, &host, &length) || !who(h, p, peer_loopback, host, query, v))
+    if (!framing(h, v, &host, &length) ||
+        !who(h, p, peer_loopback, host, query, public_file(routes, n_routes, v), v))
         return;
     if (!strcmp(v->method, "OPTIONS")) {
         options(routes, n_routes, v, star);

@@ -17,7 +17,7 @@ static void queue(struct http_request *req, unsigned status,
     req->status = status;
     MHD_queue_response(req->conn, status, resp);
     /* Actions and failures are worth a line in the journal; reads are not. */
-    if (status >= 500 || strcmp(req->method, "GET"))
+    if (status >= 500 || (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")))
         http_server_log(req->srv, "%s %s -> %u", req->method, req->path, status);
 }
 
@@ -25,6 +25,26 @@ void http_reply_response(struct http_request *req, unsigned status,
                          struct MHD_Response *resp)
 {
     queue(req, status, resp);
+}
+
+void http_reply_bytes(struct http_request *req, unsigned status, const char *type,
+                      const void *bytes, size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, (void *)bytes, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return;
+    MHD_add_response_header(resp, "Content-Type", type);
+    /* Revalidated every time: a dashboard updated with jigd is seen at
+     * the next load, never a mix of old and new files. */
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                            "form-action 'none'");
+    MHD_add_response_header(resp, "Connection", "close");
+    queue(req, status, resp);
+    MHD_destroy_response(resp);
 }
 
 static void reply_text(struct http_request *req, unsigned status,

@@ -43,6 +43,11 @@ static int station_stub_dir(struct parser *p, const char *v)
     return conf_set_path(p, p->cfg->station.stub_dir, v, "stub_dir");
 }
 
+static int station_web_ui(struct parser *p, const char *v)
+{
+    return conf_set_path(p, p->cfg->station.web_ui, v, "web_ui");
+}
+
 static int station_bundle(struct parser *p, const char *v)
 {
     return conf_set_path(p, p->cfg->station.bundle, v, "bundle");
@@ -95,6 +100,7 @@ const struct key_handler config_station_keys[] = {
     {"api_token_file", station_api_token_file},
     {"api_trust_local", station_api_trust_local},
     {"stub_dir", station_stub_dir},
+    {"web_ui", station_web_ui},
     {"bundle", station_bundle},
     {"max_baud", station_max_baud},
     {"boot_log_seconds", station_boot_log_seconds},

@@ -70,6 +70,7 @@ struct harness *harness_start(const struct harness_options *opt)
                  .trust_local = opt->trust_local, .max_body = opt->max_body,
                  .body_timeout_ms = opt->body_timeout_ms},
         .sse = opt->sse,
+        .web_ui_dir = opt->web_ui_dir,
     };
     char err[256];
     h->api = api_start(&h->loop, &ao, &be, h->bus, err, sizeof err);

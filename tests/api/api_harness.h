@@ -37,6 +37,7 @@ struct harness_options {
     struct api_sse_options sse;
     size_t max_body;
     unsigned body_timeout_ms;   /* 0 = the server's default */
+    const char *web_ui_dir;     /* the dashboard's files; NULL = none */
 };
 
 struct harness *harness_start(const struct harness_options *opt);

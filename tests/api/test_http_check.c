@@ -22,10 +22,10 @@ static void handler(struct http_request *req, void *ctx)
 }
 
 static const struct http_route routes[] = {
-    {"GET", "/api/v1/station", handler, false},
-    {"GET", "/api/v1/slots/{slot}", handler, false},
-    {"POST", "/api/v1/slots/{slot}/start", handler, false},
-    {"GET", "/api/v1/events", handler, true},
+    {"GET", "/api/v1/station", handler, false, false},
+    {"GET", "/api/v1/slots/{slot}", handler, false, false},
+    {"POST", "/api/v1/slots/{slot}/start", handler, false, false},
+    {"GET", "/api/v1/events", handler, true, false},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

@@ -38,15 +38,17 @@ static void handler(struct http_request *req, void *ctx)
 
 /* The API's routes (daemon/api/api_routes.c and api_sse.c), in its order. */
 static const struct http_route routes[] = {
-    {"GET", "/api/v1/station", handler, false},
-    {"GET", "/api/v1/slots", handler, false},
-    {"GET", "/api/v1/slots/{slot}", handler, false},
-    {"POST", "/api/v1/slots/{slot}/start", handler, false},
-    {"POST", "/api/v1/slots/{slot}/abort", handler, false},
-    {"POST", "/api/v1/slots/{slot}/identify", handler, false},
-    {"GET", "/api/v1/bundle", handler, false},
-    {"POST", "/api/v1/bundle/load", handler, false},
-    {"GET", "/api/v1/events", handler, true},
+    {"GET", "/api/v1/station", handler, false, false},
+    {"GET", "/api/v1/slots", handler, false, false},
+    {"GET", "/api/v1/slots/{slot}", handler, false, false},
+    {"POST", "/api/v1/slots/{slot}/start", handler, false, false},
+    {"POST", "/api/v1/slots/{slot}/abort", handler, false, false},
+    {"POST", "/api/v1/slots/{slot}/identify", handler, false, false},
+    {"GET", "/api/v1/bundle", handler, false, false},
+    {"POST", "/api/v1/bundle/load", handler, false, false},
+    {"GET", "/api/v1/events", handler, true, false},
+    {"GET", "/", handler, false, true},
+    {"GET", "/ui/{file}", handler, false, true},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

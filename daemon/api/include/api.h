@@ -9,9 +9,13 @@
 #include "event_bus.h"
 #include "http_server.h"
 
+#include <stdbool.h>
+
 struct api_options {
     struct http_server_options http;
     struct api_sse_options sse;
+    const char *web_ui_dir;     /* the dashboard's files (http_static.h);
+                                   NULL: "/" says there is none */
 };
 
 struct api;
@@ -23,6 +27,8 @@ struct api *api_start(uv_loop_t *loop, const struct api_options *opt,
                       char *err, size_t errlen);
 
 struct http_server *api_http_server(struct api *api);
+/* Could the web_ui_dir folder be opened? */
+bool api_web_ui_found(const struct api *api);
 struct api_sse *api_event_stream(struct api *api);
 
 /* Closes every connection (event streams end), then frees everything;

@@ -37,7 +37,7 @@ struct api_route_params {
 
 /* Matches `path` (already percent-decoded, without the query string)
  * against `pattern`. One trailing slash on the path is ignored; empty
- * segments ("//") never match. */
+ * segments ("//") never match. The pattern "/" matches the path "/" only. */
 enum api_route_match api_route_match(const char *pattern, const char *path,
                                      struct api_route_params *params);
 

@@ -17,7 +17,9 @@
  *   4. the token: with one configured, every request carries it
  *      (Authorization: Bearer, or ?access_token= on GET for EventSource);
  *      without one, nothing that changes state is done unless the
- *      operator chose trusted-local mode.
+ *      operator chose trusted-local mode. A public_file route (the
+ *      dashboard's own files) needs no token: a browser cannot send one
+ *      with a page or its scripts, and they hold no station data.
  *   5. the route: 404 / 405 (with Allow) / OPTIONS (204 with Allow, and no
  *      CORS grant) / the route and its parameters. The path is matched as
  *      sent, never percent-decoded: "/slots/%31" is not "/slots/1".
@@ -48,6 +50,10 @@ struct http_route {
     http_handler_fn handler;
     bool stream;                /* a long-lived answer (the event stream):
                                    counted against the stream limits */
+    bool public_file;           /* GET/HEAD of a file of the installed tree
+                                   (the dashboard's pages): no station data,
+                                   no state change, so no token is asked
+                                   for; Host and Origin rules still hold */
 };
 
 /* What the operator configured, as the rules need it. */

@@ -129,6 +129,11 @@ void http_reply_json(struct http_request *req, unsigned status, cJSON *body);
 void http_reply_error(struct http_request *req, unsigned status,
                       const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A file's bytes (copied) with its Content-Type: the dashboard's pages.
+ * Says nosniff, and a Content-Security-Policy that lets the page load
+ * from this station only and be framed by no other site. */
+void http_reply_bytes(struct http_request *req, unsigned status, const char *type,
+                      const void *bytes, size_t len);
 /* Queues a response built by the caller (the SSE stream); the caller keeps
  * its own reference and destroys it. */
 void http_reply_response(struct http_request *req, unsigned status,

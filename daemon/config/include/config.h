@@ -72,6 +72,9 @@ struct station_config {
     bool api_trust_local;                   /* no token, yet the API acts for
                                                programs on this machine */
     char stub_dir[CONFIG_PATH_MAX];         /* "" = ROM loader only */
+    char web_ui[CONFIG_PATH_MAX];           /* the dashboard's files; "" =
+                                               ../share/jigd/web-ui from jigd's
+                                               own folder */
     char bundle[CONFIG_PATH_MAX];           /* "" = none active yet */
     uint32_t max_baud;
     unsigned boot_log_seconds;

@@ -1,0 +1,250 @@
+// The operator dashboard in a real browser: headless Chromium driven by
+// playwright-core, against a real jigd flashing an espsim rack of 8 ESP32
+// boards (board 3 with a broken auto-reset circuit), all started here.
+//
+// usage: node dashboard.mjs ESPSIM JIGD VECTORS_DIR STUB_DIR
+// env:   JIGD_CHROMIUM (default /usr/bin/chromium),
+//        JIGD_WEB_OUT  (screenshots and logs; default ./web-dashboard-out)
+//
+// Missing Chromium or playwright-core is a failure, never a skip: this test
+// is the only proof that the page works.
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { EspsimRack } from "../conformance/espsim_rack.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../..");
+const [espsim, jigd, vectors, stubDir] = process.argv.slice(2);
+const chromiumPath = process.env.JIGD_CHROMIUM || "/usr/bin/chromium";
+const out = path.resolve(process.env.JIGD_WEB_OUT || "web-dashboard-out");
+const BOARDS = 8;
+const BROKEN = 3;                       // espsim --board 3:strap=broken
+
+function fail(message) {
+  console.error(`FAIL: ${message}`);
+  process.exitCode = 1;
+  throw new Error(message);
+}
+
+async function loadPlaywright() {
+  try {
+    return (await import("playwright-core")).chromium;
+  } catch (error) {
+    fail(`playwright-core is not installed (${error.message}): run deploy/setup.sh (npm ci)`);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what, seconds, check) {
+  const end = Date.now() + seconds * 1000;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error.message;
+    }
+    await sleep(200);
+  }
+  fail(`timed out after ${seconds} s waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** jigd on `conf`, its log appended to `logFile`. */
+class Jigd {
+  constructor(binary, conf, logFile, url) {
+    this.binary = binary;
+    this.conf = conf;
+    this.logFile = logFile;
+    this.url = url;
+  }
+
+  async start() {
+    const log = fs.openSync(this.logFile, "a");
+    this.child = spawn(this.binary, ["-c", this.conf], { stdio: ["ignore", "ignore", log] });
+    fs.closeSync(log);
+    this.exit = new Promise((resolve) => this.child.on("exit", (code, sig) => resolve({ code, sig })));
+    await until("jigd's API and its bundle", 30, async () => {
+      const r = await fetch(`${this.url}/api/v1/station`);
+      return r.ok && (await r.json()).bundle;
+    });
+  }
+
+  async stop() {
+    if (!this.child) return;
+    this.child.kill("SIGTERM");
+    const { code } = await this.exit;
+    this.child = null;
+    if (code !== 0) fail(`jigd exited with ${code} after SIGTERM`);
+    const text = fs.readFileSync(this.logFile, "utf8");
+    if (/AddressSanitizer|LeakSanitizer|runtime error/.test(text)) fail("sanitizer report in jigd's log");
+  }
+}
+
+async function slotJson(url, n) {
+  return (await fetch(`${url}/api/v1/slots/${n}`)).json();
+}
+
+async function tileState(page, n) {
+  return page.getAttribute(`.tile[data-slot="${n}"]`, "data-state");
+}
+
+async function main() {
+  const chromium = await loadPlaywright();
+  if (!fs.existsSync(chromiumPath)) fail(`no Chromium at ${chromiumPath}: apt-get install chromium (or set JIGD_CHROMIUM)`);
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  console.log(`dashboard test: screenshots and logs in ${out}`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "jigd_web."));
+  let rack, station, browser;
+  try {
+    execFileSync("bash", [path.join(repo, "tests/jigd/make_bundle.sh"), vectors, `${work}/bundle1`, "256", "1"]);
+    rack = await EspsimRack.start({ espsim, chip: "esp32", boards: BOARDS, flashDir: `${work}/flash`,
+                                    extraArgs: ["--board", `${BROKEN}:strap=broken`] });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const slots = [...Array(BOARDS).keys()].map((i) =>
+      `[slot ${i + 1}]\nport = rfc2217://127.0.0.1:${rack.boardPort(i + 1)}\ntrigger = manual\n`).join("");
+    fs.writeFileSync(`${work}/jigd.conf`, `[station]\nname = web-test-line\nlisten = 127.0.0.1:${port}\n` +
+      `api_trust_local = yes\ndata_dir = ${work}\nbundle = ${work}/bundle1\nstub_dir = ${stubDir}\n` +
+      `boot_log_seconds = 1\nled_gpio = 2\n${slots}`);
+    station = new Jigd(jigd, `${work}/jigd.conf`, path.join(out, "jigd.log"), url);
+    await station.start();
+
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
+                                      args: ["--no-sandbox"] });
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const consoleErrors = [];
+    let outage = false;
+    let refusalExpected = false;
+    page.on("console", (m) => {
+      if (m.type() !== "error") return;
+      // The browser reports a refused request too: only the one the test
+      // provokes (a second Identify, 409) is expected.
+      if (refusalExpected && /status of 409/.test(m.text())) return;
+      // While jigd is deliberately down the browser itself reports the
+      // refused connections; anything else is the page's fault.
+      if (outage && /ERR_CONNECTION_REFUSED|Failed to load resource|EventSource/.test(m.text())) return;
+      consoleErrors.push(m.text());
+    });
+    if (process.env.JIGD_WEB_VERBOSE) {
+      page.on("console", (m) => console.log(`[page ${m.type()}] ${m.text()}`));
+      page.on("requestfailed", (r) => console.log(`[failed] ${r.url()} ${r.failure()?.errorText}`));
+      page.on("response", (r) => r.url().includes("events") && console.log(`[resp] ${r.url()} ${r.status()}`));
+    }
+    if (process.env.JIGD_WEB_VERBOSE)
+      setInterval(() => page.evaluate(() => document.body.dataset.stream)
+        .then((st) => console.log(`[stream ${new Date().toISOString()}] ${st}`)).catch(() => {}), 1000).unref();
+    page.on("pageerror", (e) => consoleErrors.push(`uncaught: ${e.message}`));
+
+    // 1. Eight tiles, each saying its state in a word.
+    await page.goto(url);
+    await until("8 tiles", 10, async () => (await page.locator(".tile").count()) === BOARDS);
+    await until("the header", 10, async () =>
+      (await page.textContent("#station-name")) === "web-test-line" &&
+      /bundle .+ .+/.test(await page.textContent("#bundle")));
+    console.log("ok: 8 tiles and the header");
+
+    // 2. Start on every tile: progress moves, 7 pass, board 3 fails with advice.
+    for (let n = 1; n <= BOARDS; n++) await page.click(`.tile[data-slot="${n}"] .action-start`);
+    await until("a progress bar to move", 30, async () =>
+      (await page.$$eval(".bar-fill", (bars) => bars.some((b) => parseFloat(b.style.width) > 0))));
+    await until("every slot to finish", 90, async () => {
+      for (let n = 1; n <= BOARDS; n++) {
+        const s = await tileState(page, n);
+        if (s !== "passed" && s !== "failed") return false;
+      }
+      return true;
+    });
+    for (let n = 1; n <= BOARDS; n++) {
+      const want = n === BROKEN ? "failed" : "passed";
+      const got = await tileState(page, n);
+      if (got !== want) fail(`tile ${n} is ${got}, expected ${want}`);
+      const word = await page.textContent(`.tile[data-slot="${n}"] .state-word`);
+      if (word !== (n === BROKEN ? "FAIL" : "PASS")) fail(`tile ${n} says '${word}'`);
+    }
+    const api3 = await slotJson(url, BROKEN);
+    const advice = await page.textContent(`.tile[data-slot="${BROKEN}"] .advice`);
+    if (!api3.error || !advice.includes(api3.error.advice))
+      fail(`tile ${BROKEN} shows '${advice}', the station's advice is '${api3.error?.advice}'`);
+    const cause = await page.textContent(`.tile[data-slot="${BROKEN}"] .cause`);
+    if (!cause.includes(api3.error.cause)) fail(`tile ${BROKEN} shows cause '${cause}'`);
+    const serial1 = (await slotJson(url, 1)).serial;
+    if (!serial1 || !(await page.textContent('.tile[data-slot="1"]')).includes(serial1))
+      fail(`tile 1 does not show its serial ${serial1}`);
+    const logLines = await page.locator("#log li").count();
+    if (logLines < BOARDS) fail(`the event log has ${logLines} lines`);
+    // The stream stayed up (or came back by itself) while the boards ran.
+    await until("no connection-lost banner while jigd runs", 10, async () =>
+      !(await page.isVisible("#banner")));
+    await page.screenshot({ path: path.join(out, "dashboard-one-failing.png"), fullPage: true });
+    console.log(`ok: 7 tiles PASS, tile ${BROKEN} FAIL with '${advice}'`);
+
+    // 3. Identify: the button says it was heard and done; espsim's LED blinks.
+    await page.click('.tile[data-slot="1"] .action-identify');
+    await until("the Identify answer", 10, async () =>
+      /^Identify: (done|accepted)$/.test(await page.textContent('.tile[data-slot="1"] .answer')));
+    const seen = new Set();
+    await until("board 1's LED to blink (espsim status)", 10, async () => {
+      seen.add((await rack.status(1)).led);
+      return seen.has(true) && seen.has(false);
+    });
+    refusalExpected = true;
+    await page.click('.tile[data-slot="1"] .action-identify');
+    await until("the second Identify's answer", 10, async () =>
+      /refused/.test(await page.textContent('.tile[data-slot="1"] .answer')));
+    const again = await page.textContent('.tile[data-slot="1"] .answer');
+    refusalExpected = false;
+    console.log(`ok: Identify blinks board 1's LED; pressed again: '${again}'`);
+
+    // 4. jigd restarted under the page: the banner says so, then the page
+    //    recovers and follows the new jigd.
+    outage = true;
+    await station.stop();
+    await until("the connection-lost banner", 10, async () => page.isVisible("#banner"));
+    await page.screenshot({ path: path.join(out, "dashboard-reconnecting.png"), fullPage: true });
+    await sleep(1000);
+    await station.start();
+    await until("the banner to go", 20, async () => !(await page.isVisible("#banner")));
+    outage = false;
+    await page.click('.tile[data-slot="2"] .action-start');
+    await until("slot 2 to run again under the new jigd", 30, async () =>
+      (await slotJson(url, 2)).passed === 1 && (await tileState(page, 2)) === "passed" &&
+      (await slotJson(url, 2)).state === "passed");
+    await until("tile 2 to show the new unit", 10, async () =>
+      (await page.textContent('.tile[data-slot="2"] .answer')).includes("Start: accepted"));
+    await page.screenshot({ path: path.join(out, "dashboard-after-restart.png"), fullPage: true });
+    console.log("ok: banner while jigd was away, live again after its restart");
+
+    // 5. The page's own console.
+    if (consoleErrors.length) fail(`the page's console has errors:\n${consoleErrors.join("\n")}`);
+    console.log("ok: no console errors");
+    console.log(`dashboard test passed; screenshots in ${out}`);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (station) await station.stop().catch(() => {});
+    if (rack) await rack.stop().catch((e) => { console.error(e.message); process.exitCode = 1; });
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error.stack || String(error));
+  process.exitCode = 1;
+});

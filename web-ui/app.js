@@ -1,0 +1,97 @@
+// The operator's main screen: the header, one tile per slot, the event
+// log, all kept live by the event stream. Everything it shows comes from
+// the REST API (docs/api.md); it decides nothing itself.
+import { getJson } from "./api.js";
+import { openStream } from "./stream.js";
+import { Tile } from "./tile.js";
+import { EventLog } from "./event_log.js";
+
+const tiles = new Map();
+const log = new EventLog(document.getElementById("log"));
+const banner = document.getElementById("banner");
+const pending = new Set();          // slots to read again, batched per frame
+
+async function readStation() {
+  const st = await getJson("/api/v1/station");
+  document.getElementById("station-name").textContent = st.name;
+  document.title = `${st.name} — jigd`;
+  const b = st.bundle;
+  document.getElementById("bundle").textContent =
+    b ? `bundle ${b.name} ${b.version}` : (st.bundle_loading ? "bundle loading…" : "no bundle loaded");
+  document.getElementById("version").textContent = `jigd ${st.version}`;
+}
+
+function tileFor(slot) {
+  let t = tiles.get(slot);
+  if (!t) {
+    t = new Tile(slot, readSlotSoon);
+    tiles.set(slot, t);
+    const area = document.getElementById("slots");
+    const after = [...tiles.keys()].filter((n) => n > slot).sort((a, b) => a - b)[0];
+    if (after !== undefined) area.insertBefore(t.root, tiles.get(after).root);
+    else area.append(t.root);
+  }
+  return t;
+}
+
+async function readSlots() {
+  const { slots } = await getJson("/api/v1/slots");
+  for (const s of slots) tileFor(s.slot).update(s);
+}
+
+async function readSlot(slot) {
+  try {
+    tileFor(slot).update(await getJson(`/api/v1/slots/${slot}`));
+  } catch {
+    /* the stream's banner says when the station is away */
+  }
+}
+
+function readSlotSoon(slot) {
+  if (pending.has(slot)) return;
+  pending.add(slot);
+  requestAnimationFrame(() => {
+    pending.delete(slot);
+    readSlot(slot);
+  });
+}
+
+async function readAll() {
+  try {
+    await Promise.all([readStation(), readSlots()]);
+  } catch {
+    /* reconnecting; the banner is up */
+  }
+}
+
+function onEvent(kind, e) {
+  log.add(kind, e);
+  if (kind === "progress" && e.slot) {
+    tileFor(e.slot).progressEvent(e);
+    return;
+  }
+  if (kind === "resync" || kind === "station" || kind === "bundle") {
+    readAll();
+    return;
+  }
+  if (e.slot) readSlotSoon(e.slot);
+}
+
+let wasDown = false;
+openStream({
+  onEvent,
+  onUp: () => {
+    banner.hidden = true;
+    document.body.classList.remove("offline");
+    if (wasDown) log.note("connection to the station is back");
+    wasDown = false;
+    readAll();          // what changed while the stream was away
+  },
+  onDown: () => {
+    banner.hidden = false;
+    document.body.classList.add("offline");
+    if (!wasDown) log.note("connection to the station lost; reconnecting");
+    wasDown = true;
+  },
+});
+readAll();
