@@ -199,6 +199,7 @@ struct loader {
     int attempt, tries, replies, retries;
     int segment;                /* stub upload: 0 text, 1 data */
     bool sync_values_zero;
+    bool drain_then_done;       /* connect: the drain is its last step */
     int sec_chip_id;            /* from GET_SECURITY_INFO, -1 none */
     uint32_t addrs[8];
     uint32_t words[8];

@@ -17,10 +17,9 @@ enum {
     CONNECT_SYNC_PAUSE,     /* timer: pause between SYNC tries */
     CONNECT_SECURITY_INFO,  /* reply: GET_SECURITY_INFO */
     CONNECT_DRAIN,          /* timer: let an "unsupported" burst end, then flush */
-    CONNECT_DRAIN_QUIET,    /* frames: drop them until the line is quiet */
+    CONNECT_DRAIN_QUIET,    /* frames: drop them until the line is quiet, then
+                               the magic, or done (drain_then_done) */
     CONNECT_MAGIC,          /* reply: READ_REG of the magic register */
-    CONNECT_FINAL_DRAIN,    /* timer: as DRAIN, then done */
-    CONNECT_FINAL_QUIET,    /* frames: as DRAIN_QUIET, then done */
 };
 
 #define SYNC_REPLIES 8
@@ -232,12 +231,14 @@ static void ask_magic(struct loader *l, uint64_t now)
     loader_read_reg(l, now, CHIP_MAGIC_REG);
 }
 
-static void drain_then(struct loader *l, uint64_t now, int next_step)
+/* done: connect ends after the drain; otherwise the magic is read. */
+static void drain_then(struct loader *l, uint64_t now, bool done)
 {
     /* An unsupported command is answered several times (8 on the ESP32
      * ROM): wait for the burst to end and drop it, as esptool 5 does,
      * instead of resetting the chip as esptool 4 did. */
-    l->step = next_step;
+    l->step = CONNECT_DRAIN;
+    l->drain_then_done = done;
     loader_sleep(l, now, UNSUPPORTED_DRAIN);
 }
 
@@ -247,10 +248,18 @@ static void drain_then(struct loader *l, uint64_t now, int next_step)
  * then read as the next command's reply ("READ_REG refused": an ESP32
  * named an ESP32-S2 in Secure Download Mode). So after the flush every
  * frame is dropped until DRAIN_QUIET passes without one. */
-static void drain_quiet(struct loader *l, uint64_t now, int quiet_step)
+static void drain_quiet(struct loader *l, uint64_t now, const struct loader_input *in)
 {
-    loader_flush_input(l);
-    l->step = quiet_step;
+    if (l->step == CONNECT_DRAIN) {
+        loader_flush_input(l);
+        l->step = CONNECT_DRAIN_QUIET;
+    } else if (in->kind != LOADER_IN_FRAME) {
+        if (l->drain_then_done)
+            loader_finish(l, true);
+        else
+            ask_magic(l, now);
+        return;
+    }
     loader_wait_frame(l, now + DRAIN_QUIET);
 }
 
@@ -267,7 +276,7 @@ static void on_magic(struct loader *l, uint64_t now, const struct loader_input *
         if (!l->info.chip)
             l->info.chip = chip_by_kind(CHIP_ESP32S2);
         l->info.secure_download = true;
-        drain_then(l, now, CONNECT_FINAL_DRAIN);
+        drain_then(l, now, true);
         return;
     }
     if (in->short_reply) {
@@ -309,29 +318,15 @@ static void connect_advance(struct loader *l, uint64_t now, const struct loader_
         } else {
             /* Unsupported (ESP32, ESP8266 ROM) or silent: a late or repeated
              * answer must not be taken for the next reply. */
-            drain_then(l, now, CONNECT_DRAIN);
+            drain_then(l, now, false);
         }
         break;
     case CONNECT_DRAIN:
-        drain_quiet(l, now, CONNECT_DRAIN_QUIET);
-        break;
     case CONNECT_DRAIN_QUIET:
-        if (in->kind == LOADER_IN_FRAME)
-            loader_wait_frame(l, now + DRAIN_QUIET);
-        else
-            ask_magic(l, now);
+        drain_quiet(l, now, in);
         break;
     case CONNECT_MAGIC:
         on_magic(l, now, in);
-        break;
-    case CONNECT_FINAL_DRAIN:
-        drain_quiet(l, now, CONNECT_FINAL_QUIET);
-        break;
-    case CONNECT_FINAL_QUIET:
-        if (in->kind == LOADER_IN_FRAME)
-            loader_wait_frame(l, now + DRAIN_QUIET);
-        else
-            loader_finish(l, true);
         break;
     }
 }

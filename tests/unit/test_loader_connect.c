@@ -195,6 +195,26 @@ static void test_esp32_burst_read_after_the_drain_is_still_dropped(void **state)
     fake_free(d);
 }
 
+/* A board that refuses READ_REG and gave no chip id is taken for an
+ * ESP32-S2 in Secure Download Mode (§6.4); the refusal's burst is drained
+ * too before connect ends, so it cannot answer the next operation. */
+static void test_read_reg_refused_without_chip_id_is_s2_in_sdm(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+    d->secure_download = true;      /* here: READ_REG answered "unsupported" */
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+    assert_true(r.ok);
+    assert_int_equal(loader_info(l)->chip->kind, CHIP_ESP32S2);
+    assert_true(loader_info(l)->secure_download);
+    assert_int_equal(fake_count(d, 0x0A), 1);
+    assert_int_equal(d->out_len, 0);                /* nothing left to be misread */
+    free(l);
+    fake_free(d);
+}
+
 static void test_esp32_security_info_success_form_falls_back_to_magic(void **state)
 {
     (void)state;
@@ -384,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_esp32c3_is_detected_by_security_info),
         cmocka_unit_test(test_esp32_unsupported_security_info_drains_without_reconnect),
         cmocka_unit_test(test_esp32_burst_read_after_the_drain_is_still_dropped),
+        cmocka_unit_test(test_read_reg_refused_without_chip_id_is_s2_in_sdm),
         cmocka_unit_test(test_esp32_security_info_success_form_falls_back_to_magic),
         cmocka_unit_test(test_secure_download_mode_is_reported_and_identify_refused),
         cmocka_unit_test(test_silent_port_fails_after_all_attempts),
