@@ -4,7 +4,7 @@ JOBS ?= 2
 RELEASE := build/release
 CHECKED := build/checked
 
-.PHONY: demo demo-esptooljs test setup build-release build-checked bench fuzz clean
+.PHONY: demo demo-esptooljs test setup build-release build-checked bench fuzz package clean
 
 setup:
 	bash deploy/setup.sh
@@ -43,3 +43,11 @@ fuzz: build-checked
 
 clean:
 	rm -rf build
+
+# The Debian package (deploy/CMakeLists.txt): the three programs built
+# Release, packed by CPack into build/pkg/jigd_<version>_<arch>.deb.
+PKG := build/pkg
+package: setup
+	cmake -S . -B $(PKG) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(PKG) -j$(JOBS) --target jigd jigctl jigflash
+	cd $(PKG) && cpack -G DEB

@@ -19,6 +19,7 @@
 #include "event_bus.h"
 #include "last_words.h"
 #include "log_line.h"
+#include "service_notify.h"
 #include "station.h"
 #include "station_ca.h"
 #include "station_api.h"
@@ -110,6 +111,7 @@ static void on_signal(uv_signal_t *h, int signum)
     if (d->stopping)
         return;
     d->stopping = true;
+    service_notify_stopping();
     log_line("jigd: %s: aborting running units and stopping", strsignal(signum));
     if (d->units)
         unit_services_audit(d->units, "jigd", "station.stop", 0, strsignal(signum));
@@ -279,6 +281,7 @@ static int run(struct daemon *d, const char *conf, bool conf_given)
         log_line("jigd: station %s with %zu slot%s", d->cfg->station.name, n,
                  n == 1 ? "" : "s");
         station_start(d->station);
+        service_notify_ready(d->loop);    /* the API listens: systemd may say "started" */
     }
     uv_run(d->loop, UV_RUN_DEFAULT);
     return status;

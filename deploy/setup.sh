@@ -9,6 +9,8 @@ DEBIAN_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libserialport-dev libuv1-dev libsqlite3-dev sqlite3 libmicrohttpd-dev
   libmbedtls-dev zlib1g-dev libcjson-dev libcmocka-dev openssl libcurl4-openssl-dev
+  # sd_notify readiness and watchdog for the Type=notify unit (deploy/jigd.service)
+  libsystemd-dev
   python3 python3-serial nodejs npm chromium curl jq
   libgpiod-dev gpiod
   # conformance/ser2net_rfc2217: jigd's RFC 2217 client through a server we did
