@@ -28,6 +28,8 @@ fail() {
     tail -n 40 "$work/jigd.err" >&2 2>/dev/null
     echo "--- espsim stderr (tail) ---" >&2
     tail -n 15 "$work/espsim.err" >&2 2>/dev/null
+    # A script may say more about its own case.
+    ! declare -F fail_extra > /dev/null || fail_extra
     exit 1
 }
 

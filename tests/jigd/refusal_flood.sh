@@ -16,7 +16,7 @@
 #   - at SIGTERM nothing is left to add, and the audit log verifies.
 # usage: refusal_flood.sh ESPSIM JIGD JIGCTL VECTORS_DIR STUB_DIR
 set -uo pipefail
-espsim=$1 jigd=$2 jigctl=$3 vectors=$4 stub_dir=$5
+case_name=refusal_flood espsim=$1 jigd=$2 jigctl=$3 vectors=$4 stub_dir=$5
 
 # db/audit_refusals.c counts a kind's repeats for this long from its first
 # refusal; the timer puts the count on record then.
@@ -29,62 +29,24 @@ MARGIN_S=60
 FLOOD_REQUESTS=200
 FLOOD_MAX_S=30
 
-work=$(mktemp -d /tmp/jigd_refusal_flood.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    [ -z "${JIGD_TEST_LOG:-}" ] || cp "$work/jigd.err" "$JIGD_TEST_LOG" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL (refusal_flood): $*" >&2
-    echo "--- jigd log (tail) ---" >&2
-    tail -n 30 "$work/jigd.err" >&2 2>/dev/null
-    echo "--- audit log since the flood ---" >&2
-    db "SELECT id, at, action, details FROM audit_events WHERE id > ${before:-0}" >&2 2>/dev/null
-    exit 1
-}
-
-. "$(dirname "$0")/station_rig.sh"
-pick_station_ports
+. "$(dirname "$0")/jigd_rig.sh"
 
 # Read-only, beside the running jigd (WAL): reading is no request to it.
-db() { sqlite3 -batch -readonly "$work/station.db" "$@"; }
+db() { sqlite3 -batch -readonly "$data_dir/station.db" "$@"; }
 
-api() {            # METHOD PATH
-    curl -sf -X "$1" -H 'Content-Type: application/json' "http://127.0.0.1:$api_port$2"
+# On a failure, what the flood left in the audit log too (the rig's fail
+# calls this).
+fail_extra() {
+    echo "--- audit log since the flood ---" >&2
+    db "SELECT id, at, action, details FROM audit_events WHERE id > ${before:-0}" >&2 2>/dev/null
 }
-
-bash "$(dirname "$0")/make_bundle.sh" "$vectors" "$work/bundle1" 0 1 || fail "make_bundle"
-mkdir -p "$work/flash"
-"$espsim" --boards 1 --chip esp32 --base-port "$board_port" --flash-dir "$work/flash" \
-    --control-port "$ctl_port" > "$work/espsim.out" 2> "$work/espsim.err" &
-pids+=($!)
-wait_for 10 "espsim ready" grep -q ready "$work/espsim.out"
 
 # One idle slot, manual trigger: nothing on this station writes to its
 # database unless asked.
-cat > "$work/jigd.conf" <<CONF
-[station]
-name = flood-line
-listen = 127.0.0.1:$api_port
-api_trust_local = yes
-data_dir = $work
-bundle = $work/bundle1
-stub_dir = $stub_dir
-[slot 1]
-port = rfc2217://127.0.0.1:$board_port
-trigger = manual
-CONF
-"$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" &
-jigd_pid=$!
-pids+=("$jigd_pid")
-bundle_active() { [ -n "$(api GET /api/v1/station | jq -r '.bundle.version // empty')" ]; }
-wait_for 10 "jigd's API" api GET /api/v1/station
-wait_for 30 "the bundle to load" bundle_active
+make_bundle bundle1 0 1
+start_espsim 1
+write_conf 1 manual
+start_jigd
 before=$(db "SELECT coalesce(max(id), 0) FROM audit_events")
 
 # The flood: abort on an idle slot, refused (409) every time, each refusal
@@ -128,12 +90,7 @@ early=$(db "SELECT (julianday(s.at) - julianday(f.at)) * 86400 < $WINDOW_S - 0.1
 ! grep -q "could not be recorded" "$work/jigd.err" || fail "jigd could not record a refusal"
 
 # A clean stop has nothing left to add; the log is whole.
-kill -TERM "$jigd_pid"
-rc=0
-wait "$jigd_pid" || rc=$?
-[ "$rc" = 0 ] || fail "jigd exited with $rc after SIGTERM"
-! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$work/jigd.err" \
-    || fail "sanitizer report in jigd's log"
+stop_jigd
 [ "$(db "SELECT count(*) FROM audit_events WHERE action = 'audit.repeated'")" = 1 ] \
     || fail "jigd's stop appended another count: it had been held back"
 "$jigctl" audit verify --db "$work/station.db" > "$work/verify.out" \
