@@ -45,7 +45,14 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C is how an operator ends the demo: a clean stop, not an error (make
+# would otherwise report "Error 130").
+stopped() {
+    echo
+    echo "jigd demo: stopped"
+    exit 0
+}
+trap stopped INT TERM
 
 . tests/jigd/station_rig.sh
 pick_station_ports
@@ -82,6 +89,12 @@ for _ in $(seq 50); do grep -q ready "$work/espsim.out" && break; sleep 0.1; don
 jigd_pid=$!
 pids+=($jigd_pid)
 
+# jigctl watch gives up on a jigd that does not answer yet: wait for it.
+for _ in $(seq 100); do
+    curl -sf "$JIGD_URL/api/v1/station" > /dev/null && break
+    kill -0 "$jigd_pid" 2>/dev/null || { echo "demo: jigd did not start; see $work/jigd.log" >&2; tail -20 "$work/jigd.log" >&2; exit 1; }
+    sleep 0.1
+done
 echo "jigd demo: $boards simulated ESP32 boards (espsim) flashed by jigd on $JIGD_URL"
 echo "  work folder: $work (jigd's log: $work/jigd.log)"
 $watch_here || echo "  watch it live from another terminal:  JIGD_URL=$JIGD_URL $jigctl watch"
