@@ -216,8 +216,7 @@ static void log_stubs(const struct jigd_config *cfg)
         log_line("jigd: flasher stubs from %s", dir);
     else
         log_line("jigd: warning: stub_dir %s is not a folder (%s): no unit starts until it "
-                 "holds the bundle's <chip>.json; install the stubs (deploy/setup.sh: npm "
-                 "ci) or set stub_dir = (empty) to flash through the ROM loader", dir,
+                 "holds the bundle's <chip>.json: " CONFIG_STUB_DIR_ADVICE, dir,
                  stat(dir, &sb) == 0 ? "not a directory" : strerror(errno));
 }
 

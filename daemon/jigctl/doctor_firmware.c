@@ -11,12 +11,10 @@
 #include <cjson/cJSON.h>
 
 #include "bundle.h"
+#include "config.h"
 
 #define CHOICE_FILE "active_bundle.json"    /* station/bundle_choice.h */
-#define FIX_STUBS "in the jigd source, npm ci (deploy/setup.sh runs it) puts Espressif's " \
-                  "stubs in node_modules/esptool-js/lib/targets/stub_flasher/; copy that " \
-                  "folder to /usr/local/share/jigd/stubs and set stub_dir to it " \
-                  "(docs/setup.md), or set stub_dir = (empty) to flash through the ROM loader"
+#define FIX_STUBS CONFIG_STUB_DIR_ADVICE
 
 /* The bundle chosen over the API when jigd would still load it: the choice
  * holds while jigd.conf's bundle is the one it was made over

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "config.h"
 #include "stub_cache.h"
 #include "unit_services.h"
 
@@ -41,14 +42,16 @@ void slot_alarm_clear(struct slot *s)
 
 /* The chip's stub, opened and let go: the stub cache keeps it decoded for
  * the unit that will upload it. */
+#define STUB_HINT CONFIG_STUB_DIR_ADVICE "; units start by themselves once the file is there"
+_Static_assert(sizeof STUB_HINT <= sizeof ((struct slot_refusal *)0)->hint,
+               "the stub advice must fit a refusal's hint whole");
+
 static int stub_usable(const struct slot *s, const struct bundle *b, struct slot_refusal *why)
 {
     const struct stub_image *img = stub_cache_acquire(s->env.stub_dir, b->chip, why->error,
                                                       sizeof why->error);
     if (!img) {
-        snprintf(why->hint, sizeof why->hint, "install the flasher stubs (deploy/setup.sh: "
-                 "npm ci) or set stub_dir = (empty) in jigd.conf to flash through the ROM "
-                 "loader; units start by themselves once the file is there");
+        snprintf(why->hint, sizeof why->hint, "%s", STUB_HINT);
         return -1;
     }
     stub_cache_release(img);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "config.h"
 #include "flash_job.h"
 
 /* What the operator should do about a failure, by where and how it failed. */
@@ -15,8 +16,7 @@ const char *unit_advice_for(const struct loader_error *e)
         return "check the USB cable and adapter of this position (for rfc2217://, that the "
                "server runs); the slot resumes by itself when the port is back";
     case LOADER_ERR_STUB:
-        return "reinstall the flasher stubs (npm ci) or set stub_dir = (empty) in jigd.conf "
-               "to flash through the ROM loader";
+        return CONFIG_STUB_DIR_ADVICE;
     case LOADER_ERR_VERIFY:
         return "the flash does not keep what was written: reseat the board and run it again; "
                "if it repeats, set the board aside (faulty flash, or a part smaller than its "

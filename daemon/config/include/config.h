@@ -49,6 +49,15 @@ enum slot_trigger {
 };
 
 
+/* What to tell whoever finds stub_dir without the bundle's <chip>.json:
+ * jigd does not ship Espressif's stubs (docs/setup.md, "The flasher
+ * stubs"). One sentence for jigd's log, a slot's alarm, a failed unit's
+ * advice and jigctl doctor, so they cannot drift apart. */
+#define CONFIG_STUB_DIR_ADVICE \
+    "put Espressif's flasher stubs in stub_dir (docs/setup.md, step 2: npm ci fetches them; " \
+    "installs keep them in /usr/local/share/jigd/stubs), or set stub_dir = (empty) to " \
+    "flash through the ROM loader"
+
 struct slot_config {
     int index;                      /* N of [slot N] */
     int line;                       /* line of the [slot N] header */
@@ -71,7 +80,8 @@ struct station_config {
     char api_token_file[CONFIG_PATH_MAX];   /* "" = no token (loopback only) */
     bool api_trust_local;                   /* no token, yet the API acts for
                                                programs on this machine */
-    char stub_dir[CONFIG_PATH_MAX];         /* "" = ROM loader only */
+    char stub_dir[CONFIG_PATH_MAX];         /* "" = ROM loader only; empty of
+                                               stubs: CONFIG_STUB_DIR_ADVICE */
     char web_ui[CONFIG_PATH_MAX];           /* the dashboard's files; "" =
                                                ../share/jigd/web-ui from jigd's
                                                own folder */
