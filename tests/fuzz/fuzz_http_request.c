@@ -17,8 +17,9 @@
  *   - a request let through names a route of this method, whose kind is
  *     the route's, with a slot 1..999 if the route has one, a path with no
  *     '?' or '#', a JSON content type if it changes state, a token if one
- *     is configured, and no state change without a token unless
- *     trusted-local; without a token only a local peer gets through. */
+ *     is configured (the dashboard's files aside: public to read, never
+ *     changed), and no state change without a token unless trusted-local;
+ *     without a token only a local peer gets through. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -119,7 +120,11 @@ static void check_pass(const struct http_verdict *v, const struct http_policy *p
     bool token = p->token && p->token[0];
     if (changes && !contains(data, head_len, "application/json", true))
         abort();
-    if (token && !contains(data, head_len, "authorization", true) &&
+    /* The dashboard's files are asked for without a token (a browser
+     * cannot send one with a page); everything else needs it. */
+    if (r->public_file && changes)
+        abort();
+    if (token && !r->public_file && !contains(data, head_len, "authorization", true) &&
         !contains(data, head_len, "access_token=", false))
         abort();
     if (!token && (!local || (changes && !p->trust_local)))
