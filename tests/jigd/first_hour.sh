@@ -17,6 +17,11 @@
 #                  stub: the slot's alarm names the file before any board
 #                  is touched (no byte to the board, no unit, no serial);
 #                  once the stub is installed the slot flashes by itself
+#   clock_behind   jigd run under a clock five years slow (FAKE_CLOCK, the
+#                  fake_clock.c preload): the slot's alarm names the clock
+#                  and this jigd's build date before any board is touched
+#                  (no byte, no unit, no serial); started again on the
+#                  right clock, the same station flashes the board
 #   start_refusals jigd without -c reads /etc/jigd/jigd.conf and says so
 #                  when it is missing; a data_dir that does not exist is
 #                  refused with how to make it, and is not made; one slot
@@ -54,9 +59,10 @@ station_head() {   # [extra station lines]
     printf 'data_dir = %s\nboot_log_seconds = 1\n%b\n' "$work/data" "${1:-}"
 }
 
+jigd_env=()        # NAME=VALUE... for jigd alone (the fake clock)
 run_jigd() {
     mkdir -p "$work/data"
-    "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" &
+    env "${jigd_env[@]}" "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" &
     jigd_pid=$!
     pids+=($jigd_pid)
     wait_for 10 "jigd's API" api GET /api/v1/station
@@ -148,6 +154,43 @@ no_stub)
     cp "$stub_dir/esp32.json" "$work/stubs/"
     wait_for 60 "slot 1 to pass" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .last_result)\" = pass ]"
     [ "$(slot_field 1 .alarm)" = null ] || fail "slot 1's alarm stands: $(slot_field 1 .alarm)"
+    stop_jigd
+    ;;
+clock_behind)
+    [ -f "${FAKE_CLOCK:-}" ] || fail "FAKE_CLOCK must name the fake_clock preload (tests/jigd/fake_clock.c)"
+    mkdir -p "$work/flash"
+    "$espsim" --boards 1 --chip esp32 --base-port "$board_port" --flash-dir "$work/flash" \
+        --control-port "$ctl_port" > "$work/espsim.out" 2> "$work/espsim.err" &
+    pids+=($!)
+    wait_for 10 "espsim ready" grep -q "ready" "$work/espsim.out"
+    bash "$(dirname "$0")/make_bundle.sh" "$vectors" "$work/bundle" || fail "make_bundle"
+    {
+        station_head "bundle = $work/bundle\nstub_dir = $stub_dir"
+        printf '[slot 1]\nport = rfc2217://127.0.0.1:%d\ntrigger = manual\n' "$board_port"
+    } > "$work/jigd.conf"
+    # A station whose clock is five years slow. (A sanitizer build wants its
+    # runtime first among the libraries; this one only shifts the clock.)
+    jigd_env=(LD_PRELOAD="$FAKE_CLOCK" FAKE_CLOCK_OFFSET_S=$((-5 * 365 * 86400))
+              ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+    run_jigd
+    wait_for 20 "slot 1's alarm" bash -c "curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -e .alarm.cause"
+    cause=$(slot_field 1 .alarm.cause)
+    grep -q "before this jigd was built" <<< "$cause" && grep -qE "20[0-9]{2}-[0-9]{2}-[0-9]{2}" <<< "$cause" \
+        || fail "slot 1's alarm does not name the clock against the build date: $cause"
+    code=$(curl -s -o "$work/refusal.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+           "http://127.0.0.1:$api_port/api/v1/slots/1/start")
+    [ "$code" = 409 ] || fail "a start on a clock five years slow answered $code: $(cat "$work/refusal.json")"
+    [ "$(control status 1 | sed 's/^ok //' | jq .rx_bytes)" = 0 ] \
+        || fail "the board heard from jigd although the clock cannot date its certificate"
+    [ "$(sqlite3 -batch "$work/data/station.db" 'SELECT count(*) FROM units')" = 0 ] \
+        || fail "a unit (and its serial) was made on a clock five years slow"
+    stop_jigd
+    # The clock set right (NTP came): the same station, the same CA, flashes.
+    jigd_env=()
+    run_jigd
+    wait_for 10 "slot 1's alarm to clear" bash -c "curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -e '.alarm == null'"
+    api POST /api/v1/slots/1/start > /dev/null || fail "the start on the right clock was refused"
+    wait_for 60 "slot 1 to pass" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .last_result)\" = pass ]"
     stop_jigd
     ;;
 start_refusals)
