@@ -40,7 +40,8 @@
 #                     gets a new one
 #   identity_token    a station with an API token: the token is in no log
 #                     line, event or database row (nor is any key)
-#   work_order_full   a work order of 2 takes 2 boards and refuses the third
+#   work_order_full   a work order of 3 takes 3 boards (one waits for its RSA
+#                     key from a pool of 1) and refuses the fourth
 #   usb_jtag          ESP32-C3 boards on their own USB-Serial/JTAG port
 #                     (espsim usb=serial-jtag), reset = usb-jtag: the port
 #                     drops when the connect reset resets the chip and again
@@ -459,32 +460,34 @@ identity_token)
     ;;
 work_order_full)
     make_identity_bundle 0
-    start_espsim 3
-    # RSA keys, one kept ready: two boards at once, so the second waits in
-    # its loader while the pool makes its key (RSA takes long enough).
-    identity_conf 3 manual "work_order = WO-7" "key_type = rsa-2048\nkey_pool_size = 1"
+    start_espsim 4
+    # RSA keys, one kept ready, three boards at once: the pool makes one key
+    # at a time (an RSA key takes long enough), so at least one of the
+    # boards after the first waits in its loader for its key, however the
+    # three happen to arrive (two boards used to race the pool, and on a
+    # loaded machine the second sometimes arrived after its key).
+    identity_conf 4 manual "work_order = WO-7" "key_type = rsa-2048\nkey_pool_size = 1"
     # A work order that does not exist refuses the start.
     "$jigd" -c "$work/jigd.conf" 2> "$work/jigd.err" && fail "jigd started with an unknown work order"
     grep -q "work_order WO-7" "$work/jigd.err" || fail "the unknown work order was not named"
-    "$UNIT_DB_TOOL" work-order "$work/station.db" WO-7 2 || fail "work order not created"
+    "$UNIT_DB_TOOL" work-order "$work/station.db" WO-7 3 || fail "work order not created"
     start_jigd
-    start_slots 1 2
-    wait_for 30 "two boards" all_done 1 2
-    expect_pass 1 "$work/bundle1"
-    expect_pass 2 "$work/bundle1"
+    start_slots 1 2 3
+    wait_for 60 "three boards" all_done 1 2 3
+    for i in 1 2 3; do expect_pass "$i" "$work/bundle1"; done
     grep -q '"message":"waiting for a key from the pool"' "$work/jigd.err" \
         || fail "no board waited for a key: the pool's wait was not exercised"
-    for i in 1 2; do
+    for i in 1 2 3; do
         check_unit_on_board "$i" RSA
     done
-    start_slots 3
-    wait_for 5 "slot 3 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/3 | jq -r .state)\" != idle ]"
-    wait_for 30 "the third board" all_done 3
-    expect_fail 3 identify "WO-7"
-    slot_field 3 .error.advice | grep "work order WO-7 takes no more units" > /dev/null \
-        || fail "the refusal does not tell the operator what to do: $(slot_field 3 .error.advice)"
-    expect_untouched 3
-    [ "$(db "SELECT done FROM work_orders WHERE id = 'WO-7'")" = 2 ] || fail "WO-7 does not count 2 done"
+    start_slots 4
+    wait_for 5 "slot 4 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/4 | jq -r .state)\" != idle ]"
+    wait_for 30 "the fourth board" all_done 4
+    expect_fail 4 identify "WO-7"
+    slot_field 4 .error.advice | grep "work order WO-7 takes no more units" > /dev/null \
+        || fail "the refusal does not tell the operator what to do: $(slot_field 4 .error.advice)"
+    expect_untouched 4
+    [ "$(db "SELECT done FROM work_orders WHERE id = 'WO-7'")" = 3 ] || fail "WO-7 does not count 3 done"
     # A board of the work order comes back for rework: still welcome.
     start_slots 1
     wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"
