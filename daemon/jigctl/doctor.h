@@ -65,7 +65,8 @@ void doctor_group_name(gid_t gid, char *buf, size_t cap);
 /* ---- the checks, one concept per file ------------------------------------- */
 
 void doctor_check_ports(struct doctor *d);       /* doctor_ports.c */
-void doctor_check_adapter(struct doctor *d, int slot, const char *real);  /* doctor_adapter.c */
+/* doctor_adapter.c: the USB adapter behind tty `name` (ttyUSB0) of slot s. */
+void doctor_check_adapter(struct doctor *d, const struct slot_config *s, const char *name);
 void doctor_check_grabbers(struct doctor *d);    /* doctor_grabbers.c */
 void doctor_check_data_dir(struct doctor *d);    /* doctor_files.c */
 void doctor_check_secrets(struct doctor *d);     /* doctor_files.c */
