@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -38,6 +39,7 @@ struct doctor {
     const struct jigd_config *cfg;
     struct doctor_roots roots;
     struct doctor_user user;
+    time_t now;             /* the clock; JIGD_DOCTOR_NOW (seconds) in a test */
     int problems;
 };
 

@@ -20,7 +20,7 @@ fresh() {
   rm -rf "$w/m" && mkdir -p "$w/m/dev/serial/by-id" "$w/m/dev/serial/by-path" "$w/m/proc" \
     "$w/m/sys/class/tty" "$w/m/udev" && install -d -m 700 "$w/m/data"
   data_dir=$w/m/data stub_dir=$stubs listen=127.0.0.1:8080 trigger=auto
-  slot1= slot2="rfc2217://127.0.0.1:4002" max_baud= station_baud=
+  slot1= slot2="rfc2217://127.0.0.1:4002" max_baud= station_baud= now=
 }
 conf() {
   cat > "$w/m/jigd.conf" <<CONF
@@ -41,7 +41,7 @@ CONF
 doctor() {   # runs doctor on the current machine into $w/out; its exit in $got
   conf
   JIGD_DOCTOR_DEV=$w/m/dev JIGD_DOCTOR_SYS=$w/m/sys JIGD_DOCTOR_PROC=$w/m/proc \
-    JIGD_DOCTOR_UDEV=$w/m/udev "$jigctl" doctor -c "$w/m/jigd.conf" -u "$me" > "$w/out" 2>&1
+    JIGD_DOCTOR_UDEV=$w/m/udev JIGD_DOCTOR_NOW=$now "$jigctl" doctor -c "$w/m/jigd.conf" -u "$me" > "$w/out" 2>&1
   got=$?
 }
 # expect WHAT STATUS PROBLEM_REGEX FIX_REGEX: the problem line is followed by its fix.
@@ -158,6 +158,16 @@ expect_line "Espressif's USB-Serial/JTAG" \
 fresh; usb_adapter ttyUSB0 1234 5678; max_baud=5000000; doctor
 expect_line "an adapter doctor does not know" \
   '^note .*slot 2: ttyUSB0: USB adapter 1234:5678, whose baud limit doctor does not know; max_baud 5000000 is not checked'
+
+# A station booted without a battery-backed clock, before NTP set it.
+fresh; now=$(date -u -d 2001-01-01 +%s)
+expect "a clock before the build date" 1 \
+  "the clock says 2001-01-01 00:00 UTC, before this jigd was built \(20[0-9]{2}-[0-9]{2}-[0-9]{2} " \
+  "set the clock .*timedatectl set-ntp true"
+grep -q "^1 problem:" "$w/out" || { echo "FAIL: the clock is not the only problem:"; cat "$w/out"; fail=1; }
+fresh; now=soon; doctor
+[[ $got == 2 ]] && grep -q "JIGD_DOCTOR_NOW = 'soon' is not seconds since 1970" "$w/out" \
+  || { echo "FAIL: a wrong JIGD_DOCTOR_NOW is not exit 2 (exit $got):"; cat "$w/out"; fail=1; }
 
 fresh; mkdir "$w/m/proc/412"; echo ModemManager > "$w/m/proc/412/comm"
 expect "ModemManager running" 1 "ModemManager is running \(pid 412\) and no 99-jigd-serial.rules" \
