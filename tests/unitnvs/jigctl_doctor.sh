@@ -41,7 +41,8 @@ CONF
 doctor() {   # runs doctor on the current machine into $w/out; its exit in $got
   conf
   JIGD_DOCTOR_DEV=$w/m/dev JIGD_DOCTOR_SYS=$w/m/sys JIGD_DOCTOR_PROC=$w/m/proc \
-    JIGD_DOCTOR_UDEV=$w/m/udev JIGD_DOCTOR_NOW=$now "$jigctl" doctor -c "$w/m/jigd.conf" -u "$me" > "$w/out" 2>&1
+    JIGD_DOCTOR_UDEV=$w/m/udev JIGD_DOCTOR_NOW=$now \
+    "$jigctl" doctor -c "$w/m/jigd.conf" -u "$me" > "$w/out" 2>&1
   got=$?
 }
 # expect WHAT STATUS PROBLEM_REGEX FIX_REGEX: the problem line is followed by its fix.
