@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -38,6 +39,7 @@ struct doctor {
     const struct jigd_config *cfg;
     struct doctor_roots roots;
     struct doctor_user user;
+    time_t now;             /* the clock; JIGD_DOCTOR_NOW (seconds) in a test */
     int problems;
 };
 
@@ -65,7 +67,8 @@ void doctor_group_name(gid_t gid, char *buf, size_t cap);
 /* ---- the checks, one concept per file ------------------------------------- */
 
 void doctor_check_ports(struct doctor *d);       /* doctor_ports.c */
-void doctor_check_adapter(struct doctor *d, int slot, const char *real);  /* doctor_adapter.c */
+/* doctor_adapter.c: the USB adapter behind tty `name` (ttyUSB0) of slot s. */
+void doctor_check_adapter(struct doctor *d, const struct slot_config *s, const char *name);
 void doctor_check_grabbers(struct doctor *d);    /* doctor_grabbers.c */
 void doctor_check_data_dir(struct doctor *d);    /* doctor_files.c */
 void doctor_check_secrets(struct doctor *d);     /* doctor_files.c */

@@ -146,9 +146,10 @@ static void check_twice(struct doctor *d, struct seen *seen, size_t n, int slot,
 
 /* ttyUSB and ttyACM nodes are numbered in plug order: name the stable
  * names, and look at the adapter behind it (when there is something). */
-static void check_usb_names(struct doctor *d, int slot, const char *port, const char *path,
-                            const char *real)
+static void check_usb_names(struct doctor *d, const struct slot_config *s, const char *port,
+                            const char *path, const char *real)
 {
+    int slot = s->index;
     const char *base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
     const char *given = strrchr(port, '/') ? strrchr(port, '/') + 1 : port;
     struct stat st;
@@ -162,7 +163,7 @@ static void check_usb_names(struct doctor *d, int slot, const char *port, const 
     else
         doctor_ok(d, "slot %d: %s is %s%s%s", slot, port, base, names[0] ? ", also " : "",
                   names);
-    doctor_check_adapter(d, slot, base);
+    doctor_check_adapter(d, s, base);
 }
 
 static void check_slot(struct doctor *d, const struct slot_config *s, struct seen *seen,
@@ -193,7 +194,7 @@ static void check_slot(struct doctor *d, const struct slot_config *s, struct see
     seen[*n_seen].slot = s->index;
     snprintf(seen[*n_seen].real, sizeof seen[*n_seen].real, "%s", real);
     ++*n_seen;
-    check_usb_names(d, s->index, port, path, real);
+    check_usb_names(d, s, port, path, real);
     if (node == 0)
         doctor_ok(d, "slot %d: port %s", s->index, port);
 }

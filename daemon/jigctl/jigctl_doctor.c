@@ -5,7 +5,10 @@
  * 2: a wrong command line. */
 #include "jigctl_command.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "doctor.h"
 #include "tty_names.h"
@@ -36,6 +39,26 @@ static int parse_args(int argc, char **argv, struct doctor_args *a)
         }
         *(config ? &a->config : &a->user) = argv[++i];
     }
+    return 0;
+}
+
+/* The clock, or for a test JIGD_DOCTOR_NOW in seconds since 1970 (UTC), so
+ * a station whose clock is wrong can be made up (daemon/jigctl/README.md). */
+static int clock_now(time_t *now)
+{
+    const char *v = tty_root("JIGD_DOCTOR_NOW", "");
+    if (!v[0]) {
+        *now = time(NULL);
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long long t = strtoll(v, &end, 10);
+    if (errno || *end || t <= 0) {
+        jigctl_error("doctor: JIGD_DOCTOR_NOW = '%s' is not seconds since 1970", v);
+        return -1;
+    }
+    *now = (time_t)t;
     return 0;
 }
 
@@ -76,6 +99,8 @@ static int doctor(struct jigctl *ctl, int argc, char **argv)
                   tty_root("JIGD_DOCTOR_UDEV", "/etc/udev/rules.d")},
     };
     char err[2048];
+    if (clock_now(&d.now) < 0)
+        return JIGCTL_EXIT_USAGE;
     if (doctor_user_find(a.user, &d.user, err, sizeof err) < 0) {
         jigctl_error("doctor: %s", err);
         return JIGCTL_EXIT_USAGE;
@@ -100,9 +125,11 @@ const struct jigctl_command jigctl_doctor_commands[] = {
      "Reads jigd.conf (-c FILE, default " DEFAULT_CONFIG ") with jigd's own parser and\n"
      "checks, without jigd and without opening a port: each slot's port (there,\n"
      "a serial device, open to jigd's user; two slots on one adapter; the\n"
-     "adapter's stable names, an FTDI latency timer above 1 ms), ModemManager and\n"
+     "adapter's stable names, its type and highest baud against max_baud, an\n"
+     "FTDI latency timer above 1 ms), ModemManager and\n"
      "brltty, data_dir (owner, mode, free space), the database, CA key and API\n"
-     "token files, the bundle and its chip's flasher stub, the clock, and whether\n"
+     "token files, the bundle and its chip's flasher stub, the clock (not before\n"
+     "this build's date), and whether\n"
      "the API lets anyone start a manual slot.\n"
      "Lines start with 'problem' (followed by '  fix:'), 'ok' or 'note'.\n"
      "-u USER: the user jigd runs as (default: jigd if it exists, else you).\n"

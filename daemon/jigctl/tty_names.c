@@ -78,27 +78,62 @@ static bool read_line(const char *path, char *out, size_t cap)
 }
 
 /* The USB device is the first folder up from the tty's device that has an
- * idVendor; its `serial` (absent when the chip has none, as on CH340s) is
- * the number libserialport matches usb-serial: against. */
+ * idVendor; false (dir untouched past PATH_MAX) when none is near. */
+static bool usb_device_dir(const char *sys, const char *name, char dir[PATH_MAX])
+{
+    char path[PATH_MAX + 16];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/class/tty/%s/device", sys, name);
+    if (!realpath(path, dir))
+        return false;
+    for (int level = 0; level < USB_DEVICE_LEVELS; level++) {
+        snprintf(path, sizeof path, "%s/idVendor", dir);
+        if (stat(path, &st) == 0)
+            return true;
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+            return false;
+        *slash = '\0';
+    }
+    return false;
+}
+
+/* Its `serial` (absent when the chip has none, as on CH340s) is the number
+ * libserialport matches usb-serial: against. */
 void tty_usb_serial(const char *sys, const char *name, char *out, size_t cap)
 {
     char dir[PATH_MAX], path[PATH_MAX + 16];
-    struct stat st;
     out[0] = '\0';
-    snprintf(path, sizeof path, "%s/class/tty/%s/device", sys, name);
-    if (!realpath(path, dir))
+    if (!usb_device_dir(sys, name, dir))
         return;
-    for (int level = 0; level < USB_DEVICE_LEVELS; level++) {
-        snprintf(path, sizeof path, "%s/idVendor", dir);
-        if (stat(path, &st) == 0) {
-            snprintf(path, sizeof path, "%s/serial", dir);
-            if (!read_line(path, out, cap))
-                out[0] = '\0';
-            return;
-        }
-        char *slash = strrchr(dir, '/');
-        if (!slash || slash == dir)
-            return;
-        *slash = '\0';
-    }
+    snprintf(path, sizeof path, "%s/serial", dir);
+    if (!read_line(path, out, cap))
+        out[0] = '\0';
+}
+
+/* A four-digit hex id file (idVendor, idProduct) as a number. */
+static bool read_hex_id(const char *dir, const char *file, unsigned *out)
+{
+    char path[PATH_MAX + 16], text[16], *end;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (!read_line(path, text, sizeof text))
+        return false;
+    unsigned long v = strtoul(text, &end, 16);
+    if (end == text || *end || v > 0xffff)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+bool tty_usb_ids(const char *sys, const char *name, struct tty_usb_ids *ids)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 16];
+    memset(ids, 0, sizeof *ids);
+    if (!usb_device_dir(sys, name, dir) || !read_hex_id(dir, "idVendor", &ids->vendor)
+        || !read_hex_id(dir, "idProduct", &ids->product))
+        return false;
+    snprintf(path, sizeof path, "%s/product", dir);
+    if (!read_line(path, ids->product_name, sizeof ids->product_name))
+        ids->product_name[0] = '\0';
+    return true;
 }

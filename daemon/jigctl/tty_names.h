@@ -32,4 +32,15 @@ void tty_driver(const char *sys, const char *name, char *out, size_t cap);
  * (and so jigd's usb-serial:) reads it from sysfs; "" when it has none. */
 void tty_usb_serial(const char *sys, const char *name, char *out, size_t cap);
 
+/* The USB device behind the tty as its descriptor names it: idVendor,
+ * idProduct and the product string ("" when it has none). */
+struct tty_usb_ids {
+    unsigned vendor, product;
+    char product_name[128];
+};
+
+/* Fills ids and returns true when the tty's device has a USB device above
+ * it (ttyUSB, ttyACM), false otherwise (a UART on the board, ttyS). */
+bool tty_usb_ids(const char *sys, const char *name, struct tty_usb_ids *ids);
+
 #endif

@@ -20,7 +20,7 @@ fresh() {
   rm -rf "$w/m" && mkdir -p "$w/m/dev/serial/by-id" "$w/m/dev/serial/by-path" "$w/m/proc" \
     "$w/m/sys/class/tty" "$w/m/udev" && install -d -m 700 "$w/m/data"
   data_dir=$w/m/data stub_dir=$stubs listen=127.0.0.1:8080 trigger=auto
-  slot1= slot2="rfc2217://127.0.0.1:4002"
+  slot1= slot2="rfc2217://127.0.0.1:4002" max_baud= station_baud= now=
 }
 conf() {
   cat > "$w/m/jigd.conf" <<CONF
@@ -29,17 +29,20 @@ data_dir = $data_dir
 bundle = $w/bundle
 stub_dir = $stub_dir
 listen = $listen
+${station_baud:+max_baud = $station_baud}
 [slot 1]
 port = ${slot1:-rfc2217://127.0.0.1:4001}
 trigger = $trigger
 [slot 2]
 port = $slot2
+${max_baud:+max_baud = $max_baud}
 CONF
 }
 doctor() {   # runs doctor on the current machine into $w/out; its exit in $got
   conf
   JIGD_DOCTOR_DEV=$w/m/dev JIGD_DOCTOR_SYS=$w/m/sys JIGD_DOCTOR_PROC=$w/m/proc \
-    JIGD_DOCTOR_UDEV=$w/m/udev "$jigctl" doctor -c "$w/m/jigd.conf" -u "$me" > "$w/out" 2>&1
+    JIGD_DOCTOR_UDEV=$w/m/udev JIGD_DOCTOR_NOW=$now \
+    "$jigctl" doctor -c "$w/m/jigd.conf" -u "$me" > "$w/out" 2>&1
   got=$?
 }
 # expect WHAT STATUS PROBLEM_REGEX FIX_REGEX: the problem line is followed by its fix.
@@ -115,6 +118,57 @@ expect "an FTDI latency timer of 16 ms" 1 "slot 2: the FTDI latency timer of tty
 grep -q "^ok .*slot 2: .*usb-FTDI_FT232R_A10KX3Y7-if00-port0 is ttyUSB0" "$w/out" \
   && grep -q "^ok .*ttyUSB0 is driven by ftdi_sio" "$w/out" \
   || { echo "FAIL: the adapter behind usb-serial:A10KX3Y7 is not named:"; cat "$w/out"; fail=1; }
+
+# An adapter on USB as sysfs shows it, as slot 2's port: the tty's device
+# (the usb-serial port, or for ttyACM the interface) two folders below the
+# USB device with its ids. usb_adapter TTY VID PID [PRODUCT]
+usb_adapter() {
+  local usb=$w/m/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2
+  mkdir -p "$usb/1-2:1.0/$1" "$w/m/sys/class/tty/$1" && echo "$2" > "$usb/idVendor" \
+    && echo "$3" > "$usb/idProduct" && { [ -z "${4:-}" ] || echo "$4" > "$usb/product"; }
+  ln -s "$usb/1-2:1.0/$1" "$w/m/sys/class/tty/$1/device" && : > "$w/m/dev/$1"
+  slot2=/dev/$1
+}
+# expect_line WHAT REGEX: the last run printed a line matching REGEX and no
+# problem about max_baud.
+expect_line() {
+  grep -qE "$2" "$w/out" && ! grep -q "^problem .*max_baud" "$w/out" \
+    || { echo "FAIL: $1: no line '$2', or a max_baud problem:"; cat "$w/out"; fail=1; }
+}
+
+fresh; usb_adapter ttyUSB0 0403 6001 "FT232R USB UART"; max_baud=4000000
+expect "max_baud above an FT232R's 3 Mbaud" 1 \
+  "slot 2: max_baud 4000000 is above what the FTDI FT232R \(0403:6001, \"FT232R USB UART\"\) on ttyUSB0 carries: up to 3000000 baud" \
+  "set max_baud = 3000000 in \[slot 2\]"
+
+# The station's max_baud is the slot's when the slot has none; a CP2102
+# and a CP2102N share their ids, so the CP2102's 921600 judges.
+fresh; usb_adapter ttyUSB0 10c4 ea60; station_baud=3000000
+expect "the station's max_baud above a CP210x" 1 \
+  "slot 2: max_baud 3000000 is above what the Silicon Labs CP210x \(10c4:ea60\) on ttyUSB0 carries: up to 921600 \(CP2102\) or 3000000 \(CP2102N\) baud" \
+  "set max_baud = 921600 in \[slot 2\]"
+
+fresh; usb_adapter ttyUSB0 1a86 7523 "USB Serial"; max_baud=921600; doctor
+expect_line "a CH340 at 921600" \
+  '^ok .*slot 2: ttyUSB0: WCH CH340 \(1a86:7523, "USB Serial"\), up to 2000000 baud; max_baud 921600 is within it'
+
+fresh; usb_adapter ttyACM0 303a 1001 "USB JTAG/serial debug unit"; max_baud=5000000; doctor
+expect_line "Espressif's USB-Serial/JTAG" \
+  '^ok .*slot 2: ttyACM0: Espressif USB-Serial/JTAG \(303a:1001, .*\), native USB: no baud limit'
+
+fresh; usb_adapter ttyUSB0 1234 5678; max_baud=5000000; doctor
+expect_line "an adapter doctor does not know" \
+  '^note .*slot 2: ttyUSB0: USB adapter 1234:5678, whose baud limit doctor does not know; max_baud 5000000 is not checked'
+
+# A station booted without a battery-backed clock, before NTP set it.
+fresh; now=$(date -u -d 2001-01-01 +%s)
+expect "a clock before the build date" 1 \
+  "the clock says 2001-01-01 00:00 UTC, before this jigd was built \(20[0-9]{2}-[0-9]{2}-[0-9]{2} " \
+  "set the clock .*timedatectl set-ntp true"
+grep -q "^1 problem:" "$w/out" || { echo "FAIL: the clock is not the only problem:"; cat "$w/out"; fail=1; }
+fresh; now=soon; doctor
+[[ $got == 2 ]] && grep -q "JIGD_DOCTOR_NOW = 'soon' is not seconds since 1970" "$w/out" \
+  || { echo "FAIL: a wrong JIGD_DOCTOR_NOW is not exit 2 (exit $got):"; cat "$w/out"; fail=1; }
 
 fresh; mkdir "$w/m/proc/412"; echo ModemManager > "$w/m/proc/412/comm"
 expect "ModemManager running" 1 "ModemManager is running \(pid 412\) and no 99-jigd-serial.rules" \
