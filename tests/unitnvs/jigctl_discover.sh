@@ -50,6 +50,12 @@ start() {
   for _ in $(seq 100); do grep -q "^plug in the adapter" "$w/err" 2>/dev/null && return; sleep 0.05; done
   echo "FAIL: discover $* never asked for an adapter:"; cat "$w/err"; fail=1
 }
+# taken N: waits until discover has given slot N an adapter, so the next
+# one is plugged in after it, as a person does (a loaded machine may take a
+# while to see each one).
+taken() {
+  for _ in $(seq 200); do grep -q "^slot $1: " "$w/err" 2>/dev/null && return; sleep 0.05; done
+}
 finish() {   # waits for discover; its exit in $got
   wait "$pid"; got=$?
 }
@@ -68,7 +74,7 @@ parses() {   # WHAT SLOTS_FILE
 
 # --by path (the default), to stdout: three adapters, slots 1 to 3.
 fresh; start --count 3 --wait 20
-plug 0 1 A10KX3Y7 ftdi_sio; sleep 0.5; plug 1 2 A10KX3Y8 ftdi_sio; sleep 0.5; plug 2 4 0042 cp210x
+plug 0 1 A10KX3Y7 ftdi_sio; taken 1; plug 1 2 A10KX3Y8 ftdi_sio; taken 2; plug 2 4 0042 cp210x
 finish
 cat > "$w/want" <<'WANT'
 # jigctl slots discover --by path: slots 1 to 3, in the order their adapters were plugged in
@@ -100,7 +106,7 @@ parses "--by path" "$w/out"
 # --by serial, appended to a file that has a [station] and no final newline.
 fresh; printf '[station]\nname = line3' > "$w/slots.conf"
 start --by serial --start 5 --count 3 --wait 20 -o "$w/slots.conf"
-plug 0 3 A10KX3Y7 ftdi_sio; sleep 0.5; plug 1 1 A10KX3Y8 ftdi_sio; sleep 0.5; plug 2 2 0042 cp210x
+plug 0 3 A10KX3Y7 ftdi_sio; taken 5; plug 1 1 A10KX3Y8 ftdi_sio; taken 6; plug 2 2 0042 cp210x
 finish
 cat > "$w/want" <<'WANT'
 [station]
@@ -131,19 +137,19 @@ check_file "--by serial -o" "$w/slots.conf" "$w/want"
 sed 1,2d "$w/slots.conf" > "$w/slots-only.conf"; parses "--by serial" "$w/slots-only.conf"
 
 # Two adapters with one serial number: the second is refused, with the fix.
-fresh; start --by serial --count 2 --wait 2
-plug 0 1 0001 cp210x; sleep 0.5; plug 1 2 0001 cp210x
+fresh; start --by serial --count 2 --wait 6
+plug 0 1 0001 cp210x; taken 1; plug 1 2 0001 cp210x
 finish
 [[ $got == 1 ]] && grep -A1 "^refused ttyUSB1 has USB serial number 0001, like slot 1's adapter (ttyUSB0): usb-serial:0001 cannot tell the two apart" "$w/err" \
     | grep -q "^  fix: .*--by path" && grep -q "^\[slot 1\]" "$w/out" && ! grep -q "^\[slot 2\]" "$w/out" \
   || { echo "FAIL: a shared serial number (exit $got):"; cat "$w/err" "$w/out"; fail=1; }
 
 # No serial number under --by serial, no by-path name under --by path.
-fresh; start --by serial --count 1 --wait 2; plug 0 1 - ch341
+fresh; start --by serial --count 1 --wait 6; plug 0 1 - ch341
 finish
 grep -A1 "^refused ttyUSB0, driver ch341 reports no USB serial number" "$w/err" | grep -q "^  fix: .*--by path" \
   && [[ $got == 1 && ! -s $w/out ]] || { echo "FAIL: an adapter without a serial number (exit $got):"; cat "$w/err"; fail=1; }
-fresh; start --count 1 --wait 4; NO_BY_PATH=1 plug 0 1 A1 ftdi_sio; finish
+fresh; start --count 1 --wait 8; NO_BY_PATH=1 plug 0 1 A1 ftdi_sio; finish
 grep -A1 "^refused udev made no /dev/serial/by-path/ name for ttyUSB0" "$w/err" | grep -q "^  fix: .*--by serial" \
   && [[ $got == 1 ]] || { echo "FAIL: an adapter without a by-path name (exit $got):"; cat "$w/err"; fail=1; }
 
@@ -158,7 +164,8 @@ check_file "a refused file" "$w/taken.conf" "$w/taken.before"
 
 # Ctrl-C ends the wait and keeps what was found.
 fresh; start
-plug 0 1 A1 ftdi_sio; sleep 0.5; kill -INT "$pid"; finish
+plug 0 1 A1 ftdi_sio
+taken 1; kill -INT "$pid"; finish
 [[ $got == 0 ]] && grep -q "^port = /dev/serial/by-path/pci-0000:00:14.0-usb-0:2.1:1.0-port0" "$w/out" \
   || { echo "FAIL: Ctrl-C after one adapter (exit $got):"; cat "$w/err" "$w/out"; fail=1; }
 
