@@ -278,7 +278,7 @@ slow_fsync_round() {   # every fsync of jigd 50 ms slower, as on a bad SD card
 # ---- the matrix -----------------------------------------------------------------
 
 small_data_dir 64
-make_identity_bundle 512
+make_identity_bundle 256
 round=0
 for i in $eight; do start_sim "$i" 1; done
 identity_conf 8 manual "" "key_pool_size = 8"
