@@ -13,10 +13,11 @@ build-release: setup
 	cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(RELEASE) -j$(JOBS)
 
-# The test build: clang (for libFuzzer) with ASan+UBSan on everything.
+# The test build: clang (for libFuzzer) with ASan+UBSan on everything, and
+# warnings as errors (gcc -O2's are checked by the test house/gcc_warnings).
 build-checked: setup
 	cmake -S . -B $(CHECKED) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
-	      -DJIGD_SANITIZE=ON -DJIGD_FUZZ=ON
+	      -DJIGD_SANITIZE=ON -DJIGD_FUZZ=ON -DJIGD_WERROR=ON
 	cmake --build $(CHECKED) -j$(JOBS)
 
 # The station at work: espsim with 8 ESP32 boards and jigd flashing them.
