@@ -42,7 +42,7 @@ doctor() {   # runs doctor on the current machine into $w/out; its exit in $got
   conf
   JIGD_DOCTOR_DEV=$w/m/dev JIGD_DOCTOR_SYS=$w/m/sys JIGD_DOCTOR_PROC=$w/m/proc \
     JIGD_DOCTOR_UDEV=$w/m/udev JIGD_DOCTOR_NOW=$now \
-    "$jigctl" doctor -c "$w/m/jigd.conf" -u "$me" > "$w/out" 2>&1
+    "$jigctl" doctor -c "$w/m/jigd.conf" -u "${as_user:-$me}" > "$w/out" 2>&1
   got=$?
 }
 # expect WHAT STATUS PROBLEM_REGEX FIX_REGEX: the problem line is followed by its fix.
@@ -179,6 +179,16 @@ expect "ModemManager running" 1 "ModemManager is running \(pid 412\) and no 99-j
 
 fresh; mkdir "$w/m/proc/77"; echo brltty > "$w/m/proc/77/comm"
 expect "brltty running" 1 "brltty is running \(pid 77\)" "apt-get remove brltty"
+
+# A port only root and group dialout may use, judged for a user outside
+# dialout (jigd's own user before `usermod -aG dialout`): named, with the fix.
+fresh; mkdir "$w/m/sys/class/tty/ttyUSB7"
+mknod -m 0660 "$w/m/dev/ttyUSB7" c 1 3 && chgrp dialout "$w/m/dev/ttyUSB7" \
+  || { echo "FAIL: cannot make a device node for the dialout case (needs root)"; fail=1; }
+slot2=/dev/ttyUSB7 as_user=nobody
+expect "a port outside the user's groups" 1 "slot 2: user nobody may not read and write .*ttyUSB7" \
+  "usermod -aG dialout nobody"
+as_user=
 
 # --help says what doctor does and its exit codes, and checks nothing.
 "$jigctl" doctor --help -c "$w/none.conf" > "$w/out" 2>&1
