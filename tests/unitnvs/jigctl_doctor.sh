@@ -20,7 +20,7 @@ fresh() {
   rm -rf "$w/m" && mkdir -p "$w/m/dev/serial/by-id" "$w/m/dev/serial/by-path" "$w/m/proc" \
     "$w/m/sys/class/tty" "$w/m/udev" && install -d -m 700 "$w/m/data"
   data_dir=$w/m/data stub_dir=$stubs listen=127.0.0.1:8080 trigger=auto
-  slot1= slot2="rfc2217://127.0.0.1:4002" max_baud= station_baud= now=
+  slot1= slot2="rfc2217://127.0.0.1:4002" max_baud= station_baud= now= token_file= min_free=
 }
 conf() {
   cat > "$w/m/jigd.conf" <<CONF
@@ -30,6 +30,8 @@ bundle = $w/bundle
 stub_dir = $stub_dir
 listen = $listen
 ${station_baud:+max_baud = $station_baud}
+${token_file:+api_token_file = $token_file}
+${min_free:+min_free_mb = $min_free}
 [slot 1]
 port = ${slot1:-rfc2217://127.0.0.1:4001}
 trigger = $trigger
@@ -179,6 +181,21 @@ expect "ModemManager running" 1 "ModemManager is running \(pid 412\) and no 99-j
 
 fresh; mkdir "$w/m/proc/77"; echo brltty > "$w/m/proc/77/comm"
 expect "brltty running" 1 "brltty is running \(pid 77\)" "apt-get remove brltty"
+
+# The station's record and its secrets: readable by others, or not jigd's.
+fresh; echo db > "$w/m/data/station.db"; chmod 644 "$w/m/data/station.db"
+expect "a world-readable database" 1 "database .*/data/station.db has mode 0644: every user may read it" \
+  "chmod 600 .*/data/station.db"
+fresh; head -c 32 /dev/urandom | base64 > "$w/m/token"; chmod 640 "$w/m/token"; token_file=$w/m/token
+expect "a token file its group may read" 1 "API token \(api_token_file\) .*/token has mode 0640: its group may read it" \
+  "chmod 600 .*/token"
+fresh; echo db > "$w/m/data/station.db"; chmod 600 "$w/m/data/station.db"; as_user=nobody
+expect "a database jigd's user cannot read" 1 "database .*/data/station.db belongs to root \(mode 0600\): jigd, running as nobody, cannot read it" \
+  "chown nobody .*/data/station.db"
+as_user=
+fresh; min_free=1000000
+expect "less room than min_free_mb" 1 "data_dir .*/data has [0-9.]+ MiB free, below min_free_mb = 1000000: no unit starts" \
+  "free space there"
 
 # A port only root and group dialout may use, judged for a user outside
 # dialout (jigd's own user before `usermod -aG dialout`): named, with the fix.
