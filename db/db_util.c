@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "db_internal.h"
+#include "hex.h"
+#include "mac_text.h"
 
 int db_fail(struct station_db *db, int status, const char *fmt, ...)
 {
@@ -185,21 +187,11 @@ int db_rows_to_json(sqlite3_stmt *stmt, cJSON *rows)
     return rc;
 }
 
+_Static_assert(SDB_MAC_LEN + 1 == MAC_TEXT_SIZE, "the database's MAC text is protocol's");
+
 void db_format_mac(const uint8_t mac[6], char out[SDB_MAC_LEN + 1])
 {
-    snprintf(out, SDB_MAC_LEN + 1, "%02x:%02x:%02x:%02x:%02x:%02x",
-             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    mac_text(mac, out);
 }
 
 bool db_parse_mac(const char *text, uint8_t mac[6])
@@ -208,8 +200,8 @@ bool db_parse_mac(const char *text, uint8_t mac[6])
     for (int i = 0; i < 6; i++) {
         if (i > 0 && (text[pos] == ':' || text[pos] == '-'))
             pos++;
-        int hi = hex_value(text[pos]);
-        int lo = hi < 0 ? -1 : hex_value(text[pos + 1]);
+        int hi = hex_digit(text[pos]);
+        int lo = hi < 0 ? -1 : hex_digit(text[pos + 1]);
         if (lo < 0)
             return false;
         mac[i] = (uint8_t)(hi << 4 | lo);
