@@ -34,6 +34,7 @@
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
+import { sseReader } from "./sse_reader.mjs";
 
 function parseArgs(argv) {
   const a = { faultEvery: 200, stallS: 180, unitsLog: null, dataDir: null };
@@ -119,25 +120,13 @@ function followEvents(port, onEvent, onResync) {
     const headers = lastId ? { "Last-Event-ID": String(lastId) } : {};
     req = http.get({ host: "127.0.0.1", port, path: "/api/v1/events", headers }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`GET /api/v1/events answered ${res.statusCode}`));
-      let buf = "";
       res.setEncoding("utf8");
-      res.on("data", (chunk) => {
-        buf += chunk;
-        let end;
-        while ((end = buf.indexOf("\n\n")) >= 0) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          let kind = null, data = "";
-          for (const l of block.split("\n")) {
-            if (l.startsWith("event: ")) kind = l.slice(7);
-            else if (l.startsWith("data: ")) data += l.slice(6);
-            else if (l.startsWith("id: ")) lastId = Number(l.slice(4));
-          }
-          if (!data) continue;
-          if (kind === "resync") onResync(JSON.parse(data));
-          else if (kind !== "overflow") onEvent(JSON.parse(data));
-        }
-      });
+      res.on("data", sseReader(({ kind, id, data }) => {
+        if (id !== null) lastId = id;
+        if (!data) return;
+        if (kind === "resync") onResync(JSON.parse(data));
+        else if (kind !== "overflow") onEvent(JSON.parse(data));
+      }));
       // An overflow (this client fell behind) or any other close: catch up
       // from the ring; a gap the ring no longer holds arrives as `resync`.
       res.on("end", () => { if (!stopped) sleep(200).then(open).catch(() => {}); });

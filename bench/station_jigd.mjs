@@ -29,6 +29,7 @@
 import http from "node:http";
 import { boardStatus, floorBetween } from "./espsim_counters.mjs";
 import { machineJiffies, processCpuSeconds, processStatusKiB } from "./proc_usage.mjs";
+import { sseReader } from "./sse_reader.mjs";
 
 function parseArgs(argv) {
   const a = { baud: 921600, timeout: 900 };
@@ -63,18 +64,8 @@ function followEvents(port, onEvent) {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: "127.0.0.1", port, path: "/api/v1/events" }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`GET /api/v1/events answered ${res.statusCode}`));
-      let buf = "";
       res.setEncoding("utf8");
-      res.on("data", (chunk) => {
-        buf += chunk;
-        let end;
-        while ((end = buf.indexOf("\n\n")) >= 0) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-          if (data) onEvent(JSON.parse(data));
-        }
-      });
+      res.on("data", sseReader(({ data }) => { if (data) onEvent(JSON.parse(data)); }));
       resolve(req);
     });
     req.on("error", reject);
