@@ -14,49 +14,11 @@
 
 #include <mbedtls/pem.h>
 
-#include "identity_test_util.h"
+#include "ca_fixture.h"
 #include "mbedtls_compat.h"
 #include "station_ca.h"
 #include "unit_cert.h"
 #include "x509_strict.h"
-
-struct fixture {
-    char *dir;
-    struct identity_config cfg;
-    struct station_ca *ca;
-};
-
-static const uint8_t test_mac[6] = {0x7c, 0xdf, 0xa1, 0xb2, 0xc3, 0xd4};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    f->dir = scratch_dir();
-    assert_non_null(f->dir);
-    identity_config_defaults(&f->cfg);
-    f->cfg.station_name = "line3-east";
-    f->cfg.organization = "Acme";
-    f->cfg.data_dir = f->dir;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    station_ca_free(f->ca);
-    scratch_remove(f->dir);
-    free(f);
-    return 0;
-}
-
-static void open_ca(struct fixture *f)
-{
-    char err[512];
-    f->ca = station_ca_open(&f->cfg, 0, err, sizeof err);
-    if (!f->ca)
-        fail_msg("%s", err);
-}
 
 static void issue(struct fixture *f, enum unit_key_type type, const char *serial,
                   struct unit_cert *uc)
@@ -142,7 +104,7 @@ static void assert_strict(const char *what, const char *pem, mbedtls_pk_context 
 static void station_ca_certificate_is_strict_der(void **state)
 {
     struct fixture *f = *state;
-    open_ca(f);
+    ca_fixture_open_ca(f);
     assert_strict("station CA", station_ca_cert_pem(f->ca), station_ca_key(f->ca),
                   X509_STRICT_SIG_ECDSA_SHA256, X509_STRICT_KEY_EC_P256);
     char args[1400];
@@ -154,7 +116,7 @@ static void station_ca_certificate_is_strict_der(void **state)
 static void ec_unit_certificate_is_strict_der(void **state)
 {
     struct fixture *f = *state;
-    open_ca(f);
+    ca_fixture_open_ca(f);
     struct unit_cert uc;
     issue(f, UNIT_KEY_EC_P256, "ACME-2647-000101", &uc);
     assert_strict("EC unit", uc.cert_pem, station_ca_key(f->ca), X509_STRICT_SIG_ECDSA_SHA256,
@@ -165,7 +127,7 @@ static void ec_unit_certificate_is_strict_der(void **state)
 static void rsa_unit_certificate_is_strict_der(void **state)
 {
     struct fixture *f = *state;
-    open_ca(f);
+    ca_fixture_open_ca(f);
     struct unit_cert uc;
     issue(f, UNIT_KEY_RSA_2048, "ACME-2647-000102", &uc);
     assert_strict("RSA unit", uc.cert_pem, station_ca_key(f->ca), X509_STRICT_SIG_ECDSA_SHA256,
@@ -188,7 +150,7 @@ static void rsa_issuer_keeps_the_null(void **state)
     chmod(key, 0600);
     f->cfg.ca_cert_path = cert;
     f->cfg.ca_key_path = key;
-    open_ca(f);
+    ca_fixture_open_ca(f);
     struct unit_cert uc;
     issue(f, UNIT_KEY_EC_P256, "ACME-2647-000103", &uc);
     assert_strict("RSA-signed unit", uc.cert_pem, station_ca_key(f->ca),
@@ -261,7 +223,7 @@ static void the_walker_catches_what_it_should(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, ca_fixture_setup_without_ca, ca_fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(the_walker_catches_what_it_should),
         T(station_ca_certificate_is_strict_der),

@@ -12,45 +12,11 @@
 
 #include <ctype.h>
 
-#include "identity_test_util.h"
+#include "ca_fixture.h"
 #include "mbedtls_compat.h"
 #include "secure_cert_tlv.h"
 #include "station_ca.h"
 #include "unit_cert.h"
-
-struct fixture {
-    char *dir;
-    struct identity_config cfg;
-    struct station_ca *ca;
-};
-
-static const uint8_t test_mac[6] = {0x7c, 0xdf, 0xa1, 0xb2, 0xc3, 0xd4};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    f->dir = scratch_dir();
-    assert_non_null(f->dir);
-    identity_config_defaults(&f->cfg);
-    f->cfg.station_name = "line3-east";
-    f->cfg.organization = "Acme";
-    f->cfg.data_dir = f->dir;
-    char err[512];
-    f->ca = station_ca_open(&f->cfg, 0, err, sizeof err);
-    if (!f->ca)
-        fail_msg("%s", err);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    station_ca_free(f->ca);
-    scratch_remove(f->dir);
-    free(f);
-    return 0;
-}
 
 static void issue(struct fixture *f, enum unit_key_type type, const char *serial,
                   time_t now, struct unit_cert *uc)
@@ -396,7 +362,7 @@ static void bad_serials_are_refused_with_the_rule(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, ca_fixture_setup, ca_fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(ec_unit_verifies_against_the_ca),
         T(rsa_unit_verifies_against_the_ca),
