@@ -68,27 +68,8 @@ for t in sqlite3 jq node curl; do
 done
 [ "$units" -ge $((3 * slots)) ] || { echo "bench/soak.sh: --units must be at least 3 × slots" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench-soak.XXXXXX")
-sim_pid= jigd_pid=
-stop() {           # PID: SIGTERM, then wait for it
-    [ -n "$1" ] || return 0
-    kill "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
-cleanup() {
-    stop "$jigd_pid"
-    stop "$sim_pid"
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "bench/soak.sh: $*" >&2
-    for f in jigd.err espsim.err; do
-        [ -s "$work/$f" ] && { echo "--- $f (tail) ---" >&2; tail -n 15 "$work/$f" >&2; }
-    done
-    exit 1
-}
+. "$here/bench_rig.sh"
+bench_rig soak
 
 . "$here/../tests/jigd/station_rig.sh"
 . "$here/../tests/jigd/identity_bundle.sh"

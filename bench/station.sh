@@ -58,27 +58,8 @@ fi
 [[ -d $vectors/image ]] || { echo "bench/station.sh: no test vectors at $vectors (set JIGD_SHARED_DIR)" >&2; exit 2; }
 [[ -d $here/../node_modules/esptool-js ]] || { echo "bench/station.sh: esptool-js is not installed (npm ci)" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench-station.XXXXXX")
-sim_pid= jigd_pid=
-stop() {           # PID: SIGTERM, then wait for it
-    [ -n "$1" ] || return 0
-    kill "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
-cleanup() {
-    stop "$jigd_pid"
-    stop "$sim_pid"
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "bench/station.sh: $*" >&2
-    for f in jigd.err espsim.err; do
-        [ -s "$work/$f" ] && { echo "--- $f (tail) ---" >&2; tail -n 15 "$work/$f" >&2; }
-    done
-    exit 1
-}
+. "$here/bench_rig.sh"
+bench_rig station
 
 . "$(dirname "$0")/../tests/jigd/station_rig.sh"
 pick_station_ports
