@@ -4,25 +4,47 @@
  * is left is whether anybody may start a manual slot. */
 #include "doctor.h"
 
+#include <limits.h>
 #include <time.h>
 
 #include "cert_clock.h"
 
 /* The configure time of this build, as jigd's (CMake's TIMESTAMP): a
- * clock before it is wrong. jigd also holds the clock against the station
- * CA's notBefore, which doctor does not read. */
+ * clock before it is wrong, and so is one before the station CA's
+ * notBefore (jigd holds the clock against both before every unit). */
 #ifndef JIGD_BUILD_EPOCH
 #define JIGD_BUILD_EPOCH 0
 #endif
 
+#define CA_CERT_FILE "station-ca.pem"   /* identity/: the CA jigd makes in data_dir */
+
+/* The CA's notBefore, or 0 when there is no CA yet (jigd makes one at
+ * first start, dated by the clock it then has). */
+static time_t ca_not_before(struct doctor *d)
+{
+    const struct jigd_config *c = d->cfg;
+    char path[PATH_MAX], why[PATH_MAX + 128];
+    if (c->identity.ca_cert[0])
+        snprintf(path, sizeof path, "%s", c->identity.ca_cert);
+    else
+        snprintf(path, sizeof path, "%s/%s", c->station.data_dir, CA_CERT_FILE);
+    time_t from = 0;
+    if (cert_file_not_before(path, &from, why, sizeof why) < 0)
+        doctor_problem(d, "restore the station's CA certificate from its backup, or correct "
+                       "ca_cert", "the station CA: %s: jigd refuses to start", why);
+    return from;
+}
+
 void doctor_check_clock(struct doctor *d)
 {
     char why[256];
-    if (cert_clock_check(d->now, (time_t)JIGD_BUILD_EPOCH, 0, why, sizeof why) < 0)
+    time_t ca_from = ca_not_before(d);
+    if (cert_clock_check(d->now, (time_t)JIGD_BUILD_EPOCH, ca_from, why, sizeof why) < 0)
         doctor_problem(d, "set the clock (timedatectl set-time, or make NTP reachable: "
                        "timedatectl set-ntp true)", "%s", why);
     else
-        doctor_ok(d, "the clock is after this build's date");
+        doctor_ok(d, "the clock is after this build's date%s",
+                  ca_from ? " and the station CA's notBefore" : "");
 }
 
 static bool any_manual_slot(const struct jigd_config *c, int *slot)

@@ -129,7 +129,7 @@ const struct jigctl_command jigctl_doctor_commands[] = {
      "FTDI latency timer above 1 ms), ModemManager and\n"
      "brltty, data_dir (owner, mode, free space), the database, CA key and API\n"
      "token files, the bundle and its chip's flasher stub, the clock (not before\n"
-     "this build's date), and whether\n"
+     "this build's date nor the station CA's notBefore), and whether\n"
      "the API lets anyone start a manual slot.\n"
      "Lines start with 'problem' (followed by '  fix:'), 'ok' or 'note'.\n"
      "-u USER: the user jigd runs as (default: jigd if it exists, else you).\n"

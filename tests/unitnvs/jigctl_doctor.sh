@@ -20,7 +20,7 @@ fresh() {
   rm -rf "$w/m" && mkdir -p "$w/m/dev/serial/by-id" "$w/m/dev/serial/by-path" "$w/m/proc" \
     "$w/m/sys/class/tty" "$w/m/udev" && install -d -m 700 "$w/m/data"
   data_dir=$w/m/data stub_dir=$stubs listen=127.0.0.1:8080 trigger=auto
-  slot1= slot2="rfc2217://127.0.0.1:4002" max_baud= station_baud= now= token_file= min_free=
+  slot1= slot2="rfc2217://127.0.0.1:4002" max_baud= station_baud= now= token_file= min_free= ca_cert_file=
 }
 conf() {
   cat > "$w/m/jigd.conf" <<CONF
@@ -32,6 +32,9 @@ listen = $listen
 ${station_baud:+max_baud = $station_baud}
 ${token_file:+api_token_file = $token_file}
 ${min_free:+min_free_mb = $min_free}
+${ca_cert_file:+[identity]
+ca_cert = $ca_cert_file
+ca_key = $ca_cert_file.key}
 [slot 1]
 port = ${slot1:-rfc2217://127.0.0.1:4001}
 trigger = $trigger
@@ -168,6 +171,29 @@ expect "a clock before the build date" 1 \
   "the clock says 2001-01-01 00:00 UTC, before this jigd was built \(20[0-9]{2}-[0-9]{2}-[0-9]{2} " \
   "set the clock .*timedatectl set-ntp true"
 grep -q "^1 problem:" "$w/out" || { echo "FAIL: the clock is not the only problem:"; cat "$w/out"; fail=1; }
+# A station CA dated after the clock (a CA brought from another station
+# whose clock ran ahead): every certificate issued now would not verify.
+future_ca() {   # PEM_OUT: a self-signed CA valid from 2099-01-01, by openssl ca
+  local d=$w/ca
+  rm -rf "$d" && mkdir -p "$d/new" && : > "$d/index" && echo 01 > "$d/serial"
+  printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s/index\nnew_certs_dir = %s/new\nserial = %s/serial\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n' \
+    "$d" "$d" "$d" > "$d/ca.cnf"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/key" \
+      -subj /CN=future-ca -out "$d/csr" 2> "$d/err" \
+    && openssl ca -batch -notext -config "$d/ca.cnf" -selfsign -keyfile "$d/key" -in "$d/csr" \
+      -startdate 20990101000000Z -enddate 21000101000000Z -out "$1" 2>> "$d/err" \
+    || { echo "FAIL: openssl could not make the future CA:"; cat "$d/err"; fail=1; }
+}
+fresh; future_ca "$w/m/data/station-ca.pem"
+expect "a clock before the station CA's notBefore" 1 \
+  "the clock says [0-9-]+ [0-9:]+ UTC, before the station CA is valid \(2099-01-01 00:00 UTC\)" \
+  "set the clock"
+fresh; ca_cert_file=$w/m/ca.pem; echo "not a certificate" > "$ca_cert_file"
+expect "a configured CA file that is no certificate" 1 \
+  "the station CA: .*/ca.pem is not a readable X.509 certificate" "restore the station's CA certificate"
+fresh; doctor
+grep -q "^ok .*the clock is after this build's date$" "$w/out" \
+  || { echo "FAIL: without a CA doctor does not judge the clock by the build alone:"; cat "$w/out"; fail=1; }
 fresh; now=soon; doctor
 [[ $got == 2 ]] && grep -q "JIGD_DOCTOR_NOW = 'soon' is not seconds since 1970" "$w/out" \
   || { echo "FAIL: a wrong JIGD_DOCTOR_NOW is not exit 2 (exit $got):"; cat "$w/out"; fail=1; }

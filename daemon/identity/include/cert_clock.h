@@ -16,4 +16,11 @@
  * given the same hour of slack the unit certificates are dated back by. */
 int cert_clock_check(time_t now, time_t built, time_t ca_from, char *why, size_t whylen);
 
+/* The notBefore of the certificate in `path` (PEM or DER), for a checker
+ * that has the CA's file but not jigd's station (jigctl doctor): 1 with
+ * *not_before set; 0 when there is no such file (jigd makes its CA at
+ * first start); -1 with why when it is there but unreadable or no
+ * certificate (cert_clock_file.c). */
+int cert_file_not_before(const char *path, time_t *not_before, char *why, size_t whylen);
+
 #endif
