@@ -14,7 +14,8 @@ build-release: setup
 	cmake --build $(RELEASE) -j$(JOBS)
 
 # The test build: clang (for libFuzzer) with ASan+UBSan on everything, and
-# warnings as errors (gcc -O2's are checked by the test house/gcc_warnings).
+# warnings as errors (-O2 with gcc and clang: the tests house/gcc_warnings and
+# house/clang_warnings).
 build-checked: setup
 	cmake -S . -B $(CHECKED) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	      -DJIGD_SANITIZE=ON -DJIGD_FUZZ=ON -DJIGD_WERROR=ON

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""The build is warning-free with gcc at -O2 too, not only with the clang of
-the test build: every translation unit of the build (its
-compile_commands.json) is compiled once more with gcc -O2 and the project's
-own warning flags, sanitizer and fuzzer flags left out, into /dev/null.
-gcc's optimiser finds what clang's does not (-Wmaybe-uninitialized,
--Wformat-truncation): `make demo` printed 20 of them once.
+"""The build is warning-free at -O2 with gcc and with clang, not only in
+the test build (clang -O0 with sanitizers): every translation unit of the
+build (its compile_commands.json) is compiled once more with CC -O2 and the
+project's own warning flags, sanitizer and fuzzer flags left out, into
+/dev/null. The optimiser finds what -O0 does not (gcc's
+-Wmaybe-uninitialized, -Wformat-truncation): `make demo` printed 20 of them
+once.
 
-  gcc_warnings.py BUILD_DIR [--jobs N] [--self-check]
+  compiler_warnings.py BUILD_DIR --cc gcc|clang [--jobs N] [--self-check]
 """
 import concurrent.futures
 import json
@@ -18,9 +19,9 @@ import sys
 DROP_PREFIXES = ("-fsanitize", "-fno-sanitize", "-O")
 
 
-def gcc_command(entry, gcc):
+def cc_command(entry, cc):
     args = entry.get("arguments") or shlex.split(entry["command"])
-    out = [gcc, "-O2"]
+    out = [cc, "-O2"]
     skip = False
     for a in args[1:]:
         if skip:
@@ -35,19 +36,19 @@ def gcc_command(entry, gcc):
     return out + ["-o", "/dev/null"]
 
 
-def compile_one(entry, gcc):
-    cmd = gcc_command(entry, gcc)
+def compile_one(entry, cc):
+    cmd = cc_command(entry, cc)
     r = subprocess.run(cmd, cwd=entry["directory"], capture_output=True, text=True)
     text = r.stdout + r.stderr
     if r.returncode != 0 or "warning:" in text:
-        return f"{entry['file']}:\n{text.strip() or 'gcc failed without a message'}"
+        return f"{entry['file']}:\n{text.strip() or 'the compiler failed without a message'}"
     return None
 
 
 PLANTED = "int g(int); int planted(int c) { int x; if (c) x = g(1); return g(x); }\n"
 
 
-def self_check(entries, gcc):
+def self_check(entries, cc):
     """A file with a maybe-uninitialized variable, compiled as the first
     entry is, must be reported."""
     import os
@@ -61,8 +62,8 @@ def self_check(entries, gcc):
         e["arguments"] = [a if a != e["file"] else path for a in args]
         e["file"] = path
         e.pop("command", None)
-        if not compile_one(e, gcc):
-            print("self-check: gcc -O2 did not report a maybe-uninitialized variable")
+        if not compile_one(e, cc):
+            print(f"self-check: {cc} -O2 did not report a maybe-uninitialized variable")
             return 1
     print("self-check: ok")
     return 0
@@ -71,21 +72,23 @@ def self_check(entries, gcc):
 def main():
     build = sys.argv[1]
     jobs = int(sys.argv[sys.argv.index("--jobs") + 1]) if "--jobs" in sys.argv else 2
-    gcc = shutil.which("gcc")
-    if not gcc:
-        print("gcc_warnings: gcc is not installed (deploy/setup.sh installs it)")
+    name = sys.argv[sys.argv.index("--cc") + 1] if "--cc" in sys.argv else "gcc"
+    cc = shutil.which(name)
+    if not cc:
+        print(f"compiler_warnings: {name} is not installed (deploy/setup.sh installs it)")
         return 1
     entries = json.load(open(f"{build}/compile_commands.json"))
     if len(entries) < 50:
-        print(f"gcc_warnings: only {len(entries)} files in {build}/compile_commands.json")
+        print(f"compiler_warnings: only {len(entries)} files in {build}/compile_commands.json")
         return 1
     if "--self-check" in sys.argv:
-        return self_check(entries, gcc)
+        return self_check(entries, cc)
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        found = [f for f in pool.map(lambda e: compile_one(e, gcc), entries) if f]
+        found = [f for f in pool.map(lambda e: compile_one(e, cc), entries) if f]
     for f in found:
         print(f)
-    print(f"gcc_warnings: {len(entries)} files compiled with gcc -O2, {len(found)} with warnings")
+    print(f"compiler_warnings: {len(entries)} files compiled with {name} -O2, "
+          f"{len(found)} with warnings")
     return 1 if found else 0
 
 
