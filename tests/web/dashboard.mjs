@@ -1,6 +1,7 @@
 // The operator dashboard in a real browser: headless Chromium driven by
 // playwright-core, against a real jigd flashing an espsim rack of 8 ESP32
-// boards (board 3 with a broken auto-reset circuit), all started here.
+// boards (board 3 with a broken auto-reset circuit), all started here,
+// plus a ninth slot whose port does not exist (a typo in jigd.conf).
 //
 // usage: node dashboard.mjs ESPSIM JIGD VECTORS_DIR STUB_DIR
 // env:   JIGD_CHROMIUM (default /usr/bin/chromium),
@@ -23,6 +24,7 @@ const chromiumPath = process.env.JIGD_CHROMIUM || "/usr/bin/chromium";
 const out = path.resolve(process.env.JIGD_WEB_OUT || "web-dashboard-out");
 const BOARDS = 8;
 const BROKEN = 3;                       // espsim --board 3:strap=broken
+const NO_PORT = BOARDS + 1;             // a slot whose by-id name is a typo
 
 function fail(message) {
   console.error(`FAIL: ${message}`);
@@ -120,7 +122,8 @@ async function main() {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const slots = [...Array(BOARDS).keys()].map((i) =>
-      `[slot ${i + 1}]\nport = rfc2217://127.0.0.1:${rack.boardPort(i + 1)}\ntrigger = manual\n`).join("");
+      `[slot ${i + 1}]\nport = rfc2217://127.0.0.1:${rack.boardPort(i + 1)}\ntrigger = manual\n`).join("") +
+      `[slot ${NO_PORT}]\nport = /dev/serial/by-id/usb-jigd-typo-if00-port0\n`;
     fs.writeFileSync(`${work}/jigd.conf`, `[station]\nname = web-test-line\nlisten = 127.0.0.1:${port}\n` +
       `api_trust_local = yes\ndata_dir = ${work}\nbundle = ${work}/bundle1\nstub_dir = ${stubDir}\n` +
       `boot_log_seconds = 1\nled_gpio = 2\n${slots}`);
@@ -153,13 +156,29 @@ async function main() {
         .then((st) => console.log(`[stream ${new Date().toISOString()}] ${st}`)).catch(() => {}), 1000).unref();
     page.on("pageerror", (e) => consoleErrors.push(`uncaught: ${e.message}`));
 
-    // 1. Eight tiles, each saying its state in a word.
+    // 1. A tile per slot, each saying its state in a word.
     await page.goto(url);
-    await until("8 tiles", 10, async () => (await page.locator(".tile").count()) === BOARDS);
+    await until(`${NO_PORT} tiles`, 10, async () => (await page.locator(".tile").count()) === NO_PORT);
     await until("the header", 10, async () =>
       (await page.textContent("#station-name")) === "web-test-line" &&
       /bundle .+ .+/.test(await page.textContent("#bundle")));
-    console.log("ok: 8 tiles and the header");
+    console.log(`ok: ${NO_PORT} tiles and the header`);
+
+    // 1b. What blocks a slot at start is on its tile, in jigd's words.
+    const typo = `.tile[data-slot="${NO_PORT}"]`;
+    await until(`tile ${NO_PORT} to say NO PORT`, 10, async () =>
+      (await tileState(page, NO_PORT)) === "no-port" &&
+      (await page.textContent(`${typo} .state-word`)) === "NO PORT");
+    const blocked = (await slotJson(url, NO_PORT)).alarm;
+    if (!blocked || !blocked.cause.includes("usb-jigd-typo") || !blocked.advice)
+      fail(`slot ${NO_PORT}'s alarm in the API: ${JSON.stringify(blocked)}`);
+    if (!(await page.isVisible(`${typo} .problem-alarm`))) fail(`tile ${NO_PORT} shows no alarm`);
+    const tileCause = await page.textContent(`${typo} .cause`);
+    const tileAdvice = await page.textContent(`${typo} .advice`);
+    if (tileCause !== blocked.cause || !tileAdvice.includes(blocked.advice))
+      fail(`tile ${NO_PORT} shows '${tileCause}' / '${tileAdvice}', jigd says ` +
+           `'${blocked.cause}' / '${blocked.advice}'`);
+    console.log(`ok: tile ${NO_PORT} says NO PORT: '${tileCause}' ${tileAdvice}`);
 
     // 2. Start on every tile: progress moves, 7 pass, board 3 fails with advice.
     for (let n = 1; n <= BOARDS; n++) await page.click(`.tile[data-slot="${n}"] .action-start`);
