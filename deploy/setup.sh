@@ -11,6 +11,8 @@ DEBIAN_PACKAGES=(
   libmbedtls-dev zlib1g-dev libcjson-dev libcmocka-dev openssl libcurl4-openssl-dev
   # sd_notify readiness and watchdog for the Type=notify unit (deploy/jigd.service)
   libsystemd-dev
+  # package/install judges the installed unit with systemd-analyze
+  systemd
   python3 python3-serial nodejs npm chromium curl jq
   libgpiod-dev gpiod
   # conformance/ser2net_rfc2217: jigd's RFC 2217 client through a server we did

@@ -30,8 +30,8 @@ fail() {
 . "$here/../jigd/station_rig.sh"
 
 # No silent skip: without dpkg's tools this test proves nothing.
-for tool in dpkg-deb dpkg dpkg-query cpack sqlite3 curl jq; do
-    command -v "$tool" > /dev/null || fail "$tool is missing (apt-get install dpkg cmake sqlite3 curl jq)"
+for tool in dpkg-deb dpkg dpkg-query cpack sqlite3 curl jq systemd-analyze; do
+    command -v "$tool" > /dev/null || fail "$tool is missing (apt-get install dpkg cmake sqlite3 curl jq systemd)"
 done
 [ "$(id -u)" = 0 ] || fail "dpkg --root needs root to give files their owners (run make test as root)"
 
@@ -100,6 +100,23 @@ doc=$(sed -n 's/^Documentation=file://p' "$unit")
 [ -f "$R$doc" ] || fail "the unit's Documentation=$doc is not installed"
 grep -qx "Type=notify" "$unit" && grep -q "^WatchdogSec=" "$unit" \
     || fail "the installed unit is not Type=notify with a watchdog"
+
+# systemd's own reading of the installed unit, in the root: no unknown key,
+# ExecStart an executable there, and the hardening judged by systemd
+# ("OK" or better: this test machine has no systemd as PID 1 to start it).
+# The root gets the targets a real system's systemd package brings, which
+# the unit's default dependencies name.
+cp -n /lib/systemd/system/*.target "$R/lib/systemd/system/"
+systemd-analyze verify --root="$R" /lib/systemd/system/jigd.service > "$work/verify.log" 2>&1 \
+    || { cat "$work/verify.log" >&2; fail "systemd-analyze verify refuses the installed unit"; }
+[ -s "$work/verify.log" ] && { cat "$work/verify.log" >&2; fail "systemd-analyze verify warns"; }
+systemd-analyze security --offline=yes --root="$R" jigd.service > "$work/security.log" 2>&1
+exposure=$(sed -n 's/.*Overall exposure level for jigd.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p' \
+    "$work/security.log")
+case $exposure in
+    *" OK"|*" SAFE") echo "systemd-analyze security: exposure $exposure" ;;
+    *) cat "$work/security.log" >&2; fail "the unit's exposure is '$exposure', not OK or SAFE" ;;
+esac
 
 # --- the installed jigd, by the unit's command line -------------------------
 pick_station_ports
