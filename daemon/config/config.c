@@ -208,6 +208,9 @@ static void set_defaults(struct station_config *s)
     s->boot_log_seconds = CONFIG_DEFAULT_BOOT_LOG_SECONDS;
     s->min_free_mb = CONFIG_DEFAULT_MIN_FREE_MB;
     s->led_gpio = CONFIG_NO_GPIO;
+    static const unsigned shifts[] = {6 * 60, 14 * 60, 22 * 60};    /* CONFIG_DEFAULT_SHIFT_STARTS */
+    memcpy(s->shift_starts, shifts, sizeof shifts);
+    s->n_shift_starts = sizeof shifts / sizeof shifts[0];
 }
 
 static void set_unit_defaults(struct jigd_config *c)

@@ -88,6 +88,41 @@ static int station_min_free_mb(struct parser *p, const char *v)
     return 0;
 }
 
+/* One "HH:MM" at c: its minute of the day, or -1. */
+static int clock_minute(const char *c)
+{
+    for (int i = 0; i < 5; i++)
+        if (i == 2 ? c[i] != ':' : (c[i] < '0' || c[i] > '9'))
+            return -1;
+    int h = (c[0] - '0') * 10 + (c[1] - '0'), m = (c[3] - '0') * 10 + (c[4] - '0');
+    return h > 23 || m > 59 || (c[5] && c[5] != ' ') ? -1 : h * 60 + m;
+}
+
+/* "06:00 14:00 22:00": one to CONFIG_MAX_SHIFTS local times, ascending. */
+static int station_shift_starts(struct parser *p, const char *v)
+{
+    struct station_config *s = &p->cfg->station;
+    size_t n = 0;
+    for (const char *c = v; *c; c += 5) {
+        int minute = clock_minute(c);
+        if (minute < 0)
+            return fail(p, "shift_starts = '%s': each start is a local time HH:MM (00:00 to "
+                        "23:59), separated by spaces, e.g. %s", v, CONFIG_DEFAULT_SHIFT_STARTS);
+        if (n == CONFIG_MAX_SHIFTS)
+            return fail(p, "shift_starts = '%s' names more than %d shifts", v, CONFIG_MAX_SHIFTS);
+        if (n && (unsigned)minute <= s->shift_starts[n - 1])
+            return fail(p, "shift_starts = '%s': the times must be in order through the day, "
+                        "each once", v);
+        s->shift_starts[n++] = (unsigned)minute;
+        while (c[5] == ' ')
+            c++;
+    }
+    if (n == 0)
+        return fail(p, "shift_starts needs at least one time, e.g. %s", CONFIG_DEFAULT_SHIFT_STARTS);
+    s->n_shift_starts = n;
+    return 0;
+}
+
 static int station_led_gpio(struct parser *p, const char *v)
 {
     return conf_parse_led_gpio(p, v, &p->cfg->station.led_gpio);
@@ -106,5 +141,6 @@ const struct key_handler config_station_keys[] = {
     {"boot_log_seconds", station_boot_log_seconds},
     {"led_gpio", station_led_gpio},
     {"min_free_mb", station_min_free_mb},
+    {"shift_starts", station_shift_starts},
     {NULL, NULL},
 };

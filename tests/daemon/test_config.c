@@ -39,6 +39,9 @@ static void test_defaults_fill_everything_not_given(void **state)
     assert_int_equal(c->station.max_baud, 921600);
     assert_int_equal(c->station.boot_log_seconds, 10);
     assert_int_equal(c->station.min_free_mb, 64);
+    assert_int_equal(c->station.n_shift_starts, 3);
+    assert_int_equal(c->station.shift_starts[0], 6 * 60);
+    assert_int_equal(c->station.shift_starts[2], 22 * 60);
     assert_int_equal(c->station.led_gpio, CONFIG_NO_GPIO);
 
     assert_int_equal(c->n_slots, 1);
@@ -82,6 +85,7 @@ static const char every_key[] =
     "boot_log_seconds = 30\n"
     "led_gpio = 2\n"
     "min_free_mb = 256\n"
+    "shift_starts = 07:30   19:30\n"
     "\n"
     "[slot 1]\n"
     "port = rfc2217://10.0.0.5:4000\n"
@@ -111,6 +115,9 @@ static void test_every_key_is_read(void **state)
     assert_int_equal(c->station.boot_log_seconds, 30);
     assert_int_equal(c->station.led_gpio, 2);
     assert_int_equal(c->station.min_free_mb, 256);
+    assert_int_equal(c->station.n_shift_starts, 2);
+    assert_int_equal(c->station.shift_starts[0], 7 * 60 + 30);
+    assert_int_equal(c->station.shift_starts[1], 19 * 60 + 30);
 
     assert_int_equal(c->n_slots, 3);
     /* sorted by number, whatever the file order */
@@ -233,6 +240,11 @@ static const struct bad_case bad_cases[] = {
     {"[station]\ndata_dir =\n", "jigd.conf:2: 'data_dir' has no value"},
     {"[station]\nboot_log_seconds = 0\n", "jigd.conf:2: boot_log_seconds = '0' is not a number of seconds"},
     {"[station]\nmin_free_mb = 64M\n", "jigd.conf:2: min_free_mb = '64M' is not a number of MiB"},
+    {"[station]\nshift_starts = 6:00 14:00\n", "jigd.conf:2: shift_starts = '6:00 14:00': each start is a local time HH:MM"},
+    {"[station]\nshift_starts = 06:00 24:00\n", "jigd.conf:2: shift_starts = '06:00 24:00': each start"},
+    {"[station]\nshift_starts = 06:00,14:00\n", "jigd.conf:2: shift_starts = '06:00,14:00': each start"},
+    {"[station]\nshift_starts = 14:00 06:00\n", "the times must be in order through the day"},
+    {"[station]\nshift_starts = 00:00 04:00 08:00 12:00 16:00 20:00 22:00\n", "names more than 6 shifts"},
     {"[station]\nbundle = \"abc\n", "jigd.conf:2: value starts with \" but has no closing \""},
     {"[station]\nbundle = \"abc\" def\n", "jigd.conf:2: unexpected text after the closing \""},
     {"[station]\nname = a\x01\n", "jigd.conf:2: control character 0x01"},

@@ -72,6 +72,9 @@ struct slot_config {
     bool enabled;
 };
 
+#define CONFIG_MAX_SHIFTS 6
+#define CONFIG_DEFAULT_SHIFT_STARTS "06:00 14:00 22:00"
+
 struct station_config {
     char name[CONFIG_NAME_MAX];
     char data_dir[CONFIG_PATH_MAX];
@@ -90,6 +93,10 @@ struct station_config {
     unsigned boot_log_seconds;
     int led_gpio;                           /* default for slots */
     unsigned min_free_mb;                   /* below it in data_dir no unit starts; 0 = no check */
+    /* When the line's shifts begin, in minutes after local midnight,
+     * ascending: the dashboard's yield and counts are the shift's. */
+    unsigned shift_starts[CONFIG_MAX_SHIFTS];
+    size_t n_shift_starts;
 };
 
 /* [identity]: the station CA and the unit keys (docs/identity.md). The
