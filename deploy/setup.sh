@@ -14,6 +14,8 @@ DEBIAN_PACKAGES=(
   # package/install judges the installed unit with systemd-analyze
   systemd
   python3 python3-serial nodejs npm chromium curl jq
+  # jigd/station_production holds shift starts to Berlin's summer time
+  tzdata
   libgpiod-dev gpiod
   # conformance/ser2net_rfc2217: jigd's RFC 2217 client through a server we did
   # not write. The test runs its own ser2net in the foreground on loopback;

@@ -9,6 +9,7 @@
 #include "bundle.h"
 #include "bundle_choice.h"
 #include "slot.h"
+#include "station_production.h"
 #include "unit_services.h"
 
 struct station {
@@ -279,6 +280,8 @@ cJSON *station_json(const struct station *st)
     cJSON_AddItemToObject(o, "bundle", bundle_summary(st->bundle));
     cJSON_AddBoolToObject(o, "bundle_loading", st->loads_pending > 0);
     cJSON_AddNumberToObject(o, "uptime_s", (double)(uv_now(st->loop) - st->started_ms) / 1e3);
+    cJSON *production = st->units ? station_production_json(st->units->db, st->cfg, time(NULL)) : NULL;
+    cJSON_AddItemToObject(o, "production", production ? production : cJSON_CreateNull());
     return o;
 }
 
