@@ -5,6 +5,7 @@ import { getJson } from "./api.js";
 import { openStream } from "./stream.js";
 import { Tile } from "./tile.js";
 import { EventLog } from "./event_log.js";
+import { showProduction } from "./production.js";
 
 const tiles = new Map();
 const log = new EventLog(document.getElementById("log"));
@@ -19,6 +20,17 @@ async function readStation() {
   document.getElementById("bundle").textContent =
     b ? `bundle ${b.name} ${b.version}` : (st.bundle_loading ? "bundle loading…" : "no bundle loaded");
   document.getElementById("version").textContent = `jigd ${st.version}`;
+  showProduction(st.production);
+}
+
+let stationPending = false;         // one read of the header per frame
+function readStationSoon() {
+  if (stationPending) return;
+  stationPending = true;
+  requestAnimationFrame(() => {
+    stationPending = false;
+    readStation().catch(() => {});
+  });
 }
 
 function tileFor(slot) {
@@ -74,6 +86,7 @@ function onEvent(kind, e) {
     readAll();
     return;
   }
+  if (kind === "result" || kind === "error") readStationSoon();   // the header's counts
   if (e.slot) readSlotSoon(e.slot);
 }
 

@@ -6,9 +6,10 @@
 import * as fmt from "./format.js";
 import { post } from "./api.js";
 
+// The words of docs/operator.md's table (house/operator_words holds them equal).
 const STATE_WORDS = {
-  disabled: "DISABLED", "no-port": "NO PORT", idle: "READY", armed: "WAITING FOR BOARD",
-  running: "FLASHING", passed: "PASS", failed: "FAIL", unrecorded: "NOT RECORDED",
+  disabled: "OFF", "no-port": "NO ADAPTER", idle: "READY", armed: "WAITING",
+  running: "FLASHING", passed: "PASS", failed: "FAIL", unrecorded: "HOLD",
 };
 
 function el(tag, cls, text) {

@@ -1,10 +1,12 @@
 // The operator dashboard in a real browser: headless Chromium driven by
 // playwright-core, against a real jigd flashing an espsim rack of 8 ESP32
-// boards (board 3 with a broken auto-reset circuit), all started here,
-// plus a ninth slot whose port does not exist (a typo in jigd.conf).
+// boards (board 3 with a broken auto-reset circuit, board 5 pulled in the
+// middle of its write), all started here, plus a ninth slot whose port does
+// not exist (a typo in jigd.conf). The units count against a work order.
 //
 // usage: node dashboard.mjs ESPSIM JIGD VECTORS_DIR STUB_DIR
-// env:   JIGD_CHROMIUM (default /usr/bin/chromium),
+// env:   JIGCTL, UNIT_DB_TOOL (tests/jigd/unit_db_tool: makes the work order),
+//        JIGD_CHROMIUM (default /usr/bin/chromium),
 //        JIGD_WEB_OUT  (screenshots and logs; default ./web-dashboard-out)
 //
 // Missing Chromium or playwright-core is a failure, never a skip: this test
@@ -24,6 +26,10 @@ const chromiumPath = process.env.JIGD_CHROMIUM || "/usr/bin/chromium";
 const out = path.resolve(process.env.JIGD_WEB_OUT || "web-dashboard-out");
 const BOARDS = 8;
 const BROKEN = 3;                       // espsim --board 3:strap=broken
+const PULLED = 5;                       // silent after 60000 bytes: fails in write, a unit
+const FAILING = new Set([BROKEN, PULLED]);
+const WORK_ORDER = "WO-WEB";
+const WO_QUANTITY = 10;
 const NO_PORT = BOARDS + 1;             // a slot whose by-id name is a typo
 
 function fail(message) {
@@ -107,6 +113,29 @@ async function tileState(page, n) {
   return page.getAttribute(`.tile[data-slot="${n}"]`, "data-state");
 }
 
+/** The production figures: 8 boards, of which 7 became units (board 3
+ *  never got past the ROM loader), 6 of those passed their first attempt. */
+async function checkProduction(page, url, work) {
+  const p = (await (await fetch(`${url}/api/v1/station`)).json()).production;
+  if (!p) fail("GET /api/v1/station has no production figures");
+  const { shift, work_order: wo } = p;
+  if (shift.units !== 7 || shift.first_pass !== 6 || p.units_per_hour !== 7)
+    fail(`production: ${JSON.stringify(p)}, expected 7 units, 6 first-pass, 7 units/h`);
+  if (Math.abs(shift.first_pass_yield - 600 / 7) > 1e-9) fail(`first-pass yield ${shift.first_pass_yield}`);
+  if (!wo || wo.id !== WORK_ORDER || wo.quantity !== WO_QUANTITY || wo.done !== 6 || wo.failed < 1 || wo.complete)
+    fail(`work order: ${JSON.stringify(wo)}`);
+  // The same figure from jigctl audit, offline, over the same time.
+  const audit = JSON.parse(execFileSync(process.env.JIGCTL, ["audit", "yield", "--db", `${work}/station.db`,
+    "--from", shift.since, "--format", "json"], { encoding: "utf8" }));
+  if (audit.units !== shift.units || audit.first_pass !== shift.first_pass)
+    fail(`jigctl audit yield says ${audit.units} units, ${audit.first_pass} first-pass; the API ${JSON.stringify(shift)}`);
+  await until("the header's work order", 10, async () =>
+    (await page.textContent("#work-order")) === `order ${WORK_ORDER}: 6 / ${WO_QUANTITY} done · ${wo.failed} failed`);
+  await until("the header's shift figures", 10, async () =>
+    / · 7 units · first pass 85\.7 % · 7 units\/h$/.test(await page.textContent("#shift")));
+  console.log(`ok: header '${await page.textContent("#work-order")}' '${await page.textContent("#shift")}'`);
+}
+
 async function main() {
   const chromium = await loadPlaywright();
   if (!fs.existsSync(chromiumPath)) fail(`no Chromium at ${chromiumPath}: apt-get install chromium (or set JIGD_CHROMIUM)`);
@@ -118,7 +147,8 @@ async function main() {
   try {
     execFileSync("bash", [path.join(repo, "tests/jigd/make_bundle.sh"), vectors, `${work}/bundle1`, "256", "1"]);
     rack = await EspsimRack.start({ espsim, chip: "esp32", boards: BOARDS, flashDir: `${work}/flash`,
-                                    extraArgs: ["--board", `${BROKEN}:strap=broken`] });
+                                    extraArgs: ["--board", `${BROKEN}:strap=broken`,
+                                                "--board", `${PULLED}:silent-after=60000`] });
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const slots = [...Array(BOARDS).keys()].map((i) =>
@@ -126,7 +156,8 @@ async function main() {
       `[slot ${NO_PORT}]\nport = /dev/serial/by-id/usb-jigd-typo-if00-port0\n`;
     fs.writeFileSync(`${work}/jigd.conf`, `[station]\nname = web-test-line\nlisten = 127.0.0.1:${port}\n` +
       `api_trust_local = yes\ndata_dir = ${work}\nbundle = ${work}/bundle1\nstub_dir = ${stubDir}\n` +
-      `boot_log_seconds = 1\nled_gpio = 2\n${slots}`);
+      `boot_log_seconds = 1\nled_gpio = 2\n[unit]\nwork_order = ${WORK_ORDER}\n${slots}`);
+    execFileSync(process.env.UNIT_DB_TOOL, ["work-order", `${work}/station.db`, WORK_ORDER, String(WO_QUANTITY)]);
     station = new Jigd(jigd, `${work}/jigd.conf`, path.join(out, "jigd.log"), url);
     await station.start();
 
@@ -166,9 +197,9 @@ async function main() {
 
     // 1b. What blocks a slot at start is on its tile, in jigd's words.
     const typo = `.tile[data-slot="${NO_PORT}"]`;
-    await until(`tile ${NO_PORT} to say NO PORT`, 10, async () =>
+    await until(`tile ${NO_PORT} to say NO ADAPTER`, 10, async () =>
       (await tileState(page, NO_PORT)) === "no-port" &&
-      (await page.textContent(`${typo} .state-word`)) === "NO PORT");
+      (await page.textContent(`${typo} .state-word`)) === "NO ADAPTER");
     const blocked = (await slotJson(url, NO_PORT)).alarm;
     if (!blocked || !blocked.cause.includes("usb-jigd-typo") || !blocked.advice)
       fail(`slot ${NO_PORT}'s alarm in the API: ${JSON.stringify(blocked)}`);
@@ -178,9 +209,10 @@ async function main() {
     if (tileCause !== blocked.cause || !tileAdvice.includes(blocked.advice))
       fail(`tile ${NO_PORT} shows '${tileCause}' / '${tileAdvice}', jigd says ` +
            `'${blocked.cause}' / '${blocked.advice}'`);
-    console.log(`ok: tile ${NO_PORT} says NO PORT: '${tileCause}' ${tileAdvice}`);
+    console.log(`ok: tile ${NO_PORT} says NO ADAPTER: '${tileCause}' ${tileAdvice}`);
 
-    // 2. Start on every tile: progress moves, 7 pass, board 3 fails with advice.
+    // 2. Start on every tile: progress moves, 6 pass, boards 3 and 5 fail;
+    //    board 3's tile gives the cause and advice.
     for (let n = 1; n <= BOARDS; n++) await page.click(`.tile[data-slot="${n}"] .action-start`);
     await until("a progress bar to move", 30, async () =>
       (await page.$$eval(".bar-fill", (bars) => bars.some((b) => parseFloat(b.style.width) > 0))));
@@ -192,11 +224,11 @@ async function main() {
       return true;
     });
     for (let n = 1; n <= BOARDS; n++) {
-      const want = n === BROKEN ? "failed" : "passed";
+      const want = FAILING.has(n) ? "failed" : "passed";
       const got = await tileState(page, n);
       if (got !== want) fail(`tile ${n} is ${got}, expected ${want}`);
       const word = await page.textContent(`.tile[data-slot="${n}"] .state-word`);
-      if (word !== (n === BROKEN ? "FAIL" : "PASS")) fail(`tile ${n} says '${word}'`);
+      if (word !== (FAILING.has(n) ? "FAIL" : "PASS")) fail(`tile ${n} says '${word}'`);
     }
     const api3 = await slotJson(url, BROKEN);
     const advice = await page.textContent(`.tile[data-slot="${BROKEN}"] .advice`);
@@ -213,7 +245,11 @@ async function main() {
     await until("no connection-lost banner while jigd runs", 10, async () =>
       !(await page.isVisible("#banner")));
     await page.screenshot({ path: path.join(out, "dashboard-one-failing.png"), fullPage: true });
-    console.log(`ok: 7 tiles PASS, tile ${BROKEN} FAIL with '${advice}'`);
+    console.log(`ok: 6 tiles PASS, tiles ${BROKEN} and ${PULLED} FAIL, ${BROKEN} with '${advice}'`);
+
+    // 2b. The header: the work order's progress and the shift's figures,
+    //     as the API gives them and as jigctl audit finds them in station.db.
+    await checkProduction(page, url, work);
 
     // 3. Identify: the button says it was heard and done; espsim's LED blinks.
     await page.click('.tile[data-slot="1"] .action-identify');
