@@ -10,9 +10,6 @@
 #include "unit_services.h"
 #include "log_line.h"
 
-/* Who asked: the API has one bearer token and no user names, so "api". */
-#define API_ACTOR "api"
-
 /* The timer fires this long after a count of refusals is due, so that its
  * minute is over by the database's clock too (libuv's clock is cached at
  * each turn of the loop and may run a little behind). */
@@ -39,10 +36,12 @@ static void copy_refusal(struct api_error *err, const struct slot_refusal *why)
     snprintf(err->hint, sizeof err->hint, "%s", why->hint);
 }
 
-static void audit(struct station_api *a, const char *action, int slot, const char *detail)
+/* `actor`: the token's name (or "local", "api-token-file"; http_check.h). */
+static void audit(struct station_api *a, const char *actor, const char *action, int slot,
+                  const char *detail)
 {
     if (a->units)
-        unit_services_audit(a->units, API_ACTOR, action, slot, detail);
+        unit_services_audit(a->units, actor, action, slot, detail);
 }
 
 /* ---- counted refusals, put on record when their minute is over ------------ */
@@ -81,15 +80,15 @@ static void on_refusals_due(uv_timer_t *t)
  * repeats (sdb_audit_refusal), so a client retrying in a loop cannot flood
  * the log and the disk with one fsynced row per request; the timer puts
  * the count on record when its minute is over. */
-static void audit_refused(struct station_api *a, const char *action, int slot,
-                          const char *reason)
+static void audit_refused(struct station_api *a, const char *actor, const char *action,
+                          int slot, const char *reason)
 {
     if (!a->units)
         return;
     cJSON *d = cJSON_CreateObject();
     if (slot > 0)
         cJSON_AddNumberToObject(d, "slot", slot);
-    if (sdb_audit_refusal(a->units->db, API_ACTOR, action, reason, d) != SDB_OK)
+    if (sdb_audit_refusal(a->units->db, actor, action, reason, d) != SDB_OK)
         log_line("jigd: audit log: refused %s could not be recorded: %s", action,
                  sdb_errmsg(a->units->db));
     cJSON_Delete(d);
@@ -99,45 +98,47 @@ static void audit_refused(struct station_api *a, const char *action, int slot,
 
 /* Every slot action goes to the audit log, refused ones with why. */
 static enum api_status ask_slot(void *ctx, int index, enum station_request req,
-                                const char *action, struct api_error *err)
+                                const char *action, const char *actor, struct api_error *err)
 {
     struct station_api *a = ctx;
     struct slot_refusal why = {0};
     enum station_answer ans = station_ask_slot(a->st, index, req, &why);
     if (ans == STATION_ACCEPTED) {
-        audit(a, action, index, NULL);
+        audit(a, actor, action, index, NULL);
     } else {
         copy_refusal(err, &why);
-        audit_refused(a, action, index, why.error);
+        audit_refused(a, actor, action, index, why.error);
     }
     return status_of(ans);
 }
 
-static enum api_status slot_start(void *ctx, int slot, struct api_error *err)
+static enum api_status slot_start(void *ctx, int slot, const char *actor, struct api_error *err)
 {
-    return ask_slot(ctx, slot, STATION_START, "slot.start", err);
+    return ask_slot(ctx, slot, STATION_START, "slot.start", actor, err);
 }
 
-static enum api_status slot_abort(void *ctx, int slot, struct api_error *err)
+static enum api_status slot_abort(void *ctx, int slot, const char *actor, struct api_error *err)
 {
-    return ask_slot(ctx, slot, STATION_ABORT, "slot.abort", err);
+    return ask_slot(ctx, slot, STATION_ABORT, "slot.abort", actor, err);
 }
 
-static enum api_status slot_identify(void *ctx, int slot, struct api_error *err)
+static enum api_status slot_identify(void *ctx, int slot, const char *actor,
+                                     struct api_error *err)
 {
-    return ask_slot(ctx, slot, STATION_IDENTIFY, "slot.identify", err);
+    return ask_slot(ctx, slot, STATION_IDENTIFY, "slot.identify", actor, err);
 }
 
-static enum api_status bundle_load(void *ctx, const char *path, struct api_error *err)
+static enum api_status bundle_load(void *ctx, const char *path, const char *actor,
+                                   struct api_error *err)
 {
     struct station_api *a = ctx;
     struct slot_refusal why = {0};
     enum station_answer ans = station_ask_bundle(a->st, path, &why);
     if (ans == STATION_ACCEPTED) {
-        audit(a, "bundle.load", 0, path);
+        audit(a, actor, "bundle.load", 0, path);
     } else {
         copy_refusal(err, &why);
-        audit_refused(a, "bundle.load", 0, why.error);
+        audit_refused(a, actor, "bundle.load", 0, why.error);
     }
     return status_of(ans);
 }

@@ -41,6 +41,17 @@ static void get_station(struct http_request *req, void *ctx)
     reply_backend_json(req, r->be.station_json(r->be.ctx));
 }
 
+/* Who the request's token says it is: the dashboard shows only the buttons
+ * its role may press. */
+static void get_whoami(struct http_request *req, void *ctx)
+{
+    (void)ctx;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "actor", http_request_actor(req));
+    cJSON_AddStringToObject(o, "role", http_role_name(http_request_role(req)));
+    http_reply_json(req, 200, o);
+}
+
 static void get_slots(struct http_request *req, void *ctx)
 {
     struct api_routes *r = ctx;
@@ -71,7 +82,8 @@ static void get_slot(struct http_request *req, void *ctx)
     http_reply_json(req, 200, o);
 }
 
-typedef enum api_status (*slot_action_fn)(void *ctx, int slot, struct api_error *err);
+typedef enum api_status (*slot_action_fn)(void *ctx, int slot, const char *actor,
+                                          struct api_error *err);
 
 static void reply_refusal(struct http_request *req, enum api_status st,
                           const struct api_error *err, const char *what)
@@ -92,7 +104,7 @@ static void slot_action(struct http_request *req, struct api_routes *r,
     }
     cJSON_Delete(state);
     struct api_error err = {{0}, {0}};
-    enum api_status st = fn(r->be.ctx, slot, &err);
+    enum api_status st = fn(r->be.ctx, slot, http_request_actor(req), &err);
     if (st != API_OK && st != API_ACCEPTED) {
         char what[64];
         snprintf(what, sizeof what, "slot %d refused %s", slot, action);
@@ -154,7 +166,8 @@ static void post_bundle_load(struct http_request *req, void *ctx)
         return;
     }
     struct api_error err = {{0}, {0}};
-    enum api_status st = r->be.bundle_load(r->be.ctx, path->valuestring, &err);
+    enum api_status st = r->be.bundle_load(r->be.ctx, path->valuestring,
+                                           http_request_actor(req), &err);
     if (st != API_OK && st != API_ACCEPTED) {
         reply_refusal(req, st, &err, "the bundle was not loaded");
         cJSON_Delete(body);
@@ -174,14 +187,15 @@ struct api_routes *api_routes_register(struct http_server *srv,
                                       const struct api_backend *backend)
 {
     static const struct http_route routes[] = {
-        {"GET", "/api/v1/station", get_station, false, false},
-        {"GET", "/api/v1/slots", get_slots, false, false},
-        {"GET", "/api/v1/slots/{slot}", get_slot, false, false},
-        {"POST", "/api/v1/slots/{slot}/start", post_start, false, false},
-        {"POST", "/api/v1/slots/{slot}/abort", post_abort, false, false},
-        {"POST", "/api/v1/slots/{slot}/identify", post_identify, false, false},
-        {"GET", "/api/v1/bundle", get_bundle, false, false},
-        {"POST", "/api/v1/bundle/load", post_bundle_load, false, false},
+        {"GET", "/api/v1/station", get_station, .role = HTTP_ROLE_VIEWER},
+        {"GET", "/api/v1/whoami", get_whoami, .role = HTTP_ROLE_VIEWER},
+        {"GET", "/api/v1/slots", get_slots, .role = HTTP_ROLE_VIEWER},
+        {"GET", "/api/v1/slots/{slot}", get_slot, .role = HTTP_ROLE_VIEWER},
+        {"POST", "/api/v1/slots/{slot}/start", post_start, .role = HTTP_ROLE_OPERATOR},
+        {"POST", "/api/v1/slots/{slot}/abort", post_abort, .role = HTTP_ROLE_OPERATOR},
+        {"POST", "/api/v1/slots/{slot}/identify", post_identify, .role = HTTP_ROLE_OPERATOR},
+        {"GET", "/api/v1/bundle", get_bundle, .role = HTTP_ROLE_VIEWER},
+        {"POST", "/api/v1/bundle/load", post_bundle_load, .role = HTTP_ROLE_MES},
     };
     struct api_routes *r = calloc(1, sizeof *r);
     if (!r)

@@ -23,6 +23,8 @@ struct sse_client {
     bool heartbeat_due;
     bool ending;                /* send what is in `out`, then end */
     bool overflow_noted;
+    bool revoked;               /* its token is no longer valid: end it */
+    char actor[HTTP_TOKEN_NAME_MAX + 1];    /* who opened it (http_check.h) */
     size_t out_len, out_off;
     char out[OUT_MAX];
 };
@@ -133,6 +135,13 @@ static void put(struct sse_client *c, const char *fmt, ...)
  * nothing (the caller suspends). */
 static bool next_frame(struct sse_client *c)
 {
+    if (c->revoked) {
+        /* A station event makes a client read again, and hear 401. */
+        put(c, "event: station\ndata: {\"kind\":\"station\",\"message\":"
+               "\"the API token of this stream is no longer valid\"}\n\n");
+        c->ending = true;
+        return true;
+    }
     if (c->sse->stopping) {
         put(c, "event: station\ndata: {\"kind\":\"station\",\"message\":"
                "\"jigd is stopping\"}\n\n");
@@ -247,6 +256,7 @@ static void get_events(struct http_request *req, void *ctx)
     }
     c->sse = sse;
     c->conn = http_request_connection(req);
+    snprintf(c->actor, sizeof c->actor, "%s", http_request_actor(req));
     int fd = connection_fd(c->conn);
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sse->opt.sndbuf, sizeof sse->opt.sndbuf);
@@ -284,6 +294,30 @@ static void get_events(struct http_request *req, void *ctx)
                               stall_s < 5 ? 5u : stall_s);
     http_reply_response(req, 200, resp);
     MHD_destroy_response(resp);
+}
+
+/* ---- tokens ------------------------------------------------------------- */
+
+/* Whether the identity a stream was opened with still opens one: a named
+ * token still active; "local" only while the station has no token at all
+ * (http_check.h, rule 4); the api_token_file's cannot change under jigd. */
+static bool still_valid(const struct sse_client *c)
+{
+    const struct http_server *srv = c->sse->srv;
+    if (!strcmp(c->actor, HTTP_ACTOR_TOKEN_FILE))
+        return true;
+    if (!strcmp(c->actor, HTTP_ACTOR_LOCAL))
+        return !http_server_has_tokens(srv);
+    return http_server_token_active(srv, c->actor);
+}
+
+void api_sse_check_tokens(struct api_sse *sse)
+{
+    for (struct sse_client *c = sse->clients; c; c = c->next)
+        if (!c->revoked && !still_valid(c)) {
+            c->revoked = true;
+            wake_later(c);
+        }
 }
 
 /* ---- life cycle -------------------------------------------------------- */
@@ -324,7 +358,7 @@ struct api_sse *api_sse_start(struct http_server *srv, struct event_bus *bus,
     if (!sse->opt.overflow_grace_s)
         sse->opt.overflow_grace_s = API_SSE_DEFAULT_OVERFLOW_GRACE_S;
     static const struct http_route routes[] = {
-        {"GET", "/api/v1/events", get_events, .stream = true},
+        {"GET", "/api/v1/events", get_events, .stream = true, .role = HTTP_ROLE_VIEWER},
     };
     if (http_server_add_routes(srv, routes, 1, sse) ||
         http_server_on_stop(srv, on_server_stopping, sse)) {

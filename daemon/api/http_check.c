@@ -2,7 +2,7 @@
  * Every refusal names what was wrong in the request and what to send
  * instead. Text the client sent is quoted short and printable only. */
 #include "http_check.h"
-#include "hex.h"
+#include "http_token.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -151,79 +151,6 @@ static bool origin_matches(struct http_slice origin, struct http_slice host)
     else
         return false;       /* "null" (sandboxed frames, file://) included */
     return origin.n - skip == host.n && !strncasecmp(origin.p + skip, host.p, host.n);
-}
-
-/* ---- the token --------------------------------------------------------- */
-
-bool http_token_equal_n(const char *expected, const char *given, size_t given_len)
-{
-    /* Walk the whole expected token whatever the input, so the time taken
-     * says nothing about how much of a guess was right. */
-    size_t elen = strlen(expected);
-    unsigned char diff = (unsigned char)(elen != given_len);
-    for (size_t i = 0; i < elen; i++) {
-        unsigned char g = i < given_len ? (unsigned char)given[i] : 0;
-        diff |= (unsigned char)((unsigned char)expected[i] ^ g);
-    }
-    return diff == 0;
-}
-
-/* ?access_token=..., percent-decoded into out. 0 found once, -1 absent,
- * malformed, too long or given twice. */
-static int query_token(struct http_slice query, char *out, size_t cap)
-{
-    static const char key[] = "access_token=";
-    int found = -1;
-    const char *p = query.p, *end = query.p + query.n;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp ? amp : end;
-        if ((size_t)(stop - p) >= sizeof key - 1 && !memcmp(p, key, sizeof key - 1)) {
-            if (found == 0)
-                return -1;
-            size_t n = 0;
-            for (const char *c = p + sizeof key - 1; c < stop; c++) {
-                int ch = (unsigned char)*c;
-                if (*c == '%') {
-                    if (stop - c < 3 || hex_digit(c[1]) < 0 || hex_digit(c[2]) < 0)
-                        return -1;
-                    ch = hex_digit(c[1]) * 16 + hex_digit(c[2]);
-                    c += 2;
-                }
-                if (n + 1 >= cap)
-                    return -1;
-                out[n++] = (char)ch;
-            }
-            out[n] = '\0';
-            found = 0;
-        }
-        p = stop + 1;
-    }
-    return found;
-}
-
-static bool token_given(const struct http_head *h, const char *token,
-                        struct http_slice query, bool is_read)
-{
-    unsigned n;
-    const struct http_field *auth = field(h, "Authorization", &n);
-    if (auth) {
-        struct http_slice a = auth->value;
-        if (a.n < 7 || strncasecmp(a.p, "Bearer ", 7))
-            return false;
-        size_t skip = 7;
-        while (skip < a.n && a.p[skip] == ' ')
-            skip++;
-        return http_token_equal_n(token, a.p + skip, a.n - skip);
-    }
-    /* A browser's EventSource cannot send headers: GET may use the query. */
-    char given[512];
-    if (is_read && query_token(query, given, sizeof given) == 0) {
-        bool ok = http_token_equal_n(token, given, strlen(given));
-        memset(given, 0, sizeof given);
-        return ok;
-    }
-    return false;
 }
 
 /* ---- routes ------------------------------------------------------------ */
@@ -408,17 +335,14 @@ static bool public_file(const struct http_route *routes, size_t n, const struct 
     return false;
 }
 
-/* Rules 2 to 4: is this someone allowed to ask this? `open`: a public
- * file, which needs no token (the rest still applies). */
-static bool who(const struct http_head *h, const struct http_policy *p, bool peer_loopback,
-                struct http_slice host, struct http_slice query, bool open,
-                struct http_verdict *v)
+/* Rules 2 and 3: the peer, the Host it names and the Origin. */
+static bool where_from(const struct http_head *h, const struct http_policy *p, bool peer_loopback,
+                       struct http_slice host, bool no_token, struct http_verdict *v)
 {
     char q[QUOTE_MAX + 1], hint[256];
-    bool no_token = !p->token || !p->token[0];
     if (no_token && !peer_loopback) {
-        http_verdict_refuse(v, 403, "to use the API from the network, set api_token_file in jigd.conf "
-               "(docs/config.md)", "this station has no API token, so it answers "
+        http_verdict_refuse(v, 403, "add an API token (jigctl token add NAME --role ROLE, "
+               "docs/api.md) and send it", "this station has no API token, so it answers "
                "programs on the station itself only");
         return false;
     }
@@ -426,7 +350,7 @@ static bool who(const struct http_head *h, const struct http_policy *p, bool pee
     host_name(host, &name);
     if (no_token && !host_is_this_station(name, p->listen_host)) {
         snprintf(hint, sizeof hint, "use http://127.0.0.1:%u/ or http://localhost:%u/ "
-                 "(with an api_token_file, any name the station has will do)",
+                 "(once the station has API tokens, any name it has will do)",
                  p->port, p->port);
         http_verdict_refuse(v, 403, hint, "Host '%s' is not this station's address; a web page "
                "whose name points at this machine (DNS rebinding) is refused",
@@ -442,24 +366,54 @@ static bool who(const struct http_head *h, const struct http_policy *p, bool pee
                quote(q, sizeof q, origin->value));
         return false;
     }
+    return true;
+}
+
+/* Rule 4: who asks, by the token. `open`: a public file, no token needed. */
+static bool who(const struct http_head *h, const struct http_policy *p, bool peer_loopback,
+                struct http_slice host, struct http_slice query, bool open,
+                struct http_verdict *v)
+{
+    bool no_token = (!p->token || !p->token[0]) && p->n_tokens == 0;
+    if (!where_from(h, p, peer_loopback, host, no_token, v))
+        return false;
     bool read = !strcmp(v->method, "GET") || !strcmp(v->method, "HEAD") ||
                 !strcmp(v->method, "OPTIONS");
-    if (!no_token && !open &&
-        !token_given(h, p->token, query, read && strcmp(v->method, "OPTIONS"))) {
+    if (no_token) {
+        v->role = p->trust_local ? HTTP_ROLE_ADMIN : HTTP_ROLE_VIEWER;
+        snprintf(v->actor, sizeof v->actor, "%s", HTTP_ACTOR_LOCAL);
+        if (read || p->trust_local)
+            return true;
         v->ask_token = true;
-        http_verdict_refuse(v, 401, "send 'Authorization: Bearer <token>' with the token from the "
-               "station's api_token_file", "this station requires an API token");
-        return false;
-    }
-    if (no_token && !read && !p->trust_local) {
-        v->ask_token = true;
-        http_verdict_refuse(v, 401, "set api_token_file in jigd.conf and send 'Authorization: Bearer "
-               "<token>' (jigctl --token-file); or, on a station used only from itself, "
-               "set api_trust_local = yes (docs/config.md)",
+        http_verdict_refuse(v, 401, "add an API token (jigctl token add NAME --role operator) and "
+               "send 'Authorization: Bearer <token>' (jigctl --token-file); or, on a station "
+               "used only from itself, set api_trust_local = yes (docs/config.md)",
                "this station takes no actions without an API token");
         return false;
     }
-    return true;
+    unsigned n;
+    const struct http_field *auth = field(h, "Authorization", &n);
+    if (open || http_token_identify(p, auth ? &auth->value : NULL, query,
+                                    read && strcmp(v->method, "OPTIONS"), v))
+        return true;
+    v->ask_token = true;
+    http_verdict_refuse(v, 401, "send 'Authorization: Bearer <token>' with a token of this station "
+           "(jigctl token add NAME --role ROLE makes one)", "this station requires an API token");
+    return false;
+}
+
+/* The route's role: a token below it is refused, saying what it would need. */
+static bool role_allows(const struct http_route *r, struct http_verdict *v)
+{
+    enum http_role need = r->role == HTTP_ROLE_NONE && !r->public_file ? HTTP_ROLE_ADMIN : r->role;
+    if (v->role >= need)
+        return true;
+    char hint[200];
+    snprintf(hint, sizeof hint, "ask the station's admin for a token with role %s "
+             "(jigctl token add NAME --role %s)", http_role_name(need), http_role_name(need));
+    http_verdict_refuse(v, 403, hint, "%s %s needs role %s; '%s' is %s", v->method, v->path,
+                        http_role_name(need), v->actor, http_role_name(v->role));
+    return false;
 }
 
 void http_check(const struct http_head *h, const struct http_policy *p,
@@ -500,7 +454,7 @@ void http_check(const struct http_head *h, const struct http_policy *p,
         options(routes, n_routes, v, star);
         return;
     }
-    if (!route(routes, n_routes, v))
+    if (!route(routes, n_routes, v) || !role_allows(&routes[v->route], v))
         return;
     bool read = !strcmp(v->method, "GET") || !strcmp(v->method, "HEAD");
     unsigned n;

@@ -38,7 +38,8 @@ struct http_server {
     uint16_t port;
     char host[256];
     char token[HTTP_TOKEN_MAX];
-    struct http_policy policy;  /* points at host and token */
+    struct http_policy policy;  /* points at host, token and tokens */
+    struct http_token *tokens;  /* the named ones (http_server_set_tokens) */
     struct http_limits limits;
     http_log_fn log;
     void *log_ctx;
@@ -60,6 +61,8 @@ struct http_request {
     const char *path;
     size_t route;
     struct api_route_params params;
+    enum http_role role;
+    char actor[HTTP_TOKEN_NAME_MAX + 1];
     uint64_t started_ms;        /* when MHD took the request (loop time) */
     char *body;
     size_t body_len, body_cap;

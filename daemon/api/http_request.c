@@ -139,6 +139,9 @@ int http_request_slot(const struct http_request *req)
     return req->params.slot;
 }
 
+const char *http_request_actor(const struct http_request *req) { return req->actor; }
+enum http_role http_request_role(const struct http_request *req) { return req->role; }
+
 const char *http_request_header(const struct http_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);

@@ -151,6 +151,8 @@ static struct http_request *request_new(struct http_server *s, struct MHD_Connec
     req->path = v->path;
     req->route = v->route;
     req->params = v->params;
+    req->role = v->role;
+    snprintf(req->actor, sizeof req->actor, "%s", v->actor);
     req->started_ms = uv_now(s->loop);
     return req;
 }
@@ -246,6 +248,38 @@ static int configure(struct http_server *s, const struct http_server_options *op
     return 0;
 }
 
+int http_server_set_tokens(struct http_server *s, const struct http_token *tokens, size_t n)
+{
+    struct http_token *copy = n ? malloc(n * sizeof *copy) : NULL;
+    if (n && !copy)
+        return -1;
+    if (n)
+        memcpy(copy, tokens, n * sizeof *copy);
+    free(s->tokens);
+    s->tokens = copy;
+    s->policy.tokens = copy;
+    s->policy.n_tokens = n;
+    return 0;
+}
+
+size_t http_server_token_count(const struct http_server *s)
+{
+    return s->policy.n_tokens;
+}
+
+bool http_server_token_active(const struct http_server *s, const char *name)
+{
+    for (size_t i = 0; i < s->policy.n_tokens; i++)
+        if (!strcmp(s->policy.tokens[i].name, name))
+            return true;
+    return false;
+}
+
+bool http_server_has_tokens(const struct http_server *s)
+{
+    return s->token[0] || s->policy.n_tokens;
+}
+
 struct http_server *http_server_start(uv_loop_t *loop,
                                       const struct http_server_options *opt,
                                       char *err, size_t errlen)
@@ -260,7 +294,8 @@ struct http_server *http_server_start(uv_loop_t *loop,
         free(s);
         return NULL;
     }
-    int fd = http_gate_listen(s->host, opt->port, !s->token[0], &s->port, err, errlen);
+    int fd = http_gate_listen(s->host, opt->port, !s->token[0] && !opt->named_tokens, &s->port,
+                              err, errlen);
     if (fd < 0) {
         free(s);
         return NULL;
@@ -344,6 +379,7 @@ static void on_closed(struct http_server *s)
     void *ctx = s->done_ctx;
     free(s->routes);
     free(s->route_ctx);
+    free(s->tokens);
     free(s);
     if (done)
         done(ctx);

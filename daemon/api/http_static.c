@@ -124,10 +124,10 @@ struct http_static *http_static_register(struct http_server *srv, const char *di
                                          bool *found)
 {
     static const struct http_route routes[] = {
-        {"GET", "/", get_index, false, true},
-        {"HEAD", "/", get_index, false, true},
-        {"GET", "/ui/{file}", get_file, false, true},
-        {"HEAD", "/ui/{file}", get_file, false, true},
+        {"GET", "/", get_index, .public_file = true},
+        {"HEAD", "/", get_index, .public_file = true},
+        {"GET", "/ui/{file}", get_file, .public_file = true},
+        {"HEAD", "/ui/{file}", get_file, .public_file = true},
     };
     struct http_static *st = calloc(1, sizeof *st);
     if (!st)

@@ -107,9 +107,10 @@ static void publish_slot(struct fake_station *fs, const struct fake_slot *s)
     event_bus_publish(fs->bus, &ev);
 }
 
-static enum api_status slot_start(void *ctx, int slot, struct api_error *err)
+static enum api_status slot_start(void *ctx, int slot, const char *actor, struct api_error *err)
 {
     struct fake_station *fs = ctx;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
     struct fake_slot *s = find(fs, slot);
     if (s->state == SLOT_RUNNING) {
         snprintf(err->error, sizeof err->error, "slot %d is already flashing", slot);
@@ -124,9 +125,10 @@ static enum api_status slot_start(void *ctx, int slot, struct api_error *err)
     return API_ACCEPTED;
 }
 
-static enum api_status slot_abort(void *ctx, int slot, struct api_error *err)
+static enum api_status slot_abort(void *ctx, int slot, const char *actor, struct api_error *err)
 {
     struct fake_station *fs = ctx;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
     struct fake_slot *s = find(fs, slot);
     if (s->state != SLOT_RUNNING) {
         snprintf(err->error, sizeof err->error, "slot %d is %s; there is nothing to abort",
@@ -140,16 +142,19 @@ static enum api_status slot_abort(void *ctx, int slot, struct api_error *err)
     return API_ACCEPTED;
 }
 
-static enum api_status slot_identify(void *ctx, int slot, struct api_error *err)
+static enum api_status slot_identify(void *ctx, int slot, const char *actor, struct api_error *err)
 {
     struct fake_station *fs = ctx;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
     fs->identify_count++;
     return API_OK;
 }
 
-static enum api_status bundle_load(void *ctx, const char *path, struct api_error *err)
+static enum api_status bundle_load(void *ctx, const char *path, const char *actor,
+                                   struct api_error *err)
 {
     struct fake_station *fs = ctx;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
     if (strncmp(path, "/bundles/", 9)) {
         snprintf(err->error, sizeof err->error, "no bundle at %s", path);
         snprintf(err->hint, sizeof err->hint, "give the folder of an imported bundle");

@@ -22,10 +22,10 @@ static void handler(struct http_request *req, void *ctx)
 }
 
 static const struct http_route routes[] = {
-    {"GET", "/api/v1/station", handler, false, false},
-    {"GET", "/api/v1/slots/{slot}", handler, false, false},
-    {"POST", "/api/v1/slots/{slot}/start", handler, false, false},
-    {"GET", "/api/v1/events", handler, true, false},
+    {"GET", "/api/v1/station", handler, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/slots/{slot}", handler, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/slots/{slot}/start", handler, .role = HTTP_ROLE_OPERATOR},
+    {"GET", "/api/v1/events", handler, .stream = true, .role = HTTP_ROLE_VIEWER},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

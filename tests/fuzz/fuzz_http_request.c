@@ -30,6 +30,7 @@
 #include "http_check.h"
 #include "http_head.h"
 #include "http_json_body.h"
+#include "mbedtls_compat.h"
 
 static void handler(struct http_request *req, void *ctx)
 {
@@ -39,27 +40,46 @@ static void handler(struct http_request *req, void *ctx)
 
 /* The API's routes (daemon/api/api_routes.c and api_sse.c), in its order. */
 static const struct http_route routes[] = {
-    {"GET", "/api/v1/station", handler, false, false},
-    {"GET", "/api/v1/slots", handler, false, false},
-    {"GET", "/api/v1/slots/{slot}", handler, false, false},
-    {"POST", "/api/v1/slots/{slot}/start", handler, false, false},
-    {"POST", "/api/v1/slots/{slot}/abort", handler, false, false},
-    {"POST", "/api/v1/slots/{slot}/identify", handler, false, false},
-    {"GET", "/api/v1/bundle", handler, false, false},
-    {"POST", "/api/v1/bundle/load", handler, false, false},
-    {"GET", "/api/v1/events", handler, true, false},
-    {"GET", "/", handler, false, true},
-    {"GET", "/ui/{file}", handler, false, true},
+    {"GET", "/api/v1/station", handler, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/slots", handler, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/slots/{slot}", handler, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/slots/{slot}/start", handler, .role = HTTP_ROLE_OPERATOR},
+    {"POST", "/api/v1/slots/{slot}/abort", handler, .role = HTTP_ROLE_OPERATOR},
+    {"POST", "/api/v1/slots/{slot}/identify", handler, .role = HTTP_ROLE_OPERATOR},
+    {"GET", "/api/v1/bundle", handler, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/bundle/load", handler, .role = HTTP_ROLE_MES},
+    {"GET", "/api/v1/events", handler, .stream = true, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/", handler, .public_file = true},
+    {"GET", "/ui/{file}", handler, .public_file = true},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
 #define TOKEN "fz-Token-0123456789"
+#define VIEWER_TOKEN "fz-viewer-0123456789"
+#define OPERATOR_TOKEN "fz-operator-01234567"
 
-static const struct http_policy policies[] = {
+/* Named tokens: a viewer and an operator (their hashes made once). */
+static struct http_token named[2] = {
+    {.name = "fz-viewer", .role = HTTP_ROLE_VIEWER},
+    {.name = "fz-operator", .role = HTTP_ROLE_OPERATOR},
+};
+
+static struct http_policy policies[] = {
     {.token = TOKEN, .listen_host = "0.0.0.0", .port = 8080, .max_body = 1024},
     {.trust_local = true, .listen_host = "127.0.0.1", .port = 8080, .max_body = 1024},
     {.listen_host = "localhost", .port = 8080, .max_body = 1024},
+    {.tokens = named, .n_tokens = 2, .listen_host = "0.0.0.0", .port = 8080, .max_body = 1024},
 };
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    if (sha256_once(VIEWER_TOKEN, strlen(VIEWER_TOKEN), named[0].sha256) ||
+        sha256_once(OPERATOR_TOKEN, strlen(OPERATOR_TOKEN), named[1].sha256))
+        abort();
+    return 0;
+}
 
 static const unsigned statuses[] = {204, 400, 401, 403, 404, 405, 413, 414, 415, 431,
                                     501, 505};
@@ -98,9 +118,11 @@ static void check_refusal(const struct http_verdict *v, const uint8_t *data, siz
     }
     printable(v->error, false);
     printable(v->hint, false);
-    if ((strstr(v->error, TOKEN) || strstr(v->hint, TOKEN)) &&
-        !contains(data, size, TOKEN, false))
-        abort();
+    static const char *const secrets[] = {TOKEN, VIEWER_TOKEN, OPERATOR_TOKEN};
+    for (size_t i = 0; i < 3; i++)
+        if ((strstr(v->error, secrets[i]) || strstr(v->hint, secrets[i])) &&
+            !contains(data, size, secrets[i], false))
+            abort();
 }
 
 static void check_pass(const struct http_verdict *v, const struct http_policy *p,
@@ -117,7 +139,7 @@ static void check_pass(const struct http_verdict *v, const struct http_policy *p
     if (v->path[0] != '/' || strpbrk(v->path, "?#"))
         abort();
     bool changes = strcmp(v->method, "GET") != 0;
-    bool token = p->token && p->token[0];
+    bool token = (p->token && p->token[0]) || p->n_tokens;
     if (changes && !contains(data, head_len, "application/json", true))
         abort();
     /* The dashboard's files are asked for without a token (a browser
@@ -128,6 +150,12 @@ static void check_pass(const struct http_verdict *v, const struct http_policy *p
         !contains(data, head_len, "access_token=", false))
         abort();
     if (!token && (!local || (changes && !p->trust_local)))
+        abort();
+    /* Whoever is let through has a name and at least the route's role. */
+    if (!r->public_file && (v->role < r->role || !v->actor[0]))
+        abort();
+    if (p->n_tokens && !r->public_file && v->role == HTTP_ROLE_OPERATOR &&
+        !contains(data, head_len, OPERATOR_TOKEN, false))
         abort();
 }
 

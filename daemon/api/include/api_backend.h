@@ -38,12 +38,15 @@ struct api_backend {
     cJSON *(*slots_json)(void *ctx);
     /* One slot object, or NULL when the station has no such slot. */
     cJSON *(*slot_json)(void *ctx, int slot);
-    enum api_status (*slot_start)(void *ctx, int slot, struct api_error *err);
-    enum api_status (*slot_abort)(void *ctx, int slot, struct api_error *err);
+    /* `actor`: who asked (the token's name; http_check.h), for the audit log. */
+    enum api_status (*slot_start)(void *ctx, int slot, const char *actor, struct api_error *err);
+    enum api_status (*slot_abort)(void *ctx, int slot, const char *actor, struct api_error *err);
     /* Blink the board's LED (or the jig position's) so the operator can find it. */
-    enum api_status (*slot_identify)(void *ctx, int slot, struct api_error *err);
+    enum api_status (*slot_identify)(void *ctx, int slot, const char *actor,
+                                     struct api_error *err);
     /* Makes the bundle at `path` (a path on the station) the active one. */
-    enum api_status (*bundle_load)(void *ctx, const char *path, struct api_error *err);
+    enum api_status (*bundle_load)(void *ctx, const char *path, const char *actor,
+                                   struct api_error *err);
     /* The active bundle, or NULL when none is loaded. */
     cJSON *(*bundle_json)(void *ctx);
 };

@@ -43,4 +43,9 @@ void api_sse_free(struct api_sse *sse, void (*done)(void *ctx), void *ctx);
 
 size_t api_sse_client_count(const struct api_sse *sse);
 
+/* After the server's tokens changed (http_server_set_tokens): ends each
+ * stream whose token is no longer valid, with a last `station` event, so a
+ * revoked token stops receiving events at once, not at its reconnection. */
+void api_sse_check_tokens(struct api_sse *sse);
+
 #endif

@@ -14,15 +14,18 @@
  *   3. Origin, when a browser sends one, must be the origin the request
  *      is addressed to (its host:port equal to Host): another site's page
  *      is refused whatever it asks (CSRF).
- *   4. the token: with one configured, every request carries it
- *      (Authorization: Bearer, or ?access_token= on GET for EventSource);
- *      without one, nothing that changes state is done unless the
- *      operator chose trusted-local mode. A public_file route (the
- *      dashboard's own files) needs no token: a browser cannot send one
- *      with a page or its scripts, and they hold no station data.
+ *   4. the token: with any configured (the api_token_file's, or named
+ *      tokens with roles), every request carries one (Authorization:
+ *      Bearer, or ?access_token= on GET for EventSource), and it says who
+ *      asks (the actor of what follows) and in which role; without any,
+ *      nothing that changes state is done unless the operator chose
+ *      trusted-local mode. A public_file route (the dashboard's own files)
+ *      needs no token: a browser cannot send one with a page or its
+ *      scripts, and they hold no station data.
  *   5. the route: 404 / 405 (with Allow) / OPTIONS (204 with Allow, and no
- *      CORS grant) / the route and its parameters. The path is matched as
- *      sent, never percent-decoded: "/slots/%31" is not "/slots/1".
+ *      CORS grant) / the route and its parameters, and the route's role
+ *      (403 for a token below it). The path is matched as sent, never
+ *      percent-decoded: "/slots/%31" is not "/slots/1".
  *   6. a state change carries Content-Type: application/json (a web page
  *      cannot send that cross-origin without a preflight, which 3 refuses).
  *   7. a declared body no larger than the limit.
@@ -43,6 +46,31 @@ struct http_request;
 
 typedef void (*http_handler_fn)(struct http_request *req, void *ctx);
 
+/* What a token may do, each role everything the one before may:
+ * viewer reads; operator also starts, aborts and identifies; mes also
+ * loads bundles (and manages work orders); admin also manages tokens. */
+enum http_role {
+    HTTP_ROLE_NONE = 0,         /* a route: a public file; a verdict: refused */
+    HTTP_ROLE_VIEWER,
+    HTTP_ROLE_OPERATOR,
+    HTTP_ROLE_MES,
+    HTTP_ROLE_ADMIN,
+};
+
+/* "viewer", ...; NULL for NONE. */
+const char *http_role_name(enum http_role r);
+/* The role of that name, or HTTP_ROLE_NONE. */
+enum http_role http_role_parse(const char *name);
+
+#define HTTP_TOKEN_NAME_MAX 64
+
+/* A named token as the station keeps it: never the token, only its hash. */
+struct http_token {
+    char name[HTTP_TOKEN_NAME_MAX + 1];
+    enum http_role role;
+    uint8_t sha256[32];
+};
+
 struct http_route {
     const char *method;         /* "GET", "POST", ... */
     const char *pattern;        /* "/api/v1/slots/{slot}"; must outlive
@@ -54,11 +82,18 @@ struct http_route {
                                    (the dashboard's pages): no station data,
                                    no state change, so no token is asked
                                    for; Host and Origin rules still hold */
+    enum http_role role;        /* the least role that may ask; NONE on a
+                                   route that is not a public file is
+                                   taken as ADMIN (a forgotten role locks,
+                                   never opens) */
 };
 
 /* What the operator configured, as the rules need it. */
 struct http_policy {
-    const char *token;          /* NULL or "": none */
+    const char *token;          /* NULL or "": none; else an admin token
+                                   (the api_token_file's) */
+    const struct http_token *tokens;    /* the named ones */
+    size_t n_tokens;
     bool trust_local;           /* no token, yet state changes are done
                                    (the peer is on this machine anyway) */
     const char *listen_host;    /* accepted in Host when there is no token */
@@ -68,6 +103,9 @@ struct http_policy {
 
 enum http_kind { HTTP_KIND_REQUEST, HTTP_KIND_STREAM };
 
+#define HTTP_ACTOR_TOKEN_FILE "api-token-file"
+#define HTTP_ACTOR_LOCAL "local"
+
 struct http_verdict {
     /* 0: hand the request to routes[route].handler. Otherwise the answer
      * to give (an error with a hint; 204 for OPTIONS). */
@@ -76,6 +114,12 @@ struct http_verdict {
     char hint[320];
     char allow[64];             /* 405 and OPTIONS: the Allow header */
     bool ask_token;             /* 401: send WWW-Authenticate */
+    enum http_role role;        /* who asks: the token's role (ADMIN for the
+                                   api_token_file's and in trusted-local
+                                   mode, VIEWER for a local read without
+                                   tokens) */
+    char actor[HTTP_TOKEN_NAME_MAX + 1];    /* the token's name, or
+                                   HTTP_ACTOR_TOKEN_FILE / HTTP_ACTOR_LOCAL */
     enum http_kind kind;
     size_t route;
     struct api_route_params params;

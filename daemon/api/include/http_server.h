@@ -67,6 +67,10 @@ struct http_server_options {
                                    read-only unless trust_local; copied,
                                    never logged */
     bool trust_local;           /* no token, yet state changes are done */
+    bool named_tokens;          /* named tokens come by http_server_set_tokens:
+                                   listen on `host` even without `token`
+                                   (rule 2 answers only this machine until
+                                   a token exists) */
     size_t max_body;            /* 0 = HTTP_DEFAULT_MAX_BODY */
     unsigned timeout_s;         /* idle connection timeout, 0 = default */
     /* The limits; 0 = the default of each. */
@@ -113,6 +117,19 @@ const char *http_request_method(const struct http_request *req);
 const char *http_request_path(const struct http_request *req);
 const struct api_route_params *http_request_params(const struct http_request *req);
 int http_request_slot(const struct http_request *req);      /* {slot}, 0 none */
+/* The named tokens from now on (copied; http_check.h): from the next
+ * request a token of the old set that is not in the new one is refused.
+ * -1 when memory ran out (the old set stays). */
+int http_server_set_tokens(struct http_server *s, const struct http_token *tokens, size_t n);
+size_t http_server_token_count(const struct http_server *s);
+/* Is a named token of that name active? */
+bool http_server_token_active(const struct http_server *s, const char *name);
+/* Any token at all: the api_token_file's or a named one (rule 4)? */
+bool http_server_has_tokens(const struct http_server *s);
+
+/* Who asked and in which role (http_check.h, rule 4). */
+const char *http_request_actor(const struct http_request *req);
+enum http_role http_request_role(const struct http_request *req);
 const char *http_request_header(const struct http_request *req, const char *name);
 const char *http_request_query(const struct http_request *req, const char *name);
 const char *http_request_body(const struct http_request *req, size_t *len);
