@@ -33,7 +33,8 @@ struct station_db {
     sdb_clock_fn clock;
     void *clock_ctx;
     bool read_only;
-    int lock_fd;            /* -1 when read-only */
+    bool beside_jigd;       /* writes, but is not the station (sdb_options) */
+    int lock_fd;            /* -1 when read-only or beside jigd */
     int64_t session_id;     /* this process's row in sessions; 0 when read-only */
     int schema_version;
     int swept;              /* attempts marked interrupted at open */

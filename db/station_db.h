@@ -18,7 +18,9 @@
  * One process (jigd) opens the database as the station; it holds a lock file
  * beside it so a second jigd refuses to start. Any number of readers (jigctl
  * audit, an engineer's sqlite3 shell) may open it read-only at the same time
- * thanks to WAL. A struct station_db is used from one thread at a time.
+ * thanks to WAL, and a tool may write beside it what is not the station's to
+ * write (jigctl token: sdb_options.beside_jigd). A struct station_db is used
+ * from one thread at a time.
  *
  * Every function returns an enum sdb_status; on anything but SDB_OK,
  * sdb_errmsg() says what happened and what to check, in words meant for an
@@ -57,6 +59,12 @@ struct sdb_options {
     const char *station;    /* this station's name; {station} in serial formats.
                              * NULL = "station". Letters, digits, - _ . only. */
     bool read_only;         /* reports only: no migration, no sweep, no lock */
+    bool beside_jigd;       /* a tool's writes beside a running jigd (jigctl
+                             * token): no lock, no migration, no session, no
+                             * sweep; the file must exist, at this program's
+                             * schema. Only for writes that are not the
+                             * station's (tokens, audit events). Ignored with
+                             * read_only. */
     int busy_timeout_ms;    /* how long to wait for another writer; 0 = 5000 */
     sdb_clock_fn clock;     /* NULL = the real-time clock (tests pass a fake) */
     void *clock_ctx;
