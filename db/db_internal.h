@@ -130,7 +130,10 @@ void db_audit_bad(struct sdb_audit_check *check, int64_t id, const char *fmt, ..
  * migration that starts it (and records the rows already there). */
 #define DB_SCHEMA_RECORDS 7
 
-enum db_record { DB_RECORD_UNIT, DB_RECORD_ATTEMPT, DB_RECORD_CERTIFICATE, DB_RECORD_ALLOCATION };
+enum db_record {
+    DB_RECORD_UNIT, DB_RECORD_ATTEMPT, DB_RECORD_CERTIFICATE, DB_RECORD_ALLOCATION,
+    DB_RECORD_TOKEN,        /* api_tokens, from schema 8 on */
+};
 
 /* The SQL function the records use (jigd_sha256), on every connection. */
 int db_records_register(struct station_db *db);
