@@ -3,6 +3,8 @@
  * station's steps, and the audit log both append to stays one log that
  * verifies, its anchor file following whichever wrote last, also when one
  * writer begins while the other has committed but not yet anchored. */
+#include <fcntl.h>
+
 #include "db_fixture.h"
 
 static struct station_db *open_beside(struct db_fixture *f, const char *path, int *rc,
@@ -193,6 +195,51 @@ static void test_rows_no_anchor_vouches_for_are_found(void **state)
     assert_non_null(strstr(c.reason, "not by this jigd"));
 }
 
+/* SQLite's "the WAL index is in use" lock: a read lock on byte 128 of
+ * station.db-shm, held by every process that has the index mapped. */
+#define SHM_DMS_BYTE 128
+
+/* In a child (another process, as jigctl is): who holds that lock. */
+static void expect_index_in_use_by(const char *shm, pid_t holder)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(shm, O_RDWR);
+        struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = SHM_DMS_BYTE,
+                          .l_len = 1};
+        if (fd < 0 || fcntl(fd, F_GETLK, &l) != 0)
+            _exit(2);
+        _exit(l.l_type == F_RDLCK && l.l_pid == holder ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) != 0)
+        fail_msg("the WAL index's in-use lock is not held by jigd (%d): the next process "
+                 "to open the database would truncate the index under jigd's mapping",
+                 WEXITSTATUS(status));
+}
+
+/* jigd keeps that lock through its writes (the shm guard checks the index
+ * by name, never by a descriptor whose close would drop it), so a tool
+ * opening the database beside it never takes itself for the first and
+ * truncates the index jigd has mapped (SIGBUS). */
+static void test_jigd_keeps_the_index_in_use_through_writes(void **state)
+{
+    struct db_fixture *f = *state;
+    char shm[160];
+    snprintf(shm, sizeof shm, "%s-shm", f->path);
+    note(f->db, "operator:ana");
+    expect_index_in_use_by(shm, getpid());
+    struct station_db *tool = beside(f);
+    note(tool, "jigctl:ana");
+    sdb_close(tool);
+    note(f->db, "operator:ana");
+    expect_index_in_use_by(shm, getpid());
+    expect_intact(f);
+}
+
 /* Only a database jigd made, at the schema this program knows: never one
  * the tool would create (as root, a file jigd could not open) or upgrade. */
 static void test_refuses_what_jigd_did_not_make(void **state)
@@ -219,6 +266,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup_open, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(test_opens_while_jigd_holds_the_station),
+        T(test_jigd_keeps_the_index_in_use_through_writes),
         T(test_both_append_to_one_log),
         T(test_tool_while_jigd_is_stopped),
         T(test_jigd_waits_for_the_tool_to_anchor),
