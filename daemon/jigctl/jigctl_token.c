@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,10 +158,12 @@ static bool known_role(const char *role)
 
 /* The token goes to stdout alone, so `> file` keeps exactly it. A token
  * stored but not delivered would hold the name for nobody: it is revoked
- * again. */
+ * again. A closed pipe must come back as an error for that, not end jigctl
+ * (SIGPIPE) with the token stored. */
 static int deliver(struct station_db *db, const struct token_args *a, const char *who,
                    const char *token)
 {
+    signal(SIGPIPE, SIG_IGN);
     if (printf("%s\n", token) < 0 || fflush(stdout) != 0) {
         int saved = errno;
         int rc = sdb_token_revoke(db, a->name, who);

@@ -95,6 +95,17 @@ grep -q "a token named op1 is active already" "$w/err" || say_fail "a taken name
 run token list --db "$db" --format csv
 expect 2 "an unknown format"
 
+# A token that cannot be delivered is not left holding its name.
+"$jigctl" token add lost --role mes --db "$db" >&- 2> "$w/err"
+got=$?
+expect 1 "add with stdout closed"
+grep -q "could not write the token to stdout.*it was revoked again" "$w/err" \
+  || say_fail "an undelivered token says: $(cat "$w/err")"
+[[ $(sqlite3 -readonly "$db" "SELECT count(*) FROM api_tokens WHERE name = 'lost'
+     AND revoked_at IS NOT NULL") == 1 ]] || say_fail "the undelivered token is not revoked"
+run token add lost --role mes --db "$db"
+expect 0 "the name of an undelivered token again"
+
 # --help prints usage and does nothing else: the database is untouched, and
 # no file appears where --db points at nothing.
 before=$(files_sum)
@@ -120,7 +131,7 @@ expect 1 "list without a database"
 # What was done is on record, and the log is whole.
 n=$(sqlite3 -readonly "$db" "SELECT count(*) FROM audit_events WHERE action IN ('token.add',
   'token.revoke') AND actor = 'jigctl:$(id -un)'")
-[[ $n == 3 ]] || say_fail "$n token events in the audit log, expected 3"
+[[ $n == 6 ]] || say_fail "$n token events in the audit log, expected 6"
 sqlite3 -readonly "$db" "SELECT details FROM audit_events" | grep -q -F -e "$want" -e "${tok#jigd_}" \
   && say_fail "the audit log holds a hash or a token"
 run audit verify --db "$db"
