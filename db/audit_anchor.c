@@ -14,10 +14,11 @@
  * compares the table's end with what the file last said (db->anchor, loaded
  * at open); anything but "the same row" is appended to the log as an
  * audit.anchor event before the file is overwritten, so the evidence moves
- * into the chain instead of being lost. sdb_audit_verify compares the file
- * with the table, and reports the audit.anchor events that mean rows may be
- * missing. db/README.md ("The hash chain") says what this does and does not
- * prove. */
+ * into the chain instead of being lost. The one exception: rows another
+ * writer (jigctl token, beside jigd) appended and anchored itself.
+ * sdb_audit_verify compares the file with the table, and reports the
+ * audit.anchor events that mean rows may be missing. db/README.md ("The
+ * hash chain") says what this does and does not prove. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -212,6 +213,19 @@ static const char *rows_were(char out[64], long long from, long long to)
 
 /* ---- the writer's check before it appends --------------------------------- */
 
+#define CATCH_UP_MS 50
+/* How long a writer waits for another one to anchor what it committed: an
+ * fsync of a small file, which a busy SD card can stretch well past the
+ * half second a reader waits; giving up writes a finding into the log for
+ * good, so a writer waits longer. */
+#define WRITER_CATCH_UP_TRIES 40
+
+static void sleep_ms(long ms)
+{
+    struct timespec d = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&d, NULL);
+}
+
 /* The log's last row now (0 and the genesis hash when it is empty). */
 static int table_end(struct station_db *db, int64_t *id, char hash[65])
 {
@@ -275,6 +289,32 @@ static bool crash_explains(struct station_db *db)
         "        json_extract(details, '$.found') IN ('none', 'stale')))"
         " AND EXISTS (SELECT 1 FROM audit_events WHERE action = 'audit.anchor' AND"
         "        json_extract(details, '$.found') IN ('none', 'stale'))");
+}
+
+/* Rows past this process's anchor may be another writer's: a tool writing
+ * beside jigd (sdb_options.beside_jigd: jigctl token), or jigd seen from
+ * that tool, appends to the log and anchors its rows itself, just after its
+ * COMMIT, outside the lock this transaction holds. When the file vouches for
+ * exactly the log's end, this process takes it as its own anchor; when it
+ * is behind, the other writer is given a moment to catch up. Not when a
+ * crash explains the file: jigd's start after one keeps its pace, and says
+ * so in the log as before. Whoever can rewrite the table and the file alike
+ * gets past this, as past the file at any time (db/README.md). */
+static bool other_writer_anchored(struct station_db *db, int64_t id, const char *hash)
+{
+    bool crashed = !db->beside_jigd && !db->anchor_checked && crash_explains(db);
+    int tries = crashed ? 1 : WRITER_CATCH_UP_TRIES;
+    struct audit_anchor now;
+    for (int i = 0; i < tries; i++) {
+        if (i > 0)
+            sleep_ms(CATCH_UP_MS);
+        db_anchor_read(db, &now);
+        if (now.state == ANCHOR_SET && now.last_id == id && !strcmp(now.last_hash, hash)) {
+            db->anchor = now;
+            return true;
+        }
+    }
+    return false;
 }
 
 struct anchor_finding {
@@ -364,6 +404,9 @@ int db_anchor_check_locked(struct station_db *db)
     int rc = table_end(db, &id, hash);
     if (rc == SDB_OK)
         rc = compare_end(db, &db->anchor, id, hash, &f);
+    if (rc == SDB_OK && f.found && !strcmp(f.found, "behind")
+        && other_writer_anchored(db, id, hash))
+        f.found = NULL;
     if (rc != SDB_OK || !f.found) {
         db->anchor_checked = rc == SDB_OK;
         return rc;
@@ -395,17 +438,10 @@ int db_anchor_check_locked(struct station_db *db)
 
 /* ---- verifying -------------------------------------------------------------- */
 
-static void sleep_ms(long ms)
-{
-    struct timespec d = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    nanosleep(&d, NULL);
-}
-
 /* A reader beside a working jigd can see a commit a moment before the
  * anchor that follows it: it gives jigd that moment before calling the file
  * behind. */
 #define CATCH_UP_TRIES 10
-#define CATCH_UP_MS 50
 
 int db_anchor_verify(struct station_db *db, const struct audit_anchor *file, int64_t last_id,
                      const char *last_hash, struct sdb_audit_check *c)

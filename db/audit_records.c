@@ -17,7 +17,9 @@
  * recording and verifying use the same text. Covered: units (identity and
  * void, not last_seen, which every rework refreshes), attempts once ended
  * (a running one is still being written), certificates (the PEM by its
- * SHA-256) and serial allocations. */
+ * SHA-256), serial allocations, and API tokens (by a hash of the token's
+ * hash: the log never holds what the table checks tokens against), so a
+ * token granted by hand is reported like a unit made by hand. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +47,23 @@
     " 'work_order', work_order, 'state', state, 'allocated_at', allocated_at,"           \
     " 'completed_at', completed_at, 'voided_at', voided_at, 'void_reason', void_reason)"
 
-/* Every covered row as (key, record). */
-#define ALL_RECORDS                                                                      \
+#define TOKEN_RECORD                                                                     \
+    "json_object('name', name, 'role', role, 'hash_sha256', jigd_sha256(hash),"           \
+    " 'created_at', created_at, 'created_by', created_by, 'revoked_at', revoked_at,"     \
+    " 'revoked_by', revoked_by)"
+
+/* Every row of the tables schema 7 covered, as (key, record): what its
+ * upgrade records, before later tables exist. */
+#define BASELINE_RECORDS                                                                 \
     "SELECT 'units/' || id AS key, " UNIT_RECORD " AS value FROM units"                  \
     " UNION ALL SELECT 'attempts/' || id, " ATTEMPT_RECORD " FROM attempts"              \
     "  WHERE result <> 'running'"                                                        \
     " UNION ALL SELECT 'certificates/' || id, " CERTIFICATE_RECORD " FROM certificates"  \
     " UNION ALL SELECT 'serial_allocations/' || id, " ALLOCATION_RECORD                  \
     "  FROM serial_allocations"
+/* Every covered row: api_tokens (0008) is recorded from its first row on. */
+#define ALL_RECORDS                                                                      \
+    BASELINE_RECORDS " UNION ALL SELECT 'api_tokens/' || id, " TOKEN_RECORD " FROM api_tokens"
 
 static const struct {
     const char *name;       /* the table; "<name>/<id>" is a record's key */
@@ -64,6 +75,7 @@ static const struct {
                                "SELECT " CERTIFICATE_RECORD " FROM certificates WHERE id = ?"},
     [DB_RECORD_ALLOCATION] = {"serial_allocations",
                               "SELECT " ALLOCATION_RECORD " FROM serial_allocations WHERE id = ?"},
+    [DB_RECORD_TOKEN] = {"api_tokens", "SELECT " TOKEN_RECORD " FROM api_tokens WHERE id = ?"},
 };
 
 /* jigd_sha256(text): a certificate is recorded by its PEM's hash, so the
@@ -149,7 +161,7 @@ static int append_baseline(struct station_db *db, cJSON **details)
 int db_records_baseline_locked(struct station_db *db)
 {
     sqlite3_stmt *stmt;
-    int rc = db_prepare(db, "SELECT key, value FROM (" ALL_RECORDS ")", &stmt);
+    int rc = db_prepare(db, "SELECT key, value FROM (" BASELINE_RECORDS ")", &stmt);
     if (rc != SDB_OK)
         return rc;
     cJSON *details = NULL;
@@ -210,15 +222,19 @@ static const char *first_difference(const cJSON *now, const cJSON *then, const c
     return NULL;
 }
 
-/* "units 12 (serial ACME-0001)": the key, and the serial when it has one. */
+/* "units 12 (serial ACME-0001)", "api_tokens 3 (name mes1)": the key, and
+ * the serial or name when it has one. */
 static void name_row(const char *key, const cJSON *row, char *out, size_t size)
 {
     const char *slash = strchr(key, '/');
     int table_len = slash ? (int)(slash - key) : (int)strlen(key);
-    const cJSON *serial = cJSON_GetObjectItemCaseSensitive(row, "serial");
+    const char *label = "serial";
+    const cJSON *serial = cJSON_GetObjectItemCaseSensitive(row, label);
+    if (!serial)
+        serial = cJSON_GetObjectItemCaseSensitive(row, label = "name");
     if (cJSON_IsString(serial))
-        snprintf(out, size, "%.*s %s (serial %s)", table_len, key, slash ? slash + 1 : "",
-                 serial->valuestring);
+        snprintf(out, size, "%.*s %s (%s %s)", table_len, key, slash ? slash + 1 : "",
+                 label, serial->valuestring);
     else
         snprintf(out, size, "%.*s %s", table_len, key, slash ? slash + 1 : "");
 }

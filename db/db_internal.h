@@ -33,7 +33,8 @@ struct station_db {
     sdb_clock_fn clock;
     void *clock_ctx;
     bool read_only;
-    int lock_fd;            /* -1 when read-only */
+    bool beside_jigd;       /* writes, but is not the station (sdb_options) */
+    int lock_fd;            /* -1 when read-only or beside jigd */
     int64_t session_id;     /* this process's row in sessions; 0 when read-only */
     int schema_version;
     int swept;              /* attempts marked interrupted at open */
@@ -129,7 +130,10 @@ void db_audit_bad(struct sdb_audit_check *check, int64_t id, const char *fmt, ..
  * migration that starts it (and records the rows already there). */
 #define DB_SCHEMA_RECORDS 7
 
-enum db_record { DB_RECORD_UNIT, DB_RECORD_ATTEMPT, DB_RECORD_CERTIFICATE, DB_RECORD_ALLOCATION };
+enum db_record {
+    DB_RECORD_UNIT, DB_RECORD_ATTEMPT, DB_RECORD_CERTIFICATE, DB_RECORD_ALLOCATION,
+    DB_RECORD_TOKEN,        /* api_tokens, from schema 8 on */
+};
 
 /* The SQL function the records use (jigd_sha256), on every connection. */
 int db_records_register(struct station_db *db);

@@ -142,12 +142,34 @@ static int check_schema_for_reading(struct station_db *db)
     return SDB_OK;
 }
 
+/* A tool writing beside jigd (jigctl token) takes none of the station's
+ * steps: jigd holds the lock, migrates, and owns its session and attempts.
+ * It writes only to a database jigd made, at the schema it knows: never one
+ * it would create (as root, a file jigd could not open) or upgrade behind
+ * jigd's back. Its appends to the audit log start from the anchor as the
+ * file has it now. */
+static int open_beside_jigd(struct station_db *db)
+{
+    int rc = check_schema_for_reading(db);
+    if (rc == SDB_OK)
+        db_anchor_load(db, db->schema_version);
+    return rc;
+}
+
+static int open_flags(const struct station_db *db)
+{
+    if (db->read_only)
+        return SQLITE_OPEN_READONLY;
+    if (db->beside_jigd)
+        return SQLITE_OPEN_READWRITE;
+    return SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+}
+
 static int open_steps(struct station_db *db, const struct sdb_options *opt)
 {
-    int flags = db->read_only ? SQLITE_OPEN_READONLY
-                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int flags = open_flags(db);
     int rc;
-    if (!db->read_only && (rc = take_station_lock(db)) != SDB_OK)
+    if (!db->read_only && !db->beside_jigd && (rc = take_station_lock(db)) != SDB_OK)
         return rc;
     const char *vfs = db_shm_guard_vfs();
     if (!vfs)
@@ -163,6 +185,8 @@ static int open_steps(struct station_db *db, const struct sdb_options *opt)
         return rc;
     if (db->read_only)
         return check_schema_for_reading(db);
+    if (db->beside_jigd)
+        return open_beside_jigd(db);
     if ((rc = db_migrate(db, sdb_latest_schema_version())) != SDB_OK)
         return rc;
     if ((rc = begin_session(db)) != SDB_OK)
@@ -191,6 +215,7 @@ int sdb_open(const char *path, const struct sdb_options *opt, struct station_db 
     }
     db->lock_fd = -1;
     db->read_only = opt->read_only;
+    db->beside_jigd = opt->beside_jigd && !opt->read_only;
     db->clock = opt->clock;
     db->clock_ctx = opt->clock_ctx;
     snprintf(db->station, sizeof db->station, "%s", station);

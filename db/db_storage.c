@@ -5,12 +5,10 @@
  * and retries. The message names the file and what to do. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <unistd.h>
 
 #include "db_internal.h"
 
@@ -47,25 +45,36 @@ static void folder_of(const char *path, char *out, size_t size)
         snprintf(out, size, "%.*s", (int)(slash - path), path);
 }
 
+static bool has_attribute(const struct statx *st, unsigned long long attribute)
+{
+    return (st->stx_attributes_mask & attribute) && (st->stx_attributes & attribute);
+}
+
+/* By the file's name, never through a descriptor of its own: closing any
+ * descriptor of a file drops every POSIX lock the process holds on it,
+ * SQLite's among them. The guard asks this of station.db-shm while the
+ * connection holds the WAL index's locks; an open() and close() here once
+ * dropped them all: the lock that tells other processes the index is in use
+ * (the next process to open the database then took itself for the first,
+ * and truncated the index under jigd's mapping: SIGBUS), and the locks of
+ * the transaction under way (its snapshot's read mark, the write lock), so
+ * a second writer beside jigd could have written at the same time. statx
+ * reads the immutable and append-only flags by name. */
 bool db_file_refuses_writes(const char *path, char *why, size_t why_size)
 {
-    /* O_RDONLY: opening an immutable file for writing is what fails. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return false;
+    struct statx st;
     struct statvfs fs;
-    int flags = 0;
-    bool refuses = true;
-    if (fstatvfs(fd, &fs) == 0 && (fs.f_flag & ST_RDONLY))
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &st) != 0)
+        return false;
+    if (statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY))
         snprintf(why, why_size, "%s is on a file system mounted read-only", path);
-    else if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL))
+    else if (has_attribute(&st, STATX_ATTR_IMMUTABLE))
         snprintf(why, why_size, "%s is immutable (chattr +i)", path);
-    else if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_APPEND_FL))
+    else if (has_attribute(&st, STATX_ATTR_APPEND))
         snprintf(why, why_size, "%s is append-only (chattr +a)", path);
     else
-        refuses = false;    /* no flag to blame (ENOTTY: the file system has none) */
-    close(fd);
-    return refuses;
+        return false;   /* no flag to blame (or a file system that keeps none) */
+    return true;
 }
 
 /* Which of the database's files takes no writes, and why. */

@@ -18,7 +18,9 @@
  * One process (jigd) opens the database as the station; it holds a lock file
  * beside it so a second jigd refuses to start. Any number of readers (jigctl
  * audit, an engineer's sqlite3 shell) may open it read-only at the same time
- * thanks to WAL. A struct station_db is used from one thread at a time.
+ * thanks to WAL, and a tool may write beside it what is not the station's to
+ * write (jigctl token: sdb_options.beside_jigd). A struct station_db is used
+ * from one thread at a time.
  *
  * Every function returns an enum sdb_status; on anything but SDB_OK,
  * sdb_errmsg() says what happened and what to check, in words meant for an
@@ -57,6 +59,12 @@ struct sdb_options {
     const char *station;    /* this station's name; {station} in serial formats.
                              * NULL = "station". Letters, digits, - _ . only. */
     bool read_only;         /* reports only: no migration, no sweep, no lock */
+    bool beside_jigd;       /* a tool's writes beside a running jigd (jigctl
+                             * token): no lock, no migration, no session, no
+                             * sweep; the file must exist, at this program's
+                             * schema. Only for writes that are not the
+                             * station's (tokens, audit events). Ignored with
+                             * read_only. */
     int busy_timeout_ms;    /* how long to wait for another writer; 0 = 5000 */
     sdb_clock_fn clock;     /* NULL = the real-time clock (tests pass a fake) */
     void *clock_ctx;
@@ -237,6 +245,38 @@ int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_or
 /* Every work order, newest first: [{id, bundle_id, quantity, allocated,
  * done, failed, created_at}]. */
 int sdb_work_order_list(struct station_db *db, cJSON **rows);
+
+/* ---- API tokens --------------------------------------------------------- */
+
+/* Who may use the REST API, and as what. Only a token's SHA-256 is stored:
+ * `jigctl token add` shows the token once, and neither the database nor the
+ * audit log ever holds it. jigctl writes these rows while jigd runs (see
+ * sdb_options.beside_jigd); jigd notices through sdb_data_version. A token is
+ * revoked, never deleted, and a revoked one stays revoked (triggers). */
+
+#define SDB_TOKEN_NAME_MAX 64
+struct sdb_token {
+    char name[SDB_TOKEN_NAME_MAX + 1];
+    char role[16];          /* viewer, operator, mes, admin */
+    char hash[65];          /* hex SHA-256 of the token */
+};
+/* name: 1..64 of [A-Za-z0-9._-]; role one of the four; hash 64 lowercase hex.
+ * SDB_CONFLICT if an active token has that name (or any token, revoked too,
+ * that hash: a token is never given twice). Audit event "token.add" with
+ * {name, role} (never the hash; and the row's record, db/README.md), actor =
+ * `actor` (required). */
+int sdb_token_add(struct station_db *db, const char *name, const char *role,
+                  const char *hash_hex, const char *actor);
+/* SDB_NOT_FOUND when no active token has that name. Audit "token.revoke". */
+int sdb_token_revoke(struct station_db *db, const char *name, const char *actor);
+/* Every token, active first then revoked, oldest first:
+ * [{name, role, created_at, created_by, revoked_at, revoked_by}] -- never the hash. */
+int sdb_token_list(struct station_db *db, cJSON **rows);
+/* The active tokens (malloc'd array, *n of them; free() it). */
+int sdb_tokens_active(struct station_db *db, struct sdb_token **out, size_t *n);
+/* SQLite's PRAGMA data_version: changes when ANOTHER connection commits, so a
+ * long-running jigd can tell cheaply that jigctl changed the tokens. */
+int sdb_data_version(struct station_db *db, int64_t *version);
 
 /* ---- audit log ---------------------------------------------------------- */
 

@@ -10,11 +10,8 @@
 
 #include <sqlite3.h>
 
-#include "config.h"
 #include "jigctl_command.h"
-
-#define DEFAULT_CONFIG "/etc/jigd/jigd.conf"
-#define DB_FILE "station.db"
+#include "station_db_path.h"
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -150,37 +147,11 @@ static int parse_args(const struct audit_report *r, int argc, char **argv,
 
 /* ---- the database ------------------------------------------------------- */
 
-/* --db; else the data_dir of --config, or of the default config when there
- * is one; else the default data_dir. */
-static int db_path(const struct audit_args *a, char *path, size_t cap)
-{
-    if (a->db) {
-        snprintf(path, cap, "%s", a->db);
-        return 0;
-    }
-    const char *conf = a->config;
-    if (!conf && access(DEFAULT_CONFIG, R_OK) == 0)
-        conf = DEFAULT_CONFIG;
-    if (!conf) {
-        snprintf(path, cap, "%s/%s", CONFIG_DEFAULT_DATA_DIR, DB_FILE);
-        return 0;
-    }
-    char err[512];
-    struct jigd_config *c = config_load(conf, err, sizeof err);
-    if (!c) {
-        jigctl_error("%s", err);
-        return -1;
-    }
-    snprintf(path, cap, "%s/%s", c->station.data_dir, DB_FILE);
-    config_free(c);
-    return 0;
-}
-
 /* Read-only: WAL lets a report run beside a working jigd. */
 static struct station_db *open_db(const struct audit_args *a)
 {
-    char path[CONFIG_PATH_MAX + 32], err[512];
-    if (db_path(a, path, sizeof path) < 0)
+    char path[STATION_DB_PATH_MAX], err[512];
+    if (station_db_path(a->db, a->config, path, sizeof path) < 0)
         return NULL;
     if (access(path, R_OK) != 0) {
         jigctl_error("cannot read the station database %s (give its path with "

@@ -1,6 +1,6 @@
 /* What a jigctl command group is: a table of commands, the exit codes they
  * share, and jigctl_error. This is all an offline group (nvs, audit,
- * bundle import: they work without jigd) may include from jigctl; the
+ * bundle import, token: they work without jigd) may include from jigctl; the
  * groups that talk to jigd include jigctl.h, which adds the client.
  *
  * A group exports a table of struct jigctl_command ending in an entry with
@@ -39,6 +39,7 @@ extern const struct jigctl_command jigctl_audit_commands[];          /* db/, con
 extern const struct jigctl_command jigctl_bundle_import_commands[];  /* bundle/ */
 extern const struct jigctl_command jigctl_doctor_commands[];  /* config/, bundle/, cert_clock */
 extern const struct jigctl_command jigctl_discover_commands[];  /* /sys and /dev only */
+extern const struct jigctl_command jigctl_token_commands[];     /* db/ */
 
 /* Prints "jigctl: ..." on stderr. */
 void jigctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
