@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "api.h"
+#include "api_token_sync.h"
 #include "config.h"
 #include "event_bus.h"
 #include "last_words.h"
@@ -49,6 +50,7 @@ struct daemon {
     struct unit_services *units;
     struct station_api adapter;     /* the API's backend */
     struct api *api;
+    struct api_token_sync tokens;   /* station.db's named tokens into the API */
     uv_signal_t sigint, sigterm;
     bool stopping;
 };
@@ -99,6 +101,7 @@ static void on_api_stopped(void *ctx)
 static void on_station_stopped(void *ctx)
 {
     struct daemon *d = ctx;
+    api_token_sync_close(&d->tokens);
     if (d->api)
         api_stop(d->api, on_api_stopped, d);
     else
@@ -167,6 +170,30 @@ static void log_dashboard(struct daemon *d, const char *dir)
                  "[station] to where web-ui/ is installed (docs/config.md)", dir);
 }
 
+/* Say who may do what, so "why is start refused?" has its answer in the
+ * log. Token counts only: never a token, nor its hash. */
+static void log_api_mode(struct daemon *d)
+{
+    const struct station_config *st = &d->cfg->station;
+    size_t named = http_server_token_count(api_http_server(d->api));
+    char mode[160];
+    if (st->api_token_file[0] || named)
+        snprintf(mode, sizeof mode, "every request needs an API token: %zu named%s", named,
+                 st->api_token_file[0] ? ", and api_token_file's (admin)" : "");
+    else
+        snprintf(mode, sizeof mode, "%s", st->api_trust_local
+                 ? "no API token yet; trusted-local: programs on this machine may act "
+                   "without one (api_trust_local)"
+                 : "no API token yet: read-only, and this machine only; add one with "
+                   "jigctl token add NAME --role ROLE");
+    log_line("jigd: REST API on http://%s:%u/api/v1 (%s)", st->listen_host,
+             http_server_port(api_http_server(d->api)), mode);
+    if (st->api_token_file[0])
+        log_line("jigd: api_token_file is deprecated: it works as an admin token named "
+                 "'%s'; give each client its own named token (jigctl token add NAME "
+                 "--role ROLE) and remove api_token_file", HTTP_ACTOR_TOKEN_FILE);
+}
+
 static int start_api(struct daemon *d)
 {
     char token[HTTP_TOKEN_MAX], err[300], web_ui[4200];
@@ -179,7 +206,8 @@ static int start_api(struct daemon *d)
     web_ui_dir(&d->cfg->station, web_ui, sizeof web_ui);
     struct api_options opt = {
         .http = {.host = d->cfg->station.listen_host, .port = d->cfg->station.listen_port,
-                 .token = token, .trust_local = d->cfg->station.api_trust_local},
+                 .token = token, .trust_local = d->cfg->station.api_trust_local,
+                 .named_tokens = d->units != NULL},
         .web_ui_dir = web_ui,
     };
     station_api_init(&d->adapter, d->loop, d->station, d->units);
@@ -190,15 +218,13 @@ static int start_api(struct daemon *d)
         log_line("jigd: %s", err);
         return -1;
     }
-    /* Say who may do what, so "why is start refused?" has its answer in
-     * the log. */
-    const struct station_config *st = &d->cfg->station;
-    const char *mode = st->api_token_file[0] ? "every request needs the API token"
-                     : st->api_trust_local ? "trusted-local: programs on this machine "
-                                             "may act without a token (api_trust_local)"
-                     : "read-only: actions need api_token_file, or api_trust_local = yes";
-    log_line("jigd: REST API on http://%s:%u/api/v1 (%s)", st->listen_host,
-             http_server_port(api_http_server(d->api)), mode);
+    if (d->units && api_token_sync_start(&d->tokens, d->loop, d->units->db,
+                                         api_http_server(d->api), api_event_stream(d->api),
+                                         err, sizeof err) < 0) {
+        log_line("jigd: %s", err);
+        return -1;
+    }
+    log_api_mode(d);
     log_dashboard(d, web_ui);
     return 0;
 }

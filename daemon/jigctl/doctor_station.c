@@ -1,13 +1,17 @@
-/* The clock and the API: what jigd checks per unit (the clock) or has
- * already refused at load (a listen address the network reaches without a
- * token: config's own rule, so a config doctor could load passed it). What
- * is left is whether anybody may start a manual slot. */
+/* The clock and the API: what jigd checks per unit (the clock), and who
+ * may reach and drive the station: a network listen with no token yet
+ * (jigd answers only itself then), or a manual slot nobody may start. */
 #include "doctor.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cert_clock.h"
+#include "station_db.h"
+
+#define DB_FILE "station.db"            /* db/: the station database in data_dir */
 
 /* The configure time of this build, as jigd's (CMake's TIMESTAMP): a
  * clock before it is wrong, and so is one before the station CA's
@@ -57,23 +61,53 @@ static bool any_manual_slot(const struct jigd_config *c, int *slot)
     return false;
 }
 
+/* The named tokens in data_dir's station.db, read only (doctor never makes
+ * or migrates a database); -1 when there is none to read yet. */
+static long named_tokens(const struct doctor *d)
+{
+    char path[PATH_MAX], err[300];
+    snprintf(path, sizeof path, "%s/%s", d->cfg->station.data_dir, DB_FILE);
+    if (access(path, R_OK) != 0)
+        return -1;
+    struct sdb_options o = {.read_only = true};
+    struct station_db *db = NULL;
+    struct sdb_token *rows = NULL;
+    size_t n = 0;
+    long count = -1;
+    if (sdb_open(path, &o, &db, err, sizeof err) == SDB_OK
+        && sdb_tokens_active(db, &rows, &n) == SDB_OK)
+        count = (long)n;
+    free(rows);
+    sdb_close(db);
+    return count;
+}
+
 void doctor_check_api(struct doctor *d)
 {
     const struct station_config *s = &d->cfg->station;
     int manual;
-    if (s->api_token_file[0])
-        doctor_ok(d, "API at %s:%u, every request needs the token", s->listen_host,
-                  (unsigned)s->listen_port);
+    long named = named_tokens(d);
+    bool tokens = s->api_token_file[0] || named > 0;
+    if (tokens)
+        doctor_ok(d, "API at %s:%u, every request needs a token (%ld named%s)", s->listen_host,
+                  (unsigned)s->listen_port, named > 0 ? named : 0,
+                  s->api_token_file[0] ? ", and api_token_file's" : "");
+    else if (!config_host_is_loopback(s->listen_host))
+        doctor_problem(d, "jigctl token add NAME --role ROLE for each client (docs/api.md, "
+                       "Tokens and roles), or listen on 127.0.0.1",
+                       "listen = %s:%u is reachable from the network but the station has no "
+                       "API token: jigd answers programs on this machine only",
+                       s->listen_host, (unsigned)s->listen_port);
     else if (s->api_trust_local)
         doctor_ok(d, "API at %s:%u, programs on this machine act without a token "
                   "(api_trust_local)", s->listen_host, (unsigned)s->listen_port);
     else if (any_manual_slot(d->cfg, &manual))
-        doctor_problem(d, "set api_token_file (docs/deploy.md, 3. Who may drive the station) "
-                       "or api_trust_local = yes, or trigger = auto",
-                       "slot %d has trigger = manual, but without api_token_file or "
+        doctor_problem(d, "jigctl token add NAME --role operator (docs/api.md, Tokens and "
+                       "roles), or api_trust_local = yes, or trigger = auto",
+                       "slot %d has trigger = manual, but without an API token or "
                        "api_trust_local the API is read-only: nobody can start it", manual);
     else
-        doctor_note(d, "API at %s:%u is read-only (no api_token_file, no api_trust_local): "
+        doctor_note(d, "API at %s:%u is read-only (no API token, no api_trust_local): "
                     "jigctl start, abort and bundle load are refused", s->listen_host,
                     (unsigned)s->listen_port);
 }

@@ -219,16 +219,17 @@ static const struct bad_case bad_cases[] = {
     {"[station]\nlisten = 8080\n[slot 1]\nport = /dev/serial/by-id/a\n",
      "jigd.conf:2: listen = '8080' is not host:port"},
     {"[station]\nlisten = ::1:8080\n", "jigd.conf:2: listen = '::1:8080' is not host:port"},
-    {"[station]\nlisten = 0.0.0.0:8080\n[slot 1]\nport = /dev/serial/by-id/a\n",
-     "jigd.conf:1: listen = 0.0.0.0:8080 is reachable from the network but no api_token_file"},
-    /* A name that merely looks like loopback may resolve anywhere. */
-    {"[station]\nlisten = 127.0.0.1.nip.io:8080\n[slot 1]\nport = /dev/serial/by-id/a\n",
-     "jigd.conf:1: listen = 127.0.0.1.nip.io:8080 is reachable from the network but no "
-     "api_token_file"},
-    {"[station]\nlisten = 127.example:8080\n[slot 1]\nport = /dev/serial/by-id/a\n",
-     "jigd.conf:1: listen = 127.example:8080 is reachable from the network"},
-    {"[station]\nlisten = [::ffff:10.0.0.1]:8080\n[slot 1]\nport = /dev/serial/by-id/a\n",
-     "jigd.conf:1: listen = ::ffff:10.0.0.1:8080 is reachable from the network"},
+    /* Trusted-local mode needs a loopback listen; a name that merely looks
+     * like loopback may resolve anywhere. */
+    {"[station]\nlisten = 0.0.0.0:8080\napi_trust_local = yes\n[slot 1]\nport = /dev/serial/by-id/a\n",
+     "jigd.conf:3: api_trust_local = yes trusts every program on this machine, so it needs a "
+     "loopback listen (127.0.0.1, ::1 or localhost), not 0.0.0.0"},
+    {"[station]\nlisten = 127.0.0.1.nip.io:8080\napi_trust_local = yes\n[slot 1]\nport = /dev/a\n",
+     "not 127.0.0.1.nip.io"},
+    {"[station]\nlisten = 127.example:8080\napi_trust_local = yes\n[slot 1]\nport = /dev/a\n",
+     "not 127.example"},
+    {"[station]\nlisten = [::ffff:10.0.0.1]:8080\napi_trust_local = yes\n[slot 1]\nport = /dev/a\n",
+     "not ::ffff:10.0.0.1"},
     {"[station]\napi_trust_local = maybe\n",
      "jigd.conf:2: api_trust_local = 'maybe' is not yes or no"},
     {"[station]\nlisten = 0.0.0.0:8080\napi_token_file = /etc/jigd/token\n"
@@ -348,6 +349,21 @@ static void test_network_listen_with_token_is_accepted(void **state)
         fail_msg("%s", err);
     assert_string_equal(c->station.listen_host, "0.0.0.0");
     assert_int_equal(c->station.listen_port, 80);
+    config_free(c);
+}
+
+/* Named tokens live in station.db, not in jigd.conf: a network listen
+ * without api_token_file is taken (jigd answers only this machine until
+ * the station has a token; docs/api.md). */
+static void test_network_listen_without_token_file_is_accepted(void **state)
+{
+    char err[256];
+    struct jigd_config *c = parse("[station]\nlisten = 0.0.0.0:8080\n"
+                                  "[slot 1]\nport = /dev/serial/by-id/a\n", err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    assert_string_equal(c->station.listen_host, "0.0.0.0");
+    assert_int_equal(c->n_warnings, 0);
     config_free(c);
 }
 
@@ -476,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_unstable_port_name_is_a_warning),
         cmocka_unit_test(test_disabled_slots_may_share_or_lack_a_port),
         cmocka_unit_test(test_network_listen_with_token_is_accepted),
+        cmocka_unit_test(test_network_listen_without_token_file_is_accepted),
         cmocka_unit_test(test_loopback_listen_and_trusted_local_mode),
         cmocka_unit_test(test_load_reports_missing_file),
         cmocka_unit_test(test_deploy_default_config_parses),

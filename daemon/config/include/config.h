@@ -155,6 +155,11 @@ const struct slot_config *config_slot(const struct jigd_config *c, int index);
 
 const char *slot_trigger_name(enum slot_trigger t);
 
+/* Is a listen host (as written in jigd.conf) this machine alone: a literal
+ * loopback address or "localhost"? A name that looks like one
+ * (127.0.0.1.nip.io) is not: it may resolve anywhere. */
+bool config_host_is_loopback(const char *host);
+
 /* Reads the API token from the station's api_token_file into buf (trailing
  * whitespace removed). Refuses a file that others than its owner may read or
  * an empty one. The token itself never appears in err. Returns 0 or -1. */
