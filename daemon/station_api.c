@@ -25,6 +25,7 @@ static enum api_status status_of(enum station_answer a)
     case STATION_NO_SUCH_SLOT: return API_NOT_FOUND;
     case STATION_NOT_NOW: return API_CONFLICT;
     case STATION_NO_SUCH_BUNDLE: return API_NOT_FOUND;
+    case STATION_NO_SUCH_ALARM: return API_NOT_FOUND;
     case STATION_STOPPING: return API_UNAVAILABLE;
     }
     return API_FAILED;
@@ -143,6 +144,23 @@ static enum api_status bundle_load(void *ctx, const char *path, const char *acto
     return status_of(ans);
 }
 
+static enum api_status alarm_ack(void *ctx, uint64_t id, const char *actor,
+                                 struct api_error *err)
+{
+    struct station_api *a = ctx;
+    struct slot_refusal why = {0};
+    enum station_answer ans = station_ack_alarm(a->st, id, actor, &why);
+    char detail[32];
+    snprintf(detail, sizeof detail, "alarm %llu", (unsigned long long)id);
+    if (ans == STATION_ACCEPTED) {
+        audit(a, actor, "alarm.ack", 0, detail);
+        return API_OK;
+    }
+    copy_refusal(err, &why);
+    audit_refused(a, actor, "alarm.ack", 0, why.error);
+    return status_of(ans);
+}
+
 static cJSON *station_view(void *ctx)
 {
     return station_json(((struct station_api *)ctx)->st);
@@ -162,6 +180,11 @@ static cJSON *slot_view(void *ctx, int index)
 static cJSON *bundle_view(void *ctx)
 {
     return station_bundle_json(((struct station_api *)ctx)->st);
+}
+
+static cJSON *alarms_view(void *ctx)
+{
+    return station_alarms_list_json(((struct station_api *)ctx)->st);
 }
 
 void station_api_init(struct station_api *a, uv_loop_t *loop, struct station *st,
@@ -192,6 +215,8 @@ struct api_backend station_api_backend(struct station_api *a)
         .slot_abort = slot_abort,
         .slot_identify = slot_identify,
         .bundle_load = bundle_load,
+        .alarms_json = alarms_view,
+        .alarm_ack = alarm_ack,
         .bundle_json = bundle_view,
     };
 }

@@ -1,6 +1,8 @@
 /* REST handlers: thin glue from a request to one backend call and back. */
 #include "api_routes.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,6 +185,47 @@ static void post_bundle_load(struct http_request *req, void *ctx)
     http_reply_json(req, api_status_http(st), o);
 }
 
+static void get_alarms(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    reply_backend_json(req, r->be.alarms_json(r->be.ctx));
+}
+
+/* {id}: decimal from 1, as the alarms list gives it. */
+static bool alarm_id(const char *text, uint64_t *id)
+{
+    char *end;
+    if (!text || text[0] < '1' || text[0] > '9')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    *id = v;
+    return !*end && errno == 0;
+}
+
+static void post_alarm_ack(struct http_request *req, void *ctx)
+{
+    struct api_routes *r = ctx;
+    const char *text = api_route_param(http_request_params(req), "id");
+    uint64_t id;
+    if (!alarm_id(text, &id)) {
+        http_reply_error(req, 404, "GET /api/v1/alarms lists the alarms and their ids",
+                         "'%s' is not an alarm id", text ? text : "");
+        return;
+    }
+    struct api_error err = {{0}, {0}};
+    enum api_status st = r->be.alarm_ack(r->be.ctx, id, http_request_actor(req), &err);
+    if (st != API_OK) {
+        reply_refusal(req, st, &err, "the alarm was not acknowledged");
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)id);
+    cJSON_AddStringToObject(o, "result", "acknowledged");
+    cJSON_AddStringToObject(o, "by", http_request_actor(req));
+    http_reply_json(req, 200, o);
+}
+
 struct api_routes *api_routes_register(struct http_server *srv,
                                       const struct api_backend *backend)
 {
@@ -196,6 +239,8 @@ struct api_routes *api_routes_register(struct http_server *srv,
         {"POST", "/api/v1/slots/{slot}/identify", post_identify, .role = HTTP_ROLE_OPERATOR},
         {"GET", "/api/v1/bundle", get_bundle, .role = HTTP_ROLE_VIEWER},
         {"POST", "/api/v1/bundle/load", post_bundle_load, .role = HTTP_ROLE_MES},
+        {"GET", "/api/v1/alarms", get_alarms, .role = HTTP_ROLE_VIEWER},
+        {"POST", "/api/v1/alarms/{id}/ack", post_alarm_ack, .role = HTTP_ROLE_OPERATOR},
     };
     struct api_routes *r = calloc(1, sizeof *r);
     if (!r)

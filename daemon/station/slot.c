@@ -210,6 +210,7 @@ static void on_unit_ended(void *ctx, const struct unit_outcome *o)
         s->passed++;
     else
         s->failed++;
+    slot_outcome_alarms(s, o);
     if (s->closing) {
         slot_maybe_closed(s);
         return;

@@ -12,6 +12,7 @@
 
 #include "bundle.h"
 #include "config.h"
+#include "station_alarms.h"
 #include "stub_cache.h"
 #include "unit_services.h"
 
@@ -20,6 +21,8 @@ void slot_alarm_raise(struct slot *s, enum slot_alarm_kind kind, const struct sl
     bool news = s->alarm_kind != kind;
     s->alarm_kind = kind;
     s->alarm = *a;
+    if (news && kind != ALARM_BUNDLE_LOADING && s->env.alarms)
+        station_alarms_raise(s->env.alarms, ALARM_KIND_SLOT, s->cfg.index, a->error, a->hint);
     if (!news || kind == ALARM_UNRECORDED)
         return;     /* the run says that one itself, with the board's serial */
     struct jig_event ev = {.kind = EVENT_ERROR, .state = s->state, .cause = a->error,
@@ -31,6 +34,8 @@ void slot_alarm_clear(struct slot *s)
 {
     enum slot_alarm_kind was = s->alarm_kind;
     s->alarm_kind = ALARM_NONE;
+    if (was != ALARM_NONE && s->env.alarms)
+        station_alarms_over(s->env.alarms, ALARM_KIND_SLOT, s->cfg.index);
     if (was == ALARM_NONE || was == ALARM_UNRECORDED)
         return;     /* (the run says when the result is recorded) */
     char msg[300];

@@ -63,6 +63,7 @@ struct slot {
     struct unit_outcome last;       /* the last unit's outcome */
     bool have_last;
     unsigned passed, failed;
+    unsigned failed_in_a_row;       /* units, interrupted ones left out */
     struct boot_log boot_log;
 
     enum slot_alarm_kind alarm_kind;
@@ -82,6 +83,10 @@ void slot_port_lost(struct slot *s, const char *why);
 bool slot_port_missing(struct slot *s);     /* checked and said: true = no-port now */
 void slot_port_check(struct slot *s);       /* one poll while no-port */
 bool slot_port_present(const struct slot *s);
+
+/* slot_outcome_alarms.c: after a unit, what needs a person: this slot
+ * failing FAILING_STREAK units in a row, the work order complete. */
+void slot_outcome_alarms(struct slot *s, const struct unit_outcome *o);
 
 /* slot_alarm.c. Raising publishes the alarm as an error event when it is
  * new (not again while the same kind stands); clearing says it is over. */

@@ -9,6 +9,7 @@
 #include "bundle.h"
 #include "bundle_choice.h"
 #include "slot.h"
+#include "station_alarms.h"
 #include "station_production.h"
 #include "unit_services.h"
 
@@ -18,6 +19,7 @@ struct station {
     struct event_bus *bus;
     struct bundle *bundle;              /* the active one, or NULL */
     struct slot_baud_memory *baud;
+    struct station_alarms *alarms;      /* what needs a person */
     struct unit_services *units;        /* NULL: bundle only, no records */
     struct slot_env env;                /* what every slot shares */
     struct slot **slots;
@@ -64,7 +66,7 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
         if (check_slot_config(&cfg->slots[i], err, errlen) < 0)
             return NULL;
     struct station *st = calloc(1, sizeof *st);
-    if (!st || !(st->baud = slot_baud_memory_new())
+    if (!st || !(st->baud = slot_baud_memory_new()) || !(st->alarms = station_alarms_new(bus))
         || !(st->slots = calloc(cfg->n_slots ? cfg->n_slots : 1, sizeof *st->slots))) {
         station_free(st);
         snprintf(err, errlen, "out of memory");
@@ -81,6 +83,7 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
         .stub_dir = cfg->station.stub_dir[0] ? cfg->station.stub_dir : NULL,
         .boot_log_ms = cfg->station.boot_log_seconds * 1000u,
         .baud = st->baud,
+        .alarms = st->alarms,
     };
     for (size_t i = 0; i < cfg->n_slots; i++) {
         st->slots[i] = slot_new(&st->env, &cfg->slots[i], err, errlen);
@@ -293,6 +296,31 @@ cJSON *station_slots_json(const struct station *st)
     return a;
 }
 
+cJSON *station_alarms_list_json(const struct station *st)
+{
+    return station_alarms_json(st->alarms);
+}
+
+enum station_answer station_ack_alarm(struct station *st, uint64_t id, const char *actor,
+                                      struct slot_refusal *why)
+{
+    switch (station_alarms_ack(st->alarms, id, actor)) {
+    case ALARM_ACKED:
+        return STATION_ACCEPTED;
+    case ALARM_ACK_ALREADY:
+        snprintf(why->error, sizeof why->error, "alarm %llu is acknowledged already",
+                 (unsigned long long)id);
+        snprintf(why->hint, sizeof why->hint, "GET /api/v1/alarms says by whom and when");
+        return STATION_NOT_NOW;
+    case ALARM_ACK_NO_SUCH:
+        break;
+    }
+    snprintf(why->error, sizeof why->error, "there is no alarm %llu", (unsigned long long)id);
+    snprintf(why->hint, sizeof why->hint, "GET /api/v1/alarms lists the standing ones; one "
+             "acknowledged whose cause is over is gone");
+    return STATION_NO_SUCH_ALARM;
+}
+
 cJSON *station_bundle_json(const struct station *st)
 {
     return st->bundle ? bundle_describe(st->bundle) : NULL;
@@ -375,6 +403,7 @@ void station_free(struct station *st)
         slot_free(st->slots[i]);
     free(st->slots);
     slot_baud_memory_free(st->baud);
+    station_alarms_free(st->alarms);
     bundle_unref(st->bundle);
     free(st);
 }

@@ -191,6 +191,38 @@ static cJSON *bundle_json(void *ctx)
     return b;
 }
 
+/* One standing alarm, id 1, until acknowledged. */
+static cJSON *alarms_json(void *ctx)
+{
+    struct fake_station *fs = ctx;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(o, "alarms");
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddNumberToObject(a, "id", 1);
+    cJSON_AddStringToObject(a, "kind", "failing");
+    cJSON_AddBoolToObject(a, "acknowledged", fs->alarm_acked);
+    cJSON_AddItemToArray(list, a);
+    return o;
+}
+
+static enum api_status alarm_ack(void *ctx, uint64_t id, const char *actor, struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
+    if (id != 1) {
+        snprintf(err->error, sizeof err->error, "there is no alarm %llu", (unsigned long long)id);
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/alarms lists them");
+        return API_NOT_FOUND;
+    }
+    if (fs->alarm_acked) {
+        snprintf(err->error, sizeof err->error, "alarm 1 is acknowledged already");
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/alarms says by whom");
+        return API_CONFLICT;
+    }
+    fs->alarm_acked = true;
+    return API_OK;
+}
+
 struct api_backend fake_station_backend(struct fake_station *fs)
 {
     return (struct api_backend){
@@ -203,6 +235,8 @@ struct api_backend fake_station_backend(struct fake_station *fs)
         .slot_identify = slot_identify,
         .bundle_load = bundle_load,
         .bundle_json = bundle_json,
+        .alarms_json = alarms_json,
+        .alarm_ack = alarm_ack,
     };
 }
 

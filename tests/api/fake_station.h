@@ -33,6 +33,7 @@ struct fake_station {
     char bundle_path[256];
     int identify_count;
     char last_actor[65];        /* who asked the last action (http_check.h) */
+    bool alarm_acked;           /* the one alarm (id 1) */
 };
 
 /* Slot 1 idle and empty; slot 2 has just passed (SN000123); slot 3 failed

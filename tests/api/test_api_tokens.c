@@ -87,6 +87,23 @@ static void test_a_viewer_can_press_nothing(void **state)
     assert_string_equal(h->station.last_actor, "");     /* nothing reached the station */
 }
 
+/* An alarm is acknowledged by an operator, in the token's name, once. */
+static void test_alarms_are_acknowledged_by_an_operator(void **state)
+{
+    struct harness *h = *state;
+    char out[4096];
+    assert_int_equal(ask(h, "GET", "/api/v1/alarms", VIEWER_TOKEN, out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"id\":1"));
+    assert_int_equal(ask(h, "POST", "/api/v1/alarms/1/ack", VIEWER_TOKEN, out, sizeof out), 403);
+    assert_int_equal(ask(h, "POST", "/api/v1/alarms/1/ack", OPERATOR_TOKEN, out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"by\":\"shift-a\""));
+    assert_string_equal(h->station.last_actor, "shift-a");
+    assert_int_equal(ask(h, "POST", "/api/v1/alarms/1/ack", OPERATOR_TOKEN, out, sizeof out), 409);
+    assert_int_equal(ask(h, "POST", "/api/v1/alarms/7/ack", OPERATOR_TOKEN, out, sizeof out), 404);
+    assert_int_equal(ask(h, "POST", "/api/v1/alarms/x1/ack", OPERATOR_TOKEN, out, sizeof out), 404);
+    assert_non_null(strstr(raw_body(out), "'x1' is not an alarm id"));
+}
+
 static void test_a_revoked_token_is_refused_and_its_stream_ends(void **state)
 {
     struct harness *h = *state;
@@ -111,6 +128,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_the_tokens_name_is_the_actor, start, stop),
         cmocka_unit_test_setup_teardown(test_a_viewer_can_press_nothing, start, stop),
+        cmocka_unit_test_setup_teardown(test_alarms_are_acknowledged_by_an_operator, start, stop),
         cmocka_unit_test_setup_teardown(test_a_revoked_token_is_refused_and_its_stream_ends,
                                         start, stop),
     };

@@ -48,6 +48,8 @@ static const struct http_route routes[] = {
     {"POST", "/api/v1/slots/{slot}/identify", handler, .role = HTTP_ROLE_OPERATOR},
     {"GET", "/api/v1/bundle", handler, .role = HTTP_ROLE_VIEWER},
     {"POST", "/api/v1/bundle/load", handler, .role = HTTP_ROLE_MES},
+    {"GET", "/api/v1/alarms", handler, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/alarms/{id}/ack", handler, .role = HTTP_ROLE_OPERATOR},
     {"GET", "/api/v1/events", handler, .stream = true, .role = HTTP_ROLE_VIEWER},
     {"GET", "/", handler, .public_file = true},
     {"GET", "/ui/{file}", handler, .public_file = true},

@@ -11,6 +11,8 @@
 #ifndef JIGD_API_BACKEND_H
 #define JIGD_API_BACKEND_H
 
+#include <stdint.h>
+
 #include <cjson/cJSON.h>
 
 enum api_status {
@@ -49,6 +51,11 @@ struct api_backend {
                                    struct api_error *err);
     /* The active bundle, or NULL when none is loaded. */
     cJSON *(*bundle_json)(void *ctx);
+    /* {"alarms": [...]}: what needs a person (station_alarms.h). */
+    cJSON *(*alarms_json)(void *ctx);
+    /* Someone has seen alarm `id`: API_OK, API_NOT_FOUND, API_CONFLICT. */
+    enum api_status (*alarm_ack)(void *ctx, uint64_t id, const char *actor,
+                                 struct api_error *err);
 };
 
 #endif

@@ -42,10 +42,12 @@ struct slot_env {
     struct slot_baud_memory *baud;      /* ceilings per adapter, shared by slots */
     struct unit_services *units;        /* database, CA, keys, NVS template; NULL =
                                            flash the bundle only, record nothing */
+    struct station_alarms *alarms;      /* what needs a person; NULL = none kept */
 };
 
 
 struct slot;
+struct station_alarms;
 
 /* The slot starts in its resting state (idle, armed, disabled) once
  * slot_begin is called. A reset = gpio slot takes its EN/IO0 lines here and

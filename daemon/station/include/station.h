@@ -39,6 +39,8 @@ void station_start(struct station *st);
 cJSON *station_json(const struct station *st);
 cJSON *station_slots_json(const struct station *st);
 cJSON *station_bundle_json(const struct station *st);      /* NULL: none loaded */
+/* The alarms that need a person (station_alarms.h): {"alarms": [...]}. */
+cJSON *station_alarms_list_json(const struct station *st);
 
 enum station_request { STATION_START, STATION_ABORT, STATION_IDENTIFY };
 
@@ -47,12 +49,16 @@ enum station_answer {
     STATION_NO_SUCH_SLOT,
     STATION_NOT_NOW,            /* the slot refuses now (busy, disabled, no bundle) */
     STATION_NO_SUCH_BUNDLE,     /* no bundle folder at that path */
+    STATION_NO_SUCH_ALARM,
     STATION_STOPPING,
 };
 
 /* A request for slot `index`; anything but ACCEPTED comes with why. */
 enum station_answer station_ask_slot(struct station *st, int index, enum station_request req,
                                      struct slot_refusal *why);
+/* A person has seen alarm `id` (actor: the token's name). */
+enum station_answer station_ack_alarm(struct station *st, uint64_t id, const char *actor,
+                                      struct slot_refusal *why);
 /* Load the bundle at `path` (on the station) and make it the active one. */
 enum station_answer station_ask_bundle(struct station *st, const char *path,
                                        struct slot_refusal *why);
