@@ -1,8 +1,28 @@
-// The station's REST API as the page uses it (docs/api.md). The page may be
-// opened as /?access_token=TOKEN on a station with an API token: the token
-// then goes with every request (a header for fetch; the query for the event
-// stream, since EventSource cannot send headers).
-const token = new URLSearchParams(location.search).get("access_token");
+// The station's REST API as the page uses it (docs/api.md). On a station
+// with API tokens the page asks for one once (login.js) and keeps it for
+// the browser tab's session (sessionStorage: gone when the tab closes); it
+// may also be opened as /?access_token=TOKEN. The token goes with every
+// request (a header for fetch; the query for the event stream, since
+// EventSource cannot send headers).
+const SESSION_KEY = "jigd-token";
+let token = new URLSearchParams(location.search).get("access_token") ||
+  sessionStorage.getItem(SESSION_KEY);
+
+/** Uses `t` from now on, for this tab's session. */
+export function setToken(t) {
+  token = t || null;
+  if (token) sessionStorage.setItem(SESSION_KEY, token);
+  else sessionStorage.removeItem(SESSION_KEY);
+}
+
+/** A refusal with jigd's words and its HTTP status (401: no or a wrong token). */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body.error ? `${body.error} (${body.hint || ""})` : `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
 
 function headers(extra = {}) {
   return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
@@ -12,7 +32,7 @@ function headers(extra = {}) {
 export async function getJson(path) {
   const r = await fetch(path, { headers: headers(), cache: "no-store" });
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(body.error ? `${body.error} (${body.hint || ""})` : `HTTP ${r.status}`);
+  if (!r.ok) throw new ApiError(r.status, body);
   return body;
 }
 

@@ -1,7 +1,9 @@
 // The operator's main screen: the header, one tile per slot, the event
 // log, all kept live by the event stream. Everything it shows comes from
 // the REST API (docs/api.md); it decides nothing itself.
-import { getJson } from "./api.js";
+import { ApiError, getJson } from "./api.js";
+import { whoAmI } from "./login.js";
+import { readAlarms } from "./alarms.js";
 import { openStream } from "./stream.js";
 import { Tile } from "./tile.js";
 import { EventLog } from "./event_log.js";
@@ -70,9 +72,14 @@ function readSlotSoon(slot) {
 
 async function readAll() {
   try {
-    await Promise.all([readStation(), readSlots()]);
-  } catch {
-    /* reconnecting; the banner is up */
+    await Promise.all([readStation(), readSlots(), readAlarms()]);
+  } catch (error) {
+    // A token revoked under the page: ask for another, then read again.
+    if (error instanceof ApiError && error.status === 401) {
+      await whoAmI();
+      readAll();
+    }
+    /* otherwise reconnecting; the banner is up */
   }
 }
 
@@ -91,20 +98,28 @@ function onEvent(kind, e) {
 }
 
 let wasDown = false;
-openStream({
-  onEvent,
-  onUp: () => {
-    banner.hidden = true;
-    document.body.classList.remove("offline");
-    if (wasDown) log.note("connection to the station is back");
-    wasDown = false;
-    readAll();          // what changed while the stream was away
-  },
-  onDown: () => {
-    banner.hidden = false;
-    document.body.classList.add("offline");
-    if (!wasDown) log.note("connection to the station lost; reconnecting");
-    wasDown = true;
-  },
+async function begin() {
+  await whoAmI();
+  openStream({
+    onEvent,
+    onUp: () => {
+      banner.hidden = true;
+      document.body.classList.remove("offline");
+      if (wasDown) log.note("connection to the station is back");
+      wasDown = false;
+      readAll();          // what changed while the stream was away
+    },
+    onDown: () => {
+      banner.hidden = false;
+      document.body.classList.add("offline");
+      if (!wasDown) log.note("connection to the station lost; reconnecting");
+      wasDown = true;
+    },
+  });
+  readAll();
+}
+begin().catch(() => {
+  // jigd away at the first read: the page comes back with it.
+  banner.hidden = false;
+  setTimeout(() => location.reload(), 2000);
 });
-readAll();

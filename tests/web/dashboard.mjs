@@ -136,6 +136,114 @@ async function checkProduction(page, url, work) {
   console.log(`ok: header '${await page.textContent("#work-order")}' '${await page.textContent("#shift")}'`);
 }
 
+async function alarmRow(page, kind, slot) {
+  for (const r of await page.locator(`#alarms .alarm[data-kind="${kind}"]`).all())
+    if ((await r.textContent()).includes(`slot ${slot}`)) return r;
+  return null;
+}
+
+async function checkAlarms(page, url, work) {
+  await until("slot 9's alarm at the top", 10, async () => {
+    const r = await alarmRow(page, "slot", NO_PORT);
+    return r && (await r.getAttribute("class")).includes("alarm-new") &&
+      (await r.textContent()).includes("usb-jigd-typo");
+  });
+  // Two more boards fail on slot 3: the third in a row is an alarm.
+  for (let i = 0; i < 2; i++) {
+    const before = (await slotJson(url, BROKEN)).failed;
+    await page.click(`.tile[data-slot="${BROKEN}"] .action-start`);
+    await until(`slot ${BROKEN}'s failure ${before + 1}`, 60, async () =>
+      (await slotJson(url, BROKEN)).failed === before + 1);
+  }
+  await until("the failing alarm", 10, async () => {
+    const r = await alarmRow(page, "failing", BROKEN);
+    return r && (await r.textContent()).includes(`slot ${BROKEN} failed 3 units in a row`);
+  });
+  await page.screenshot({ path: path.join(out, "dashboard-alarms.png"), fullPage: true });
+  await (await alarmRow(page, "failing", BROKEN)).locator(".action-ack").click();
+  await until("the failing alarm, seen", 10, async () => {
+    const r = await alarmRow(page, "failing", BROKEN);
+    return r && (await r.getAttribute("class")).includes("alarm-seen") &&
+      (await r.textContent()).includes("seen by local");
+  });
+  const { alarms } = await (await fetch(`${url}/api/v1/alarms`)).json();
+  const failing = alarms.find((a) => a.kind === "failing");
+  if (!failing || !failing.acknowledged || failing.acknowledged_by !== "local" || !failing.active)
+    fail(`the failing alarm in the API: ${JSON.stringify(failing)}`);
+  const acks = execFileSync("sqlite3", [`${work}/station.db`,
+    "SELECT count(*) FROM audit_events WHERE action = 'alarm.ack' AND actor = 'local'"],
+    { encoding: "utf8" }).trim();
+  if (acks !== "1") fail(`${acks} alarm.ack rows by 'local' in the audit log`);
+  console.log(`ok: alarms for slot ${NO_PORT} (no adapter) and slot ${BROKEN} (3 failures in a row); ` +
+              "acknowledged on the page, on record");
+}
+
+/** A token made by jigctl on the station database (printed once). */
+function tokenAdd(work, name, role) {
+  const token = execFileSync(process.env.JIGCTL, ["token", "add", name, "--role", role,
+    "--db", `${work}/station.db`], { encoding: "utf8" }).trim();
+  if (!/^jigd_[0-9a-f]{64}$/.test(token)) fail(`jigctl token add printed '${token}'`);
+  return token;
+}
+
+/** A fresh browser tab that gives `token` when the page asks for one. */
+async function loggedIn(browser, url, token, errors) {
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
+  page.on("console", (m) => {
+    // The page's first read without a token is refused (401), by design.
+    if (m.type() === "error" && !/status of 401/.test(m.text())) errors.push(m.text());
+  });
+  await page.goto(url);
+  await until("the token form", 10, async () => page.isVisible("#login"));
+  await page.fill("#login input", token);
+  await page.click("#login button");
+  await until("the tiles after the token", 10, async () =>
+    !(await page.isVisible("#login")) && (await page.locator(".tile").count()) === NO_PORT);
+  return page;
+}
+
+async function checkRoles(browser, url, work, tokenless) {
+  const tv = tokenAdd(work, "line-tv", "viewer");
+  const op = tokenAdd(work, "shift-a", "operator");
+  // jigd reads the tokens again within a second; from then on a request
+  // without one is refused.
+  await until("jigd to ask for a token", 10, async () =>
+    (await fetch(`${url}/api/v1/station`)).status === 401);
+  // The tab that was open without a token loses its stream and asks.
+  await until("the tab without a token to ask for one", 15, async () => tokenless.isVisible("#login"));
+  const errors = [];
+  const viewer = await loggedIn(browser, url, tv, errors);
+  if ((await viewer.textContent("#who")) !== "line-tv (viewer)")
+    fail(`the viewer's page says '${await viewer.textContent("#who")}'`);
+  for (const action of ["start", "abort", "identify"])
+    if (await viewer.isVisible(`.tile[data-slot="1"] .action-${action}`))
+      fail(`a viewer's tile shows the ${action} button`);
+  const refused = await fetch(`${url}/api/v1/slots/1/start`, { method: "POST",
+    headers: { Authorization: `Bearer ${tv}`, "Content-Type": "application/json" } });
+  const why = await refused.json();
+  if (refused.status !== 403 || !/needs role operator; 'line-tv' is viewer/.test(why.error))
+    fail(`a viewer's start: ${refused.status} ${JSON.stringify(why)}`);
+  await viewer.screenshot({ path: path.join(out, "dashboard-viewer.png"), fullPage: true });
+  await viewer.close();
+
+  const operator = await loggedIn(browser, url, op, errors);
+  if ((await operator.textContent("#who")) !== "shift-a (operator)")
+    fail(`the operator's page says '${await operator.textContent("#who")}'`);
+  await operator.click('.tile[data-slot="2"] .action-identify');
+  await until("the operator's Identify answer", 10, async () =>
+    /^Identify: (done|accepted)$/.test(await operator.textContent('.tile[data-slot="2"] .answer')));
+  const actor = execFileSync("sqlite3", [`${work}/station.db`,
+    "SELECT actor FROM audit_events WHERE action = 'slot.identify' ORDER BY id DESC LIMIT 1"],
+    { encoding: "utf8" }).trim();
+  if (actor !== "shift-a") fail(`the audit log names '${actor}' for the operator's Identify`);
+  await operator.close();
+  if (errors.length) fail(`the token pages' console has errors:\n${errors.join("\n")}`);
+  console.log("ok: the open tab asks for a token once tokens exist; a viewer has no buttons " +
+              "and is refused (403); " +
+              "an operator's Identify is on record as shift-a");
+}
+
 async function main() {
   const chromium = await loadPlaywright();
   if (!fs.existsSync(chromiumPath)) fail(`no Chromium at ${chromiumPath}: apt-get install chromium (or set JIGD_CHROMIUM)`);
@@ -167,11 +275,13 @@ async function main() {
     const consoleErrors = [];
     let outage = false;
     let refusalExpected = false;
+    let tokensMade = false;     // from then on this tab, without a token, is refused
     page.on("console", (m) => {
       if (m.type() !== "error") return;
       // The browser reports a refused request too: only the one the test
       // provokes (a second Identify, 409) is expected.
       if (refusalExpected && /status of 409/.test(m.text())) return;
+      if (tokensMade && /status of 401/.test(m.text())) return;
       // While jigd is deliberately down the browser itself reports the
       // refused connections; anything else is the page's fault.
       if (outage && /ERR_CONNECTION_REFUSED|Failed to load resource|EventSource/.test(m.text())) return;
@@ -251,6 +361,10 @@ async function main() {
     //     as the API gives them and as jigctl audit finds them in station.db.
     await checkProduction(page, url, work);
 
+    // 2c. Alarms that need a person: slot 9's missing adapter from the start,
+    //     and slot 3 failing three units in a row; each loud until acknowledged.
+    await checkAlarms(page, url, work);
+
     // 3. Identify: the button says it was heard and done; espsim's LED blinks.
     await page.click('.tile[data-slot="1"] .action-identify');
     await until("the Identify answer", 10, async () =>
@@ -287,7 +401,13 @@ async function main() {
     await page.screenshot({ path: path.join(out, "dashboard-after-restart.png"), fullPage: true });
     console.log("ok: banner while jigd was away, live again after its restart");
 
-    // 5. The page's own console.
+    // 5. Named tokens: the page asks for one; a viewer sees the tiles and
+    //    no button, and the API refuses it; an operator's Identify is on
+    //    record under the token's name.
+    tokensMade = true;
+    await checkRoles(browser, url, work, page);
+
+    // 6. The page's own console.
     if (consoleErrors.length) fail(`the page's console has errors:\n${consoleErrors.join("\n")}`);
     console.log("ok: no console errors");
     console.log(`dashboard test passed; screenshots in ${out}`);
