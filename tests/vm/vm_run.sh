@@ -153,8 +153,37 @@ kvm_runs_guests() {
         -display none -monitor none -serial none -bios "$probe" \
         -device isa-debug-exit,iobase=0xf4,iosize=1 > "$out/kvm-probe.out" 2>&1
         echo $?) 2> /dev/null)
-    [ $rc = 85 ] && return 0
-    echo "vm_run: KVM did not run a probe guest (qemu status $rc, $out/kvm-probe.out); using TCG" >&2
+    if [ $rc != 85 ]; then
+        echo "vm_run: KVM did not run a probe guest (qemu status $rc, $out/kvm-probe.out); using TCG" >&2
+        return 1
+    fi
+    kvm_boots_kernel
+}
+
+# Some hosts run that probe under KVM and still hang a real kernel in
+# SeaBIOS ("Booting from ROM..." and nothing after): so the kernel itself is
+# booted once under KVM with no initramfs, to the panic it reaches within a
+# second or two, and its banner looked for. The answer is kept for this boot
+# of the host and this kernel, so each VM test does not pay for it again.
+kvm_boots_kernel() {
+    local boot_id cache log
+    boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+    cache=${TMPDIR:-/tmp}/jigd-vm-kvm-$kver-$boot_id
+    if [ -f "$cache" ]; then
+        [ "$(cat "$cache")" = yes ] && return 0
+        echo "vm_run: KVM hangs this kernel on this host (found before); using TCG" >&2
+        return 1
+    fi
+    log=$out/kvm-kernel-probe.log
+    timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nographic -no-reboot \
+        -kernel "$kernel" -append "console=ttyS0 panic=-1" -serial "file:$log" \
+        -monitor none -display none -nic none < /dev/null > /dev/null 2>&1
+    if grep -aq "Linux version" "$log"; then
+        echo yes > "$cache"
+        return 0
+    fi
+    echo no > "$cache"
+    echo "vm_run: KVM ran the probe but hung the kernel ($log); using TCG" >&2
     return 1
 }
 accel=(-accel tcg) accel_name=TCG
