@@ -5,14 +5,29 @@
 // request (a header for fetch; the query for the event stream, since
 // EventSource cannot send headers).
 const SESSION_KEY = "jigd-token";
+
+/** The tab's session store, or null where there is none (storage turned
+ *  off, or no browser at all: tests/web/stream_events.mjs). */
+function session() {
+  try {
+    return globalThis.sessionStorage || null;
+  } catch {
+    return null;
+  }
+}
+
 let token = new URLSearchParams(location.search).get("access_token") ||
-  sessionStorage.getItem(SESSION_KEY);
+  session()?.getItem(SESSION_KEY) || null;
 
 /** Uses `t` from now on, for this tab's session. */
 export function setToken(t) {
   token = t || null;
-  if (token) sessionStorage.setItem(SESSION_KEY, token);
-  else sessionStorage.removeItem(SESSION_KEY);
+  try {
+    if (token) session()?.setItem(SESSION_KEY, token);
+    else session()?.removeItem(SESSION_KEY);
+  } catch {
+    /* kept for this page only */
+  }
 }
 
 /** A refusal with jigd's words and its HTTP status (401: no or a wrong token). */
@@ -47,6 +62,12 @@ export async function post(path) {
   });
   const body = await r.json().catch(() => ({}));
   return { ok: r.ok, status: r.status, body };
+}
+
+/** The token as query parameters, for a link the browser follows itself
+ *  (a CSV download cannot carry a header). */
+export function tokenQuery() {
+  return token ? [["access_token", token]] : [];
 }
 
 /** The event stream's URL, with the token and where to resume. */

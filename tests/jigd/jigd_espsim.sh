@@ -286,7 +286,7 @@ abort)
     [ "$(db "SELECT count(*) FROM attempts WHERE slot = 1 AND result = 'interrupted' AND failed_phase = 'write' AND cause LIKE 'jigd stopped during write%'")" = 1 ] \
         || fail "SIGTERM was not recorded as an interruption: $(db "SELECT slot, result, failed_phase, cause FROM attempts")"
     [ "$(db "SELECT count(*) FROM attempts WHERE result = 'running'")" = 0 ] || fail "an attempt was left running"
-    [ "$(db "SELECT count(*) FROM audit_events WHERE actor = 'api' AND action = 'slot.abort'")" = 2 ] \
+    [ "$(db "SELECT count(*) FROM audit_events WHERE actor = 'local' AND action = 'slot.abort'")" = 2 ] \
         || fail "the API's aborts (one refused) are not both in the audit log"
     ;;
 reset_none)
@@ -388,7 +388,7 @@ identity_eight)
         || fail "each attempt should list its 2 per-unit parts"
     [ "$(db "SELECT count(*) FROM attempt_phases WHERE phase = 'write' AND bytes > 0")" = 8 ] \
         || fail "each attempt should have a timed write phase with its bytes: $(db "SELECT attempt_id, phase, duration_ms, bytes FROM attempt_phases" | tr "\n" " ")"
-    [ "$(db "SELECT count(*) FROM audit_events WHERE actor = 'api' AND action = 'slot.start'")" = 8 ] \
+    [ "$(db "SELECT count(*) FROM audit_events WHERE actor = 'local' AND action = 'slot.start'")" = 8 ] \
         || fail "the 8 API starts are not in the audit log"
     expect_no_key_leak 1
     stop_jigd
@@ -452,6 +452,10 @@ identity_token)
     expect_pass 1 "$work/bundle1"
     check_unit_on_board 1
     stop_jigd
+    [ "$(db "SELECT count(*) FROM audit_events WHERE actor = 'api-token-file' AND action = 'slot.start'")" = 1 ] \
+        || fail "the start is not on record under the token file's name"
+    grep -q "api_token_file is deprecated: it works as an admin token" "$work/jigd.err" \
+        || fail "jigd does not say api_token_file is deprecated"
     grep -qF "$api_token" "$work/jigd.err" && fail "the API token is in jigd's log"
     rows=$(db_rows)
     grep -q "INSERT INTO audit_events" <<< "$rows" || fail "the dump holds no audit rows"

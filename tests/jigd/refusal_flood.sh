@@ -81,8 +81,8 @@ kill -0 "$jigd_pid" 2>/dev/null || fail "jigd is gone: the count was not written
     || fail "besides the first refusal and its count, something else was written"
 summary=$(db "SELECT json_extract(details, '$.repeats') || ' ' || json_extract(details, '$.of')
               || ' ' || actor FROM audit_events WHERE action = 'audit.repeated' AND id > $first")
-[ "$summary" = "$((refused - 1)) slot.abort api" ] \
-    || fail "the count says '$summary', expected '$((refused - 1)) slot.abort api'"
+[ "$summary" = "$((refused - 1)) slot.abort local" ] \
+    || fail "the count says '$summary', expected '$((refused - 1)) slot.abort local'"
 # Not before the minute was over.
 early=$(db "SELECT (julianday(s.at) - julianday(f.at)) * 86400 < $WINDOW_S - 0.1
             FROM audit_events s, audit_events f WHERE f.id = $first AND s.id = $first + 1")
