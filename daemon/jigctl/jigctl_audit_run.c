@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "jigctl_command.h"
+#include "option_value.h"
 #include "station_db_path.h"
 
 /* ---- options ------------------------------------------------------------- */
@@ -20,22 +21,6 @@ static int usage(const struct audit_report *r)
     jigctl_error("usage: jigctl audit %s %s[--db PATH | --config PATH] "
                  "[--format table|csv|json]", r->name, r->synopsis);
     return JIGCTL_EXIT_USAGE;
-}
-
-/* "--name VALUE" or "--name=VALUE": the value ("" when it is missing), or
- * NULL when argv[*i] is another option. */
-static const char *take_value(int *i, int argc, char **argv, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc)
-        return "";
-    return argv[++*i];
 }
 
 static int parse_number(const char *s, long min, long max, long *out)
@@ -93,19 +78,19 @@ static enum parsed parse_option(int *i, int argc, char **argv, unsigned allowed,
 {
     const char *v;
     bool range = allowed & AUDIT_OPT_RANGE, filter = allowed & AUDIT_OPT_FILTER;
-    if ((v = take_value(i, argc, argv, "--db"))) a->db = v;
-    else if ((v = take_value(i, argc, argv, "--config"))) a->config = v;
-    else if ((v = take_value(i, argc, argv, "--format"))) {
+    if ((v = option_value(i, argc, argv, "--db"))) a->db = v;
+    else if ((v = option_value(i, argc, argv, "--config"))) a->config = v;
+    else if ((v = option_value(i, argc, argv, "--format"))) {
         if (parse_format(v, &a->format))
             return SHOW_USAGE;
-    } else if (range && (v = take_value(i, argc, argv, "--from"))) a->from = v;
-    else if (range && (v = take_value(i, argc, argv, "--to"))) a->to = v;
-    else if (filter && (v = take_value(i, argc, argv, "--result"))) a->result = v;
-    else if (filter && (v = take_value(i, argc, argv, "--work-order"))) a->work_order = v;
-    else if (filter && (v = take_value(i, argc, argv, "--slot"))) {
+    } else if (range && (v = option_value(i, argc, argv, "--from"))) a->from = v;
+    else if (range && (v = option_value(i, argc, argv, "--to"))) a->to = v;
+    else if (filter && (v = option_value(i, argc, argv, "--result"))) a->result = v;
+    else if (filter && (v = option_value(i, argc, argv, "--work-order"))) a->work_order = v;
+    else if (filter && (v = option_value(i, argc, argv, "--slot"))) {
         if (parse_slot(v, a))
             return COMPLAINED;
-    } else if (filter && (v = take_value(i, argc, argv, "--limit"))) {
+    } else if (filter && (v = option_value(i, argc, argv, "--limit"))) {
         if (parse_limit(v, a))
             return COMPLAINED;
     } else if ((allowed & AUDIT_OPT_BY_PHASE) && !strcmp(argv[*i], "--by-phase")) {

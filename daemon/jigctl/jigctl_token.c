@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "station_db.h"
+#include "option_value.h"
 #include "station_db_path.h"
 #include "token_secret.h"
 
@@ -35,20 +36,6 @@ enum { TAKES_NAME = 1, TAKES_ROLE = 2, TAKES_FORMAT = 4 };
 
 /* ---- the command line ----------------------------------------------------- */
 
-/* "--name VALUE" or "--name=VALUE": the value ("" when it is missing), or
- * NULL when argv[*i] is not this option. */
-static const char *take_value(int *i, int argc, char **argv, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    return *i + 1 < argc ? argv[++*i] : "";
-}
-
 enum taken { TAKEN, NOT_TAKEN, NO_VALUE, BAD_FORMAT };
 
 /* One argument: taken, or why not. */
@@ -56,13 +43,13 @@ static enum taken take_arg(int *i, int argc, char **argv, unsigned takes,
                            struct token_args *a)
 {
     const char *v;
-    if ((v = take_value(i, argc, argv, "--db")))
+    if ((v = option_value(i, argc, argv, "--db")))
         a->db = v;
-    else if ((v = take_value(i, argc, argv, "--config")))
+    else if ((v = option_value(i, argc, argv, "--config")))
         a->config = v;
-    else if ((takes & TAKES_ROLE) && (v = take_value(i, argc, argv, "--role")))
+    else if ((takes & TAKES_ROLE) && (v = option_value(i, argc, argv, "--role")))
         a->role = v;
-    else if ((takes & TAKES_FORMAT) && (v = take_value(i, argc, argv, "--format"))) {
+    else if ((takes & TAKES_FORMAT) && (v = option_value(i, argc, argv, "--format"))) {
         if (v[0] && strcmp(v, "json") && strcmp(v, "table"))
             return BAD_FORMAT;
         a->json = !strcmp(v, "json");
