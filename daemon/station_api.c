@@ -216,6 +216,9 @@ struct api_backend station_api_backend(struct station_api *a)
         .slot_identify = slot_identify,
         .bundle_load = bundle_load,
         .alarms_json = alarms_view,
+        .attempts = station_records_attempts,
+        .unit_story = station_records_unit,
+        .rows_csv = station_records_csv,
         .alarm_ack = alarm_ack,
         .bundle_json = bundle_view,
     };

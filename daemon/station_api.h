@@ -38,4 +38,11 @@ void station_api_close(struct station_api *a);
 
 struct api_backend station_api_backend(struct station_api *a);
 
+/* station_records.c: the backend's records (api_backend.h), ctx the adapter. */
+enum api_status station_records_attempts(void *ctx, const struct api_attempt_query *q,
+                                         cJSON **rows, struct api_error *err);
+enum api_status station_records_unit(void *ctx, const char *serial_or_mac, cJSON **out,
+                                     struct api_error *err);
+char *station_records_csv(void *ctx, const cJSON *rows);
+
 #endif

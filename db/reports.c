@@ -172,6 +172,18 @@ int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **ou
 
 /* ---- attempts, throughput, yield, failures -------------------------------- */
 
+/* ?7 a serial or MAC, ?8 the cursor (0 = none), ?9 newest first. */
+#define ATTEMPTS_SQL \
+    "SELECT l.*, (SELECT group_concat(phase || ':' || duration_ms, ' ') FROM" \
+    "  (SELECT phase, duration_ms FROM attempt_phases p WHERE p.attempt_id = l.attempt_id" \
+    "   ORDER BY seq)) AS phase_ms" \
+    " FROM attempt_log l" \
+    " WHERE (?1 IS NULL OR l.started_at >= ?1) AND (?2 IS NULL OR l.started_at < ?2)" \
+    "   AND (?3 < 0 OR l.slot = ?3) AND (?4 IS NULL OR l.result = ?4)" \
+    "   AND (?5 IS NULL OR l.work_order = ?5)" \
+    "   AND (?7 IS NULL OR l.serial = ?7 OR l.mac = lower(?7))" \
+    "   AND (?8 = 0 OR (?9 AND l.attempt_id < ?8) OR (NOT ?9 AND l.attempt_id > ?8))"
+
 static bool valid_result(const char *r)
 {
     return !r || !strcmp(r, "ok") || !strcmp(r, "failed") || !strcmp(r, "interrupted") ||
@@ -189,15 +201,8 @@ int sdb_report_attempts(struct station_db *db, const struct sdb_attempt_filter *
                        "interrupted, running", f->result);
     int rc = read_range(db, f->from, f->to, &r);
     if (rc == SDB_OK)
-        rc = db_prepare(db,
-            "SELECT l.*, (SELECT group_concat(phase || ':' || duration_ms, ' ') FROM"
-            "  (SELECT phase, duration_ms FROM attempt_phases p WHERE p.attempt_id = l.attempt_id"
-            "   ORDER BY seq)) AS phase_ms"
-            " FROM attempt_log l"
-            " WHERE (?1 IS NULL OR l.started_at >= ?1) AND (?2 IS NULL OR l.started_at < ?2)"
-            "   AND (?3 < 0 OR l.slot = ?3) AND (?4 IS NULL OR l.result = ?4)"
-            "   AND (?5 IS NULL OR l.work_order = ?5)"
-            " ORDER BY l.attempt_id LIMIT ?6", &stmt);
+        rc = db_prepare(db, f->newest_first ? ATTEMPTS_SQL " ORDER BY l.attempt_id DESC LIMIT ?6"
+                                            : ATTEMPTS_SQL " ORDER BY l.attempt_id LIMIT ?6", &stmt);
     if (rc != SDB_OK)
         return rc;
     db_bind_text(stmt, 1, r.from);
@@ -206,6 +211,9 @@ int sdb_report_attempts(struct station_db *db, const struct sdb_attempt_filter *
     db_bind_text(stmt, 4, f->result);
     db_bind_text(stmt, 5, f->work_order);
     sqlite3_bind_int64(stmt, 6, f->limit > 0 ? f->limit : -1);
+    db_bind_text(stmt, 7, f->unit);
+    sqlite3_bind_int64(stmt, 8, f->cursor);
+    sqlite3_bind_int(stmt, 9, f->newest_first);
     return collect(db, stmt, "listing attempts", rows);
 }
 

@@ -346,7 +346,12 @@ struct sdb_attempt_filter {
     int slot;               /* -1 = every slot */
     const char *result;     /* "ok", "failed", "interrupted", "running"; NULL = any */
     const char *work_order; /* NULL = any */
+    const char *unit;       /* a serial or a MAC (aa:bb:cc:dd:ee:ff); NULL = any */
     int64_t limit;          /* 0 = no limit */
+    /* Pages (the REST API): only attempts after this id (oldest first) or
+     * before it (newest_first); 0 = from the start. */
+    int64_t cursor;
+    bool newest_first;
 };
 
 /* Everything about the units matching a serial or a MAC (a MAC can match a

@@ -87,8 +87,13 @@ static void get_slot(struct http_request *req, void *ctx)
 typedef enum api_status (*slot_action_fn)(void *ctx, int slot, const char *actor,
                                           struct api_error *err);
 
-static void reply_refusal(struct http_request *req, enum api_status st,
-                          const struct api_error *err, const char *what)
+const struct api_backend *api_routes_backend(const struct api_routes *r)
+{
+    return &r->be;
+}
+
+void api_reply_refusal(struct http_request *req, enum api_status st,
+                       const struct api_error *err, const char *what)
 {
     http_reply_error(req, api_status_http(st),
                      err->hint[0] ? err->hint : "see the jigd log (journalctl -u jigd)",
@@ -110,7 +115,7 @@ static void slot_action(struct http_request *req, struct api_routes *r,
     if (st != API_OK && st != API_ACCEPTED) {
         char what[64];
         snprintf(what, sizeof what, "slot %d refused %s", slot, action);
-        reply_refusal(req, st, &err, what);
+        api_reply_refusal(req, st, &err, what);
         return;
     }
     cJSON *o = cJSON_CreateObject();
@@ -171,7 +176,7 @@ static void post_bundle_load(struct http_request *req, void *ctx)
     enum api_status st = r->be.bundle_load(r->be.ctx, path->valuestring,
                                            http_request_actor(req), &err);
     if (st != API_OK && st != API_ACCEPTED) {
-        reply_refusal(req, st, &err, "the bundle was not loaded");
+        api_reply_refusal(req, st, &err, "the bundle was not loaded");
         cJSON_Delete(body);
         return;
     }
@@ -216,7 +221,7 @@ static void post_alarm_ack(struct http_request *req, void *ctx)
     struct api_error err = {{0}, {0}};
     enum api_status st = r->be.alarm_ack(r->be.ctx, id, http_request_actor(req), &err);
     if (st != API_OK) {
-        reply_refusal(req, st, &err, "the alarm was not acknowledged");
+        api_reply_refusal(req, st, &err, "the alarm was not acknowledged");
         return;
     }
     cJSON *o = cJSON_CreateObject();
@@ -241,6 +246,8 @@ struct api_routes *api_routes_register(struct http_server *srv,
         {"POST", "/api/v1/bundle/load", post_bundle_load, .role = HTTP_ROLE_MES},
         {"GET", "/api/v1/alarms", get_alarms, .role = HTTP_ROLE_VIEWER},
         {"POST", "/api/v1/alarms/{id}/ack", post_alarm_ack, .role = HTTP_ROLE_OPERATOR},
+        {"GET", "/api/v1/attempts", api_get_attempts, .role = HTTP_ROLE_VIEWER},
+        {"GET", "/api/v1/units/{key}", api_get_unit, .role = HTTP_ROLE_VIEWER},
     };
     struct api_routes *r = calloc(1, sizeof *r);
     if (!r)

@@ -17,4 +17,14 @@ void api_routes_free(struct api_routes *routes);
 /* HTTP status for a backend answer. */
 unsigned api_status_http(enum api_status st);
 
+/* What the handlers share: the backend, and a refusal in its own words. */
+const struct api_backend *api_routes_backend(const struct api_routes *r);
+void api_reply_refusal(struct http_request *req, enum api_status st,
+                       const struct api_error *err, const char *what);
+
+/* api_records.c: the station database's records (GET /api/v1/attempts,
+ * GET /api/v1/units/{key}); ctx is the struct api_routes. */
+void api_get_attempts(struct http_request *req, void *ctx);
+void api_get_unit(struct http_request *req, void *ctx);
+
 #endif

@@ -2,6 +2,7 @@
 #include "fake_station.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct fake_slot *find(struct fake_station *fs, int slot)
@@ -223,6 +224,57 @@ static enum api_status alarm_ack(void *ctx, uint64_t id, const char *actor, stru
     return API_OK;
 }
 
+/* Attempts 1..n_attempts, every one on slot 1 and failed: paged as asked
+ * (the filters themselves are the database's: tests/db/test_reports.c). */
+static enum api_status attempts(void *ctx, const struct api_attempt_query *q, cJSON **rows,
+                                struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    fs->last_query = *q;
+    fs->last_query.from = fs->last_query.to = fs->last_query.result = NULL;
+    fs->last_query.work_order = fs->last_query.unit = NULL;     /* not kept past the call */
+    if (q->from && !strcmp(q->from, "yesterday")) {
+        snprintf(err->error, sizeof err->error, "'yesterday' is not a time");
+        snprintf(err->hint, sizeof err->hint, "times are UTC");
+        return API_BAD_REQUEST;
+    }
+    *rows = cJSON_CreateArray();
+    int64_t id = q->cursor ? q->cursor : (q->newest_first ? fs->n_attempts + 1 : 0);
+    for (int64_t n = 0; n < q->limit; n++) {
+        id += q->newest_first ? -1 : 1;
+        if (id < 1 || id > fs->n_attempts)
+            break;
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r, "attempt_id", (double)id);
+        cJSON_AddStringToObject(r, "result", "failed");
+        cJSON_AddStringToObject(r, "cause", "a \"quoted\", cause");
+        cJSON_AddItemToArray(*rows, r);
+    }
+    return API_OK;
+}
+
+static enum api_status unit_story(void *ctx, const char *key, cJSON **out, struct api_error *err)
+{
+    (void)ctx;
+    if (strcmp(key, "SN000123")) {
+        snprintf(err->error, sizeof err->error, "no unit has serial or MAC '%.64s'", key);
+        snprintf(err->hint, sizeof err->hint, "search by serial or MAC");
+        return API_NOT_FOUND;
+    }
+    *out = cJSON_Parse("{\"units\":[{\"unit\":{\"serial\":\"SN000123\"}}]}");
+    return API_OK;
+}
+
+/* A FAKE of the station's CSV writer: just enough to see it reached. */
+static char *rows_csv(void *ctx, const cJSON *rows)
+{
+    (void)ctx;
+    char *text = malloc(64);
+    if (text)
+        snprintf(text, 64, "attempt_id,result\n%d rows\n", cJSON_GetArraySize(rows));
+    return text;
+}
+
 struct api_backend fake_station_backend(struct fake_station *fs)
 {
     return (struct api_backend){
@@ -237,6 +289,9 @@ struct api_backend fake_station_backend(struct fake_station *fs)
         .bundle_json = bundle_json,
         .alarms_json = alarms_json,
         .alarm_ack = alarm_ack,
+        .attempts = attempts,
+        .unit_story = unit_story,
+        .rows_csv = rows_csv,
     };
 }
 

@@ -34,6 +34,8 @@ struct fake_station {
     int identify_count;
     char last_actor[65];        /* who asked the last action (http_check.h) */
     bool alarm_acked;           /* the one alarm (id 1) */
+    struct api_attempt_query last_query;    /* the last GET /attempts, as parsed */
+    int64_t n_attempts;         /* attempts 1..n_attempts "exist" */
 };
 
 /* Slot 1 idle and empty; slot 2 has just passed (SN000123); slot 3 failed

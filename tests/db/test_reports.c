@@ -217,6 +217,53 @@ static void test_attempt_filters(void **state)
     assert_null(rows);
 }
 
+/* One unit's attempts by serial or MAC, and pages both ways by a cursor
+ * (the REST API's GET /api/v1/attempts). */
+static void test_attempt_unit_filter_and_pages(void **state)
+{
+    struct db_fixture *f = *state;
+    cJSON *rows;
+    struct sdb_attempt_filter r004 = {.slot = -1, .unit = "R-004"};
+    assert_int_equal(sdb_report_attempts(f->db, &r004, &rows), SDB_OK);
+    assert_int_equal(cJSON_GetArraySize(rows), 3);      /* write, verify, then ok */
+    const char *mac = str(cJSON_GetArrayItem(rows, 0), "mac");
+    char upper[32];
+    snprintf(upper, sizeof upper, "%s", mac);
+    for (char *c = upper; *c; c++)
+        if (*c >= 'a' && *c <= 'f')
+            *c = (char)(*c - 'a' + 'A');
+    cJSON_Delete(rows);
+    struct sdb_attempt_filter by_mac = {.slot = -1, .unit = upper};
+    assert_int_equal(sdb_report_attempts(f->db, &by_mac, &rows), SDB_OK);
+    assert_int_equal(cJSON_GetArraySize(rows), 3);      /* a MAC in capitals is the same */
+    cJSON_Delete(rows);
+
+    /* Newest first, 4 a page, each page after the last one's id. */
+    int64_t seen = 0, cursor = 0, previous = INT64_MAX;
+    for (int page = 0; page < 5; page++) {
+        struct sdb_attempt_filter p = {.slot = -1, .limit = 4, .cursor = cursor,
+                                       .newest_first = true};
+        assert_int_equal(sdb_report_attempts(f->db, &p, &rows), SDB_OK);
+        cJSON *row;
+        cJSON_ArrayForEach(row, rows) {
+            int64_t id = (int64_t)num(row, "attempt_id");
+            assert_true(id < previous);
+            previous = cursor = id;
+            seen++;
+        }
+        int n = cJSON_GetArraySize(rows);
+        cJSON_Delete(rows);
+        if (n < 4)
+            break;
+    }
+    assert_int_equal(seen, 15);
+    struct sdb_attempt_filter after = {.slot = -1, .cursor = 13};
+    assert_int_equal(sdb_report_attempts(f->db, &after, &rows), SDB_OK);
+    assert_int_equal(cJSON_GetArraySize(rows), 2);      /* 14 and 15, oldest first */
+    assert_int_equal((int)num(cJSON_GetArrayItem(rows, 0), "attempt_id"), 14);
+    cJSON_Delete(rows);
+}
+
 static void test_unit_history(void **state)
 {
     struct db_fixture *f = *state;
@@ -404,6 +451,7 @@ int main(void)
         T(test_failure_pareto),
         T(test_units_per_hour),
         T(test_attempt_filters),
+        T(test_attempt_unit_filter_and_pages),
         T(test_unit_history),
         T(test_duplicate_macs),
         T(test_csv_and_json_export),

@@ -11,6 +11,7 @@
 #ifndef JIGD_API_BACKEND_H
 #define JIGD_API_BACKEND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -24,6 +25,18 @@ enum api_status {
     API_INVALID,        /* 422: understood but refused (not a valid bundle) */
     API_UNAVAILABLE,    /* 503: the station cannot do it at the moment */
     API_FAILED,         /* 500: it went wrong inside the station */
+};
+
+/* GET /api/v1/attempts's filters, as the query gave them (docs/api.md). */
+struct api_attempt_query {
+    const char *from, *to;      /* UTC times; NULL = unbounded */
+    const char *result;         /* ok, failed, interrupted, running; NULL = any */
+    const char *work_order;     /* NULL = any */
+    const char *unit;           /* a serial or a MAC; NULL = any */
+    int slot;                   /* -1 = any */
+    int64_t limit;              /* 1.. */
+    int64_t cursor;             /* 0 = the first page */
+    bool newest_first;
 };
 
 /* Filled in by the backend when it refuses: both in words for the operator. */
@@ -51,6 +64,17 @@ struct api_backend {
                                    struct api_error *err);
     /* The active bundle, or NULL when none is loaded. */
     cJSON *(*bundle_json)(void *ctx);
+    /* The station database's records, as jigctl audit reads them: a page of
+     * attempts (rows: a JSON array of flat objects), and everything about
+     * the unit(s) of a serial or MAC ({"units": [...]}, API_NOT_FOUND for
+     * none). API_BAD_REQUEST with why for a filter the database refuses. */
+    enum api_status (*attempts)(void *ctx, const struct api_attempt_query *q, cJSON **rows,
+                                struct api_error *err);
+    enum api_status (*unit_story)(void *ctx, const char *serial_or_mac, cJSON **out,
+                                  struct api_error *err);
+    /* Rows as CSV text (RFC 4180, a header line), the same writer as
+     * jigctl audit's; NULL when memory ran out. free() it. */
+    char *(*rows_csv)(void *ctx, const cJSON *rows);
     /* {"alarms": [...]}: what needs a person (station_alarms.h). */
     cJSON *(*alarms_json)(void *ctx);
     /* Someone has seen alarm `id`: API_OK, API_NOT_FOUND, API_CONFLICT. */

@@ -1,0 +1,82 @@
+/* The station database's records for the API's backend (station_api.h):
+ * the same report functions jigctl audit prints, so the dashboard's
+ * history and a quality engineer's report give the same rows. */
+#include "station_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "station_db.h"
+#include "unit_services.h"
+
+static enum api_status no_database(struct api_error *err)
+{
+    snprintf(err->error, sizeof err->error, "this station keeps no records (no database)");
+    snprintf(err->hint, sizeof err->hint, "jigd runs without unit services; see its log");
+    return API_UNAVAILABLE;
+}
+
+/* A refusal of the database's: a filter it cannot take is the client's
+ * (400), anything else the station's (500). */
+static enum api_status refused(struct station_db *db, int rc, struct api_error *err)
+{
+    snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(db));
+    if (rc == SDB_REFUSED) {
+        snprintf(err->hint, sizeof err->hint, "times are UTC, e.g. 2026-12-07 or "
+                 "2026-12-07T08:00:00Z; result is ok, failed, interrupted or running");
+        return API_BAD_REQUEST;
+    }
+    if (rc == SDB_NOT_FOUND) {
+        snprintf(err->hint, sizeof err->hint, "search by a unit's serial or its MAC "
+                 "(aa:bb:cc:dd:ee:ff)");
+        return API_NOT_FOUND;
+    }
+    snprintf(err->hint, sizeof err->hint, "see the jigd log (journalctl -u jigd)");
+    return API_FAILED;
+}
+
+enum api_status station_records_attempts(void *ctx, const struct api_attempt_query *q,
+                                         cJSON **rows, struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    struct sdb_attempt_filter f = {
+        .from = q->from, .to = q->to, .slot = q->slot, .result = q->result,
+        .work_order = q->work_order, .unit = q->unit, .limit = q->limit,
+        .cursor = q->cursor, .newest_first = q->newest_first,
+    };
+    int rc = sdb_report_attempts(a->units->db, &f, rows);
+    return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
+}
+
+enum api_status station_records_unit(void *ctx, const char *serial_or_mac, cJSON **out,
+                                     struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    cJSON *units = NULL;
+    int rc = sdb_report_unit(a->units->db, serial_or_mac, &units);
+    if (rc != SDB_OK)
+        return refused(a->units->db, rc, err);
+    *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(*out, "units", units);
+    return API_OK;
+}
+
+char *station_records_csv(void *ctx, const cJSON *rows)
+{
+    (void)ctx;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    int rc = cJSON_GetArraySize(rows) ? sdb_export_csv(rows, f) : SDB_OK;
+    if (fclose(f) != 0 || rc != SDB_OK) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}

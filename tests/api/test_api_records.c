@@ -1,0 +1,110 @@
+/* GET /api/v1/attempts and /units/{key} on fake_station (a FAKE backend):
+ * the query's filters reach the backend as parsed, bad ones are refused
+ * with what to send, pages follow a cursor, CSV is served as text/csv, and
+ * a viewer may read them. The rows themselves are the database's reports
+ * (tests/db/test_reports.c) and are held to jigctl audit's in
+ * tests/jigd/records_api.sh. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api_harness.h"
+#include "raw_http.h"
+
+static int start(void **state)
+{
+    struct harness_options o = {.max_body = 1024};
+    struct harness *h = harness_start(&o);
+    h->station.n_attempts = 5;
+    *state = h;
+    return 0;
+}
+
+static int stop(void **state)
+{
+    harness_stop(*state);
+    return 0;
+}
+
+static int get(struct harness *h, const char *path, char *out, size_t cap)
+{
+    char req[512];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n", path,
+                     h->port);
+    return raw_exchange(h->port, NULL, req, (size_t)n, out, cap);
+}
+
+static void test_filters_reach_the_backend(void **state)
+{
+    struct harness *h = *state;
+    char out[8192];
+    assert_int_equal(get(h, "/api/v1/attempts?slot=3&limit=2&order=oldest&cursor=1", out,
+                         sizeof out), 200);
+    const struct api_attempt_query *q = &h->station.last_query;
+    assert_int_equal(q->slot, 3);
+    assert_int_equal(q->limit, 2);
+    assert_int_equal(q->cursor, 1);
+    assert_false(q->newest_first);
+    /* A full page names where the next begins; the last page says null. */
+    assert_non_null(strstr(raw_body(out), "\"next_cursor\":3"));
+    assert_int_equal(get(h, "/api/v1/attempts?order=oldest&limit=2&cursor=4", out,
+                         sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"next_cursor\":null"));
+    /* The defaults: newest first, 100 at most, any slot. */
+    assert_int_equal(get(h, "/api/v1/attempts", out, sizeof out), 200);
+    assert_true(h->station.last_query.newest_first);
+    assert_int_equal(h->station.last_query.limit, 100);
+    assert_int_equal(h->station.last_query.slot, -1);
+    assert_non_null(strstr(raw_body(out), "{\"attempt_id\":5,"));
+}
+
+static void test_bad_filters_say_what_to_send(void **state)
+{
+    struct harness *h = *state;
+    char out[8192];
+    static const char *const bad[][2] = {
+        {"/api/v1/attempts?limit=0", "limit = '0' is not a whole number from 1 to 1000"},
+        {"/api/v1/attempts?limit=1001", "from 1 to 1000"},
+        {"/api/v1/attempts?limit=-5", "limit = '-5'"},
+        {"/api/v1/attempts?limit=+5", "is not a whole number"},     /* '+' is a space */
+        {"/api/v1/attempts?cursor=x", "cursor = 'x'"},
+        {"/api/v1/attempts?slot=01", "slot = '01' is not a slot number"},
+        {"/api/v1/attempts?order=up", "order 'up'"},
+        {"/api/v1/attempts?format=xml", "format 'xml'"},
+        {"/api/v1/attempts?from=yesterday", "'yesterday' is not a time"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (get(h, bad[i][0], out, sizeof out) != 400 || !strstr(raw_body(out), bad[i][1]))
+            fail_msg("%s: %s", bad[i][0], out);
+        assert_non_null(strstr(raw_body(out), "\"hint\":\""));
+    }
+}
+
+static void test_csv_and_a_units_story(void **state)
+{
+    struct harness *h = *state;
+    char out[8192], type[64];
+    assert_int_equal(get(h, "/api/v1/attempts?format=csv&limit=3", out, sizeof out), 200);
+    assert_string_equal(raw_header(out, "Content-Type", type, sizeof type),
+                        "text/csv; charset=utf-8");
+    assert_string_equal(raw_body(out), "attempt_id,result\n3 rows\n");
+    assert_int_equal(get(h, "/api/v1/units/SN000123", out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"serial\":\"SN000123\""));
+    assert_int_equal(get(h, "/api/v1/units/SN999", out, sizeof out), 404);
+    assert_non_null(strstr(raw_body(out), "no unit has serial or MAC 'SN999'"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_filters_reach_the_backend, start, stop),
+        cmocka_unit_test_setup_teardown(test_bad_filters_say_what_to_send, start, stop),
+        cmocka_unit_test_setup_teardown(test_csv_and_a_units_story, start, stop),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
