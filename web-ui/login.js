@@ -3,7 +3,33 @@
 // everything and can press nothing; docs/api.md, "Roles").
 import { ApiError, getJson, setToken } from "./api.js";
 
-const dialog = () => document.getElementById("login");
+/** The token form, made once on whichever page asks. */
+function dialog() {
+  let form = document.getElementById("login");
+  if (form) return form;
+  form = document.createElement("form");
+  form.id = "login";
+  form.className = "login";
+  form.hidden = true;
+  const h = document.createElement("h2");
+  h.textContent = "This station needs an API token";
+  const p = document.createElement("p");
+  p.textContent = "Type or scan yours (the line engineer makes them: " +
+    "jigctl token add NAME --role operator).";
+  const input = document.createElement("input");
+  input.type = "password";
+  input.autocomplete = "off";
+  input.setAttribute("aria-label", "API token");
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.textContent = "Use token";
+  const said = document.createElement("p");
+  said.className = "login-said";
+  said.setAttribute("role", "alert");
+  form.append(h, p, input, button, said);
+  document.body.append(form);
+  return form;
+}
 
 /** The token's {actor, role}, asking for a token until jigd takes one. */
 export async function whoAmI() {
@@ -22,7 +48,8 @@ export async function whoAmI() {
 
 function showWho(me) {
   document.body.dataset.role = me.role;
-  document.getElementById("who").textContent = `${me.actor} (${me.role})`;
+  const who = document.getElementById("who");
+  if (who) who.textContent = `${me.actor} (${me.role})`;
 }
 
 /** Shows the token form and resolves once the operator has given one. */

@@ -136,6 +136,50 @@ async function checkProduction(page, url, work) {
   console.log(`ok: header '${await page.textContent("#work-order")}' '${await page.textContent("#shift")}'`);
 }
 
+async function checkHistory(browser, url, work) {
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(`${url}/ui/history.html`);
+  // Every attempt of the round, newest first.
+  await until("the attempts table", 10, async () => (await page.locator("#attempts tbody tr").count()) >= 8);
+  const slot1 = await slotJson(url, 1);
+  await page.fill("#search input", slot1.serial);
+  await page.click("#search button");
+  const story = `#story article.unit[data-serial="${slot1.serial}"]`;
+  await until(`${slot1.serial}'s story`, 10, async () => page.isVisible(story));
+  const text = await page.textContent(story);
+  const cells = await page.$$eval(`${story} td`, (tds) => tds.map((t) => t.textContent));
+  if (!cells.includes(slot1.cert_fingerprint) || !text.includes(slot1.mac) || !cells.includes("ok"))
+    fail(`${slot1.serial}'s story lacks its MAC, certificate or result: ${cells.join(" | ")}`);
+  // Failed attempts only: boards 3 and 5.
+  await page.selectOption('#filters select[name="result"]', "failed");
+  await page.click("#filters button");
+  await until("the failed attempts", 10, async () => {
+    const rows = await page.locator("#attempts tbody tr").all();
+    if (rows.length !== 2) return false;
+    for (const r of rows) if ((await r.getAttribute("class")) !== "result-failed") return false;
+    return true;
+  });
+  const shownSlots = (await page.$$eval("#attempts tbody tr td:nth-child(3)", (tds) => tds.map((t) => t.textContent)))
+    .sort().join(",");
+  if (shownSlots !== `${BROKEN},${PULLED}`) fail(`the failed attempts are on slots ${shownSlots}`);
+  await page.screenshot({ path: path.join(out, "history.png"), fullPage: true });
+  // The page's CSV link, oldest first, is jigctl audit's CSV without its audit-head line.
+  const href = await page.getAttribute("#csv", "href");
+  const csv = await (await fetch(`${url}${href}&order=oldest`)).text();
+  const audit = execFileSync(process.env.JIGCTL, ["audit", "attempts", "--db", `${work}/station.db`,
+    "--result", "failed", "--format", "csv"], { encoding: "utf8" });
+  // Both RFC 4180 (CRLF); jigctl's ends with its audit-head record.
+  const auditRows = audit.split("\r\n").filter((l) => !l.startsWith("audit_head,")).join("\r\n");
+  if (!csv.endsWith("\r\n") || csv !== auditRows)
+    fail(`the page's CSV differs from jigctl audit's:\n${csv}\n---\n${auditRows}`);
+  if (errors.length) fail(`the history page's console has errors:\n${errors.join("\n")}`);
+  await page.close();
+  console.log(`ok: history: ${slot1.serial}'s story, the 2 failed attempts, CSV = jigctl audit's`);
+}
+
 async function alarmRow(page, kind, slot) {
   for (const r of await page.locator(`#alarms .alarm[data-kind="${kind}"]`).all())
     if ((await r.textContent()).includes(`slot ${slot}`)) return r;
@@ -360,6 +404,10 @@ async function main() {
     // 2b. The header: the work order's progress and the shift's figures,
     //     as the API gives them and as jigctl audit finds them in station.db.
     await checkProduction(page, url, work);
+
+    // 2b'. The history page: a unit's story, the failed attempts, and
+    //      their CSV the same as jigctl audit's.
+    await checkHistory(browser, url, work);
 
     // 2c. Alarms that need a person: slot 9's missing adapter from the start,
     //     and slot 3 failing three units in a row; each loud until acknowledged.

@@ -1,0 +1,123 @@
+// The history page: a unit's whole story by serial or MAC, and the
+// attempts by result, slot, work order and time, newest first, a page at
+// a time, with the same rows as CSV. It reads GET /api/v1/units/{key} and
+// GET /api/v1/attempts: the queries jigctl audit prints (docs/api.md).
+import { ApiError, getJson, tokenQuery } from "./api.js";
+import { whoAmI } from "./login.js";
+
+const $ = (id) => document.getElementById(id);
+let cursor = null;
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+function say(text) {
+  $("said").textContent = text;
+}
+
+/** The filters as a query string (empty fields left out). */
+function filterQuery(extra = {}) {
+  const q = new URLSearchParams();
+  for (const [k, v] of new FormData($("filters"))) if (v) q.set(k, v);
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return q;
+}
+
+function attemptRow(a) {
+  const tr = el("tr", undefined, `result-${a.result}`);
+  tr.dataset.attempt = a.attempt_id;
+  const serial = el("td");
+  if (a.serial) {
+    const link = el("a", a.serial, "serial-link");
+    link.href = "#";
+    link.addEventListener("click", (e) => { e.preventDefault(); showUnit(a.serial); });
+    serial.append(link);
+  }
+  tr.append(el("td", a.attempt_id), el("td", a.started_at), el("td", a.slot), serial,
+            el("td", a.mac), el("td", a.result), el("td", a.failed_phase), el("td", a.cause),
+            el("td", a.work_order));
+  return tr;
+}
+
+async function showAttempts(more) {
+  const body = $("attempts").tBodies[0];
+  if (!more) {
+    body.replaceChildren();
+    cursor = null;
+  }
+  const q = filterQuery(more && cursor ? { cursor } : {});
+  const csv = filterQuery({ format: "csv", limit: "1000" });
+  for (const [k, v] of tokenQuery()) csv.set(k, v);
+  $("csv").href = `/api/v1/attempts?${csv}`;
+  try {
+    const page = await getJson(`/api/v1/attempts?${q}`);
+    for (const a of page.attempts) body.append(attemptRow(a));
+    cursor = page.next_cursor;
+    $("more").hidden = cursor === null;
+    say(`${body.rows.length} attempt${body.rows.length === 1 ? "" : "s"} shown, newest first` +
+        (cursor === null ? "" : "; More shows older ones"));
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+function table(headers, rows) {
+  const t = el("table", undefined, "records");
+  const head = el("tr");
+  for (const h of headers) head.append(el("th", h));
+  t.append(head);
+  for (const r of rows) {
+    const tr = el("tr");
+    for (const v of r) tr.append(el("td", v));
+    t.append(tr);
+  }
+  return t;
+}
+
+function unitStory(h) {
+  const u = h.unit;
+  const box = el("article", undefined, "unit");
+  box.dataset.serial = u.serial;
+  box.append(el("h2", `${u.serial}${u.voided ? " (voided)" : ""}`));
+  box.append(el("p", `MAC ${u.mac} · ${u.chip || "?"} ${u.revision || ""} · first seen ` +
+                     `${u.first_seen} · last seen ${u.last_seen}` +
+                     (u.voided ? ` · voided ${u.voided_at}: ${u.void_reason}` : "")));
+  box.append(el("h3", "Attempts"));
+  box.append(table(["attempt", "started", "ended", "slot", "result", "phase", "cause", "phases (ms)"],
+    h.attempts.map((a) => [a.id, a.started_at, a.ended_at, a.slot, a.result, a.failed_phase,
+                           a.cause, (a.phases || []).map((p) => `${p.phase} ${p.duration_ms}`).join(", ")])));
+  box.append(el("h3", "Certificates"));
+  box.append(table(["SHA-256 fingerprint", "subject", "valid from", "valid to"],
+    (h.certificates || []).map((c) => [c.fingerprint_sha256, c.subject, c.not_before, c.not_after])));
+  box.append(el("h3", "Events"));
+  box.append(table(["time", "actor", "action"], (h.events || []).map((e) => [e.at, e.actor, e.action])));
+  return box;
+}
+
+async function showUnit(key) {
+  const story = $("story");
+  story.hidden = false;
+  try {
+    const { units } = await getJson(`/api/v1/units/${encodeURIComponent(key)}`);
+    story.replaceChildren(...units.map(unitStory));
+  } catch (error) {
+    story.replaceChildren(el("p", error instanceof ApiError ? error.body.error : error.message, "said"));
+  }
+}
+
+async function begin() {
+  await whoAmI();
+  $("search").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const key = new FormData($("search")).get("key").trim();
+    if (key) showUnit(key);
+  });
+  $("filters").addEventListener("submit", (e) => { e.preventDefault(); showAttempts(false); });
+  $("more").addEventListener("click", () => showAttempts(true));
+  showAttempts(false);
+}
+begin();
