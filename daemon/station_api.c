@@ -218,6 +218,7 @@ struct api_backend station_api_backend(struct station_api *a)
         .alarms_json = alarms_view,
         .attempts = station_records_attempts,
         .unit_story = station_records_unit,
+        .report = station_records_report,
         .rows_csv = station_records_csv,
         .alarm_ack = alarm_ack,
         .bundle_json = bundle_view,

@@ -65,6 +65,22 @@ enum api_status station_records_unit(void *ctx, const char *serial_or_mac, cJSON
     return API_OK;
 }
 
+enum api_status station_records_report(void *ctx, const char *name, const char *from,
+                                       const char *to, bool by_phase, cJSON **out,
+                                       struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    int rc = sdb_report_named(a->units->db, name, from, to, by_phase, out);
+    if (rc == SDB_NOT_FOUND) {
+        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/reports/yield, for one");
+        return API_NOT_FOUND;
+    }
+    return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
+}
+
 char *station_records_csv(void *ctx, const cJSON *rows)
 {
     (void)ctx;

@@ -380,6 +380,15 @@ int sdb_report_failure_pareto(struct station_db *db, const char *from, const cha
 /* MACs that look like more than one board: [{mac, reason, serials}]. */
 int sdb_report_duplicate_macs(struct station_db *db, cJSON **rows);
 
+/* The reports by name, as jigctl audit prints them and the REST API serves
+ * them: "rate" (units per hour), "yield" (the object {units, first_pass,
+ * percent (two places), per_day}), "pareto" (by_phase: rows without a
+ * cause), "duplicates" (MACs; the range is not used). Rows are an array.
+ * SDB_NOT_FOUND for another name, SDB_REFUSED for a bad time. */
+#define SDB_REPORT_NAMES "rate, yield, pareto, duplicates"
+int sdb_report_named(struct station_db *db, const char *name, const char *from,
+                     const char *to, bool by_phase, cJSON **out);
+
 /* Writes report rows (an array of flat objects) as CSV (RFC 4180, a header
  * from the first row's keys) or as pretty JSON. */
 int sdb_export_csv(const cJSON *rows, FILE *out);

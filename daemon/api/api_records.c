@@ -1,6 +1,6 @@
 /* The station database's records over the API, the same queries as
  * jigctl audit: a page of attempts (filters from the query, a cursor, JSON
- * or CSV), and a unit's whole story. docs/api.md, "Records". */
+ * or CSV), a unit's whole story, and the reports over many units. */
 #include "api_routes.h"
 
 #include <errno.h>
@@ -126,4 +126,45 @@ void api_get_unit(struct http_request *req, void *ctx)
         return;
     }
     http_reply_json(req, 200, out);
+}
+
+void api_get_report(struct http_request *req, void *ctx)
+{
+    const struct api_backend *be = api_routes_backend(ctx);
+    const char *name = api_route_param(http_request_params(req), "name");
+    const char *by = param(req, "by"), *format = param(req, "format");
+    bool csv = format && !strcmp(format, "csv");
+    if ((by && strcmp(by, "phase")) || (format && !csv && strcmp(format, "json"))) {
+        http_reply_error(req, 400, "by=phase groups the Pareto by phase only; format is json "
+                         "(the default) or csv", "by '%.20s' or format '%.20s' is not known",
+                         by ? by : "", format ? format : "");
+        return;
+    }
+    cJSON *out = NULL;
+    struct api_error err = {{0}, {0}};
+    enum api_status st = be->report(be->ctx, name ? name : "", param(req, "from"),
+                                    param(req, "to"), by != NULL, &out, &err);
+    if (st != API_OK) {
+        api_reply_refusal(req, st, &err, "the report could not be made");
+        return;
+    }
+    if (!cJSON_IsArray(out)) {                  /* yield: one object */
+        if (csv) {
+            cJSON_Delete(out);
+            http_reply_error(req, 400, "ask for JSON, or for the per-day rows with "
+                             "jigctl audit yield --format csv", "the %s report is one "
+                             "object, not rows: it has no CSV here", name);
+            return;
+        }
+        http_reply_json(req, 200, out);
+        return;
+    }
+    if (csv) {
+        reply_csv(req, be, out);
+        cJSON_Delete(out);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "rows", out);
+    http_reply_json(req, 200, o);
 }

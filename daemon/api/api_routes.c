@@ -248,6 +248,7 @@ struct api_routes *api_routes_register(struct http_server *srv,
         {"POST", "/api/v1/alarms/{id}/ack", post_alarm_ack, .role = HTTP_ROLE_OPERATOR},
         {"GET", "/api/v1/attempts", api_get_attempts, .role = HTTP_ROLE_VIEWER},
         {"GET", "/api/v1/units/{key}", api_get_unit, .role = HTTP_ROLE_VIEWER},
+        {"GET", "/api/v1/reports/{name}", api_get_report, .role = HTTP_ROLE_VIEWER},
     };
     struct api_routes *r = calloc(1, sizeof *r);
     if (!r)

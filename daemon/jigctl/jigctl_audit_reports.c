@@ -46,7 +46,7 @@ static const struct audit_column rate_cols[] = {{"hour", "HOUR (UTC)"}, {"units"
 
 static int query_rate(struct station_db *db, const struct audit_args *a, cJSON **out)
 {
-    return sdb_report_units_per_hour(db, a->from, a->to, out);
+    return sdb_report_named(db, "rate", a->from, a->to, false, out);
 }
 
 static int print_rate(const struct audit_args *a, cJSON *rows, const struct sdb_audit_head *head)
@@ -77,26 +77,10 @@ static const struct audit_column yield_cols[] = {
     {"percent", "FPY %"},
 };
 
-static double two_places(double v)
-{
-    return (double)(long long)(v * 100 + 0.5) / 100;
-}
-
 /* {"units", "first_pass", "percent", "per_day": [...]}: the JSON output. */
 static int query_yield(struct station_db *db, const struct audit_args *a, cJSON **out)
 {
-    struct sdb_yield y;
-    cJSON *days;
-    int rc = sdb_report_first_pass_yield(db, a->from, a->to, &y, &days);
-    if (rc != SDB_OK)
-        return rc;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "units", (double)y.units);
-    cJSON_AddNumberToObject(o, "first_pass", (double)y.first_pass);
-    cJSON_AddNumberToObject(o, "percent", two_places(y.percent));
-    cJSON_AddItemToObject(o, "per_day", days);
-    *out = o;
-    return SDB_OK;
+    return sdb_report_named(db, "yield", a->from, a->to, false, out);
 }
 
 static double number(const cJSON *o, const char *key)
@@ -153,13 +137,7 @@ static const struct audit_column pareto_phase_cols[] = {
 
 static int query_pareto(struct station_db *db, const struct audit_args *a, cJSON **out)
 {
-    int rc = sdb_report_failure_pareto(db, a->from, a->to, !a->by_phase, out);
-    if (rc == SDB_OK && a->by_phase) {
-        cJSON *row;
-        cJSON_ArrayForEach(row, *out)
-            cJSON_DeleteItemFromObjectCaseSensitive(row, "cause");
-    }
-    return rc;
+    return sdb_report_named(db, "pareto", a->from, a->to, a->by_phase, out);
 }
 
 static int print_pareto(const struct audit_args *a, cJSON *rows,
@@ -185,7 +163,7 @@ static const struct audit_column dup_cols[] = {
 
 static int query_duplicates(struct station_db *db, const struct audit_args *a, cJSON **out)
 {
-    return sdb_report_duplicate_macs(db, out);
+    return sdb_report_named(db, "duplicates", NULL, NULL, false, out);
 }
 
 static int print_duplicates(const struct audit_args *a, cJSON *rows,

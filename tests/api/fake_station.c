@@ -265,6 +265,24 @@ static enum api_status unit_story(void *ctx, const char *key, cJSON **out, struc
     return API_OK;
 }
 
+/* yield is an object, rate rows; nothing else exists. */
+static enum api_status report(void *ctx, const char *name, const char *from, const char *to,
+                              bool by_phase, cJSON **out, struct api_error *err)
+{
+    (void)ctx, (void)from, (void)to, (void)by_phase;
+    if (!strcmp(name, "yield")) {
+        *out = cJSON_Parse("{\"units\":4,\"first_pass\":3,\"percent\":75,\"per_day\":[]}");
+        return API_OK;
+    }
+    if (!strcmp(name, "rate")) {
+        *out = cJSON_Parse("[{\"hour\":\"2026-12-07T10:00Z\",\"units\":4}]");
+        return API_OK;
+    }
+    snprintf(err->error, sizeof err->error, "there is no report '%.32s'", name);
+    snprintf(err->hint, sizeof err->hint, "GET /api/v1/reports/yield, for one");
+    return API_NOT_FOUND;
+}
+
 /* A FAKE of the station's CSV writer: just enough to see it reached. */
 static char *rows_csv(void *ctx, const cJSON *rows)
 {
@@ -292,6 +310,7 @@ struct api_backend fake_station_backend(struct fake_station *fs)
         .attempts = attempts,
         .unit_story = unit_story,
         .rows_csv = rows_csv,
+        .report = report,
     };
 }
 

@@ -99,12 +99,30 @@ static void test_csv_and_a_units_story(void **state)
     assert_non_null(strstr(raw_body(out), "no unit has serial or MAC 'SN999'"));
 }
 
+static void test_reports_by_name(void **state)
+{
+    struct harness *h = *state;
+    char out[8192];
+    assert_int_equal(get(h, "/api/v1/reports/yield", out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"first_pass\":3"));
+    assert_int_equal(get(h, "/api/v1/reports/rate", out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "{\"rows\":[{\"hour\":"));
+    assert_int_equal(get(h, "/api/v1/reports/rate?format=csv", out, sizeof out), 200);
+    assert_string_equal(raw_body(out), "attempt_id,result\n1 rows\n");    /* the FAKE writer */
+    assert_int_equal(get(h, "/api/v1/reports/yield?format=csv", out, sizeof out), 400);
+    assert_non_null(strstr(raw_body(out), "the yield report is one object"));
+    assert_int_equal(get(h, "/api/v1/reports/pareto?by=cause", out, sizeof out), 400);
+    assert_int_equal(get(h, "/api/v1/reports/speed", out, sizeof out), 404);
+    assert_non_null(strstr(raw_body(out), "there is no report 'speed'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_filters_reach_the_backend, start, stop),
         cmocka_unit_test_setup_teardown(test_bad_filters_say_what_to_send, start, stop),
         cmocka_unit_test_setup_teardown(test_csv_and_a_units_story, start, stop),
+        cmocka_unit_test_setup_teardown(test_reports_by_name, start, stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,7 +177,18 @@ async function checkHistory(browser, url, work) {
     fail(`the page's CSV differs from jigctl audit's:\n${csv}\n---\n${auditRows}`);
   if (errors.length) fail(`the history page's console has errors:\n${errors.join("\n")}`);
   await page.close();
-  console.log(`ok: history: ${slot1.serial}'s story, the 2 failed attempts, CSV = jigctl audit's`);
+  // The reports over HTTP give jigctl audit's numbers, report by report.
+  for (const [name, args, query] of [["yield", [], ""], ["pareto", [], ""],
+    ["pareto", ["--by-phase"], "?by=phase"], ["rate", [], ""], ["duplicates", [], ""]]) {
+    const api = await (await fetch(`${url}/api/v1/reports/${name}${query}`)).json();
+    const audit = JSON.parse(execFileSync(process.env.JIGCTL, ["audit", name, ...args, "--db",
+      `${work}/station.db`, "--format", "json"], { encoding: "utf8" }));
+    delete audit.audit_head;
+    if (JSON.stringify(api) !== JSON.stringify(audit))
+      fail(`report ${name}${query}: the API says ${JSON.stringify(api)}, jigctl audit ${JSON.stringify(audit)}`);
+  }
+  console.log(`ok: history: ${slot1.serial}'s story, the 2 failed attempts, CSV = jigctl audit's; ` +
+              "the reports over HTTP = jigctl audit's");
 }
 
 async function alarmRow(page, kind, slot) {

@@ -72,6 +72,11 @@ struct api_backend {
                                 struct api_error *err);
     enum api_status (*unit_story)(void *ctx, const char *serial_or_mac, cJSON **out,
                                   struct api_error *err);
+    /* A report over many units by name (rate, yield, pareto, duplicates), as
+     * jigctl audit prints it: rows (an array), or yield's object. by_phase:
+     * the Pareto by phase only. API_NOT_FOUND for an unknown name. */
+    enum api_status (*report)(void *ctx, const char *name, const char *from, const char *to,
+                              bool by_phase, cJSON **out, struct api_error *err);
     /* Rows as CSV text (RFC 4180, a header line), the same writer as
      * jigctl audit's; NULL when memory ran out. free() it. */
     char *(*rows_csv)(void *ctx, const cJSON *rows);
