@@ -78,7 +78,8 @@ export class EspsimRack {
     return path.join(this.flashDir, `board${i}.bin`);
   }
 
-  /** Sends one control line and returns the parsed JSON of its `ok {...}` answer. */
+  /** Sends one control line and returns the parsed JSON of its `ok {...}`
+   *  answer, or {text} for an `ok` followed by words. */
   control(line) {
     return new Promise((resolve, reject) => {
       const sock = net.connect({ host: "127.0.0.1", port: this.controlPort });
@@ -98,8 +99,10 @@ export class EspsimRack {
         const first = answer.slice(0, nl).trim();
         const m = /^ok\s*(.*)$/.exec(first);
         if (!m) return reject(new Error(`espsim control '${line}' answered: ${first}`));
+        // `status` and `gpio` answer JSON; `insert`, `fault`, ... a sentence.
+        if (!m[1].startsWith("{")) return resolve({ text: m[1] });
         try {
-          resolve(m[1] ? JSON.parse(m[1]) : {});
+          resolve(JSON.parse(m[1]));
         } catch (error) {
           reject(new Error(`espsim control '${line}' answered unparsable JSON: ${m[1]}`));
         }
