@@ -9,8 +9,10 @@
 #include "boot_log.h"
 #include "bundle.h"
 #include "flash_job.h"
+#include "key_pool.h"
 #include "mac_text.h"
 #include "port.h"
+#include "station_alarms.h"
 #include "unit_advice.h"
 #include "unit_board_check.h"
 #include "unit_run_internal.h"
@@ -229,9 +231,31 @@ static void identity_made(struct unit_run *r)
                                            .serial = r->id.unit.serial, .message = msg});
 }
 
+/* A board waiting for its key means the line outruns key generation: a
+ * person should size the pool. Over once no board waits. */
+static void key_pool_alarm(struct unit_run *r, bool waiting)
+{
+    struct station_alarms *a = r->c.env->alarms;
+    struct unit_services *u = r->c.env->units;
+    if (!a || !u)
+        return;
+    struct key_pool_stats s;
+    key_pool_stats(u->keys, &s);
+    if (!waiting) {
+        if (s.waiting == 0)
+            station_alarms_over(a, ALARM_KIND_KEY_POOL, 0);
+        return;
+    }
+    station_alarms_raise(a, ALARM_KIND_KEY_POOL, 0, "the key pool is empty: boards wait in "
+                         "their loader for keys to be made",
+                         "raise key_pool_size or key_pool_workers in [identity] (jigd.conf), "
+                         "or use key_type = ec-p256, much faster to make than rsa-2048");
+}
+
 static void on_key_done(void *ctx, bool ok)
 {
     struct unit_run *r = ctx;
+    key_pool_alarm(r, false);
     if (!r->job)
         return;
     if (ok) {
@@ -304,6 +328,7 @@ static bool give_identity(struct unit_run *r, struct flash_job *j, const char *m
         identity_made(r);
         return true;
     case UNIT_IDENTITY_WAITING:
+        key_pool_alarm(r, true);
         flash_job_hold(j);
         unit_run_publish(r, (struct jig_event){.kind = EVENT_SLOT, .phase = PHASE_IDENTITY,
                                                .message = "waiting for a key from the pool"});

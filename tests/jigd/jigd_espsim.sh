@@ -481,6 +481,15 @@ work_order_full)
     for i in 1 2 3; do expect_pass "$i" "$work/bundle1"; done
     grep -q '"message":"waiting for a key from the pool"' "$work/jigd.err" \
         || fail "no board waited for a key: the pool's wait was not exercised"
+    # Both need a person: the pool that made boards wait (over now, not yet
+    # acknowledged), and the work order the third board completed.
+    alarms=$(curl -sf "http://127.0.0.1:$api_port/api/v1/alarms") || fail "GET /api/v1/alarms"
+    jq -e '.alarms[] | select(.kind == "key-pool" and .active == false and .acknowledged == false)
+           | select(.cause | test("key pool is empty"))' <<< "$alarms" > /dev/null \
+        || fail "no key-pool alarm standing after boards waited for keys: $alarms"
+    jq -e '.alarms[] | select(.kind == "work-order" and .slot == 0)
+           | select(.cause == "work order WO-7 is complete: 3 of 3 units done")' <<< "$alarms" > /dev/null \
+        || fail "no work-order alarm once WO-7 was complete: $alarms"
     for i in 1 2 3; do
         check_unit_on_board "$i" RSA
     done
