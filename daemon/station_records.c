@@ -43,7 +43,7 @@ enum api_status station_records_attempts(void *ctx, const struct api_attempt_que
         return no_database(err);
     struct sdb_attempt_filter f = {
         .from = q->from, .to = q->to, .slot = q->slot, .result = q->result,
-        .work_order = q->work_order, .unit = q->unit, .limit = q->limit,
+        .work_order = q->work_order, .unit = q->unit, .phase = q->phase, .limit = q->limit,
         .cursor = q->cursor, .newest_first = q->newest_first,
     };
     int rc = sdb_report_attempts(a->units->db, &f, rows);

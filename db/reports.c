@@ -172,7 +172,8 @@ int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **ou
 
 /* ---- attempts, throughput, yield, failures -------------------------------- */
 
-/* ?7 a serial or MAC, ?8 the cursor (0 = none), ?9 newest first. */
+/* ?7 a serial or MAC, ?8 the cursor (0 = none), ?9 newest first, ?10 the
+ * failed phase. */
 #define ATTEMPTS_SQL \
     "SELECT l.*, (SELECT group_concat(phase || ':' || duration_ms, ' ') FROM" \
     "  (SELECT phase, duration_ms FROM attempt_phases p WHERE p.attempt_id = l.attempt_id" \
@@ -182,7 +183,8 @@ int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **ou
     "   AND (?3 < 0 OR l.slot = ?3) AND (?4 IS NULL OR l.result = ?4)" \
     "   AND (?5 IS NULL OR l.work_order = ?5)" \
     "   AND (?7 IS NULL OR l.serial = ?7 OR l.mac = lower(?7))" \
-    "   AND (?8 = 0 OR (?9 AND l.attempt_id < ?8) OR (NOT ?9 AND l.attempt_id > ?8))"
+    "   AND (?8 = 0 OR (?9 AND l.attempt_id < ?8) OR (NOT ?9 AND l.attempt_id > ?8))" \
+    "   AND (?10 IS NULL OR l.failed_phase = ?10)"
 
 static bool valid_result(const char *r)
 {
@@ -214,6 +216,7 @@ int sdb_report_attempts(struct station_db *db, const struct sdb_attempt_filter *
     db_bind_text(stmt, 7, f->unit);
     sqlite3_bind_int64(stmt, 8, f->cursor);
     sqlite3_bind_int(stmt, 9, f->newest_first);
+    db_bind_text(stmt, 10, f->phase);
     return collect(db, stmt, "listing attempts", rows);
 }
 

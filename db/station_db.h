@@ -347,6 +347,7 @@ struct sdb_attempt_filter {
     const char *result;     /* "ok", "failed", "interrupted", "running"; NULL = any */
     const char *work_order; /* NULL = any */
     const char *unit;       /* a serial or a MAC (aa:bb:cc:dd:ee:ff); NULL = any */
+    const char *phase;      /* the phase a failed attempt failed in; NULL = any */
     int64_t limit;          /* 0 = no limit */
     /* Pages (the REST API): only attempts after this id (oldest first) or
      * before it (newest_first); 0 = from the start. */

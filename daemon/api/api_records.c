@@ -44,7 +44,8 @@ static int read_query(struct http_request *req, struct api_attempt_query *q, boo
     *q = (struct api_attempt_query){.from = param(req, "from"), .to = param(req, "to"),
                                     .result = param(req, "result"),
                                     .work_order = param(req, "work_order"),
-                                    .unit = param(req, "unit"), .slot = -1};
+                                    .unit = param(req, "unit"), .phase = param(req, "phase"),
+                                    .slot = -1};
     const char *slot = param(req, "slot"), *order = param(req, "order");
     const char *format = param(req, "format");
     if (slot && api_route_parse_slot(slot, strlen(slot), &q->slot) < 0) {

@@ -76,6 +76,7 @@ const struct jigctl_command jigctl_audit_commands[] = {
      "  --slot N          one jig position\n"
      "  --result R        ok, failed, interrupted or running\n"
      "  --work-order W    one work order\n"
+     "  --phase P         failed in phase P (connect, identify, write, verify, ...)\n"
      "  --limit N         at most N rows\n" AUDIT_SOURCE AUDIT_HEAD},
     {"audit rate", "[--from T] [--to T]", "units completed per hour", rate,
      AUDIT_RANGE AUDIT_SOURCE AUDIT_HEAD},

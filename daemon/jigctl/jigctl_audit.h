@@ -25,7 +25,7 @@ enum audit_format { AUDIT_FORMAT_TABLE, AUDIT_FORMAT_CSV, AUDIT_FORMAT_JSON };
 
 /* The options any audit command may take; each report says which. */
 struct audit_args {
-    const char *db, *config, *from, *to, *result, *work_order, *positional;
+    const char *db, *config, *from, *to, *result, *work_order, *phase, *positional;
     int slot;                   /* -1: any */
     long limit;                 /* 0: no limit */
     bool by_phase;

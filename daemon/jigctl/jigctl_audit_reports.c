@@ -19,6 +19,7 @@ static int query_attempts(struct station_db *db, const struct audit_args *a, cJS
 {
     struct sdb_attempt_filter f = {.from = a->from, .to = a->to, .slot = a->slot,
                                    .result = a->result, .work_order = a->work_order,
+                                   .phase = a->phase,
                                    .limit = a->limit};
     return sdb_report_attempts(db, &f, out);
 }
@@ -35,7 +36,8 @@ static int print_attempts(const struct audit_args *a, cJSON *rows,
 
 const struct audit_report audit_attempts_report = {
     .name = "attempts",
-    .synopsis = "[--from T] [--to T] [--slot N] [--result R] [--work-order W] [--limit N] ",
+    .synopsis = "[--from T] [--to T] [--slot N] [--result R] [--work-order W] [--phase P] "
+                "[--limit N] ",
     .options = AUDIT_OPT_RANGE | AUDIT_OPT_FILTER,
     .query = query_attempts, .print = print_attempts,
 };

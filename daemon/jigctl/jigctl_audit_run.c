@@ -87,6 +87,7 @@ static enum parsed parse_option(int *i, int argc, char **argv, unsigned allowed,
     else if (range && (v = option_value(i, argc, argv, "--to"))) a->to = v;
     else if (filter && (v = option_value(i, argc, argv, "--result"))) a->result = v;
     else if (filter && (v = option_value(i, argc, argv, "--work-order"))) a->work_order = v;
+    else if (filter && (v = option_value(i, argc, argv, "--phase"))) a->phase = v;
     else if (filter && (v = option_value(i, argc, argv, "--slot"))) {
         if (parse_slot(v, a))
             return COMPLAINED;

@@ -231,8 +231,9 @@ static enum api_status attempts(void *ctx, const struct api_attempt_query *q, cJ
 {
     struct fake_station *fs = ctx;
     fs->last_query = *q;
+    snprintf(fs->last_phase, sizeof fs->last_phase, "%s", q->phase ? q->phase : "");
     fs->last_query.from = fs->last_query.to = fs->last_query.result = NULL;
-    fs->last_query.work_order = fs->last_query.unit = NULL;     /* not kept past the call */
+    fs->last_query.work_order = fs->last_query.unit = fs->last_query.phase = NULL;  /* not kept */
     if (q->from && !strcmp(q->from, "yesterday")) {
         snprintf(err->error, sizeof err->error, "'yesterday' is not a time");
         snprintf(err->hint, sizeof err->hint, "times are UTC");

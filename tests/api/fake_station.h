@@ -35,6 +35,7 @@ struct fake_station {
     char last_actor[65];        /* who asked the last action (http_check.h) */
     bool alarm_acked;           /* the one alarm (id 1) */
     struct api_attempt_query last_query;    /* the last GET /attempts, as parsed */
+    char last_phase[32];                    /* its phase filter ("" = none) */
     int64_t n_attempts;         /* attempts 1..n_attempts "exist" */
 };
 

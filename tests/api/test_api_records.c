@@ -43,9 +43,10 @@ static void test_filters_reach_the_backend(void **state)
 {
     struct harness *h = *state;
     char out[8192];
-    assert_int_equal(get(h, "/api/v1/attempts?slot=3&limit=2&order=oldest&cursor=1", out,
-                         sizeof out), 200);
+    assert_int_equal(get(h, "/api/v1/attempts?slot=3&limit=2&order=oldest&cursor=1&phase=write",
+                         out, sizeof out), 200);
     const struct api_attempt_query *q = &h->station.last_query;
+    assert_string_equal(h->station.last_phase, "write");
     assert_int_equal(q->slot, 3);
     assert_int_equal(q->limit, 2);
     assert_int_equal(q->cursor, 1);

@@ -257,6 +257,10 @@ static void test_attempt_unit_filter_and_pages(void **state)
             break;
     }
     assert_int_equal(seen, 15);
+    struct sdb_attempt_filter verify = {.slot = -1, .phase = "verify"};
+    assert_int_equal(sdb_report_attempts(f->db, &verify, &rows), SDB_OK);
+    assert_int_equal(cJSON_GetArraySize(rows), 3);      /* the md5 mismatches */
+    cJSON_Delete(rows);
     struct sdb_attempt_filter after = {.slot = -1, .cursor = 13};
     assert_int_equal(sdb_report_attempts(f->db, &after, &rows), SDB_OK);
     assert_int_equal(cJSON_GetArraySize(rows), 2);      /* 14 and 15, oldest first */

@@ -252,7 +252,8 @@ static void attempts_are_filtered(void **state)
     } cases[] = {
         {"--slot", "2", 2}, {"--result", "failed", 3}, {"--from", "2026-11-23T11:00:00Z", 4},
         {"--to", "2026-11-23T10:15:00Z", 2}, {"--work-order", "WO-1", 7},
-        {"--work-order", "WO-2", 0}, {"--limit", "5", 5},
+        {"--work-order", "WO-2", 0}, {"--limit", "5", 5}, {"--phase", "verify", 2},
+        {"--phase", "sync", 1}, {"--phase", "write", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct captured r = AUDIT(s, "attempts", cases[i].opt, cases[i].val, "--format", "json");

@@ -33,6 +33,7 @@ struct api_attempt_query {
     const char *result;         /* ok, failed, interrupted, running; NULL = any */
     const char *work_order;     /* NULL = any */
     const char *unit;           /* a serial or a MAC; NULL = any */
+    const char *phase;          /* the phase a failed attempt failed in; NULL = any */
     int slot;                   /* -1 = any */
     int64_t limit;              /* 1.. */
     int64_t cursor;             /* 0 = the first page */
