@@ -47,5 +47,10 @@ enum api_status station_records_report(void *ctx, const char *name, const char *
                                        const char *to, bool by_phase, cJSON **out,
                                        struct api_error *err);
 char *station_records_csv(void *ctx, const cJSON *rows);
+enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_error *err);
+enum api_status station_records_work_order(void *ctx, const char *id, cJSON **out,
+                                           struct api_error *err);
+enum api_status station_records_work_order_create(void *ctx, const char *id, int64_t quantity,
+                                                  const char *actor, struct api_error *err);
 
 #endif

@@ -1,10 +1,12 @@
 /* The station database's records for the API's backend (station_api.h):
  * the same report functions jigctl audit prints, so the dashboard's
- * history and a quality engineer's report give the same rows. */
+ * history and a quality engineer's report give the same rows; and the
+ * work orders the MES creates and follows. */
 #include "station_api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "station_db.h"
 #include "unit_services.h"
@@ -95,4 +97,65 @@ char *station_records_csv(void *ctx, const cJSON *rows)
         return NULL;
     }
     return text;
+}
+
+/* ---- work orders ---------------------------------------------------------- */
+
+enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    cJSON *rows = NULL;
+    int rc = sdb_work_order_list(a->units->db, &rows);
+    if (rc != SDB_OK)
+        return refused(a->units->db, rc, err);
+    *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(*out, "work_orders", rows);
+    return API_OK;
+}
+
+enum api_status station_records_work_order(void *ctx, const char *id, cJSON **out,
+                                           struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    struct sdb_work_order w;
+    int rc = sdb_work_order_get(a->units->db, id, &w);
+    if (rc != SDB_OK)
+        return refused(a->units->db, rc, err);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", w.id);
+    cJSON_AddNumberToObject(o, "quantity", (double)w.quantity);
+    cJSON_AddNumberToObject(o, "allocated", (double)w.allocated);
+    cJSON_AddNumberToObject(o, "done", (double)w.done);
+    cJSON_AddNumberToObject(o, "failed", (double)w.failed);
+    cJSON_AddNumberToObject(o, "remaining", (double)(w.quantity - w.done));
+    cJSON_AddBoolToObject(o, "full", w.full);
+    cJSON_AddStringToObject(o, "created_at", w.created_at);
+    cJSON_AddBoolToObject(o, "active", !strcmp(a->units->cfg->unit.work_order, w.id));
+    *out = o;
+    return API_OK;
+}
+
+enum api_status station_records_work_order_create(void *ctx, const char *id, int64_t quantity,
+                                                  const char *actor, struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    int rc = sdb_work_order_create(a->units->db, id, 0, quantity, actor);
+    if (rc == SDB_CONFLICT) {
+        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/work-orders/%.64s shows it", id);
+        return API_CONFLICT;
+    }
+    if (rc == SDB_REFUSED) {
+        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
+        snprintf(err->hint, sizeof err->hint, "send e.g. {\"id\": \"WO-2026-0412\", "
+                 "\"quantity\": 500}");
+        return API_BAD_REQUEST;
+    }
+    return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
 }

@@ -249,6 +249,9 @@ struct api_routes *api_routes_register(struct http_server *srv,
         {"GET", "/api/v1/attempts", api_get_attempts, .role = HTTP_ROLE_VIEWER},
         {"GET", "/api/v1/units/{key}", api_get_unit, .role = HTTP_ROLE_VIEWER},
         {"GET", "/api/v1/reports/{name}", api_get_report, .role = HTTP_ROLE_VIEWER},
+        {"GET", "/api/v1/work-orders", api_get_work_orders, .role = HTTP_ROLE_VIEWER},
+        {"GET", "/api/v1/work-orders/{id}", api_get_work_order, .role = HTTP_ROLE_VIEWER},
+        {"POST", "/api/v1/work-orders", api_post_work_order, .role = HTTP_ROLE_MES},
     };
     struct api_routes *r = calloc(1, sizeof *r);
     if (!r)

@@ -28,4 +28,9 @@ void api_get_attempts(struct http_request *req, void *ctx);
 void api_get_unit(struct http_request *req, void *ctx);
 void api_get_report(struct http_request *req, void *ctx);   /* GET /api/v1/reports/{name} */
 
+/* api_work_orders.c: GET /api/v1/work-orders, GET .../{id}, POST. */
+void api_get_work_orders(struct http_request *req, void *ctx);
+void api_get_work_order(struct http_request *req, void *ctx);
+void api_post_work_order(struct http_request *req, void *ctx);
+
 #endif

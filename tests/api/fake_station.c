@@ -284,6 +284,66 @@ static enum api_status report(void *ctx, const char *name, const char *from, con
     return API_NOT_FOUND;
 }
 
+/* Up to four work orders, kept as made. */
+static int wo_find(struct fake_station *fs, const char *id)
+{
+    for (int i = 0; i < 4; i++)
+        if (fs->wo_id[i][0] && !strcmp(fs->wo_id[i], id))
+            return i;
+    return -1;
+}
+
+static cJSON *wo_json(struct fake_station *fs, int i)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", fs->wo_id[i]);
+    cJSON_AddNumberToObject(o, "quantity", (double)fs->wo_quantity[i]);
+    return o;
+}
+
+static enum api_status work_orders(void *ctx, cJSON **out, struct api_error *err)
+{
+    (void)err;
+    struct fake_station *fs = ctx;
+    *out = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(*out, "work_orders");
+    for (int i = 0; i < 4; i++)
+        if (fs->wo_id[i][0])
+            cJSON_AddItemToArray(list, wo_json(fs, i));
+    return API_OK;
+}
+
+static enum api_status work_order(void *ctx, const char *id, cJSON **out, struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    int i = wo_find(fs, id);
+    if (i < 0) {
+        snprintf(err->error, sizeof err->error, "work order %.64s is unknown", id);
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/work-orders lists them");
+        return API_NOT_FOUND;
+    }
+    *out = wo_json(fs, i);
+    return API_OK;
+}
+
+static enum api_status work_order_create(void *ctx, const char *id, int64_t quantity,
+                                         const char *actor, struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
+    int i = 0;
+    while (i < 4 && fs->wo_id[i][0])
+        i++;
+    if (wo_find(fs, id) >= 0 || i == 4) {
+        snprintf(err->error, sizeof err->error, "work order %.64s already exists", id);
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/work-orders/%.64s shows it", id);
+        return API_CONFLICT;
+    }
+    snprintf(fs->wo_id[i], sizeof fs->wo_id[i], "%s", id);
+    fs->wo_quantity[i] = quantity;
+    return API_OK;
+}
+
 /* A FAKE of the station's CSV writer: just enough to see it reached. */
 static char *rows_csv(void *ctx, const cJSON *rows)
 {
@@ -312,6 +372,9 @@ struct api_backend fake_station_backend(struct fake_station *fs)
         .unit_story = unit_story,
         .rows_csv = rows_csv,
         .report = report,
+        .work_orders = work_orders,
+        .work_order = work_order,
+        .work_order_create = work_order_create,
     };
 }
 

@@ -36,6 +36,8 @@ struct fake_station {
     bool alarm_acked;           /* the one alarm (id 1) */
     struct api_attempt_query last_query;    /* the last GET /attempts, as parsed */
     char last_phase[32];                    /* its phase filter ("" = none) */
+    char wo_id[4][65];                      /* work orders made ("" = a free place) */
+    int64_t wo_quantity[4];
     int64_t n_attempts;         /* attempts 1..n_attempts "exist" */
 };
 

@@ -117,6 +117,48 @@ static void test_reports_by_name(void **state)
     assert_non_null(strstr(raw_body(out), "there is no report 'speed'"));
 }
 
+static int post(struct harness *h, const char *path, const char *body, char *out, size_t cap)
+{
+    char req[1024];
+    int n = snprintf(req, sizeof req, "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", path,
+                     h->port, strlen(body), body);
+    return raw_exchange(h->port, NULL, req, (size_t)n, out, cap);
+}
+
+/* Trusted-local: this machine acts as 'local' (an admin) without a token. */
+static int start_trusted(void **state)
+{
+    struct harness_options o = {.max_body = 1024, .trust_local = true};
+    *state = harness_start(&o);
+    return 0;
+}
+
+static void test_work_orders_are_made_and_read(void **state)
+{
+    struct harness *h = *state;
+    char out[8192];
+    assert_int_equal(post(h, "/api/v1/work-orders", "{\"id\":\"WO-12\",\"quantity\":500}", out,
+                          sizeof out), 201);
+    assert_non_null(strstr(raw_body(out), "\"id\":\"WO-12\""));
+    assert_string_equal(h->station.last_actor, "local");
+    assert_int_equal(post(h, "/api/v1/work-orders", "{\"id\":\"WO-12\",\"quantity\":5}", out,
+                          sizeof out), 409);
+    assert_non_null(strstr(raw_body(out), "work order WO-12 already exists"));
+    static const char *const bad[] = {
+        "{\"id\":\"WO-13\"}", "{\"id\":\"WO-13\",\"quantity\":0}",
+        "{\"id\":\"WO-13\",\"quantity\":2.5}", "{\"id\":13,\"quantity\":5}", "[]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (post(h, "/api/v1/work-orders", bad[i], out, sizeof out) != 400)
+            fail_msg("%s was not refused: %s", bad[i], out);
+    assert_int_equal(get(h, "/api/v1/work-orders", out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "{\"work_orders\":[{\"id\":\"WO-12\",\"quantity\":500}]}"));
+    assert_int_equal(get(h, "/api/v1/work-orders/WO-12", out, sizeof out), 200);
+    assert_int_equal(get(h, "/api/v1/work-orders/WO-99", out, sizeof out), 404);
+    assert_non_null(strstr(raw_body(out), "work order WO-99 is unknown"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +166,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_filters_say_what_to_send, start, stop),
         cmocka_unit_test_setup_teardown(test_csv_and_a_units_story, start, stop),
         cmocka_unit_test_setup_teardown(test_reports_by_name, start, stop),
+        cmocka_unit_test_setup_teardown(test_work_orders_are_made_and_read, start_trusted, stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -490,6 +490,18 @@ work_order_full)
     jq -e '.alarms[] | select(.kind == "work-order" and .slot == 0)
            | select(.cause == "work order WO-7 is complete: 3 of 3 units done")' <<< "$alarms" > /dev/null \
         || fail "no work-order alarm once WO-7 was complete: $alarms"
+    # The MES reads it over the API, and makes the next one there.
+    wo=$(curl -sf "http://127.0.0.1:$api_port/api/v1/work-orders/WO-7") || fail "GET the work order"
+    [ "$(jq -c '[.done, .remaining, .full, .active]' <<< "$wo")" = "[3,0,true,true]" ] \
+        || fail "WO-7 over the API: $wo"
+    code=$(curl -s -o "$work/wo8.json" -w '%{http_code}' -X POST "${json[@]}" \
+        -d '{"id":"WO-8","quantity":250}' "http://127.0.0.1:$api_port/api/v1/work-orders")
+    [ "$code" = 201 ] && [ "$(jq -c '[.id, .quantity, .done, .active]' "$work/wo8.json")" = '["WO-8",250,0,false]' ] \
+        || fail "POST WO-8 answered $code: $(cat "$work/wo8.json")"
+    [ "$(curl -sf "http://127.0.0.1:$api_port/api/v1/work-orders" | jq -r '[.work_orders[].id] | sort | join(",")')" = "WO-7,WO-8" ] \
+        || fail "the work orders over the API are not WO-7 and WO-8"
+    [ "$(db "SELECT actor FROM audit_events WHERE action = 'work_order.create' AND details LIKE '%WO-8%'")" = local ] \
+        || fail "WO-8's creation is not on record as 'local'"
     for i in 1 2 3; do
         check_unit_on_board "$i" RSA
     done

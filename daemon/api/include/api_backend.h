@@ -78,6 +78,13 @@ struct api_backend {
      * the Pareto by phase only. API_NOT_FOUND for an unknown name. */
     enum api_status (*report)(void *ctx, const char *name, const char *from, const char *to,
                               bool by_phase, cJSON **out, struct api_error *err);
+    /* Work orders: every one ({"work_orders": [...]}), one by id (API_NOT_FOUND),
+     * and a new one (API_CONFLICT when the id exists, API_BAD_REQUEST for a bad
+     * id or quantity); `actor` goes to the audit log. */
+    enum api_status (*work_orders)(void *ctx, cJSON **out, struct api_error *err);
+    enum api_status (*work_order)(void *ctx, const char *id, cJSON **out, struct api_error *err);
+    enum api_status (*work_order_create)(void *ctx, const char *id, int64_t quantity,
+                                         const char *actor, struct api_error *err);
     /* Rows as CSV text (RFC 4180, a header line), the same writer as
      * jigctl audit's; NULL when memory ran out. free() it. */
     char *(*rows_csv)(void *ctx, const cJSON *rows);
