@@ -47,6 +47,7 @@ enum api_status station_records_report(void *ctx, const char *name, const char *
                                        const char *to, bool by_phase, cJSON **out,
                                        struct api_error *err);
 char *station_records_csv(void *ctx, const cJSON *rows);
+enum api_status station_records_audit_verify(void *ctx, cJSON **out, struct api_error *err);
 enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_error *err);
 enum api_status station_records_work_order(void *ctx, const char *id, cJSON **out,
                                            struct api_error *err);

@@ -99,6 +99,15 @@ char *station_records_csv(void *ctx, const cJSON *rows)
     return text;
 }
 
+enum api_status station_records_audit_verify(void *ctx, cJSON **out, struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    int rc = sdb_audit_verify_json(a->units->db, out);
+    return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
+}
+
 /* ---- work orders ---------------------------------------------------------- */
 
 enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_error *err)

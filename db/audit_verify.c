@@ -71,3 +71,41 @@ int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *c)
     db_exec(db, "COMMIT");
     return rc;
 }
+
+/* The audit row the chain broke at, as stored now (NULL if it is gone). */
+static cJSON *broken_row(struct station_db *db, int64_t id)
+{
+    sqlite3_stmt *stmt;
+    if (db_prepare(db, "SELECT id, at, actor, action, details, prev_hash, hash"
+                       " FROM audit_events WHERE id = ?", &stmt) != SDB_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, id);
+    cJSON *rows = cJSON_CreateArray();
+    cJSON *row = rows && db_rows_to_json(stmt, rows) == SQLITE_DONE
+                     ? cJSON_DetachItemFromArray(rows, 0) : NULL;
+    sqlite3_finalize(stmt);
+    cJSON_Delete(rows);
+    return row;
+}
+
+int sdb_audit_verify_json(struct station_db *db, cJSON **out)
+{
+    struct sdb_audit_check check;
+    *out = NULL;
+    int rc = sdb_audit_verify(db, &check);
+    if (rc != SDB_OK)
+        return rc;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", check.ok);
+    cJSON_AddNumberToObject(o, "rows", (double)check.rows);
+    cJSON_AddNumberToObject(o, "records", (double)check.records);
+    cJSON_AddNumberToObject(o, "anchored_id", (double)check.anchored_id);
+    cJSON_AddNumberToObject(o, "first_bad_id", (double)check.first_bad_id);
+    cJSON_AddStringToObject(o, "reason", check.reason);
+    cJSON_AddStringToObject(o, "head_hash", check.head_hash);
+    cJSON *row = check.ok || !check.first_bad_id ? NULL : broken_row(db, check.first_bad_id);
+    if (row)
+        cJSON_AddItemToObject(o, "broken_row", row);
+    *out = o;
+    return SDB_OK;
+}

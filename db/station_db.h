@@ -335,6 +335,11 @@ int sdb_audit_head(struct station_db *db, struct sdb_audit_head *head);
  * Returns SDB_OK whether or not all is intact (see check->ok); an error
  * means the log could not be read at all. */
 int sdb_audit_verify(struct station_db *db, struct sdb_audit_check *check);
+/* The same as JSON, as jigctl audit verify and the REST API give it:
+ * {"ok", "rows", "records", "anchored_id", "first_bad_id", "reason",
+ * "head_hash", "broken_row"?} (broken_row: the audit row the chain broke
+ * at, as stored now, so the change shows). */
+int sdb_audit_verify_json(struct station_db *db, cJSON **out);
 
 /* ---- reports (for jigctl audit and the REST API) ------------------------ */
 

@@ -169,3 +169,17 @@ void api_get_report(struct http_request *req, void *ctx)
     cJSON_AddItemToObject(o, "rows", out);
     http_reply_json(req, 200, o);
 }
+
+/* The audit log checked: an admin's question (it reads the whole log). */
+void api_get_audit_verify(struct http_request *req, void *ctx)
+{
+    const struct api_backend *be = api_routes_backend(ctx);
+    cJSON *out = NULL;
+    struct api_error err = {{0}, {0}};
+    enum api_status st = be->audit_verify(be->ctx, &out, &err);
+    if (st != API_OK) {
+        api_reply_refusal(req, st, &err, "the audit log could not be read");
+        return;
+    }
+    http_reply_json(req, 200, out);
+}

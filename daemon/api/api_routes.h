@@ -27,6 +27,7 @@ void api_reply_refusal(struct http_request *req, enum api_status st,
 void api_get_attempts(struct http_request *req, void *ctx);
 void api_get_unit(struct http_request *req, void *ctx);
 void api_get_report(struct http_request *req, void *ctx);   /* GET /api/v1/reports/{name} */
+void api_get_audit_verify(struct http_request *req, void *ctx); /* GET /api/v1/audit/verify */
 
 /* api_work_orders.c: GET /api/v1/work-orders, GET .../{id}, POST. */
 void api_get_work_orders(struct http_request *req, void *ctx);

@@ -14,59 +14,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sqlite3.h>
-
 #include "jigctl_command.h"
 
 /* Not one of jigctl_command.h's codes: only verify finds a broken log. */
 #define AUDIT_VERIFY_EXIT_BROKEN 4
 
-/* The audit row the chain broke at, as stored now (NULL if it is gone). */
-static cJSON *broken_row(struct station_db *db, int64_t id)
-{
-    sqlite3_stmt *stmt;
-    cJSON *row = NULL;
-    if (sqlite3_prepare_v2(sdb_sqlite(db), "SELECT id, at, actor, action, details, prev_hash,"
-                           " hash FROM audit_events WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_int64(stmt, 1, id);
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        row = cJSON_CreateObject();
-        for (int c = 0; c < sqlite3_column_count(stmt); c++) {
-            const char *name = sqlite3_column_name(stmt, c);
-            if (sqlite3_column_type(stmt, c) == SQLITE_INTEGER)
-                cJSON_AddNumberToObject(row, name, (double)sqlite3_column_int64(stmt, c));
-            else if (sqlite3_column_type(stmt, c) == SQLITE_NULL)
-                cJSON_AddNullToObject(row, name);
-            else
-                cJSON_AddStringToObject(row, name, (const char *)sqlite3_column_text(stmt, c));
-        }
-    }
-    sqlite3_finalize(stmt);
-    return row;
-}
-
 /* {"ok", "rows", "records", "anchored_id", "first_bad_id", "reason",
- * "head_hash", "broken_row"?}: the JSON output. */
+ * "head_hash", "broken_row"?}: the JSON output (sdb_audit_verify_json). */
 static int query_verify(struct station_db *db, const struct audit_args *a, cJSON **out)
 {
-    struct sdb_audit_check check;
-    int rc = sdb_audit_verify(db, &check);
-    if (rc != SDB_OK)
-        return rc;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "ok", check.ok);
-    cJSON_AddNumberToObject(o, "rows", (double)check.rows);
-    cJSON_AddNumberToObject(o, "records", (double)check.records);
-    cJSON_AddNumberToObject(o, "anchored_id", (double)check.anchored_id);
-    cJSON_AddNumberToObject(o, "first_bad_id", (double)check.first_bad_id);
-    cJSON_AddStringToObject(o, "reason", check.reason);
-    cJSON_AddStringToObject(o, "head_hash", check.head_hash);
-    cJSON *row = check.ok || !check.first_bad_id ? NULL : broken_row(db, check.first_bad_id);
-    if (row)
-        cJSON_AddItemToObject(o, "broken_row", row);
-    *out = o;
-    return SDB_OK;
+    (void)a;
+    return sdb_audit_verify_json(db, out);
 }
 
 static const char *text(const cJSON *o, const char *key)

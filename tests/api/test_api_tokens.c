@@ -79,6 +79,9 @@ static void test_a_viewer_can_press_nothing(void **state)
 {
     struct harness *h = *state;
     char out[4096];
+    /* Checking the whole audit log is an admin's question. */
+    assert_int_equal(ask(h, "GET", "/api/v1/audit/verify", OPERATOR_TOKEN, out, sizeof out), 403);
+    assert_non_null(strstr(raw_body(out), "needs role admin; 'shift-a' is operator"));
     assert_int_equal(ask(h, "GET", "/api/v1/slots", VIEWER_TOKEN, out, sizeof out), 200);
     assert_int_equal(ask(h, "POST", "/api/v1/slots/1/start", VIEWER_TOKEN, out, sizeof out), 403);
     assert_non_null(strstr(raw_body(out), "needs role operator; 'line-tv' is viewer"));

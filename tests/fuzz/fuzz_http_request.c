@@ -41,6 +41,7 @@ static void handler(struct http_request *req, void *ctx)
 /* The API's routes (daemon/api/api_routes.c and api_sse.c), in its order. */
 static const struct http_route routes[] = {
     {"GET", "/api/v1/station", handler, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/whoami", handler, .role = HTTP_ROLE_VIEWER},
     {"GET", "/api/v1/slots", handler, .role = HTTP_ROLE_VIEWER},
     {"GET", "/api/v1/slots/{slot}", handler, .role = HTTP_ROLE_VIEWER},
     {"POST", "/api/v1/slots/{slot}/start", handler, .role = HTTP_ROLE_OPERATOR},
@@ -50,6 +51,13 @@ static const struct http_route routes[] = {
     {"POST", "/api/v1/bundle/load", handler, .role = HTTP_ROLE_MES},
     {"GET", "/api/v1/alarms", handler, .role = HTTP_ROLE_VIEWER},
     {"POST", "/api/v1/alarms/{id}/ack", handler, .role = HTTP_ROLE_OPERATOR},
+    {"GET", "/api/v1/attempts", handler, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/units/{key}", handler, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/reports/{name}", handler, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/audit/verify", handler, .role = HTTP_ROLE_ADMIN},
+    {"GET", "/api/v1/work-orders", handler, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/work-orders/{id}", handler, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/work-orders", handler, .role = HTTP_ROLE_MES},
     {"GET", "/api/v1/events", handler, .stream = true, .role = HTTP_ROLE_VIEWER},
     {"GET", "/", handler, .public_file = true},
     {"GET", "/ui/{file}", handler, .public_file = true},

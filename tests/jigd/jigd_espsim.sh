@@ -502,6 +502,11 @@ work_order_full)
         || fail "the work orders over the API are not WO-7 and WO-8"
     [ "$(db "SELECT actor FROM audit_events WHERE action = 'work_order.create' AND details LIKE '%WO-8%'")" = local ] \
         || fail "WO-8's creation is not on record as 'local'"
+    # The audit log checked over HTTP is the check jigctl makes offline.
+    over_http=$(curl -sf "http://127.0.0.1:$api_port/api/v1/audit/verify" | jq -c '[.ok, .rows, .head_hash]')
+    offline=$("$JIGCTL" audit verify --db "$work/station.db" --format json | jq -c '[.ok, .rows, .head_hash]')
+    [ "$over_http" = "$offline" ] && [ "$(jq -r '.[0]' <<< "$over_http")" = true ] \
+        || fail "audit verify over HTTP says $over_http, jigctl $offline"
     for i in 1 2 3; do
         check_unit_on_board "$i" RSA
     done

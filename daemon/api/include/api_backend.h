@@ -85,6 +85,9 @@ struct api_backend {
     enum api_status (*work_order)(void *ctx, const char *id, cJSON **out, struct api_error *err);
     enum api_status (*work_order_create)(void *ctx, const char *id, int64_t quantity,
                                          const char *actor, struct api_error *err);
+    /* The audit log checked, as jigctl audit verify --format json gives it
+     * ({"ok", ...}: a broken log is an answer, not an error). */
+    enum api_status (*audit_verify)(void *ctx, cJSON **out, struct api_error *err);
     /* Rows as CSV text (RFC 4180, a header line), the same writer as
      * jigctl audit's; NULL when memory ran out. free() it. */
     char *(*rows_csv)(void *ctx, const cJSON *rows);
