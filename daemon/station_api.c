@@ -220,6 +220,7 @@ struct api_backend station_api_backend(struct station_api *a)
         .unit_story = station_records_unit,
         .report = station_records_report,
         .audit_verify = station_records_audit_verify,
+        .serial_void = station_records_serial_void,
         .work_orders = station_records_work_orders,
         .work_order = station_records_work_order,
         .work_order_create = station_records_work_order_create,

@@ -108,6 +108,28 @@ enum api_status station_records_audit_verify(void *ctx, cJSON **out, struct api_
     return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
 }
 
+enum api_status station_records_serial_void(void *ctx, const char *serial, const char *reason,
+                                            const char *actor, struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    int rc = sdb_serial_void(a->units->db, serial, actor, reason);
+    if (rc == SDB_REFUSED) {                /* the reason is there: voided already */
+        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/units/%.64s shows when and why",
+                 serial);
+        return API_CONFLICT;
+    }
+    if (rc == SDB_NOT_FOUND) {
+        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
+        snprintf(err->hint, sizeof err->hint, "a serial this station allocated, e.g. from "
+                 "GET /api/v1/attempts");
+        return API_NOT_FOUND;
+    }
+    return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
+}
+
 /* ---- work orders ---------------------------------------------------------- */
 
 enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_error *err)

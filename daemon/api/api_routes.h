@@ -29,6 +29,9 @@ void api_get_unit(struct http_request *req, void *ctx);
 void api_get_report(struct http_request *req, void *ctx);   /* GET /api/v1/reports/{name} */
 void api_get_audit_verify(struct http_request *req, void *ctx); /* GET /api/v1/audit/verify */
 
+/* api_serials.c: POST /api/v1/serials/{serial}/void. */
+void api_post_serial_void(struct http_request *req, void *ctx);
+
 /* api_work_orders.c: GET /api/v1/work-orders, GET .../{id}, POST. */
 void api_get_work_orders(struct http_request *req, void *ctx);
 void api_get_work_order(struct http_request *req, void *ctx);

@@ -284,6 +284,27 @@ static enum api_status report(void *ctx, const char *name, const char *from, con
     return API_NOT_FOUND;
 }
 
+/* Serial SN000123 exists (slot 2's), once. */
+static enum api_status serial_void(void *ctx, const char *serial, const char *reason,
+                                   const char *actor, struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    (void)reason;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
+    if (strcmp(serial, "SN000123")) {
+        snprintf(err->error, sizeof err->error, "serial %.64s is unknown", serial);
+        snprintf(err->hint, sizeof err->hint, "a serial this station allocated");
+        return API_NOT_FOUND;
+    }
+    if (fs->serial_voided) {
+        snprintf(err->error, sizeof err->error, "serial %s is already voided", serial);
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/units/%s shows why", serial);
+        return API_CONFLICT;
+    }
+    fs->serial_voided = true;
+    return API_OK;
+}
+
 static enum api_status audit_verify(void *ctx, cJSON **out, struct api_error *err)
 {
     (void)ctx, (void)err;
@@ -380,6 +401,7 @@ struct api_backend fake_station_backend(struct fake_station *fs)
         .rows_csv = rows_csv,
         .report = report,
         .audit_verify = audit_verify,
+        .serial_void = serial_void,
         .work_orders = work_orders,
         .work_order = work_order,
         .work_order_create = work_order_create,

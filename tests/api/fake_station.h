@@ -37,6 +37,7 @@ struct fake_station {
     struct api_attempt_query last_query;    /* the last GET /attempts, as parsed */
     char last_phase[32];                    /* its phase filter ("" = none) */
     char wo_id[4][65];                      /* work orders made ("" = a free place) */
+    bool serial_voided;                     /* SN000123 */
     int64_t wo_quantity[4];
     int64_t n_attempts;         /* attempts 1..n_attempts "exist" */
 };

@@ -159,6 +159,22 @@ static void test_work_orders_are_made_and_read(void **state)
     assert_non_null(strstr(raw_body(out), "work order WO-99 is unknown"));
 }
 
+static void test_a_serial_is_voided_once_with_a_reason(void **state)
+{
+    struct harness *h = *state;
+    char out[8192];
+    assert_int_equal(post(h, "/api/v1/serials/SN000123/void", "{}", out, sizeof out), 400);
+    assert_non_null(strstr(raw_body(out), "say why the serial is voided"));
+    assert_int_equal(post(h, "/api/v1/serials/SN000123/void", "{\"reason\":\"scrapped\"}", out,
+                          sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"result\":\"voided\""));
+    assert_string_equal(h->station.last_actor, "local");
+    assert_int_equal(post(h, "/api/v1/serials/SN000123/void", "{\"reason\":\"again\"}", out,
+                          sizeof out), 409);
+    assert_int_equal(post(h, "/api/v1/serials/SN9/void", "{\"reason\":\"x\"}", out, sizeof out),
+                     404);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +183,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_and_a_units_story, start, stop),
         cmocka_unit_test_setup_teardown(test_reports_by_name, start, stop),
         cmocka_unit_test_setup_teardown(test_work_orders_are_made_and_read, start_trusted, stop),
+        cmocka_unit_test_setup_teardown(test_a_serial_is_voided_once_with_a_reason, start_trusted,
+                                        stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,7 @@ static const struct http_route routes[] = {
     {"GET", "/api/v1/units/{key}", handler, .role = HTTP_ROLE_VIEWER},
     {"GET", "/api/v1/reports/{name}", handler, .role = HTTP_ROLE_VIEWER},
     {"GET", "/api/v1/audit/verify", handler, .role = HTTP_ROLE_ADMIN},
+    {"POST", "/api/v1/serials/{serial}/void", handler, .role = HTTP_ROLE_MES},
     {"GET", "/api/v1/work-orders", handler, .role = HTTP_ROLE_VIEWER},
     {"GET", "/api/v1/work-orders/{id}", handler, .role = HTTP_ROLE_VIEWER},
     {"POST", "/api/v1/work-orders", handler, .role = HTTP_ROLE_MES},

@@ -423,8 +423,16 @@ identity_rework)
         || fail "the bundle's nvs.bin is on record as written, but the unit's NVS replaced it"
     [ "$(db "SELECT count(*) FROM attempt_parts WHERE name = 'nvs' AND per_unit = 1 AND flash_offset = 36864")" = 2 ] \
         || fail "the unit's NVS partition is not on record for both attempts"
+    # The MES voids it over the API, jigd running; a second void is refused.
+    code=$(curl -s -o "$work/void.json" -w '%{http_code}' -X POST "${json[@]}" \
+        -d '{"reason":"label misprinted"}' "http://127.0.0.1:$api_port/api/v1/serials/$first/void")
+    [ "$code" = 200 ] || fail "POST void answered $code: $(cat "$work/void.json")"
+    code=$(curl -s -o "$work/void.json" -w '%{http_code}' -X POST "${json[@]}" \
+        -d '{"reason":"again"}' "http://127.0.0.1:$api_port/api/v1/serials/$first/void")
+    [ "$code" = 409 ] || fail "a second void answered $code: $(cat "$work/void.json")"
+    [ "$(db "SELECT actor FROM audit_events WHERE action = 'serial.void'")" = local ] \
+        || fail "the void is not on record as 'local'"
     stop_jigd
-    "$UNIT_DB_TOOL" void "$work/station.db" "$first" "label misprinted" || fail "void refused"
     start_jigd
     start_slots 1
     wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"

@@ -85,6 +85,10 @@ struct api_backend {
     enum api_status (*work_order)(void *ctx, const char *id, cJSON **out, struct api_error *err);
     enum api_status (*work_order_create)(void *ctx, const char *id, int64_t quantity,
                                          const char *actor, struct api_error *err);
+    /* Voids a serial for good (its board gets a new one when next flashed):
+     * API_NOT_FOUND for no such serial, API_CONFLICT when voided already. */
+    enum api_status (*serial_void)(void *ctx, const char *serial, const char *reason,
+                                   const char *actor, struct api_error *err);
     /* The audit log checked, as jigctl audit verify --format json gives it
      * ({"ok", ...}: a broken log is an answer, not an error). */
     enum api_status (*audit_verify)(void *ctx, cJSON **out, struct api_error *err);
