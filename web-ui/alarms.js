@@ -3,15 +3,9 @@
 // quieter, while its cause lasts. Acknowledging is an operator's; a
 // viewer sees them without the button.
 import { getJson, post } from "./api.js";
+import { el } from "./dom.js";
 
 const panel = () => document.getElementById("alarms");
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function row(a, reread) {
   const r = el("div", `alarm ${a.acknowledged ? "alarm-seen" : "alarm-new"}`);

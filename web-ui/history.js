@@ -3,17 +3,11 @@
 // a time, with the same rows as CSV. It reads GET /api/v1/units/{key} and
 // GET /api/v1/attempts: the queries jigctl audit prints (docs/api.md).
 import { ApiError, getJson, tokenQuery } from "./api.js";
+import { el } from "./dom.js";
 import { whoAmI } from "./login.js";
 
 const $ = (id) => document.getElementById(id);
 let cursor = null;
-
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  if (cls) e.className = cls;
-  return e;
-}
 
 function say(text) {
   $("said").textContent = text;
@@ -28,18 +22,18 @@ function filterQuery(extra = {}) {
 }
 
 function attemptRow(a) {
-  const tr = el("tr", undefined, `result-${a.result}`);
+  const tr = el("tr", `result-${a.result}`);
   tr.dataset.attempt = a.attempt_id;
   const serial = el("td");
   if (a.serial) {
-    const link = el("a", a.serial, "serial-link");
+    const link = el("a", "serial-link", a.serial);
     link.href = "#";
     link.addEventListener("click", (e) => { e.preventDefault(); showUnit(a.serial); });
     serial.append(link);
   }
-  tr.append(el("td", a.attempt_id), el("td", a.started_at), el("td", a.slot), serial,
-            el("td", a.mac), el("td", a.result), el("td", a.failed_phase), el("td", a.cause),
-            el("td", a.work_order));
+  const cell = (v) => el("td", null, v);
+  tr.append(cell(a.attempt_id), cell(a.started_at), cell(a.slot), serial, cell(a.mac),
+            cell(a.result), cell(a.failed_phase), cell(a.cause), cell(a.work_order));
   return tr;
 }
 
@@ -66,13 +60,13 @@ async function showAttempts(more) {
 }
 
 function table(headers, rows) {
-  const t = el("table", undefined, "records");
+  const t = el("table", "records");
   const head = el("tr");
-  for (const h of headers) head.append(el("th", h));
+  for (const h of headers) head.append(el("th", null, h));
   t.append(head);
   for (const r of rows) {
     const tr = el("tr");
-    for (const v of r) tr.append(el("td", v));
+    for (const v of r) tr.append(el("td", null, v));
     t.append(tr);
   }
   return t;
@@ -80,20 +74,20 @@ function table(headers, rows) {
 
 function unitStory(h) {
   const u = h.unit;
-  const box = el("article", undefined, "unit");
+  const box = el("article", "unit");
   box.dataset.serial = u.serial;
-  box.append(el("h2", `${u.serial}${u.voided ? " (voided)" : ""}`));
-  box.append(el("p", `MAC ${u.mac} · ${u.chip || "?"} ${u.revision || ""} · first seen ` +
+  box.append(el("h2", null, `${u.serial}${u.voided ? " (voided)" : ""}`));
+  box.append(el("p", null, `MAC ${u.mac} · ${u.chip || "?"} ${u.revision || ""} · first seen ` +
                      `${u.first_seen} · last seen ${u.last_seen}` +
                      (u.voided ? ` · voided ${u.voided_at}: ${u.void_reason}` : "")));
-  box.append(el("h3", "Attempts"));
+  box.append(el("h3", null, "Attempts"));
   box.append(table(["attempt", "started", "ended", "slot", "result", "phase", "cause", "phases (ms)"],
     h.attempts.map((a) => [a.id, a.started_at, a.ended_at, a.slot, a.result, a.failed_phase,
                            a.cause, (a.phases || []).map((p) => `${p.phase} ${p.duration_ms}`).join(", ")])));
-  box.append(el("h3", "Certificates"));
+  box.append(el("h3", null, "Certificates"));
   box.append(table(["SHA-256 fingerprint", "subject", "valid from", "valid to"],
     (h.certificates || []).map((c) => [c.fingerprint_sha256, c.subject, c.not_before, c.not_after])));
-  box.append(el("h3", "Events"));
+  box.append(el("h3", null, "Events"));
   box.append(table(["time", "actor", "action"], (h.events || []).map((e) => [e.at, e.actor, e.action])));
   return box;
 }
@@ -105,7 +99,7 @@ async function showUnit(key) {
     const { units } = await getJson(`/api/v1/units/${encodeURIComponent(key)}`);
     story.replaceChildren(...units.map(unitStory));
   } catch (error) {
-    story.replaceChildren(el("p", error instanceof ApiError ? error.body.error : error.message, "said"));
+    story.replaceChildren(el("p", "said", error instanceof ApiError ? error.body.error : error.message));
   }
 }
 

@@ -1,30 +1,26 @@
 // Who the page is: on a station with API tokens it asks for one once, and
 // shows only the buttons the token's role may press (a viewer sees
-// everything and can press nothing; docs/api.md, "Roles").
+// everything and can press nothing; docs/api.md, "Tokens and roles").
 import { ApiError, getJson, setToken } from "./api.js";
+import { el } from "./dom.js";
 
 /** The token form, made once on whichever page asks. */
 function dialog() {
   let form = document.getElementById("login");
   if (form) return form;
-  form = document.createElement("form");
+  form = el("form", "login");
   form.id = "login";
-  form.className = "login";
   form.hidden = true;
-  const h = document.createElement("h2");
-  h.textContent = "This station needs an API token";
-  const p = document.createElement("p");
-  p.textContent = "Type or scan yours (the line engineer makes them: " +
-    "jigctl token add NAME --role operator).";
-  const input = document.createElement("input");
+  const h = el("h2", null, "This station needs an API token");
+  const p = el("p", null, "Type or scan yours (the line engineer makes them: " +
+    "jigctl token add NAME --role operator).");
+  const input = el("input");
   input.type = "password";
   input.autocomplete = "off";
   input.setAttribute("aria-label", "API token");
-  const button = document.createElement("button");
+  const button = el("button", null, "Use token");
   button.type = "submit";
-  button.textContent = "Use token";
-  const said = document.createElement("p");
-  said.className = "login-said";
+  const said = el("p", "login-said");
   said.setAttribute("role", "alert");
   form.append(h, p, input, button, said);
   document.body.append(form);

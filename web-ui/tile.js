@@ -4,6 +4,7 @@
 // The tile is built once and updated in place, so a button being pressed
 // is not thrown away by the next event.
 import * as fmt from "./format.js";
+import { el } from "./dom.js";
 import { post } from "./api.js";
 
 // The words of docs/operator.md's table (house/operator_words holds them equal).
@@ -11,13 +12,6 @@ const STATE_WORDS = {
   disabled: "OFF", "no-port": "NO ADAPTER", idle: "READY", armed: "WAITING",
   running: "FLASHING", passed: "PASS", failed: "FAIL", unrecorded: "HOLD",
 };
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function field(parent, label) {
   const row = el("div", "field");
