@@ -47,6 +47,7 @@ enum sdb_status {
 };
 
 #define SDB_SERIAL_MAX 64           /* longest serial number, in characters */
+#define SDB_BOARD_CODE_MAX 64       /* longest board code (the PCB label a scanner reads) */
 #define SDB_SERIAL_FORMAT_MAX 128   /* longest serial format */
 #define SDB_STATION_MAX 32          /* longest station name */
 #define SDB_TIME_LEN 24             /* "2026-11-23T10:36:06.123Z" */

@@ -43,6 +43,7 @@ struct unit_board {
     bool have_chip;
     struct loader_chip_info chip;
     char serial[SDB_SERIAL_MAX + 1];    /* "" = none yet */
+    char board_code[SDB_BOARD_CODE_MAX + 1]; /* the scanned PCB label; "" = none */
     char fingerprint[65];               /* its certificate's SHA-256 */
 };
 
