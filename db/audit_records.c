@@ -61,9 +61,15 @@
     " UNION ALL SELECT 'certificates/' || id, " CERTIFICATE_RECORD " FROM certificates"  \
     " UNION ALL SELECT 'serial_allocations/' || id, " ALLOCATION_RECORD                  \
     "  FROM serial_allocations"
-/* Every covered row: api_tokens (0008) is recorded from its first row on. */
+#define BOARD_CODE_RECORD                                                                \
+    "json_object('code', code, 'unit_id', unit_id, 'attempt_id', attempt_id,"            \
+    " 'slot', slot, 'bound_at', bound_at, 'bound_by', bound_by)"
+
+/* Every covered row: api_tokens (0008) and board_codes (0009) are recorded
+ * from their first row on. */
 #define ALL_RECORDS                                                                      \
-    BASELINE_RECORDS " UNION ALL SELECT 'api_tokens/' || id, " TOKEN_RECORD " FROM api_tokens"
+    BASELINE_RECORDS " UNION ALL SELECT 'api_tokens/' || id, " TOKEN_RECORD " FROM api_tokens" \
+    " UNION ALL SELECT 'board_codes/' || id, " BOARD_CODE_RECORD " FROM board_codes"
 
 static const struct {
     const char *name;       /* the table; "<name>/<id>" is a record's key */
@@ -76,6 +82,8 @@ static const struct {
     [DB_RECORD_ALLOCATION] = {"serial_allocations",
                               "SELECT " ALLOCATION_RECORD " FROM serial_allocations WHERE id = ?"},
     [DB_RECORD_TOKEN] = {"api_tokens", "SELECT " TOKEN_RECORD " FROM api_tokens WHERE id = ?"},
+    [DB_RECORD_BOARD_CODE] = {"board_codes",
+                              "SELECT " BOARD_CODE_RECORD " FROM board_codes WHERE id = ?"},
 };
 
 /* jigd_sha256(text): a certificate is recorded by its PEM's hash, so the

@@ -83,6 +83,9 @@ int db_exec(struct station_db *db, const char *sql);
 int db_begin(struct station_db *db);
 int db_commit(struct station_db *db);
 void db_rollback(struct station_db *db);
+/* Ends a write transaction: commits when rc is SDB_OK, else rolls back and
+ * returns rc. */
+int db_finish(struct station_db *db, int rc);
 
 /* Steps and finalizes a one-statement progress record (a part about to be
  * written, a phase that ended) committed without an fsync of its own: it
@@ -133,6 +136,7 @@ void db_audit_bad(struct sdb_audit_check *check, int64_t id, const char *fmt, ..
 enum db_record {
     DB_RECORD_UNIT, DB_RECORD_ATTEMPT, DB_RECORD_CERTIFICATE, DB_RECORD_ALLOCATION,
     DB_RECORD_TOKEN,        /* api_tokens, from schema 8 on */
+    DB_RECORD_BOARD_CODE,   /* board_codes, from schema 9 on */
 };
 
 /* The SQL function the records use (jigd_sha256), on every connection. */

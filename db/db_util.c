@@ -117,6 +117,15 @@ void db_rollback(struct station_db *db)
     db_anchor_rolled_back(db);
 }
 
+int db_finish(struct station_db *db, int rc)
+{
+    if (rc != SDB_OK) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
+}
+
 static int64_t realtime_ms(void *ctx)
 {
     struct timespec ts;

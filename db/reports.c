@@ -96,7 +96,7 @@ static int attempt_details(struct station_db *db, cJSON *attempts)
     return rc;
 }
 
-/* unit → {unit, allocation, attempts, certificates, events} */
+/* unit → {unit, allocation, attempts, board_codes, certificates, events} */
 static int unit_history(struct station_db *db, cJSON *unit, cJSON **out)
 {
     int64_t id = (int64_t)cJSON_GetObjectItem(unit, "id")->valuedouble;
@@ -118,6 +118,9 @@ static int unit_history(struct station_db *db, cJSON *unit, cJSON **out)
         cJSON_AddItemToObject(h, "attempts", rows);
         rc = attempt_details(db, rows);
     }
+    if (rc == SDB_OK)
+        rc = attach_rows(db, h, "board_codes", "SELECT code, slot, attempt_id, bound_at, bound_by"
+                         " FROM board_codes WHERE unit_id = ? ORDER BY id", id);
     if (rc == SDB_OK)
         rc = attach_rows(db, h, "certificates", "SELECT fingerprint_sha256, subject, not_before,"
                          " not_after, created_at, pem FROM certificates WHERE unit_id = ?"
@@ -145,7 +148,9 @@ int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **ou
         db_format_mac(mac, mac_text);
     int rc = db_prepare(db, "SELECT id, serial, mac, chip, revision, flash_id, flash_size,"
                             " first_seen, last_seen, voided, voided_at, void_reason FROM units"
-                            " WHERE serial = ?1 OR mac = ?2 ORDER BY id", &stmt);
+                            " WHERE serial = ?1 OR mac = ?2 OR id IN"
+                            " (SELECT unit_id FROM board_codes WHERE code = ?1) ORDER BY id",
+                            &stmt);
     if (rc != SDB_OK)
         return rc;
     db_bind_text(stmt, 1, serial_or_mac);
@@ -154,7 +159,8 @@ int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **ou
         return rc;
     if (cJSON_GetArraySize(units) == 0) {
         cJSON_Delete(units);
-        return db_fail(db, SDB_NOT_FOUND, "no unit has serial or MAC '%.64s'", serial_or_mac);
+        return db_fail(db, SDB_NOT_FOUND, "no unit has serial, MAC or board code '%.64s'",
+                       serial_or_mac);
     }
     *out = cJSON_CreateArray();
     cJSON_ArrayForEach(unit, units) {
@@ -172,7 +178,7 @@ int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **ou
 
 /* ---- attempts, throughput, yield, failures -------------------------------- */
 
-/* ?7 a serial or MAC, ?8 the cursor (0 = none), ?9 newest first, ?10 the
+/* ?7 a serial, MAC or board code, ?8 the cursor (0 = none), ?9 newest first, ?10 the
  * failed phase. */
 #define ATTEMPTS_SQL \
     "SELECT l.*, (SELECT group_concat(phase || ':' || duration_ms, ' ') FROM" \
@@ -182,7 +188,9 @@ int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **ou
     " WHERE (?1 IS NULL OR l.started_at >= ?1) AND (?2 IS NULL OR l.started_at < ?2)" \
     "   AND (?3 < 0 OR l.slot = ?3) AND (?4 IS NULL OR l.result = ?4)" \
     "   AND (?5 IS NULL OR l.work_order = ?5)" \
-    "   AND (?7 IS NULL OR l.serial = ?7 OR l.mac = lower(?7))" \
+    "   AND (?7 IS NULL OR l.serial = ?7 OR l.mac = lower(?7) OR EXISTS" \
+    "        (SELECT 1 FROM board_codes c JOIN attempts b ON b.unit_id = c.unit_id" \
+    "         WHERE b.id = l.attempt_id AND c.code = ?7))" \
     "   AND (?8 = 0 OR (?9 AND l.attempt_id < ?8) OR (NOT ?9 AND l.attempt_id > ?8))" \
     "   AND (?10 IS NULL OR l.failed_phase = ?10)"
 

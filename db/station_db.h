@@ -179,6 +179,30 @@ int sdb_serial_void(struct station_db *db, const char *serial,
  * first: [{serial, allocated_at, mac, work_order, attempts, last_result}]. */
 int sdb_serials_incomplete(struct station_db *db, cJSON **rows);
 
+/* ---- board codes (the PCB label a scanner reads) ------------------------- */
+
+/* A board code is 1..SDB_BOARD_CODE_MAX printable ASCII characters (space
+ * to '~'), not starting or ending with a space: what a scanner types. */
+bool sdb_board_code_valid(const char *code);
+
+struct sdb_board_code_bind {
+    const char *code;
+    int64_t unit_id;
+    int64_t attempt_id;     /* the attempt that binds it; 0 = none */
+    int slot;               /* -1 = none */
+    const char *actor;      /* who scanned it: the token's name (required) */
+};
+/* Binds the code to the unit for good, with audit event "board_code.bind"
+ * {code, serial, slot} and the row's record. SDB_OK also when the code is
+ * this unit's already (nothing is written). SDB_CONFLICT when another unit
+ * bears it: that unit's serial in other_serial (SDB_SERIAL_MAX + 1 bytes,
+ * may be NULL), and the message names both. SDB_REFUSED for a code that is
+ * not valid. */
+int sdb_board_code_bind(struct station_db *db, const struct sdb_board_code_bind *b,
+                        char *other_serial);
+/* The serial of the unit that bears the code; SDB_NOT_FOUND when none. */
+int sdb_board_code_owner(struct station_db *db, const char *code, char *serial);
+
 /* ---- attempts ----------------------------------------------------------- */
 
 struct sdb_attempt_start {
@@ -352,7 +376,8 @@ struct sdb_attempt_filter {
     int slot;               /* -1 = every slot */
     const char *result;     /* "ok", "failed", "interrupted", "running"; NULL = any */
     const char *work_order; /* NULL = any */
-    const char *unit;       /* a serial or a MAC (aa:bb:cc:dd:ee:ff); NULL = any */
+    const char *unit;       /* a serial, a MAC (aa:bb:cc:dd:ee:ff) or a board code;
+                               NULL = any */
     const char *phase;      /* the phase a failed attempt failed in; NULL = any */
     int64_t limit;          /* 0 = no limit */
     /* Pages (the REST API): only attempts after this id (oldest first) or
@@ -361,9 +386,9 @@ struct sdb_attempt_filter {
     bool newest_first;
 };
 
-/* Everything about the units matching a serial or a MAC (a MAC can match a
- * voided unit and its successor): [{unit, allocation, attempts[{...,
- * phases, parts}], certificates, events}]. */
+/* Everything about the units matching a serial, a MAC or a board code (a
+ * MAC can match a voided unit and its successor): [{unit, allocation,
+ * attempts[{..., phases, parts}], board_codes, certificates, events}]. */
 int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **out);
 int sdb_report_attempts(struct station_db *db, const struct sdb_attempt_filter *f,
                         cJSON **rows);

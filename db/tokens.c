@@ -45,16 +45,6 @@ static int check_name_and_actor(struct station_db *db, const char *name, const c
     return SDB_OK;
 }
 
-/* Commits what the transaction did, or rolls it back on rc. */
-static int finish(struct station_db *db, int rc)
-{
-    if (rc != SDB_OK) {
-        db_rollback(db);
-        return rc;
-    }
-    return db_commit(db);
-}
-
 /* The active token called name: its id and role; SDB_NOT_FOUND when none. */
 static int find_active(struct station_db *db, const char *name, int64_t *id, char role[16])
 {
@@ -153,7 +143,7 @@ int sdb_token_add(struct station_db *db, const char *name, const char *role,
                        "digits; this is not one");
     if ((rc = db_begin(db)) != SDB_OK)
         return rc;
-    return finish(db, add_locked(db, name, role, hash_hex, actor));
+    return db_finish(db, add_locked(db, name, role, hash_hex, actor));
 }
 
 static int revoke_locked(struct station_db *db, const char *name, const char *actor)
@@ -185,7 +175,7 @@ int sdb_token_revoke(struct station_db *db, const char *name, const char *actor)
         return rc;
     if ((rc = db_begin(db)) != SDB_OK)
         return rc;
-    return finish(db, revoke_locked(db, name, actor));
+    return db_finish(db, revoke_locked(db, name, actor));
 }
 
 int sdb_token_list(struct station_db *db, cJSON **rows)

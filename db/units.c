@@ -149,11 +149,7 @@ int sdb_unit_identify(struct station_db *db, const struct sdb_board *board,
     if (rc != SDB_OK)
         return rc;
     rc = identify_locked(db, board, mac, serial_format, work_order, out, &rework_flag);
-    if (rc != SDB_OK) {
-        db_rollback(db);
-        return rc;
-    }
-    if (reworked)
+    if (rc == SDB_OK && reworked)
         *reworked = rework_flag;
-    return db_commit(db);
+    return db_finish(db, rc);
 }

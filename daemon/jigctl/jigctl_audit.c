@@ -68,7 +68,8 @@ static int verify(struct jigctl *ctl, int argc, char **argv)
     "                    (2026-12-07T08:00:00Z, or 2026-12-07 08:00)\n"
 
 const struct jigctl_command jigctl_audit_commands[] = {
-    {"audit unit", "<serial|MAC>", "a unit's full history (attempts, certificate, events)",
+    {"audit unit", "<serial|MAC|board code>",
+     "a unit's full history (attempts, board codes, certificate, events)",
      unit, AUDIT_SOURCE AUDIT_HEAD},
     {"audit attempts", "[filters]",
      "attempts by --from/--to T, --slot N, --result R, --work-order W", attempts,

@@ -1,5 +1,5 @@
-/* jigctl audit unit: one board's whole history (its attempts, certificate
- * and audit events), found by serial or MAC. A MAC may name several units
+/* jigctl audit unit: one board's whole history (its attempts, board codes,
+ * certificate and audit events), found by serial, MAC or board code. A MAC may name several units
  * (a voided serial and its successor): each is shown. */
 #include "jigctl_audit.h"
 
@@ -12,6 +12,10 @@ static const struct audit_column attempt_cols[] = {
     {"id", "ATTEMPT"}, {"started_at", "STARTED"}, {"station", "STATION"}, {"slot", "SLOT"},
     {"work_order", "WORK ORDER"}, {"result", "RESULT"}, {"failed_phase", "PHASE"},
     {"cause", "CAUSE"}, {"bytes_written", "BYTES"}, {"phase_ms", "PHASES (ms)"},
+};
+static const struct audit_column code_cols[] = {
+    {"code", "BOARD CODE"}, {"bound_at", "SCANNED"}, {"bound_by", "BY"}, {"slot", "SLOT"},
+    {"attempt_id", "ATTEMPT"},
 };
 static const struct audit_column cert_cols[] = {
     {"fingerprint_sha256", "FINGERPRINT (SHA-256)"}, {"subject", "SUBJECT"},
@@ -85,6 +89,9 @@ static void print_unit_table(cJSON *h)
     printf("\n");
     audit_emit_rows(attempts, AUDIT_FORMAT_TABLE, AUDIT_COLS(attempt_cols), "no attempts",
                     NULL);
+    printf("\n");
+    audit_emit_rows(cJSON_GetObjectItemCaseSensitive(h, "board_codes"), AUDIT_FORMAT_TABLE,
+                    AUDIT_COLS(code_cols), "no board code scanned", NULL);
     printf("\n");
     audit_emit_rows(cJSON_GetObjectItemCaseSensitive(h, "certificates"), AUDIT_FORMAT_TABLE,
                     AUDIT_COLS(cert_cols), "no certificate", NULL);
