@@ -22,6 +22,7 @@ static enum api_status status_of(enum station_answer a)
 {
     switch (a) {
     case STATION_ACCEPTED: return API_ACCEPTED;
+    case STATION_BAD_INPUT: return API_BAD_REQUEST;
     case STATION_NO_SUCH_SLOT: return API_NOT_FOUND;
     case STATION_NOT_NOW: return API_CONFLICT;
     case STATION_NO_SUCH_BUNDLE: return API_NOT_FOUND;
@@ -161,6 +162,33 @@ static enum api_status alarm_ack(void *ctx, uint64_t id, const char *actor,
     return status_of(ans);
 }
 
+static enum api_status board_code_scan(void *ctx, const char *code, int slot,
+                                       const char *actor, cJSON **out, struct api_error *err)
+{
+    struct station_api *a = ctx;
+    struct slot_refusal why = {0};
+    struct station_scan scan;
+    enum station_answer ans = station_scan_board_code(a->st, code, slot, actor, &scan, &why);
+    if (ans != STATION_ACCEPTED) {
+        copy_refusal(err, &why);
+        audit_refused(a, actor, "board_code.scan", slot, why.error);
+        return status_of(ans);
+    }
+    audit(a, actor, "board_code.scan", scan.slot, code);
+    *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(*out, "code", code);
+    cJSON_AddNumberToObject(*out, "slot", scan.slot);
+    cJSON_AddStringToObject(*out, "result", "waiting for the board");
+    if (scan.replaced[0] && strcmp(scan.replaced, code))
+        cJSON_AddStringToObject(*out, "replaced", scan.replaced);
+    if (scan.owner[0])
+        cJSON_AddStringToObject(*out, "unit", scan.owner);
+    else
+        cJSON_AddNullToObject(*out, "unit");
+    cJSON_AddStringToObject(*out, "by", actor);
+    return API_OK;
+}
+
 static cJSON *station_view(void *ctx)
 {
     return station_json(((struct station_api *)ctx)->st);
@@ -226,6 +254,7 @@ struct api_backend station_api_backend(struct station_api *a)
         .work_order_create = station_records_work_order_create,
         .rows_csv = station_records_csv,
         .alarm_ack = alarm_ack,
+        .board_code_scan = board_code_scan,
         .bundle_json = bundle_view,
     };
 }

@@ -32,6 +32,9 @@ void api_get_audit_verify(struct http_request *req, void *ctx); /* GET /api/v1/a
 /* api_serials.c: POST /api/v1/serials/{serial}/void. */
 void api_post_serial_void(struct http_request *req, void *ctx);
 
+/* api_board_codes.c: POST /api/v1/board_codes (a scanned PCB label). */
+void api_post_board_code(struct http_request *req, void *ctx);
+
 /* api_work_orders.c: GET /api/v1/work-orders, GET .../{id}, POST. */
 void api_get_work_orders(struct http_request *req, void *ctx);
 void api_get_work_order(struct http_request *req, void *ctx);

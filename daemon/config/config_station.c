@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static int station_name(struct parser *p, const char *v)
 {
@@ -128,6 +129,27 @@ static int station_led_gpio(struct parser *p, const char *v)
     return conf_parse_led_gpio(p, v, &p->cfg->station.led_gpio);
 }
 
+const char *board_code_need_name(enum board_code_need n)
+{
+    switch (n) {
+    case BOARD_CODE_NONE: return "none";
+    case BOARD_CODE_OPTIONAL: return "optional";
+    case BOARD_CODE_REQUIRED: return "required";
+    }
+    return "?";
+}
+
+static int station_board_code(struct parser *p, const char *v)
+{
+    for (int n = BOARD_CODE_NONE; n <= BOARD_CODE_REQUIRED; n++) {
+        if (!strcasecmp(v, board_code_need_name((enum board_code_need)n))) {
+            p->cfg->station.board_code = (enum board_code_need)n;
+            return 0;
+        }
+    }
+    return fail(p, "board_code = '%s' is not one of none, optional, required", v);
+}
+
 const struct key_handler config_station_keys[] = {
     {"name", station_name},
     {"data_dir", station_data_dir},
@@ -142,5 +164,6 @@ const struct key_handler config_station_keys[] = {
     {"led_gpio", station_led_gpio},
     {"min_free_mb", station_min_free_mb},
     {"shift_starts", station_shift_starts},
+    {"board_code", station_board_code},
     {NULL, NULL},
 };

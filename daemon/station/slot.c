@@ -89,6 +89,8 @@ static bool start_unit(struct slot *s, int attempts, struct slot_refusal *why)
         .board = &s->board,
         .baud = slot_baud_pick(s->env.baud, s->cfg.port, s->cfg.max_baud),
         .connect_attempts = attempts,
+        .board_code = s->code,
+        .board_code_actor = s->code_actor,
     };
     struct unit_run_owner owner = {.ctx = s, .on_running = on_unit_running,
                                    .on_unrecorded = on_unit_unrecorded,
@@ -101,6 +103,7 @@ static bool start_unit(struct slot *s, int attempts, struct slot_refusal *why)
         return false;
     }
     slot_alarm_clear(s);
+    slot_board_code_taken(s);
     /* serial and mac now name the new board: a last result beside them
      * would read as this board's (a "pass" on a unit still unrecorded). */
     s->have_last = false;
@@ -161,10 +164,17 @@ static void on_quiet_done(struct flash_job *j, const struct loader_error *err)
         slot_port_lost(s, e->message);
         return;
     }
+    if (act == ACT_PROBE && !e && slot_board_code_holds(s)) {
+        slot_board_code_hold_board(s, true);
+        slot_schedule(s, PORT_POLL_MS);     /* still there? (the scan starts it) */
+        return;
+    }
     if (act == ACT_PROBE && !e) {
         start_unit_now(s, UNIT_CONNECT_ATTEMPTS);
         return;
     }
+    if (act == ACT_PROBE && !cancelled)
+        slot_board_code_hold_board(s, false);
     if (act == ACT_PRESENCE && !cancelled) {
         s->presence_misses = e ? s->presence_misses + 1 : 0;
         if (s->presence_misses >= PRESENCE_MISSES) {
@@ -269,9 +279,13 @@ static void on_tick(uv_timer_t *t)
         slot_schedule(s, PORT_POLL_MS);  /* the alarm says what it waits for */
         return;
     }
-    if (!hotplug)
+    if (!hotplug) {
         start_quiet(s, ACT_PROBE);
-    else if (slot_port_present(s))
+        return;
+    }
+    bool present = slot_port_present(s);
+    slot_board_code_hold_board(s, present && slot_board_code_holds(s));
+    if (present && !slot_board_code_holds(s))
         start_unit_now(s, 0);
     else
         slot_schedule(s, HOTPLUG_POLL_MS);
@@ -412,6 +426,12 @@ bool slot_request_start(struct slot *s, struct slot_refusal *err)
 {
     if (!can_act(s, err))
         return false;
+    if (slot_board_code_holds(s)) {
+        refuse(err, "scan the label on the board (the dashboard takes the scan), then start "
+               "it again", "slot %d flashes no board before its label is scanned%s", s->cfg.index,
+               " (board_code = required)");
+        return false;
+    }
     if (!slot_ready(s, err))
         return false;
     if (stop_quiet_job(s)) {

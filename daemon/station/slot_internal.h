@@ -68,6 +68,11 @@ struct slot {
 
     enum slot_alarm_kind alarm_kind;
     struct slot_refusal alarm;      /* cause (error) and advice (hint) */
+
+    /* The PCB label scanned for the next board (slot_board_code.c). */
+    char code[SDB_BOARD_CODE_MAX + 1];      /* "" = none waiting */
+    char code_actor[SDB_TOKEN_NAME_MAX + 16];
+    bool board_waits_for_code;      /* required: a board answered, no label yet */
 };
 
 /* slot.c */
@@ -87,6 +92,15 @@ bool slot_port_present(const struct slot *s);
 /* slot_outcome_alarms.c: after a unit, what needs a person: this slot
  * failing FAILING_STREAK units in a row, the work order complete. */
 void slot_outcome_alarms(struct slot *s, const struct unit_outcome *o);
+
+/* slot_board_code.c. Whether the slot must hold its board until a label is
+ * scanned (required mode, none waiting); whether a board is held so;
+ * the code and who scanned it go to the unit that starts and leave the
+ * slot; the slot's `scan` view. */
+bool slot_board_code_holds(const struct slot *s);
+void slot_board_code_hold_board(struct slot *s, bool board_in_jig);
+void slot_board_code_taken(struct slot *s);     /* a unit started with it */
+void slot_board_code_json(cJSON *o, const struct slot *s);
 
 /* slot_alarm.c. Raising publishes the alarm as an error event when it is
  * new (not again while the same kind stands); clearing says it is over. */

@@ -95,6 +95,8 @@ cJSON *slot_to_json(const struct slot *s)
     add_progress(o, s);
     add_chip(o, &s->board);
     add_text_or_null(o, "serial", s->board.serial);
+    add_text_or_null(o, "board_code", s->board.board_code);
+    slot_board_code_json(o, s);
     add_text_or_null(o, "cert_fingerprint", s->board.fingerprint);
     add_last(o, s);
     add_alarm(o, s);

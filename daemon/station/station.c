@@ -82,6 +82,7 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
         .bundles_loading = &st->loads_pending,
         .stub_dir = cfg->station.stub_dir[0] ? cfg->station.stub_dir : NULL,
         .boot_log_ms = cfg->station.boot_log_seconds * 1000u,
+        .board_code = cfg->station.board_code,
         .baud = st->baud,
         .alarms = st->alarms,
     };
@@ -346,6 +347,77 @@ enum station_answer station_ask_slot(struct station *st, int index, enum station
     case STATION_IDENTIFY: ok = slot_request_identify(s, why); break;
     }
     return ok ? STATION_ACCEPTED : STATION_NOT_NOW;
+}
+
+/* The slot a scan that names none goes to; NULL with why when none. */
+static struct slot *slot_for_scan(struct station *st, struct slot_refusal *why)
+{
+    struct slot *best = NULL;
+    int best_rank = -1;
+    for (size_t i = 0; i < st->n_slots; i++) {
+        int rank = slot_board_code_rank(st->slots[i]);
+        if (rank >= 0 && (best_rank < 0 || rank < best_rank)) {
+            best = st->slots[i];
+            best_rank = rank;
+        }
+    }
+    if (!best) {
+        snprintf(why->error, sizeof why->error, "no slot waits for a board code: each has one "
+                 "scanned already, is flashing, or still holds its last board");
+        snprintf(why->hint, sizeof why->hint, "take the finished boards out, or tap a slot "
+                 "on the dashboard and scan again for that slot");
+    }
+    return best;
+}
+
+/* The slot whose next board waits with this code already, or NULL. */
+static struct slot *slot_with_code(struct station *st, const char *code)
+{
+    for (size_t i = 0; i < st->n_slots; i++) {
+        const char *pending = slot_board_code_pending(st->slots[i]);
+        if (pending && !strcmp(pending, code))
+            return st->slots[i];
+    }
+    return NULL;
+}
+
+enum station_answer station_scan_board_code(struct station *st, const char *code, int slot,
+                                            const char *actor, struct station_scan *out,
+                                            struct slot_refusal *why)
+{
+    *out = (struct station_scan){0};
+    if (!sdb_board_code_valid(code)) {
+        snprintf(why->error, sizeof why->error, "'%.80s' is not a board code: 1 to %d "
+                 "printable characters", code, SDB_BOARD_CODE_MAX);
+        snprintf(why->hint, sizeof why->hint, "scan the label again; if it reads like this "
+                 "every time, check the scanner's settings (no prefix, Enter at the end)");
+        return STATION_BAD_INPUT;
+    }
+    if (st->cfg->station.board_code == BOARD_CODE_NONE) {
+        snprintf(why->error, sizeof why->error, "this station takes no board codes "
+                 "(board_code = none)");
+        snprintf(why->hint, sizeof why->hint, "%s", BOARD_CODE_NONE_HINT);
+        return STATION_NOT_NOW;
+    }
+    struct slot *s = slot ? station_slot(st, slot) : slot_for_scan(st, why);
+    if (slot && !s)
+        return no_such_slot(slot, why);
+    if (!s)
+        return STATION_NOT_NOW;
+    struct slot *holder = slot_with_code(st, code);
+    if (holder && holder != s) {
+        snprintf(why->error, sizeof why->error, "board code %s waits already for the board in "
+                 "slot %d", code, slot_index(holder));
+        snprintf(why->hint, sizeof why->hint, "a label names one board: scan the label of the "
+                 "board in this slot");
+        return STATION_NOT_NOW;
+    }
+    if (st->units && sdb_board_code_owner(st->units->db, code, out->owner) != SDB_OK)
+        out->owner[0] = '\0';
+    if (!slot_request_board_code(s, code, actor, out->replaced, why))
+        return STATION_NOT_NOW;
+    out->slot = slot_index(s);
+    return STATION_ACCEPTED;
 }
 
 enum station_answer station_ask_bundle(struct station *st, const char *path,

@@ -51,7 +51,8 @@ static enum unit_identity_made fail(struct unit_identity *id, const char *advice
 
 /* The serial or the certificate could not be committed: nothing has been
  * written to the board yet, and the database says why. */
-static void storage_advice(const struct unit_services *u, char *advice, size_t advicelen)
+void unit_identity_storage_advice(const struct unit_services *u, char *advice,
+                                  size_t advicelen)
 {
     char remedy[200];
     unit_advice_storage(sdb_last_fault(u->db), u->cfg->station.data_dir, remedy, sizeof remedy);
@@ -81,7 +82,7 @@ bool unit_identity_find(struct unit_identity *id, const struct bundle *b,
         snprintf(advice, advicelen, "work order %s takes no more units: take the board out, "
                  "and set the next work order (work_order in [unit]) before flashing more", wo);
     else
-        storage_advice(u, advice, advicelen);
+        unit_identity_storage_advice(u, advice, advicelen);
     return false;
 }
 
@@ -138,7 +139,7 @@ static enum unit_identity_made store_certificate(struct unit_identity *id)
     int64_t row;
     if (sdb_certificate_insert(id->units->db, &c, &row) != SDB_OK) {
         char advice[UNIT_IDENTITY_TEXT];
-        storage_advice(id->units, advice, sizeof advice);
+        unit_identity_storage_advice(id->units, advice, sizeof advice);
         return fail(id, advice, "the certificate could not be recorded: %s",
                     sdb_errmsg(id->units->db));
     }

@@ -70,6 +70,11 @@ bool unit_identity_find(struct unit_identity *id, const struct bundle *b,
                         const struct loader_chip_info *chip, char *why, size_t whylen,
                         char *advice, size_t advicelen);
 
+/* What to do when the database refused a write before the board was
+ * written: "nothing was written to the board: <remedy>, then run it again". */
+void unit_identity_storage_advice(const struct unit_services *u, char *advice,
+                                  size_t advicelen);
+
 /* The key, certificate and partitions of the unit found. */
 enum unit_identity_made unit_identity_make(struct unit_identity *id);
 

@@ -113,8 +113,10 @@ static int start_try(struct unit_run *r, uint32_t baud, int connect_attempts,
                                          .bytes_total = r->plan.bytes_total};
     r->written_before = 0;
     r->c.board->have_chip = false;
-    if (!r->retrying)
+    if (!r->retrying) {
         r->c.board->serial[0] = r->c.board->fingerprint[0] = '\0';
+        snprintf(r->c.board->board_code, sizeof r->c.board->board_code, "%s", r->board_code);
+    }
     r->started_us = unit_run_now_us();
     boot_log_clear(r->c.boot_log);
     flash_job_start(r->job);
@@ -139,6 +141,9 @@ struct unit_run *unit_run_start(const struct unit_run_config *c,
     }
     r->c = *c;
     r->owner = *owner;
+    snprintf(r->board_code, sizeof r->board_code, "%s", c->board_code ? c->board_code : "");
+    snprintf(r->board_code_actor, sizeof r->board_code_actor, "%s",
+             c->board_code_actor ? c->board_code_actor : "");
     r->id.units = c->env->units;
     r->record = (struct unit_record){.db = c->env->units ? c->env->units->db : NULL,
                                      .slot = c->cfg->index};
@@ -295,6 +300,31 @@ static void announce_unit(struct unit_run *r, const char *mac)
                                            .message = msg});
 }
 
+/* The scanned label becomes the unit's, before anything is written; a label
+ * that is another unit's stops the board here, naming both serials. */
+static bool bind_board_code(struct unit_run *r, struct loader_error *why)
+{
+    struct unit_services *u = r->c.env->units;
+    if (!r->board_code[0])
+        return true;
+    struct sdb_board_code_bind b = {.code = r->board_code, .unit_id = r->id.unit.id,
+                                    .attempt_id = r->record.attempt_id,
+                                    .slot = r->c.cfg->index, .actor = r->board_code_actor};
+    char other[SDB_SERIAL_MAX + 1] = "";
+    int rc = sdb_board_code_bind(u->db, &b, other);
+    if (rc == SDB_OK)
+        return true;
+    snprintf(why->message, sizeof why->message, "%.200s", sdb_errmsg(u->db));
+    if (rc == SDB_CONFLICT) {
+        snprintf(r->refusal_advice, sizeof r->refusal_advice, "nothing was written: take the "
+                 "board out and check its label (unit %s already carries %.64s); scan the "
+                 "label on this board, or relabel it, and run it again", other, r->board_code);
+        return false;
+    }
+    unit_identity_storage_advice(u, r->refusal_advice, sizeof r->refusal_advice);
+    return false;
+}
+
 /* The unit, its serial, key, certificate and partitions. May hold the job
  * while a key is made. false = refuse the board. */
 static bool give_identity(struct unit_run *r, struct flash_job *j, const char *mac,
@@ -313,14 +343,12 @@ static bool give_identity(struct unit_run *r, struct flash_job *j, const char *m
         /* An attempt without its unit could never end as a pass. */
         snprintf(why->message, sizeof why->message, "the unit's attempt cannot be recorded: "
                  "%.150s", sdb_errmsg(u->db));
-        char remedy[200];
-        unit_advice_storage(sdb_last_fault(u->db), u->cfg->station.data_dir, remedy,
-                            sizeof remedy);
-        snprintf(r->refusal_advice, sizeof r->refusal_advice, "nothing was written to the "
-                 "board: %s, then run it again", remedy);
+        unit_identity_storage_advice(u, r->refusal_advice, sizeof r->refusal_advice);
         return false;
     }
     announce_unit(r, mac);
+    if (!bind_board_code(r, why))
+        return false;
     r->id.key_done = on_key_done;
     r->id.ctx = r;
     switch (unit_identity_make(&r->id)) {

@@ -76,6 +76,8 @@ struct unit_run_config {
     struct unit_board *board;           /* the slot's: filled in as the board answers */
     uint32_t baud;
     int connect_attempts;
+    const char *board_code;             /* the scanned PCB label; "" or NULL = none */
+    const char *board_code_actor;       /* who scanned it */
 };
 
 /* Starts a run on the active bundle, its attempt on record before the

@@ -34,6 +34,9 @@ struct unit_run {
     int reenumeration_tries;
     bool sync_without_reset;            /* the next try syncs without a reset */
 
+    char board_code[SDB_BOARD_CODE_MAX + 1];    /* "" = none scanned */
+    char board_code_actor[SDB_TOKEN_NAME_MAX + 16];
+
     struct unit_progress progress;
     uint64_t written_before, phase_started_us, last_progress_us, started_us;
 

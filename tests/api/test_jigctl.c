@@ -277,7 +277,7 @@ static void test_help_says_which_commands_work_offline(void **state)
     jigctl(&r, "http://127.0.0.1:1", (const char *[]){"audit", "--help", NULL});
     assert_int_equal(r.status, 0);
     assert_contains(r.out, "these work offline, without jigd:");
-    assert_contains(r.out, "jigctl audit unit <serial|MAC>");
+    assert_contains(r.out, "jigctl audit unit <serial|MAC|board code>");
     assert_null(strstr(r.out, "talk to jigd"));
 
     jigctl(&r, "https://127.0.0.1:1", (const char *[]){"nvs", "dump", "/nonexistent.bin", NULL});

@@ -73,6 +73,11 @@
 #                     holds its result naming the read-only database; after
 #                     chattr -i everything is recorded (as above); a SIGBUS
 #                     that gets through anyway is named in the log
+#   board_codes       board_code = required: boards held until their PCB
+#                     label is scanned, the code stored with the unit and
+#                     found by it, another board's label refused at identify
+#                     naming both serials (nothing written), rework with its
+#                     own label, a station with board_code = none refuses
 # (the identity cases need JIGCTL and UNIT_DB_TOOL in the environment; the
 # last two need root to loop-mount a small ext4 file system, and fail
 # without it)
@@ -741,6 +746,86 @@ db_immutable)
         || fail "jigd died of SIGBUS without saying why"
     grep -qE "AddressSanitizer|runtime error" "$work/jigd.err" && fail "sanitizer report in jigd's log"
     expect_whole_database
+    ;;
+board_codes)
+    # board_code = required, auto trigger: a board in the jig is held until
+    # its PCB label is scanned (nothing is written, no attempt begins); a
+    # scan naming no slot goes to the board that waits; the code is stored
+    # with the unit and found by it; the same label on another board is
+    # refused at identify naming both serials, before a byte is written.
+    make_identity_bundle 0
+    start_espsim 3
+    identity_conf 3 auto
+    station_key "board_code = required"
+    start_jigd
+    wait_for 20 "boards held for their labels" slots_all '.scan.board_waiting == true' 1 2 3
+    sleep 1
+    [ "$(db "SELECT count(*) FROM attempts")" = 0 ] || fail "an attempt began without a label"
+    for i in 1 2 3; do expect_untouched "$i"; done
+    answer() { curl -s -o "$work/answer.json" -w '%{http_code}' -X POST "${json[@]}" \
+                   -d "$2" "http://127.0.0.1:$api_port$1"; }
+    code=$(answer /api/v1/slots/2/start '{}')
+    [ "$code" = 409 ] && grep -q "label is scanned" "$work/answer.json" \
+        || fail "a start without a label answered $code: $(cat "$work/answer.json")"
+    code=$(answer /api/v1/board_codes '{"code": "PCB\u0007"}')
+    [ "$code" = 400 ] || fail "a code with a control character answered $code"
+
+    code=$(answer /api/v1/board_codes '{"code": "PCB-0001"}')
+    [ "$code" = 200 ] || fail "the scan answered $code: $(cat "$work/answer.json")"
+    [ "$(jq -r .slot "$work/answer.json")" = 1 ] || fail "the scan went to $(cat "$work/answer.json")"
+    wait_for 30 "slot 1 to pass" all_done 1
+    expect_pass 1 "$work/bundle1"
+    s1=$(slot_field 1 .serial)
+    [ "$(slot_field 1 .board_code)" = PCB-0001 ] || fail "slot 1 does not show its board code"
+    [ "$(api GET /api/v1/units/PCB-0001 | jq -r '.units[0].unit.serial')" = "$s1" ] \
+        || fail "the unit is not found by its board code"
+    [ "$(api GET "/api/v1/attempts?unit=PCB-0001" | jq -r '.attempts[0].board_code')" = PCB-0001 ] \
+        || fail "the attempt log does not show the board code"
+    [ "$(db "SELECT bound_by || ' ' || slot FROM board_codes WHERE code = 'PCB-0001'")" = "local 1" ] \
+        || fail "the binding does not say who scanned it and where"
+    [ "$(slot_field 2 .scan.board_waiting)" = true ] || fail "slot 2 stopped holding its board"
+
+    # Board 2 carries board 1's label: refused, both serials named.
+    code=$(answer /api/v1/board_codes '{"code": "PCB-0001", "slot": 2}')
+    [ "$code" = 200 ] && [ "$(jq -r .unit "$work/answer.json")" = "$s1" ] \
+        || fail "the scan of a used label answered $code: $(cat "$work/answer.json")"
+    wait_for 30 "slot 2 to end" all_done 2
+    expect_fail 2 identify "PCB-0001"
+    s2=$(slot_field 2 .serial)
+    [ -n "$s2" ] && [ "$s2" != null ] && [ "$s2" != "$s1" ] || fail "slot 2 has no serial of its own"
+    slot_field 2 .error.cause | grep -F "$s1" | grep -qF "$s2" \
+        || fail "the refusal does not name both serials: $(slot_field 2 .error.cause)"
+    expect_untouched 2
+    [ "$(db "SELECT count(*) FROM board_codes")" = 1 ] || fail "a refused label was bound"
+
+    # One label waits for one board at a time.
+    answer /api/v1/board_codes '{"code": "PCB-0009", "slot": 2}' > /dev/null
+    code=$(answer /api/v1/board_codes '{"code": "PCB-0009", "slot": 3}')
+    [ "$code" = 409 ] && grep -q "slot 2" "$work/answer.json" \
+        || fail "a label waiting for slot 2 was taken for slot 3 ($code)"
+
+    # Board 1 again with its own label (rework): it keeps its serial and code.
+    control remove 1 > /dev/null
+    wait_for 10 "slot 1 to re-arm" slots_in armed 1
+    control insert 1 > /dev/null
+    wait_for 20 "board 1 held again" slots_all '.scan.board_waiting == true' 1
+    answer /api/v1/board_codes '{"code": "PCB-0001", "slot": 1}' > /dev/null
+    wait_for 30 "the rework" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .passed)\" = 2 ]"
+    [ "$(slot_field 1 .serial)" = "$s1" ] || fail "rework changed the serial"
+    [ "$(db "SELECT count(*) FROM board_codes")" = 1 ] || fail "the same label was bound twice"
+    "$JIGCTL" audit verify --db "$data_dir/station.db" > "$work/verify.out" \
+        || fail "the audit log does not verify: $(cat "$work/verify.out")"
+    "$JIGCTL" audit unit PCB-0001 --db "$data_dir/station.db" | grep -q "PCB-0001" \
+        || fail "jigctl audit unit does not find the board code"
+    stop_jigd
+
+    # A station that takes no codes says so and what to change.
+    sed -i 's/^board_code = required/board_code = none/' "$work/jigd.conf"
+    start_jigd
+    code=$(answer /api/v1/board_codes '{"code": "PCB-0002"}')
+    [ "$code" = 409 ] && grep -q "board_code = optional or required" "$work/answer.json" \
+        || fail "a station without scanning answered $code: $(cat "$work/answer.json")"
+    stop_jigd
     ;;
 *)
     echo "unknown case $case_name" >&2

@@ -97,6 +97,12 @@ struct api_backend {
     char *(*rows_csv)(void *ctx, const cJSON *rows);
     /* {"alarms": [...]}: what needs a person (station_alarms.h). */
     cJSON *(*alarms_json)(void *ctx);
+    /* A scanned PCB label for slot `slot`'s next board (0: the station picks
+     * the slot): API_OK with {code, slot, result, replaced?, unit, by};
+     * API_BAD_REQUEST for what is no code, API_NOT_FOUND for no such slot,
+     * API_CONFLICT when no slot takes it now (or another waits with it). */
+    enum api_status (*board_code_scan)(void *ctx, const char *code, int slot,
+                                       const char *actor, cJSON **out, struct api_error *err);
     /* Someone has seen alarm `id`: API_OK, API_NOT_FOUND, API_CONFLICT. */
     enum api_status (*alarm_ack)(void *ctx, uint64_t id, const char *actor,
                                  struct api_error *err);

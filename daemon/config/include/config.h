@@ -72,6 +72,14 @@ struct slot_config {
     bool enabled;
 };
 
+/* Whether a slot takes the board's PCB label (a barcode scanner types it
+ * into the dashboard) before it flashes the board. */
+enum board_code_need {
+    BOARD_CODE_NONE,        /* no scanning: a scan is refused */
+    BOARD_CODE_OPTIONAL,    /* a scan is bound to the next board; none is fine */
+    BOARD_CODE_REQUIRED,    /* no board is flashed without one */
+};
+
 #define CONFIG_MAX_SHIFTS 6
 #define CONFIG_DEFAULT_SHIFT_STARTS "06:00 14:00 22:00"
 
@@ -97,6 +105,7 @@ struct station_config {
      * ascending: the dashboard's yield and counts are the shift's. */
     unsigned shift_starts[CONFIG_MAX_SHIFTS];
     size_t n_shift_starts;
+    enum board_code_need board_code;        /* the PCB label scan: none by default */
 };
 
 /* [identity]: the station CA and the unit keys (docs/identity.md). The
@@ -154,6 +163,7 @@ void config_free(struct jigd_config *c);
 const struct slot_config *config_slot(const struct jigd_config *c, int index);
 
 const char *slot_trigger_name(enum slot_trigger t);
+const char *board_code_need_name(enum board_code_need n);  /* "none", "optional", "required" */
 
 /* Is a listen host (as written in jigd.conf) this machine alone: a literal
  * loopback address or "localhost"? A name that looks like one

@@ -43,6 +43,7 @@ struct slot_env {
     struct unit_services *units;        /* database, CA, keys, NVS template; NULL =
                                            flash the bundle only, record nothing */
     struct station_alarms *alarms;      /* what needs a person; NULL = none kept */
+    enum board_code_need board_code;    /* the PCB label scan before a board */
 };
 
 
@@ -79,6 +80,25 @@ struct slot_refusal {
 bool slot_request_start(struct slot *s, struct slot_refusal *why);
 bool slot_request_abort(struct slot *s, struct slot_refusal *why);
 bool slot_request_identify(struct slot *s, struct slot_refusal *why);
+
+/* ---- the PCB label (slot_board_code.c) ----------------------------------- */
+
+/* A scanned board code for this slot's next board (actor: who scanned).
+ * It is bound to the unit once the board has said its MAC, and refused
+ * there if another unit bears it. A code scanned before replaces the one
+ * waiting (its text in replaced, else ""; SDB_BOARD_CODE_MAX + 1 bytes).
+ * In `required` mode the scan is what lets an auto or hotplug slot start.
+ * The station refuses scans itself when board_code = none. */
+#define BOARD_CODE_NONE_HINT \
+    "set board_code = optional or required in [station] of jigd.conf and restart jigd"
+bool slot_request_board_code(struct slot *s, const char *code, const char *actor,
+                             char *replaced, struct slot_refusal *why);
+/* How well the slot suits a scan that names no slot: 0 a board is in the
+ * jig waiting for its label, 1 resting with none scanned, -1 not at all
+ * (no scanning here, a code waits already, busy, no port). */
+int slot_board_code_rank(const struct slot *s);
+/* The code waiting for the slot's next board, or NULL. */
+const char *slot_board_code_pending(const struct slot *s);
 
 /* The slot for the API: index, port, trigger, state, phase, progress, chip,
  * MAC, last result and error, boot log tail. */

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "event_bus.h"
 #include "slot.h"
+#include "station_db.h"
 
 struct station;
 struct slot;
@@ -46,6 +47,7 @@ enum station_request { STATION_START, STATION_ABORT, STATION_IDENTIFY };
 
 enum station_answer {
     STATION_ACCEPTED,           /* started: its progress and outcome are events */
+    STATION_BAD_INPUT,          /* what was sent makes no sense (why says) */
     STATION_NO_SUCH_SLOT,
     STATION_NOT_NOW,            /* the slot refuses now (busy, disabled, no bundle) */
     STATION_NO_SUCH_BUNDLE,     /* no bundle folder at that path */
@@ -59,6 +61,19 @@ enum station_answer station_ask_slot(struct station *st, int index, enum station
 /* A person has seen alarm `id` (actor: the token's name). */
 enum station_answer station_ack_alarm(struct station *st, uint64_t id, const char *actor,
                                       struct slot_refusal *why);
+/* A board code (the PCB label the line's scanner read) for slot `slot`'s
+ * next board, or, with slot 0, for the slot that suits it best (a board
+ * waiting for its label first, then the lowest-numbered resting slot).
+ * `actor`: who scanned (the token's name). */
+struct station_scan {
+    int slot;                                   /* the slot that took it */
+    char replaced[SDB_BOARD_CODE_MAX + 1];      /* the code it had waiting; "" none */
+    char owner[SDB_SERIAL_MAX + 1];             /* the unit that bears it already; "" none */
+};
+enum station_answer station_scan_board_code(struct station *st, const char *code, int slot,
+                                            const char *actor, struct station_scan *out,
+                                            struct slot_refusal *why);
+
 /* Load the bundle at `path` (on the station) and make it the active one. */
 enum station_answer station_ask_bundle(struct station *st, const char *path,
                                        struct slot_refusal *why);
