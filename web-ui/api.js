@@ -54,11 +54,11 @@ export async function getJson(path) {
 /** POST an action. State changes must say application/json (docs/api.md,
  *  Security rule 6). Resolves to {ok, status, body}; never throws for a
  *  refusal, so the button can show jigd's words. */
-export async function post(path) {
+export async function post(path, request = {}) {
   const r = await fetch(path, {
     method: "POST",
     headers: headers({ "Content-Type": "application/json" }),
-    body: "{}",
+    body: JSON.stringify(request),
   });
   const body = await r.json().catch(() => ({}));
   return { ok: r.ok, status: r.status, body };

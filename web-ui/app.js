@@ -8,6 +8,7 @@ import { openStream } from "./stream.js";
 import { Tile } from "./tile.js";
 import { EventLog } from "./event_log.js";
 import { showProduction } from "./production.js";
+import { chooseSlot, listenForScans } from "./scanner.js";
 
 const tiles = new Map();
 const log = new EventLog(document.getElementById("log"));
@@ -38,7 +39,7 @@ function readStationSoon() {
 function tileFor(slot) {
   let t = tiles.get(slot);
   if (!t) {
-    t = new Tile(slot, readSlotSoon);
+    t = new Tile(slot, readSlotSoon, chooseSlot);
     tiles.set(slot, t);
     const area = document.getElementById("slots");
     const after = [...tiles.keys()].filter((n) => n > slot).sort((a, b) => a - b)[0];
@@ -97,9 +98,22 @@ function onEvent(kind, e) {
   if (e.slot) readSlotSoon(e.slot);
 }
 
+/** What came of a scan, across the top until the next one. */
+function sayScan(text, kind) {
+  const s = document.getElementById("scan");
+  s.textContent = text;
+  s.className = `scan scan-${kind}`;
+  s.hidden = false;
+}
+
+function showChosen(slot) {
+  for (const [n, t] of tiles) t.root.classList.toggle("chosen", n === slot);
+}
+
 let wasDown = false;
 async function begin() {
   await whoAmI();
+  listenForScans(sayScan, showChosen);
   openStream({
     onEvent,
     onUp: () => {

@@ -7,7 +7,8 @@ const MAX_LINES = 200;
 function describe(kind, e) {
   const where = e.slot ? `slot ${e.slot}` : "station";
   switch (kind) {
-  case "slot": return `${where}: ${e.state || ""}${e.phase ? ` (${e.phase})` : ""}`;
+  case "slot": return `${where}: ${e.state || ""}${e.phase ? ` (${e.phase})` : ""}` +
+                      `${e.message ? ` — ${e.message}` : ""}`;
   case "result": return `${where}: ${String(e.result || "").toUpperCase()}` +
                         `${e.serial ? ` ${e.serial}` : ""}${e.mac ? ` ${e.mac}` : ""}`;
   case "error": {

@@ -1,4 +1,4 @@
-// The history page: a unit's whole story by serial or MAC, and the
+// The history page: a unit's whole story by serial, MAC or board code, and the
 // attempts by result, slot, work order and time, newest first, a page at
 // a time, with the same rows as CSV. It reads GET /api/v1/units/{key} and
 // GET /api/v1/attempts: the queries jigctl audit prints (docs/api.md).
@@ -33,7 +33,8 @@ function attemptRow(a) {
   }
   const cell = (v) => el("td", null, v);
   tr.append(cell(a.attempt_id), cell(a.started_at), cell(a.slot), serial, cell(a.mac),
-            cell(a.result), cell(a.failed_phase), cell(a.cause), cell(a.work_order));
+            cell(a.result), cell(a.failed_phase), cell(a.cause), cell(a.work_order),
+            cell(a.board_code));
   return tr;
 }
 
@@ -80,6 +81,10 @@ function unitStory(h) {
   box.append(el("p", null, `MAC ${u.mac} · ${u.chip || "?"} ${u.revision || ""} · first seen ` +
                      `${u.first_seen} · last seen ${u.last_seen}` +
                      (u.voided ? ` · voided ${u.voided_at}: ${u.void_reason}` : "")));
+  const codes = (h.board_codes || []).map((c) => c.code);
+  const codeLine = el("p", "board-codes", `board code${codes.length === 1 ? "" : "s"}: ` +
+                      (codes.length ? codes.join(", ") : "none scanned"));
+  box.append(codeLine);
   box.append(el("h3", null, "Attempts"));
   box.append(table(["attempt", "started", "ended", "slot", "result", "phase", "cause", "phases (ms)"],
     h.attempts.map((a) => [a.id, a.started_at, a.ended_at, a.slot, a.result, a.failed_phase,

@@ -23,7 +23,7 @@ function field(parent, label) {
 }
 
 export class Tile {
-  constructor(slotNumber, onChanged) {
+  constructor(slotNumber, onChanged, onChosen) {
     this.slot = slotNumber;
     this.onChanged = onChanged;          // asks for the slot to be read again
     this.root = el("article", "tile state-unknown");
@@ -33,6 +33,13 @@ export class Tile {
     this.stateWord = el("span", "state-word", "…");
     head.append(this.stateWord);
     this.root.append(head);
+    // A tap on the tile (not on a button): the next scanned label is for this slot.
+    this.root.addEventListener("click", (e) => {
+      if (!(e.target instanceof Element && e.target.closest("button"))) onChosen(this.slot);
+    });
+    this.scanPrompt = el("div", "scan-prompt", "");
+    this.scanPrompt.hidden = true;
+    this.root.append(this.scanPrompt);
     this.phase = el("div", "phase", "");
     this.root.append(this.phase);
     const bar = el("div", "bar");
@@ -45,6 +52,7 @@ export class Tile {
     this.chip = field(facts, "chip");
     this.mac = field(facts, "MAC");
     this.serial = field(facts, "serial");
+    this.code = field(facts, "board code");
     this.last = field(facts, "last");
     this.root.append(facts);
     this.problem = el("div", "problem");
@@ -107,9 +115,22 @@ export class Tile {
     this.chip.textContent = c ? `${c.name}${c.revision ? ` ${c.revision}` : ""}` : "–";
     this.mac.textContent = s.mac || "–";
     this.serial.textContent = s.serial || "–";
+    this.code.textContent = s.board_code || "–";
+    this.showScan(s.scan);
     this.last.textContent = s.last_result ? s.last_result.toUpperCase() : "–";
     this.showProblem(s.error, s.alarm);
     this.startButton.hidden = s.trigger !== "manual";
+  }
+
+  /** The label scan for the next board: held for one (SCAN LABEL), or the
+   *  code waiting for the board. */
+  showScan(scan) {
+    const need = scan && scan.need !== "none";
+    const text = !need ? "" : scan.pending ? `label ${scan.pending} scanned: next board`
+      : scan.board_waiting ? "SCAN LABEL" : "";
+    this.scanPrompt.textContent = text;
+    this.scanPrompt.hidden = !text;
+    this.scanPrompt.classList.toggle("scan-wanted", Boolean(need && scan.board_waiting && !scan.pending));
   }
 
   /** A progress event: the bar moves without waiting for the slot's JSON. */

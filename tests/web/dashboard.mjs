@@ -2,7 +2,8 @@
 // playwright-core, against a real jigd flashing an espsim rack of 8 ESP32
 // boards (board 3 with a broken auto-reset circuit, board 5 pulled in the
 // middle of its write), all started here, plus a ninth slot whose port does
-// not exist (a typo in jigd.conf). The units count against a work order.
+// not exist (a typo in jigd.conf). The units count against a work order;
+// two boards get a PCB label typed into the page as a scanner types it.
 //
 // usage: node dashboard.mjs ESPSIM JIGD VECTORS_DIR STUB_DIR
 // env:   JIGCTL, UNIT_DB_TOOL (tests/jigd/unit_db_tool: makes the work order),
@@ -136,6 +137,33 @@ async function checkProduction(page, url, work) {
   console.log(`ok: header '${await page.textContent("#work-order")}' '${await page.textContent("#shift")}'`);
 }
 
+async function scanLabels(page, url) {
+  const scan = async (code, delay) => {
+    await page.keyboard.type(code, { delay });
+    await page.keyboard.press("Enter");
+  };
+  await scan("PCB-WEB-0001", 0);
+  await until("the first scan's answer", 10, async () =>
+    (await page.textContent("#scan")) === "label PCB-WEB-0001 → slot 1");
+  await page.click('.tile[data-slot="2"] .slot-number');
+  await until("tile 2 chosen", 5, async () =>
+    (await page.getAttribute('.tile[data-slot="2"]', "class")).includes("chosen"));
+  await scan("PCB-WEB-0002", 0);
+  await until("the second scan's answer", 10, async () =>
+    (await page.textContent("#scan")) === "label PCB-WEB-0002 → slot 2");
+  await until("tile 1's waiting label", 10, async () =>
+    (await page.textContent('.tile[data-slot="1"] .scan-prompt')) === "label PCB-WEB-0001 scanned: next board");
+  await scan("SLOW1", 300);           // a person at the keyboard
+  await sleep(1000);
+  if ((await page.textContent("#scan")) !== "label PCB-WEB-0002 → slot 2")
+    fail(`slow typing was taken as a scan: '${await page.textContent("#scan")}'`);
+  for (let n = 3; n <= BOARDS; n++)
+    if ((await slotJson(url, n)).scan.pending !== null) fail(`slot ${n} got a label nobody scanned for it`);
+  await page.screenshot({ path: path.join(out, "dashboard-scanned.png"), fullPage: true });
+  console.log("ok: two labels scanned into the page, one to the first ready slot, one to the tile tapped; " +
+              "slow typing ignored");
+}
+
 async function checkHistory(browser, url, work) {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   const errors = [];
@@ -153,6 +181,13 @@ async function checkHistory(browser, url, work) {
   const cells = await page.$$eval(`${story} td`, (tds) => tds.map((t) => t.textContent));
   if (!cells.includes(slot1.cert_fingerprint) || !text.includes(slot1.mac) || !cells.includes("ok"))
     fail(`${slot1.serial}'s story lacks its MAC, certificate or result: ${cells.join(" | ")}`);
+  // The scanned label finds the same unit, and its story shows the label
+  // (the serial's story cleared first, so only the new search can show it).
+  await page.evaluate(() => document.getElementById("story").replaceChildren());
+  await page.fill("#search input", "PCB-WEB-0001");
+  await page.click("#search button");
+  await until("the story found by board code", 10, async () =>
+    (await page.isVisible(story)) && (await page.textContent(`${story} .board-codes`)) === "board code: PCB-WEB-0001");
   // Failed attempts only: boards 3 and 5.
   await page.selectOption('#filters select[name="result"]', "failed");
   await page.click("#filters button");
@@ -319,7 +354,7 @@ async function main() {
       `[slot ${NO_PORT}]\nport = /dev/serial/by-id/usb-jigd-typo-if00-port0\n`;
     fs.writeFileSync(`${work}/jigd.conf`, `[station]\nname = web-test-line\nlisten = 127.0.0.1:${port}\n` +
       `api_trust_local = yes\ndata_dir = ${work}\nbundle = ${work}/bundle1\nstub_dir = ${stubDir}\n` +
-      `boot_log_seconds = 1\nled_gpio = 2\n[unit]\nwork_order = ${WORK_ORDER}\n${slots}`);
+      `boot_log_seconds = 1\nled_gpio = 2\nboard_code = optional\n[unit]\nwork_order = ${WORK_ORDER}\n${slots}`);
     execFileSync(process.env.UNIT_DB_TOOL, ["work-order", `${work}/station.db`, WORK_ORDER, String(WO_QUANTITY)]);
     station = new Jigd(jigd, `${work}/jigd.conf`, path.join(out, "jigd.log"), url);
     await station.start();
@@ -376,6 +411,10 @@ async function main() {
            `'${blocked.cause}' / '${blocked.advice}'`);
     console.log(`ok: tile ${NO_PORT} says NO ADAPTER: '${tileCause}' ${tileAdvice}`);
 
+    // 1c. The label scanner types a burst ending in Enter: it goes to the
+    //     first ready slot, or to the tile tapped first; slow typing is no scan.
+    await scanLabels(page, url);
+
     // 2. Start on every tile: progress moves, 6 pass, boards 3 and 5 fail;
     //    board 3's tile gives the cause and advice.
     for (let n = 1; n <= BOARDS; n++) await page.click(`.tile[data-slot="${n}"] .action-start`);
@@ -404,6 +443,11 @@ async function main() {
     const serial1 = (await slotJson(url, 1)).serial;
     if (!serial1 || !(await page.textContent('.tile[data-slot="1"]')).includes(serial1))
       fail(`tile 1 does not show its serial ${serial1}`);
+    for (const [n, code] of [[1, "PCB-WEB-0001"], [2, "PCB-WEB-0002"]]) {
+      const s = await slotJson(url, n);
+      if (s.board_code !== code || !(await page.textContent(`.tile[data-slot="${n}"]`)).includes(code))
+        fail(`slot ${n}'s board code is '${s.board_code}', scanned ${code}`);
+    }
     const logLines = await page.locator("#log li").count();
     if (logLines < BOARDS) fail(`the event log has ${logLines} lines`);
     // The stream stayed up (or came back by itself) while the boards ran.
