@@ -11,7 +11,8 @@
 
 static const struct audit_column attempts_cols[] = {
     {"attempt_id", "ATTEMPT"}, {"started_at", "STARTED"}, {"slot", "SLOT"},
-    {"serial", "SERIAL"}, {"mac", "MAC"}, {"work_order", "WORK ORDER"}, {"result", "RESULT"},
+    {"serial", "SERIAL"}, {"mac", "MAC"}, {"board_code", "BOARD CODE"},
+    {"work_order", "WORK ORDER"}, {"result", "RESULT"},
     {"failed_phase", "PHASE"}, {"cause", "CAUSE"},
 };
 

@@ -817,6 +817,9 @@ board_codes)
         || fail "the audit log does not verify: $(cat "$work/verify.out")"
     "$JIGCTL" audit unit PCB-0001 --db "$data_dir/station.db" | grep -q "PCB-0001" \
         || fail "jigctl audit unit does not find the board code"
+    "$JIGCTL" audit attempts --result ok --db "$data_dir/station.db" > "$work/attempts.out"
+    [ "$(grep -c "PCB-0001" "$work/attempts.out")" = 2 ] \
+        || fail "jigctl audit attempts does not show the code on both passes: $(cat "$work/attempts.out")"
     stop_jigd
 
     # A station that takes no codes says so and what to change.
