@@ -79,6 +79,9 @@ pids+=($!)
     echo "stub_dir = $stub_dir"
     echo "boot_log_seconds = 2"
     echo "led_gpio = 2"
+    # Type a label and Enter quickly on the dashboard (as a scanner does):
+    # the next board of the first ready slot carries it.
+    echo "board_code = optional"
     for i in $(seq 1 $boards); do
         printf '[slot %d]\nport = rfc2217://127.0.0.1:%d\ntrigger = auto\n' "$i" $((board_port + i - 1))
     done
