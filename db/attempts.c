@@ -213,7 +213,7 @@ static int record_end(struct station_db *db, int64_t attempt_id, const char *res
     if (rc == SDB_OK)
         rc = db_audit_append_locked(db, "jigd", "attempt.end", d);
     cJSON_Delete(d);
-    return rc;
+    return rc == SDB_OK ? db_outbox_unit_result_locked(db, attempt_id) : rc;
 }
 
 /* result: "ok", "failed" or "interrupted" (jigd stopped: not the board's
@@ -244,7 +244,10 @@ static int end_locked(struct station_db *db, int64_t attempt_id, const char *res
         rc = count_success(db, attempt_id, now);
     else if (!strcmp(result, "failed"))
         rc = count_failure(db, attempt_id);
-    return rc == SDB_OK ? record_end(db, attempt_id, result) : rc;
+    if (rc == SDB_OK)
+        rc = record_end(db, attempt_id, result);
+    /* A receiver hears of the unit before the work order it completed. */
+    return rc == SDB_OK && ok ? db_outbox_work_order_done_locked(db, attempt_id) : rc;
 }
 
 static int end_attempt(struct station_db *db, int64_t attempt_id, const char *result,
@@ -306,6 +309,8 @@ static int interrupt_one(struct station_db *db, const cJSON *row, const char *no
     if (rc == SDB_OK)
         rc = db_audit_append_locked(db, "jigd", "attempt.interrupted", d);
     cJSON_Delete(d);
+    if (rc == SDB_OK)
+        rc = db_outbox_unit_result_locked(db, id);
     db->swept += rc == SDB_OK;
     return rc;
 }

@@ -44,6 +44,11 @@ struct station_db {
     bool anchor_unwritten;  /* the file is behind db->anchor: a write failed */
     struct refusal_counts *refusals;  /* repeated refusals not yet logged */
     enum sdb_fault fault;   /* of the last failure; set with err */
+    struct {
+        char name[SDB_WEBHOOK_NAME_MAX + 1];
+        unsigned events;
+    } hooks[SDB_WEBHOOKS_MAX];      /* the receivers owed events (sdb_options) */
+    size_t n_hooks;
     char err[512];
 };
 
@@ -148,6 +153,14 @@ int db_records_baseline_locked(struct station_db *db);
 /* Every covered row against its latest record: check->records, and the
  * first row changed, gone or never recorded. */
 int db_records_verify(struct station_db *db, struct sdb_audit_check *check);
+
+/* The webhook outbox (outbox.c), inside the transaction of the fact: an
+ * attempt's end (unit.result), a work order made, or done reaching its
+ * quantity (after the count; nothing owed if it did not just reach it). */
+int db_outbox_unit_result_locked(struct station_db *db, int64_t attempt_id);
+int db_outbox_work_order_locked(struct station_db *db, const char *work_order,
+                                const char *event);
+int db_outbox_work_order_done_locked(struct station_db *db, int64_t attempt_id);
 
 /* Repeated refusals (audit_refusals.c): appends the counts held so far,
  * in their own transaction (db_begin does, before any other write), and

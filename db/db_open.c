@@ -219,6 +219,11 @@ int sdb_open(const char *path, const struct sdb_options *opt, struct station_db 
     db->clock = opt->clock;
     db->clock_ctx = opt->clock_ctx;
     snprintf(db->station, sizeof db->station, "%s", station);
+    for (size_t i = 0; i < opt->n_webhooks && i < SDB_WEBHOOKS_MAX; i++) {
+        snprintf(db->hooks[i].name, sizeof db->hooks[i].name, "%s", opt->webhooks[i].name);
+        db->hooks[i].events = opt->webhooks[i].events;
+        db->n_hooks++;
+    }
     int rc = open_steps(db, opt);
     if (rc != SDB_OK) {
         snprintf(err, err_size, "%s", db->err);

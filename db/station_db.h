@@ -56,6 +56,21 @@ enum sdb_status {
 /* Milliseconds since the Unix epoch, UTC. */
 typedef int64_t (*sdb_clock_fn)(void *ctx);
 
+/* A webhook receiver ([webhook NAME] in jigd.conf) and the events it wants:
+ * the station writes what it owes each one into the outbox in the same
+ * transaction as the fact (sdb_outbox_*). */
+#define SDB_WEBHOOK_NAME_MAX 32
+#define SDB_WEBHOOKS_MAX 8
+enum sdb_hook_events {
+    SDB_HOOK_UNIT_RESULT = 1 << 0,  /* unit.result: every attempt's end */
+    SDB_HOOK_WORK_ORDER = 1 << 1,   /* work_order.created, work_order.complete */
+    SDB_HOOK_ALARM = 1 << 2,        /* alarm (sdb_outbox_add) */
+};
+struct sdb_webhook {
+    const char *name;       /* 1..SDB_WEBHOOK_NAME_MAX of [A-Za-z0-9_-] */
+    unsigned events;        /* enum sdb_hook_events bits */
+};
+
 struct sdb_options {
     const char *station;    /* this station's name; {station} in serial formats.
                              * NULL = "station". Letters, digits, - _ . only. */
@@ -69,6 +84,8 @@ struct sdb_options {
     int busy_timeout_ms;    /* how long to wait for another writer; 0 = 5000 */
     sdb_clock_fn clock;     /* NULL = the real-time clock (tests pass a fake) */
     void *clock_ctx;
+    const struct sdb_webhook *webhooks;  /* the receivers the station owes events */
+    size_t n_webhooks;                   /* at most SDB_WEBHOOKS_MAX */
 };
 
 /* ---- opening ------------------------------------------------------------ */
@@ -302,6 +319,38 @@ int sdb_tokens_active(struct station_db *db, struct sdb_token **out, size_t *n);
 /* SQLite's PRAGMA data_version: changes when ANOTHER connection commits, so a
  * long-running jigd can tell cheaply that jigctl changed the tokens. */
 int sdb_data_version(struct station_db *db, int64_t *version);
+
+/* ---- the webhook outbox (db/outbox.c) ------------------------------------ */
+
+/* One delivery a receiver is owed, the oldest first: the body and key are
+ * the same on every try. */
+struct sdb_outbox_item {
+    int64_t id;
+    char event[32];             /* unit.result, work_order.created, ... */
+    char key[160];              /* the idempotency key */
+    char *body;                 /* JSON; sdb_outbox_item_free */
+    int64_t tries;              /* before this one */
+    int64_t wait_ms;            /* until its retry is due; 0 = now */
+};
+void sdb_outbox_item_free(struct sdb_outbox_item *item);
+/* Owes an event to every receiver that wants `kind` (in its own
+ * transaction): alarms and other news that are not rows of this database.
+ * A key owed already is not owed twice. */
+int sdb_outbox_add(struct station_db *db, enum sdb_hook_events kind, const char *event,
+                   const char *key, const char *body);
+/* The receiver's oldest undelivered item; SDB_NOT_FOUND when none. */
+int sdb_outbox_next(struct station_db *db, const char *receiver, struct sdb_outbox_item *out);
+/* The receiver answered 2xx (status): done for good. */
+int sdb_outbox_delivered(struct station_db *db, int64_t id, int status);
+/* A try failed (status 0: no answer; error in words); the next is due in
+ * retry_ms. */
+int sdb_outbox_failed(struct station_db *db, int64_t id, int status, const char *error,
+                      int64_t retry_ms);
+/* Per receiver: [{receiver, pending, delivered, oldest_pending_at, tries,
+ * last_try_at, last_status, last_error}] (the receivers with any row). */
+int sdb_outbox_backlog(struct station_db *db, cJSON **rows);
+/* Every pending item of `receiver` (NULL: of all) due now; *n of them. */
+int sdb_outbox_retry_now(struct station_db *db, const char *receiver, int64_t *n);
 
 /* ---- audit log ---------------------------------------------------------- */
 

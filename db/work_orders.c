@@ -48,7 +48,7 @@ static int insert_locked(struct station_db *db, const char *id, int64_t bundle_i
         cJSON_AddNumberToObject(d, "bundle", (double)bundle_id);
     rc = db_audit_append_locked(db, actor ? actor : "mes", "work_order.create", d);
     cJSON_Delete(d);
-    return rc;
+    return rc == SDB_OK ? db_outbox_work_order_locked(db, id, "work_order.created") : rc;
 }
 
 int sdb_work_order_create(struct station_db *db, const char *id, int64_t bundle_id,
