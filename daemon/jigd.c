@@ -27,6 +27,7 @@
 #include "station_db.h"
 #include "stub_cache.h"
 #include "unit_services.h"
+#include "webhook_wiring.h"
 
 #define EVENT_RING 4096
 
@@ -51,6 +52,7 @@ struct daemon {
     struct station_api adapter;     /* the API's backend */
     struct api *api;
     struct api_token_sync tokens;   /* station.db's named tokens into the API */
+    struct webhook_wiring webhooks; /* the outbox to the [webhook] receivers */
     uv_signal_t sigint, sigterm;
     bool stopping;
 };
@@ -60,7 +62,6 @@ struct daemon {
  * would bury everything else). */
 static void on_event(void *ctx, struct event_sub *sub)
 {
-    (void)ctx;
     const struct event_record *rec;
     uint64_t missed;
     enum event_next n;
@@ -73,6 +74,8 @@ static void on_event(void *ctx, struct event_sub *sub)
         }
         if (rec->kind != EVENT_PROGRESS)
             log_line("%s", rec->json);
+        if (rec->kind == EVENT_RESULT)
+            webhook_wiring_kick(&((struct daemon *)ctx)->webhooks);
     }
 }
 
@@ -88,14 +91,20 @@ static void on_units_closed(void *ctx)
  * its attempt is recorded) by now. No request comes any more, so the
  * adapter's timer goes first; the database appends what is still counted
  * as it closes. */
-static void on_api_stopped(void *ctx)
+static void on_webhooks_stopped(void *ctx)
 {
     struct daemon *d = ctx;
-    station_api_close(&d->adapter);
     if (d->units)
         unit_services_close(d->units, on_units_closed, d);
     else
         on_units_closed(d);
+}
+
+static void on_api_stopped(void *ctx)
+{
+    struct daemon *d = ctx;
+    station_api_close(&d->adapter);
+    webhook_wiring_stop(&d->webhooks, on_webhooks_stopped, d);
 }
 
 static void on_station_stopped(void *ctx)
@@ -246,6 +255,24 @@ static void log_stubs(const struct jigd_config *cfg)
                  stat(dir, &sb) == 0 ? "not a directory" : strerror(errno));
 }
 
+static void close_units_now(void *ctx)
+{
+    struct daemon *d = ctx;
+    unit_services_close(d->units, NULL, NULL);
+    d->units = NULL;
+}
+
+/* jigd does not start: what it opened closes, and says so. */
+static int not_started(struct daemon *d, const char *err)
+{
+    log_line("jigd: %s", err);
+    log_line("jigd: not started; no board was touched");
+    d->stopping = true;
+    webhook_wiring_stop(&d->webhooks, close_units_now, d);
+    uv_run(d->loop, UV_RUN_DEFAULT);
+    return 2;
+}
+
 static int run(struct daemon *d, const char *conf, bool conf_given)
 {
     char err[600];
@@ -279,16 +306,13 @@ static int run(struct daemon *d, const char *conf, bool conf_given)
         uv_run(d->loop, UV_RUN_DEFAULT);    /* lets a half-open key pool close */
         return 2;
     }
+    if (webhook_wiring_start(&d->webhooks, d->loop, d->cfg, d->units, err, sizeof err) < 0)
+        return not_started(d, err);
     d->station = station_new(d->loop, d->cfg, d->bus, err, sizeof err);
-    if (!d->station) {
-        log_line("jigd: %s", err);
-        d->stopping = true;
-        unit_services_close(d->units, NULL, NULL);
-        d->units = NULL;
-        uv_run(d->loop, UV_RUN_DEFAULT);
-        return 2;
-    }
+    if (!d->station)
+        return not_started(d, err);
     station_set_unit_services(d->station, d->units);
+    webhook_wiring_hear_alarms(&d->webhooks, d->station);
     log_identity(d);
     log_stubs(d->cfg);    /* (the database audits the start itself) */
     uv_signal_init(d->loop, &d->sigint);

@@ -152,6 +152,44 @@ int sdb_outbox_add(struct station_db *db, enum sdb_hook_events kind, const char 
     return db_finish(db, owe_locked(db, kind, event, key, body));
 }
 
+int sdb_outbox_add_for(struct station_db *db, const char *receiver, const char *event,
+                       const char *key, const char *body, int64_t *id)
+{
+    int rc = db_begin(db);
+    if (rc != SDB_OK)
+        return rc;
+    rc = insert_item(db, receiver, event, key, body);
+    *id = sqlite3_last_insert_rowid(db->sql);
+    if (rc == SDB_OK && sqlite3_changes(db->sql) == 0)
+        rc = db_fail(db, SDB_CONFLICT, "%s is owed %s already", receiver, key);
+    return db_finish(db, rc);
+}
+
+int sdb_outbox_state(struct station_db *db, int64_t id, bool *delivered, int *status,
+                     char *error, int64_t *tries)
+{
+    sqlite3_stmt *stmt;
+    int rc = db_prepare(db, "SELECT delivered_at IS NOT NULL, coalesce(last_status, 0),"
+                            " coalesce(last_error, ''), tries FROM webhook_outbox WHERE id = ?",
+                        &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        *delivered = sqlite3_column_int(stmt, 0) != 0;
+        *status = sqlite3_column_int(stmt, 1);
+        db_column_copy(stmt, 2, error, SDB_OUTBOX_ERROR_MAX);
+        *tries = sqlite3_column_int64(stmt, 3);
+    } else {
+        rc = step == SQLITE_DONE ? db_fail(db, SDB_NOT_FOUND, "no webhook item %lld",
+                                           (long long)id)
+                                 : db_sql_fail(db, "reading a webhook item");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 int sdb_outbox_next(struct station_db *db, const char *receiver, struct sdb_outbox_item *out)
 {
     char now[SDB_TIME_LEN + 1];

@@ -349,6 +349,15 @@ int sdb_outbox_failed(struct station_db *db, int64_t id, int status, const char 
 /* Per receiver: [{receiver, pending, delivered, oldest_pending_at, tries,
  * last_try_at, last_status, last_error}] (the receivers with any row). */
 int sdb_outbox_backlog(struct station_db *db, cJSON **rows);
+/* Owes one receiver one event (jigctl webhook test), beside a running jigd;
+ * *id is the item, for sdb_outbox_state. */
+int sdb_outbox_add_for(struct station_db *db, const char *receiver, const char *event,
+                       const char *key, const char *body, int64_t *id);
+/* Where item `id` stands: delivered or not, the last status (0: none) and
+ * error (SDB_OUTBOX_ERROR_MAX bytes), and the tries so far. */
+#define SDB_OUTBOX_ERROR_MAX 200
+int sdb_outbox_state(struct station_db *db, int64_t id, bool *delivered, int *status,
+                     char *error, int64_t *tries);
 /* Every pending item of `receiver` (NULL: of all) due now; *n of them. */
 int sdb_outbox_retry_now(struct station_db *db, const char *receiver, int64_t *n);
 

@@ -32,6 +32,8 @@ static const char *section_label(struct parser *p, char *buf, size_t cap)
         snprintf(buf, cap, "[identity]");
     else if (p->section == SECTION_UNIT)
         snprintf(buf, cap, "[unit]");
+    else if (p->section == SECTION_WEBHOOK)
+        snprintf(buf, cap, "[webhook %s]", p->webhook->name);
     else
         snprintf(buf, cap, "[station]");
     return buf;
@@ -39,6 +41,8 @@ static const char *section_label(struct parser *p, char *buf, size_t cap)
 
 static int finish_section(struct parser *p)
 {
+    if (p->section == SECTION_WEBHOOK)
+        return conf_finish_webhook(p);
     return p->section == SECTION_SLOT ? conf_finish_slot(p) : 0;
 }
 
@@ -71,8 +75,14 @@ static int open_section(struct parser *p, char *inner)
             num++;
         return conf_open_slot(p, num);
     }
+    if (!strncasecmp(inner, "webhook", 7) && isspace((unsigned char)inner[7])) {
+        char *name = inner + 8;
+        while (isspace((unsigned char)*name))
+            name++;
+        return conf_open_webhook(p, name);
+    }
     return fail(p, "unknown section [%s]; known sections: [station], [identity], "
-                "[unit], [slot N] (N = 1 to %d)", inner, CONFIG_MAX_SLOTS);
+                "[unit], [slot N] (N = 1 to %d), [webhook NAME]", inner, CONFIG_MAX_SLOTS);
 }
 
 /* ---- lines ------------------------------------------------------------- */
@@ -128,14 +138,15 @@ static void known_keys(const struct key_handler *keys, char *buf, size_t cap)
 
 static int set_key(struct parser *p, const char *key, char *raw)
 {
-    char label[32], list[256];
+    char label[64], list[256];
     if (p->section == SECTION_NONE)
         return fail(p, "'%s' is outside any section; put it under [station] "
                     "or [slot N]", key);
     const struct key_handler *keys =
         p->section == SECTION_STATION ? config_station_keys
         : p->section == SECTION_IDENTITY ? config_identity_keys
-        : p->section == SECTION_UNIT ? config_unit_keys : config_slot_keys;
+        : p->section == SECTION_UNIT ? config_unit_keys
+        : p->section == SECTION_WEBHOOK ? config_webhook_keys : config_slot_keys;
     for (int i = 0; keys[i].key; i++) {
         if (strcasecmp(key, keys[i].key))
             continue;

@@ -10,7 +10,8 @@
  *   config_slot.c        [slot N], and the checks of a finished slot
  *   config_slot_reset.c  a slot's reset = option: its values and what each
  *                        needs, in one place
- *   config_token.c       the API token file */
+ *   config_webhook.c     [webhook NAME]
+ *   config_token.c       the secret files (API token, webhook secrets) */
 #ifndef JIGD_CONFIG_PARSER_H
 #define JIGD_CONFIG_PARSER_H
 
@@ -24,7 +25,8 @@
 #define INHERIT_GPIO (-2)
 #define MAX_SECTION_KEYS 16
 
-enum section { SECTION_NONE, SECTION_STATION, SECTION_SLOT, SECTION_IDENTITY, SECTION_UNIT };
+enum section { SECTION_NONE, SECTION_STATION, SECTION_SLOT, SECTION_IDENTITY, SECTION_UNIT,
+               SECTION_WEBHOOK };
 
 struct parser {
     struct jigd_config *cfg;
@@ -33,6 +35,7 @@ struct parser {
     int line;
     enum section section;
     struct slot_config *slot;       /* current [slot N] */
+    struct webhook_config *webhook; /* current [webhook NAME] */
     int station_line;               /* line of [station], 0 = not seen */
     int trust_local_line;           /* of api_trust_local = yes, 0 = not set */
     int identity_line, unit_line;   /* of [identity] and [unit] */
@@ -70,6 +73,11 @@ extern const struct key_handler config_station_keys[];
 extern const struct key_handler config_identity_keys[];
 extern const struct key_handler config_unit_keys[];
 extern const struct key_handler config_slot_keys[];
+extern const struct key_handler config_webhook_keys[];
+
+/* config_webhook.c: "[webhook NAME]" opened (name is the NAME text), or ended. */
+int conf_open_webhook(struct parser *p, const char *name);
+int conf_finish_webhook(struct parser *p);
 
 /* Indexes into config_slot_keys (and so into parser.key_line) of the keys
  * the reset option checks. */

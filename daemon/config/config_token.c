@@ -1,5 +1,6 @@
-/* The API token: read from the station's api_token_file in one careful
- * place, refused if others may read it, never quoted in a message. */
+/* The station's secrets -- the API token, each webhook's signing secret --
+ * read from their files in one careful place: refused if others may read
+ * them, never quoted in a message. */
 #include "config.h"
 
 #include <ctype.h>
@@ -10,15 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int token_file_error(const char *path, char *err, size_t errlen,
-                            const char *what)
+static int secret_file_error(const char *key, const char *path, char *err, size_t errlen,
+                             const char *what)
 {
-    snprintf(err, errlen, "api_token_file %s: %s", path, what);
+    snprintf(err, errlen, "%s %s: %s", key, path, what);
     return -1;
 }
 
-/* Trims the token read into buf and says what is wrong with it, or NULL. */
-static const char *check_token(char *buf, size_t cap, ssize_t n)
+/* Trims the secret read into buf and says what is wrong with it, or NULL. */
+static const char *check_secret(char *buf, size_t cap, ssize_t n)
 {
     if (n < 0)
         return "cannot read";
@@ -26,49 +27,59 @@ static const char *check_token(char *buf, size_t cap, ssize_t n)
     while (n > 0 && isspace((unsigned char)buf[n - 1]))
         buf[--n] = '\0';
     if ((size_t)n >= cap - 1)
-        return "token too long";
+        return "the secret in it is too long";
     if (n < 16)
-        return "holds no token of at least 16 characters; write one, e.g. "
+        return "holds no secret of at least 16 characters; write one, e.g. "
                "from `head -c 32 /dev/urandom | base64`";
     for (ssize_t i = 0; i < n; i++)
         if (!isgraph((unsigned char)buf[i]))
-            return "token holds spaces or control characters; keep it on one line";
+            return "the secret holds spaces or control characters; keep it on one line";
     return NULL;
 }
 
-int config_read_api_token(const struct jigd_config *c, char *buf, size_t cap,
-                          char *err, size_t errlen)
+int config_read_secret_file(const char *key, const char *path, char *buf, size_t cap,
+                            char *err, size_t errlen)
 {
-    const char *path = c->station.api_token_file;
     char why[160];
     if (cap < 2)
-        return token_file_error(path, err, errlen, "no room for a token");
-    memset(buf, 0, cap);    /* on any failure the caller sees an empty token */
+        return secret_file_error(key, path, err, errlen, "no room for a secret");
+    memset(buf, 0, cap);    /* on any failure the caller sees an empty secret */
     if (!path[0])
-        return token_file_error("(none)", err, errlen,
-                                "not set in [station]; set api_token_file");
+        return secret_file_error(key, "(none)", err, errlen, "not set");
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         snprintf(why, sizeof why, "cannot open: %s", strerror(errno));
-        return token_file_error(path, err, errlen, why);
+        return secret_file_error(key, path, err, errlen, why);
     }
     struct stat st;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         close(fd);
-        return token_file_error(path, err, errlen, "is not a regular file");
+        return secret_file_error(key, path, err, errlen, "is not a regular file");
     }
     if (st.st_mode & 077) {
         close(fd);
         snprintf(why, sizeof why, "others can read it (mode %03o); run "
                  "chmod 600 on it", (unsigned)(st.st_mode & 0777));
-        return token_file_error(path, err, errlen, why);
+        return secret_file_error(key, path, err, errlen, why);
     }
     ssize_t n = read(fd, buf, cap - 1);
     close(fd);
-    const char *problem = check_token(buf, cap, n);
+    const char *problem = check_secret(buf, cap, n);
     if (problem) {
-        memset(buf, 0, cap);    /* a rejected token must not linger */
-        return token_file_error(path, err, errlen, problem);
+        memset(buf, 0, cap);    /* a rejected secret must not linger */
+        return secret_file_error(key, path, err, errlen, problem);
     }
     return 0;
+}
+
+int config_read_api_token(const struct jigd_config *c, char *buf, size_t cap,
+                          char *err, size_t errlen)
+{
+    if (!c->station.api_token_file[0]) {
+        memset(buf, 0, cap);
+        return secret_file_error("api_token_file", "(none)", err, errlen,
+                                 "not set in [station]; set api_token_file");
+    }
+    return config_read_secret_file("api_token_file", c->station.api_token_file, buf, cap, err,
+                                   errlen);
 }

@@ -40,6 +40,7 @@ extern const struct jigctl_command jigctl_bundle_import_commands[];  /* bundle/ 
 extern const struct jigctl_command jigctl_doctor_commands[];  /* config/, bundle/, cert_clock */
 extern const struct jigctl_command jigctl_discover_commands[];  /* /sys and /dev only */
 extern const struct jigctl_command jigctl_token_commands[];     /* db/ */
+extern const struct jigctl_command jigctl_webhook_commands[];   /* db/, config/ */
 
 /* Prints "jigctl: ..." on stderr. */
 void jigctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

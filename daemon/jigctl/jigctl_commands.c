@@ -21,6 +21,7 @@ static const struct group groups[] = {
     {jigctl_doctor_commands, true},
     {jigctl_discover_commands, true},
     {jigctl_token_commands, true},
+    {jigctl_webhook_commands, true},
 };
 
 #define N_GROUPS (sizeof groups / sizeof groups[0])

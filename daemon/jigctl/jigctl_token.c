@@ -13,7 +13,6 @@
 #include "jigctl_command.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,46 +94,6 @@ static int parse(int argc, char **argv, unsigned takes, struct token_args *a,
     return JIGCTL_EXIT_OK;
 }
 
-/* ---- the database ----------------------------------------------------------- */
-
-/* jigd makes the database at its first start; jigctl never does (as root it
- * would leave a file jigd cannot open). */
-static struct station_db *open_db(const struct token_args *a, bool write)
-{
-    char path[STATION_DB_PATH_MAX], err[512];
-    if (station_db_path(a->db, a->config, path, sizeof path) < 0)
-        return NULL;
-    if (access(path, F_OK) != 0) {
-        jigctl_error("no station database at %s: jigd makes it at its first start "
-                     "(systemctl start jigd); or give its path with --db, or the station's "
-                     "config with --config", path);
-        return NULL;
-    }
-    if (access(path, write ? R_OK | W_OK : R_OK) != 0) {
-        jigctl_error("cannot %s the station database %s (%s): run this as root or as jigd "
-                     "(sudo -u jigd jigctl token ...)", write ? "write" : "read", path,
-                     strerror(errno));
-        return NULL;
-    }
-    struct sdb_options o = {.read_only = !write, .beside_jigd = write};
-    struct station_db *db = NULL;
-    if (sdb_open(path, &o, &db, err, sizeof err) != SDB_OK) {
-        jigctl_error("%s", err);
-        return NULL;
-    }
-    return db;
-}
-
-/* The audit log's actor: who ran this, as the system knows them. */
-static void actor(char *out, size_t cap)
-{
-    struct passwd *pw = getpwuid(geteuid());
-    if (pw)
-        snprintf(out, cap, "jigctl:%s", pw->pw_name);
-    else
-        snprintf(out, cap, "jigctl:uid-%u", (unsigned)geteuid());
-}
-
 /* ---- add -------------------------------------------------------------------- */
 
 static bool known_role(const char *role)
@@ -180,10 +139,10 @@ static int token_add(struct jigctl *ctl, int argc, char **argv)
                      "tokens)");
         return JIGCTL_EXIT_USAGE;
     }
-    struct station_db *db = open_db(&a, true);
+    struct station_db *db = station_db_open_offline(a.db, a.config, true, "token");
     if (!db)
         return JIGCTL_EXIT_FAILED;
-    actor(who, sizeof who);
+    station_db_actor(who, sizeof who);
     if (token_make(text, hash, err, sizeof err) < 0) {
         jigctl_error("%s", err);
         r = JIGCTL_EXIT_FAILED;
@@ -260,7 +219,7 @@ static int token_list(struct jigctl *ctl, int argc, char **argv)
                   "[--db PATH | --config PATH] [--format table|json]");
     if (r)
         return r;
-    struct station_db *db = open_db(&a, false);
+    struct station_db *db = station_db_open_offline(a.db, a.config, false, "token");
     if (!db)
         return JIGCTL_EXIT_FAILED;
     cJSON *rows = NULL;
@@ -284,10 +243,10 @@ static int token_revoke(struct jigctl *ctl, int argc, char **argv)
     int r = parse(argc, argv, TAKES_NAME, &a, "revoke", "NAME [--db PATH | --config PATH]");
     if (r)
         return r;
-    struct station_db *db = open_db(&a, true);
+    struct station_db *db = station_db_open_offline(a.db, a.config, true, "token");
     if (!db)
         return JIGCTL_EXIT_FAILED;
-    actor(who, sizeof who);
+    station_db_actor(who, sizeof who);
     if (sdb_token_revoke(db, a.name, who) != SDB_OK) {
         jigctl_error("%s", sdb_errmsg(db));
         r = JIGCTL_EXIT_FAILED;

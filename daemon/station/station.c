@@ -297,6 +297,11 @@ cJSON *station_slots_json(const struct station *st)
     return a;
 }
 
+void station_on_alarm(struct station *st, void (*fn)(void *ctx, const cJSON *alarm), void *ctx)
+{
+    station_alarms_on_raise(st->alarms, fn, ctx);
+}
+
 cJSON *station_alarms_list_json(const struct station *st)
 {
     return station_alarms_json(st->alarms);

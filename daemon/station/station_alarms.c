@@ -22,6 +22,8 @@ struct alarm {
 
 struct station_alarms {
     struct event_bus *bus;
+    station_alarm_fn on_raise;
+    void *on_raise_ctx;
     uint64_t next_id;
     struct alarm list[STATION_ALARMS_MAX];
 };
@@ -34,6 +36,12 @@ struct station_alarms *station_alarms_new(struct event_bus *bus)
         a->next_id = 1;
     }
     return a;
+}
+
+void station_alarms_on_raise(struct station_alarms *a, station_alarm_fn fn, void *ctx)
+{
+    a->on_raise = fn;
+    a->on_raise_ctx = ctx;
 }
 
 void station_alarms_free(struct station_alarms *a)
@@ -97,6 +105,10 @@ void station_alarms_raise(struct station_alarms *a, const char *kind, int slot,
     snprintf(al->cause, sizeof al->cause, "%s", cause);
     snprintf(al->advice, sizeof al->advice, "%s", advice);
     say(a, al, "raised");
+    cJSON *j = a->on_raise ? station_alarm_json(a, al->id) : NULL;
+    if (j)
+        a->on_raise(a->on_raise_ctx, j);
+    cJSON_Delete(j);
 }
 
 void station_alarms_over(struct station_alarms *a, const char *kind, int slot)

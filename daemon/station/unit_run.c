@@ -314,7 +314,7 @@ static bool bind_board_code(struct unit_run *r, struct loader_error *why)
     int rc = sdb_board_code_bind(u->db, &b, other);
     if (rc == SDB_OK)
         return true;
-    snprintf(why->message, sizeof why->message, "%.200s", sdb_errmsg(u->db));
+    snprintf(why->message, sizeof why->message, "%s", sdb_errmsg(u->db));
     if (rc == SDB_CONFLICT) {
         snprintf(r->refusal_advice, sizeof r->refusal_advice, "nothing was written: take the "
                  "board out and check its label (unit %s already carries %.64s); scan the "

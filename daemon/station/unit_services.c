@@ -58,7 +58,20 @@ static int open_db(struct unit_services *u, char *err, size_t errlen)
     const struct station_config *st = &u->cfg->station;
     char path[CONFIG_PATH_MAX + 32], why[600];
     snprintf(path, sizeof path, "%s/%s", st->data_dir, UNIT_SERVICES_DB_FILE);
-    struct sdb_options o = {.station = st->name};
+    /* The receivers the station owes events: the outbox rows are written
+     * with the facts (db/outbox.c), whoever sends them. */
+    struct sdb_webhook hooks[CONFIG_MAX_WEBHOOKS];
+    const struct jigd_config *c = u->cfg;
+    for (size_t i = 0; i < c->n_webhooks; i++) {
+        unsigned e = c->webhooks[i].events;
+        hooks[i] = (struct sdb_webhook){
+            .name = c->webhooks[i].name,
+            .events = (e & WEBHOOK_UNIT_RESULT ? SDB_HOOK_UNIT_RESULT : 0u)
+                    | (e & WEBHOOK_WORK_ORDER ? SDB_HOOK_WORK_ORDER : 0u)
+                    | (e & WEBHOOK_ALARM ? SDB_HOOK_ALARM : 0u)};
+    }
+    struct sdb_options o = {.station = st->name, .webhooks = hooks,
+                            .n_webhooks = c->n_webhooks};
     if (sdb_open(path, &o, &u->db, why, sizeof why) != SDB_OK) {
         /* Name the file even when the database's own message does not. */
         if (strstr(why, path))

@@ -73,6 +73,10 @@
 #                     holds its result naming the read-only database; after
 #                     chattr -i everything is recorded (as above); a SIGBUS
 #                     that gets through anyway is named in the log
+#   webhooks          [webhook mes] with a receiver that fails 3 times, then
+#                     is down while units pass and jigd is SIGKILLed: every
+#                     result arrives, signed, in order, once by key; a
+#                     secret file others may read keeps jigd from starting
 #   board_codes       board_code = required: boards held until their PCB
 #                     label is scanned, the code stored with the unit and
 #                     found by it, another board's label refused at identify
@@ -828,6 +832,114 @@ board_codes)
     code=$(answer /api/v1/board_codes '{"code": "PCB-0002"}')
     [ "$code" = 409 ] && grep -q "board_code = optional or required" "$work/answer.json" \
         || fail "a station without scanning answered $code: $(cat "$work/answer.json")"
+    stop_jigd
+    ;;
+webhooks)
+    # A receiver that fails its first 3 deliveries, then is down while
+    # units pass and jigd is SIGKILLed: after it is back and jigd restarted,
+    # every attempt's unit.result, the work order's creation and completion
+    # arrived, each signed, in the outbox's order, once by idempotency key
+    # (a retry of one already taken is harmless); slots never waited for it.
+    hook_port=$((api_port + 2))
+    head -c 32 /dev/urandom | base64 > "$work/hook.secret"
+    chmod 600 "$work/hook.secret"
+    fail_extra() {
+        echo "--- deliveries (status key delivery) ---" >&2
+        jq -r '[.status, .key, .delivery] | @tsv' "$work/hooks.jsonl" >&2 2>/dev/null
+        echo "--- outbox ---" >&2
+        db "SELECT id, receiver, event, idempotency_key, tries, next_try_at, last_status, last_error, delivered_at FROM webhook_outbox" >&2
+    }
+    start_receiver() {   # FAIL_FIRST
+        python3 "$tests_dir/webhook_receiver.py" --port "$hook_port" --secret-file \
+            "$work/hook.secret" --log "$work/hooks.jsonl" --fail-first "$1" \
+            > "$work/receiver.out" 2>&1 &
+        receiver_pid=$!
+        pids+=($receiver_pid)
+        wait_for 10 "the receiver" grep -q ready "$work/receiver.out"
+    }
+    received() {         # the distinct keys taken (2xx) so far
+        jq -r 'select(.status == 200) | .key' "$work/hooks.jsonl" 2>/dev/null | sort -u | wc -l
+    }
+    make_identity_bundle 0
+    start_espsim 4
+    identity_conf 4 manual "work_order = WO-HOOK"
+    (umask 077 && "$UNIT_DB_TOOL" work-order "$data_dir/station.db" WO-HOOK 4) || fail "work order"
+    printf '[webhook mes]\nurl = http://127.0.0.1:%s/hook\nsecret_file = %s\nevents = all\n' \
+        "$hook_port" "$work/hook.secret" >> "$work/jigd.conf"
+    # A secret others may read: jigd refuses to start, naming file and fix.
+    chmod 644 "$work/hook.secret"
+    "$jigd" -c "$work/jigd.conf" 2> "$work/refused.err" && fail "jigd started with a readable secret"
+    grep -q "webhook mes.*others can read it.*chmod 600" "$work/refused.err" \
+        || fail "the refusal does not say what to do: $(cat "$work/refused.err")"
+    chmod 600 "$work/hook.secret"
+    start_receiver 3
+    start_jigd
+    api POST /api/v1/work-orders '{"id":"WO-NEXT","quantity":100}' > /dev/null || fail "work order"
+    start_slots 1 2 3 4
+    wait_for 60 "the first four units" all_done 1 2 3 4
+    wait_for 30 "six deliveries (4 results, WO-HOOK complete, WO-NEXT made)" \
+        bash -c "[ \$(jq -r 'select(.status == 200) | .key' '$work/hooks.jsonl' | sort -u | wc -l) -ge 6 ]"
+    [ "$(jq -r 'select(.status == 503) | .key' "$work/hooks.jsonl" | wc -l)" = 3 ] \
+        || fail "the receiver did not refuse 3 deliveries"
+    # Said once when it began to fail and once when it was back, not per retry.
+    [ "$(grep -c "webhook mes: delivery of .* failed: HTTP 503" "$work/jigd.err")" = 1 ] \
+        && grep -q "webhook mes: delivering again (HTTP 200)" "$work/jigd.err" \
+        || fail "the failing receiver is not said once in the log, and its return"
+
+    kill "$receiver_pid"; wait "$receiver_pid" 2>/dev/null
+    start_slots 1 2
+    wait_for 60 "two units with the receiver down" all_done 1 2
+    [ "$(slot_field 1 .last_result)" = pass ] && [ "$(slot_field 2 .last_result)" = pass ] \
+        || fail "a slot did not pass while the receiver was down"
+    wait_for 20 "a failed try on record" \
+        bash -c "[ \$(sqlite3 '$data_dir/station.db' \"SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL AND tries > 0\") -ge 1 ]"
+    "$JIGCTL" webhook list --db "$data_dir/station.db" --format json > "$work/backlog.json" \
+        || fail "jigctl webhook list failed"
+    jq -e '.[] | select(.receiver == "mes" and .pending >= 1 and (.last_error | length) > 0)' \
+        "$work/backlog.json" > /dev/null || fail "webhook list does not show the backlog: $(cat "$work/backlog.json")"
+    kill -KILL "$jigd_pid"; wait "$jigd_pid" 2>/dev/null
+    start_receiver 0
+    start_jigd
+    start_slots 3 4
+    wait_for 60 "two units after the restart" all_done 3 4
+    # Everything owed -- each attempt's result, WO-HOOK complete, WO-NEXT
+    # made, the alarms raised (WO-HOOK's completion is one) -- is taken.
+    all_taken() {
+        [ "$(db "SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL")" = 0 ] &&
+        [ "$(received)" = "$(db "SELECT count(*) FROM webhook_outbox")" ]
+    }
+    wait_for 60 "every delivery" all_taken
+    [ "$(db "SELECT count(*) FROM webhook_outbox WHERE event = 'unit.result'")" = \
+      "$(db "SELECT count(*) FROM attempts WHERE result <> 'running'")" ] \
+        || fail "not every attempt's end is owed"
+    [ "$(db "SELECT count(*) FROM webhook_outbox WHERE event = 'alarm'")" -ge 1 ] \
+        || fail "the work order's alarm is not owed"
+    # Every attempt's result, by its key, and what the body says matches the database.
+    while read -r id result serial; do
+        line=$(jq -c --arg k "test-line:attempt:$id" 'select(.key == $k and .status == 200)' "$work/hooks.jsonl" | head -n 1)
+        [ -n "$line" ] || fail "attempt $id's result never arrived"
+        [ "$(jq -r .body.result <<< "$line")" = "$result" ] && [ "$(jq -r .body.serial <<< "$line")" = "$serial" ] \
+            || fail "attempt $id arrived as $line, the database says $result $serial"
+    done < <(db -separator ' ' "SELECT a.id, a.result, coalesce(u.serial, 'null') FROM attempts a LEFT JOIN units u ON u.id = a.unit_id WHERE a.result <> 'running'")
+    [ "$(jq -r 'select(.signature_ok | not) | .key' "$work/hooks.jsonl" | wc -l)" = 0 ] \
+        || fail "a delivery's signature did not verify"
+    jq -e -s '[.[] | select(.event == "work_order.complete" and .body.done == 4)] | length >= 1' \
+        "$work/hooks.jsonl" > /dev/null || fail "no work_order.complete with done = 4"
+    # In order: the first time each key was taken follows the outbox's order.
+    taken=$(jq -r 'select(.status == 200) | .delivery' "$work/hooks.jsonl" | awk '!seen[$0]++' | tr '\n' ' ')
+    sorted=$(tr ' ' '\n' <<< "$taken" | grep . | sort -n | tr '\n' ' ')
+    [ "$taken" = "$sorted" ] || fail "deliveries out of order: $taken"
+    [ "$(db "SELECT count(DISTINCT idempotency_key) FROM webhook_outbox")" = \
+      "$(db "SELECT count(*) FROM webhook_outbox")" ] || fail "the outbox owes a key twice"
+    # The line engineer's end-to-end check goes through jigd's own outbox.
+    "$JIGCTL" webhook test mes --config "$work/jigd.conf" > "$work/test.out" \
+        || fail "jigctl webhook test: $(cat "$work/test.out")"
+    grep -q "webhook mes took the test delivery: HTTP 200" "$work/test.out" || fail "$(cat "$work/test.out")"
+    jq -e 'select(.event == "webhook.test" and .signature_ok)' "$work/hooks.jsonl" > /dev/null \
+        || fail "the test delivery did not reach the receiver signed"
+    "$JIGCTL" webhook test nobody --config "$work/jigd.conf" 2> "$work/test.err" \
+        && fail "a test to an unknown receiver was taken"
+    grep -q "has no \[webhook nobody\]" "$work/test.err" || fail "$(cat "$work/test.err")"
     stop_jigd
     ;;
 *)

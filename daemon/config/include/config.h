@@ -134,6 +134,26 @@ struct unit_settings {
     char work_order[CONFIG_WORK_ORDER_MAX]; /* "" = none */
 };
 
+/* [webhook NAME]: a receiver of the station's events (docs/api.md,
+ * "Webhooks"). The secret is read from secret_file when jigd starts
+ * (config_read_secret_file), never kept here. */
+#define CONFIG_MAX_WEBHOOKS 8
+#define CONFIG_WEBHOOK_NAME_MAX 32
+enum webhook_event_kind {
+    WEBHOOK_UNIT_RESULT = 1 << 0,       /* "unit.result": every attempt's end */
+    WEBHOOK_WORK_ORDER = 1 << 1,        /* "work_order": created, complete */
+    WEBHOOK_ALARM = 1 << 2,             /* "alarm": raised */
+};
+#define WEBHOOK_ALL_EVENTS (WEBHOOK_UNIT_RESULT | WEBHOOK_WORK_ORDER | WEBHOOK_ALARM)
+struct webhook_config {
+    char name[CONFIG_WEBHOOK_NAME_MAX + 1];
+    int line;                           /* of its [webhook NAME] header */
+    char url[CONFIG_PATH_MAX];          /* http:// or https:// */
+    unsigned events;                    /* enum webhook_event_kind bits */
+    char secret_file[CONFIG_PATH_MAX];
+    unsigned timeout_s;                 /* one delivery's time limit */
+};
+
 struct jigd_config {
     struct station_config station;
     struct identity_settings identity;
@@ -141,6 +161,8 @@ struct jigd_config {
     char path[CONFIG_PATH_MAX];             /* the file, for "file:line" at start */
     struct slot_config slots[CONFIG_MAX_SLOTS]; /* sorted by index */
     size_t n_slots;
+    struct webhook_config webhooks[CONFIG_MAX_WEBHOOKS];
+    size_t n_webhooks;
     /* Things that work but that the engineer should look at (e.g. a port
      * name that changes on replug), each "file:line: text". */
     char warnings[CONFIG_MAX_WARNINGS][256];
@@ -175,5 +197,10 @@ bool config_host_is_loopback(const char *host);
  * an empty one. The token itself never appears in err. Returns 0 or -1. */
 int config_read_api_token(const struct jigd_config *c, char *buf, size_t cap,
                           char *err, size_t errlen);
+/* The same for any secret file (`key` names it in messages: "secret_file"). */
+int config_read_secret_file(const char *key, const char *path, char *buf, size_t cap,
+                            char *err, size_t errlen);
+/* "unit.result", "work_order", "alarm". */
+const char *webhook_event_name(enum webhook_event_kind k);
 
 #endif

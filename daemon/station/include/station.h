@@ -40,6 +40,8 @@ void station_start(struct station *st);
 cJSON *station_json(const struct station *st);
 cJSON *station_slots_json(const struct station *st);
 cJSON *station_bundle_json(const struct station *st);      /* NULL: none loaded */
+/* Each alarm raised, as its object (station_alarms_on_raise). */
+void station_on_alarm(struct station *st, void (*fn)(void *ctx, const cJSON *alarm), void *ctx);
 /* The alarms that need a person (station_alarms.h): {"alarms": [...]}. */
 cJSON *station_alarms_list_json(const struct station *st);
 

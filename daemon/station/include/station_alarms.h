@@ -27,6 +27,10 @@ struct station_alarms;
 #define FAILING_STREAK 3
 
 struct station_alarms *station_alarms_new(struct event_bus *bus);
+/* Told of each alarm raised (new, or its cause changed), with its object
+ * as GET /api/v1/alarms shows it: the webhooks' way to hear of alarms. */
+typedef void (*station_alarm_fn)(void *ctx, const cJSON *alarm);
+void station_alarms_on_raise(struct station_alarms *a, station_alarm_fn fn, void *ctx);
 void station_alarms_free(struct station_alarms *a);
 
 /* The cause of (kind, slot) stands: a new alarm, or the standing one's
