@@ -249,6 +249,24 @@ static const struct bad_case bad_cases[] = {
     {"[station]\nbundle = \"abc\n", "jigd.conf:2: value starts with \" but has no closing \""},
     {"[station]\nbundle = \"abc\" def\n", "jigd.conf:2: unexpected text after the closing \""},
     {"[station]\nname = a\x01\n", "jigd.conf:2: control character 0x01"},
+    {"[station]\nboard_code = yes\n",
+     "jigd.conf:2: board_code = 'yes' is not one of none, optional, required"},
+    {"[slot 1]\nport = /dev/a\n[webhook mes]\nsecret_file = s\n",
+     "jigd.conf:3: [webhook mes] has no url"},
+    {"[slot 1]\nport = /dev/a\n[webhook mes]\nurl = https://m/x\n",
+     "jigd.conf:3: [webhook mes] has no secret_file: every delivery is signed"},
+    {"[slot 1]\nport = /dev/a\n[webhook mes]\nurl = ftp://m/x\n",
+     "jigd.conf:4: url 'ftp://m/x' is not an http:// or https:// address"},
+    {"[slot 1]\nport = /dev/a\n[webhook mes]\nurl = http://m/\nsecret_file = s\nevents = units\n",
+     "jigd.conf:6: events: 'units' is not one of unit.result, work_order, alarm, all"},
+    {"[slot 1]\nport = /dev/a\n[webhook mes]\nurl = http://m/\nsecret_file = s\ntimeout_s = 0\n",
+     "jigd.conf:6: timeout_s = '0' is not a number of seconds from 1 to 300"},
+    {"[slot 1]\nport = /dev/a\n[webhook a b]\n",
+     "jigd.conf:3: [webhook a b]: a webhook's name is 1 to 32 letters"},
+    {"[slot 1]\nport = /dev/a\n[webhook m]\nurl = http://m/\nsecret_file = s\n[webhook m]\n",
+     "jigd.conf:6: [webhook m] appears twice (first at line 3)"},
+    {"[slot 1]\nport = /dev/a\n[webhook m]\nurl = http://m/\nsecret_file = s\nport = 3\n",
+     "jigd.conf:6: unknown key 'port' in [webhook m]; known keys: url, events, secret_file, timeout_s"},
 };
 
 static void test_each_mistake_names_its_line(void **state)
@@ -263,6 +281,28 @@ static void test_each_mistake_names_its_line(void **state)
         if (!strstr(err, bad_cases[i].expect))
             fail_msg("case %zu:\n  got    %s\n  wanted %s", i, err, bad_cases[i].expect);
     }
+}
+
+static void test_webhooks_are_read(void **state)
+{
+    char err[512];
+    struct jigd_config *c = parse("[slot 1]\nport = /dev/serial/by-id/a\n"
+                                  "[webhook mes]\nurl = https://mes.example/jigd\n"
+                                  "secret_file = /etc/jigd/mes.secret\nevents = unit.result, alarm\n"
+                                  "[webhook andon]\nurl = http://10.0.0.9/\nsecret_file = a.secret\n"
+                                  "timeout_s = 30\n", err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    assert_int_equal(c->n_webhooks, 2);
+    assert_string_equal(c->webhooks[0].name, "mes");
+    assert_string_equal(c->webhooks[0].url, "https://mes.example/jigd");
+    assert_int_equal(c->webhooks[0].events, WEBHOOK_UNIT_RESULT | WEBHOOK_ALARM);
+    assert_int_equal(c->webhooks[0].timeout_s, 10);
+    assert_int_equal(c->webhooks[1].events, WEBHOOK_ALL_EVENTS);
+    assert_int_equal(c->webhooks[1].timeout_s, 30);
+    assert_string_equal(c->webhooks[1].secret_file, "a.secret");
+    assert_int_equal(c->station.board_code, BOARD_CODE_NONE);
+    config_free(c);
 }
 
 static void test_nul_byte_is_refused(void **state)
@@ -486,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_defaults_fill_everything_not_given),
         cmocka_unit_test(test_every_key_is_read),
         cmocka_unit_test(test_each_mistake_names_its_line),
+        cmocka_unit_test(test_webhooks_are_read),
         cmocka_unit_test(test_nul_byte_is_refused),
         cmocka_unit_test(test_overlong_line_and_value_are_refused),
         cmocka_unit_test(test_comments_quotes_crlf_and_bom),
