@@ -76,6 +76,14 @@ static void on_tick(uv_timer_t *timer)
     t->failing = false;
 }
 
+void api_token_sync_now(struct api_token_sync *t)
+{
+    if (t && t->open) {
+        t->version = INT64_MIN;     /* whatever the database says, read them */
+        on_tick(&t->timer);
+    }
+}
+
 int api_token_sync_start(struct api_token_sync *t, uv_loop_t *loop, struct station_db *db,
                          struct http_server *srv, struct api_sse *sse, char *err,
                          size_t errlen)

@@ -34,6 +34,9 @@ struct api_token_sync {
 int api_token_sync_start(struct api_token_sync *t, uv_loop_t *loop, struct station_db *db,
                          struct http_server *srv, struct api_sse *sse, char *err,
                          size_t errlen);
+/* Reads the tokens again now: jigd itself changed them (POST
+ * /api/v1/tokens), which data_version does not show on its own connection. */
+void api_token_sync_now(struct api_token_sync *t);
 /* Stops watching (before the server and the database go). */
 void api_token_sync_close(struct api_token_sync *t);
 

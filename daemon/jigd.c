@@ -233,6 +233,7 @@ static int start_api(struct daemon *d)
         log_line("jigd: %s", err);
         return -1;
     }
+    d->adapter.tokens = d->units ? &d->tokens : NULL;
     log_api_mode(d);
     log_dashboard(d, web_ui);
     return 0;

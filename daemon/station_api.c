@@ -255,6 +255,9 @@ struct api_backend station_api_backend(struct station_api *a)
         .rows_csv = station_records_csv,
         .alarm_ack = alarm_ack,
         .board_code_scan = board_code_scan,
+        .tokens = station_tokens_list,
+        .token_add = station_tokens_add,
+        .token_revoke = station_tokens_revoke,
         .bundle_json = bundle_view,
     };
 }

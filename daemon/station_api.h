@@ -16,6 +16,7 @@
 
 #include "api_backend.h"
 
+struct api_token_sync;
 struct station;
 struct unit_services;
 
@@ -24,6 +25,7 @@ struct unit_services;
 struct station_api {
     struct station *st;
     struct unit_services *units;    /* NULL: nothing is audited */
+    struct api_token_sync *tokens;  /* told when the API changed the tokens */
     uv_timer_t refusals;            /* the next count of refusals due */
     bool timer_open;
     bool flush_failing;             /* said so in the log already */
@@ -55,5 +57,12 @@ enum api_status station_records_work_order(void *ctx, const char *id, cJSON **ou
                                            struct api_error *err);
 enum api_status station_records_work_order_create(void *ctx, const char *id, int64_t quantity,
                                                   const char *actor, struct api_error *err);
+
+/* station_tokens.c: the named tokens over the API (api_backend.h). */
+enum api_status station_tokens_list(void *ctx, cJSON **out, struct api_error *err);
+enum api_status station_tokens_add(void *ctx, const char *name, const char *role,
+                                   const char *actor, char **token, struct api_error *err);
+enum api_status station_tokens_revoke(void *ctx, const char *name, const char *actor,
+                                      struct api_error *err);
 
 #endif

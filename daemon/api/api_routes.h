@@ -35,6 +35,12 @@ void api_post_serial_void(struct http_request *req, void *ctx);
 /* api_board_codes.c: POST /api/v1/board_codes (a scanned PCB label). */
 void api_post_board_code(struct http_request *req, void *ctx);
 
+/* api_tokens.c: GET /api/v1/tokens, POST /api/v1/tokens,
+ * POST /api/v1/tokens/{name}/revoke (admin). */
+void api_get_tokens(struct http_request *req, void *ctx);
+void api_post_token(struct http_request *req, void *ctx);
+void api_post_token_revoke(struct http_request *req, void *ctx);
+
 /* api_work_orders.c: GET /api/v1/work-orders, GET .../{id}, POST. */
 void api_get_work_orders(struct http_request *req, void *ctx);
 void api_get_work_order(struct http_request *req, void *ctx);

@@ -103,6 +103,16 @@ struct api_backend {
      * API_CONFLICT when no slot takes it now (or another waits with it). */
     enum api_status (*board_code_scan)(void *ctx, const char *code, int slot,
                                        const char *actor, cJSON **out, struct api_error *err);
+    /* The named API tokens (admin): every one ({"tokens": [...]}, never a
+     * hash); a new one, its text in *token (shown this once; API_CONFLICT
+     * for a name active already, API_BAD_REQUEST for a bad name or role);
+     * one revoked (API_NOT_FOUND when no active token has the name). In
+     * force at once, and `actor` goes to the audit log. */
+    enum api_status (*tokens)(void *ctx, cJSON **out, struct api_error *err);
+    enum api_status (*token_add)(void *ctx, const char *name, const char *role,
+                                 const char *actor, char **token, struct api_error *err);
+    enum api_status (*token_revoke)(void *ctx, const char *name, const char *actor,
+                                    struct api_error *err);
     /* Someone has seen alarm `id`: API_OK, API_NOT_FOUND, API_CONFLICT. */
     enum api_status (*alarm_ack)(void *ctx, uint64_t id, const char *actor,
                                  struct api_error *err);
