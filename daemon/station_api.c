@@ -252,6 +252,7 @@ struct api_backend station_api_backend(struct station_api *a)
         .work_orders = station_records_work_orders,
         .work_order = station_records_work_order,
         .work_order_create = station_records_work_order_create,
+        .work_order_close = station_records_work_order_close,
         .rows_csv = station_records_csv,
         .alarm_ack = alarm_ack,
         .board_code_scan = board_code_scan,

@@ -57,6 +57,8 @@ enum api_status station_records_work_order(void *ctx, const char *id, cJSON **ou
                                            struct api_error *err);
 enum api_status station_records_work_order_create(void *ctx, const char *id, int64_t quantity,
                                                   const char *actor, struct api_error *err);
+enum api_status station_records_work_order_close(void *ctx, const char *id, const char *reason,
+                                                 const char *actor, struct api_error *err);
 
 /* station_tokens.c: the named tokens over the API (api_backend.h). */
 enum api_status station_tokens_list(void *ctx, cJSON **out, struct api_error *err);

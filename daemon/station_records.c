@@ -132,6 +132,18 @@ enum api_status station_records_serial_void(void *ctx, const char *serial, const
 
 /* ---- work orders ---------------------------------------------------------- */
 
+/* A refusal about work order `id`: an unknown one points at the list. */
+static enum api_status work_order_refused(struct station_db *db, int rc, const char *id,
+                                          struct api_error *err)
+{
+    if (rc != SDB_NOT_FOUND)
+        return refused(db, rc, err);
+    snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(db));
+    snprintf(err->hint, sizeof err->hint, "GET /api/v1/work-orders lists them; '%.64s' is not "
+             "one", id);
+    return API_NOT_FOUND;
+}
+
 enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_error *err)
 {
     struct station_api *a = ctx;
@@ -155,7 +167,7 @@ enum api_status station_records_work_order(void *ctx, const char *id, cJSON **ou
     struct sdb_work_order w;
     int rc = sdb_work_order_get(a->units->db, id, &w);
     if (rc != SDB_OK)
-        return refused(a->units->db, rc, err);
+        return work_order_refused(a->units->db, rc, id, err);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", w.id);
     cJSON_AddNumberToObject(o, "quantity", (double)w.quantity);
@@ -166,6 +178,12 @@ enum api_status station_records_work_order(void *ctx, const char *id, cJSON **ou
     cJSON_AddBoolToObject(o, "full", w.full);
     cJSON_AddStringToObject(o, "created_at", w.created_at);
     cJSON_AddBoolToObject(o, "active", !strcmp(a->units->cfg->unit.work_order, w.id));
+    cJSON_AddBoolToObject(o, "closed", w.closed_at[0] != '\0');
+    if (w.closed_at[0]) {
+        cJSON_AddStringToObject(o, "closed_at", w.closed_at);
+        cJSON_AddStringToObject(o, "closed_by", w.closed_by);
+        cJSON_AddStringToObject(o, "close_reason", w.close_reason);
+    }
     *out = o;
     return API_OK;
 }
@@ -188,5 +206,20 @@ enum api_status station_records_work_order_create(void *ctx, const char *id, int
                  "\"quantity\": 500}");
         return API_BAD_REQUEST;
     }
-    return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
+    return rc == SDB_OK ? API_OK : work_order_refused(a->units->db, rc, id, err);
+}
+
+enum api_status station_records_work_order_close(void *ctx, const char *id, const char *reason,
+                                                 const char *actor, struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    int rc = sdb_work_order_close(a->units->db, id, actor, reason);
+    if (rc == SDB_CONFLICT) {
+        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/work-orders/%.64s shows it", id);
+        return API_CONFLICT;
+    }
+    return rc == SDB_OK ? API_OK : work_order_refused(a->units->db, rc, id, err);
 }

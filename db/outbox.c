@@ -23,7 +23,8 @@
     "FROM attempt_log l WHERE attempt_id = ?1"
 #define WORK_ORDER_BODY                                                                  \
     "SELECT json_object('event', ?3, 'id', ?2, 'station', ?4, 'work_order', id,"         \
-    " 'quantity', quantity, 'done', done, 'failed', failed, 'created_at', created_at)"   \
+    " 'quantity', quantity, 'done', done, 'failed', failed, 'created_at', created_at,"   \
+    " 'closed_at', closed_at, 'close_reason', close_reason)"                             \
     " FROM work_orders WHERE id = ?1"
 
 void sdb_outbox_item_free(struct sdb_outbox_item *item)

@@ -26,15 +26,20 @@ static int check_work_order_room(struct station_db *db, const char *work_order)
     sqlite3_stmt *stmt;
     int rc = db_prepare(db,
         "SELECT w.quantity, (SELECT count(*) FROM serial_allocations a"
-        "                    WHERE a.work_order = w.id AND a.state <> 'voided')"
-        " FROM work_orders w WHERE w.id = ?", &stmt);
+        "                    WHERE a.work_order = w.id AND a.state <> 'voided'),"
+        " w.closed_at, w.closed_by FROM work_orders w WHERE w.id = ?", &stmt);
     if (rc != SDB_OK)
         return rc;
     db_bind_text(stmt, 1, work_order);
     int step = sqlite3_step(stmt);
     if (step == SQLITE_ROW) {
         int64_t quantity = sqlite3_column_int64(stmt, 0), held = sqlite3_column_int64(stmt, 1);
-        if (held >= quantity)
+        if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
+            rc = db_fail(db, SDB_REFUSED,
+                         "work order %s was closed at %s by %s: no more boards start on it; "
+                         "set the next work order", work_order, sqlite3_column_text(stmt, 2),
+                         sqlite3_column_text(stmt, 3));
+        else if (held >= quantity)
             rc = db_fail(db, SDB_REFUSED,
                          "work order %s has all %lld of its serials allocated: no more boards "
                          "can start on it; open the next work order in the MES, or void the "

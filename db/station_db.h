@@ -278,12 +278,21 @@ struct sdb_work_order {
     int64_t allocated;      /* serials held, completed or not (voided excluded) */
     bool full;              /* allocated == quantity: no more serials */
     char created_at[SDB_TIME_LEN + 1];
+    char closed_at[SDB_TIME_LEN + 1];   /* "" = open */
+    char closed_by[80];
+    char close_reason[200];
 };
 
 /* id: the MES's identifier (1..64 printable characters). */
 int sdb_work_order_create(struct station_db *db, const char *id, int64_t bundle_id,
                           int64_t quantity, const char *actor);
 int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_order *out);
+/* Closes it for good: no board starts on it any more (a unit already in it
+ * may come back for rework). Audit "work_order.close" {work_order, reason}
+ * by `actor`; webhook work_order.closed. SDB_NOT_FOUND, or SDB_CONFLICT
+ * when it is closed already. */
+int sdb_work_order_close(struct station_db *db, const char *id, const char *actor,
+                         const char *reason);
 /* Every work order, newest first: [{id, bundle_id, quantity, allocated,
  * done, failed, created_at}]. */
 int sdb_work_order_list(struct station_db *db, cJSON **rows);

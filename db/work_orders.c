@@ -62,12 +62,51 @@ int sdb_work_order_create(struct station_db *db, const char *id, int64_t bundle_
     int rc = db_begin(db);
     if (rc != SDB_OK)
         return rc;
-    rc = insert_locked(db, id, bundle_id, quantity, actor);
-    if (rc != SDB_OK) {
-        db_rollback(db);
+    return db_finish(db, insert_locked(db, id, bundle_id, quantity, actor));
+}
+
+static int close_locked(struct station_db *db, const char *id, const char *actor,
+                        const char *reason)
+{
+    struct sdb_work_order w;
+    int rc = sdb_work_order_get(db, id, &w);
+    if (rc != SDB_OK)
         return rc;
-    }
-    return db_commit(db);
+    if (w.closed_at[0])
+        return db_fail(db, SDB_CONFLICT, "work order %s was closed already, at %s by %s", id,
+                       w.closed_at, w.closed_by);
+    char now[SDB_TIME_LEN + 1];
+    sqlite3_stmt *stmt;
+    if ((rc = db_prepare(db, "UPDATE work_orders SET closed_at = ?2, closed_by = ?3,"
+                             " close_reason = ?4 WHERE id = ?1", &stmt)) != SDB_OK)
+        return rc;
+    db_now(db, now);
+    db_bind_text(stmt, 1, id);
+    db_bind_text(stmt, 2, now);
+    db_bind_text(stmt, 3, actor);
+    db_bind_text(stmt, 4, reason);
+    rc = sqlite3_step(stmt) == SQLITE_DONE ? SDB_OK : db_sql_fail(db, "closing the work order");
+    sqlite3_finalize(stmt);
+    if (rc != SDB_OK)
+        return rc;
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "work_order", id);
+    cJSON_AddStringToObject(d, "reason", reason);
+    rc = db_audit_append_locked(db, actor, "work_order.close", d);
+    cJSON_Delete(d);
+    return rc == SDB_OK ? db_outbox_work_order_locked(db, id, "work_order.closed") : rc;
+}
+
+int sdb_work_order_close(struct station_db *db, const char *id, const char *actor,
+                         const char *reason)
+{
+    if (!actor || !*actor || !reason || !*reason)
+        return db_fail(db, SDB_REFUSED, "say who closes work order %s and why: the audit log "
+                       "keeps both", id ? id : "");
+    int rc = db_begin(db);
+    if (rc != SDB_OK)
+        return rc;
+    return db_finish(db, close_locked(db, id, actor, reason));
 }
 
 int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_order *out)
@@ -76,8 +115,10 @@ int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_or
     memset(out, 0, sizeof *out);
     int rc = db_prepare(db, "SELECT w.id, coalesce(w.bundle_id, 0), w.quantity, w.done,"
                             " w.failed, (SELECT count(*) FROM serial_allocations s"
-                            "  WHERE s.work_order = w.id AND s.state <> 'voided'), w.created_at"
-                            " FROM work_orders w WHERE w.id = ?", &stmt);
+                            "  WHERE s.work_order = w.id AND s.state <> 'voided'), w.created_at,"
+                            " coalesce(w.closed_at, ''), coalesce(w.closed_by, ''),"
+                            " coalesce(w.close_reason, '') FROM work_orders w WHERE w.id = ?",
+                        &stmt);
     if (rc != SDB_OK)
         return rc;
     db_bind_text(stmt, 1, id);
@@ -91,6 +132,9 @@ int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_or
         out->allocated = sqlite3_column_int64(stmt, 5);
         out->full = out->allocated >= out->quantity;
         db_column_copy(stmt, 6, out->created_at, sizeof out->created_at);
+        db_column_copy(stmt, 7, out->closed_at, sizeof out->closed_at);
+        db_column_copy(stmt, 8, out->closed_by, sizeof out->closed_by);
+        db_column_copy(stmt, 9, out->close_reason, sizeof out->close_reason);
     } else if (step == SQLITE_DONE) {
         rc = db_fail(db, SDB_NOT_FOUND, "work order %s is unknown", id);
     } else {
@@ -106,7 +150,8 @@ int sdb_work_order_list(struct station_db *db, cJSON **rows)
     *rows = NULL;
     int rc = db_prepare(db, "SELECT w.id, w.bundle_id, w.quantity, (SELECT count(*) FROM"
                             " serial_allocations s WHERE s.work_order = w.id AND s.state <> 'voided')"
-                            " AS allocated, w.done, w.failed, w.created_at FROM work_orders w"
+                            " AS allocated, w.done, w.failed, w.created_at, w.closed_at,"
+                            " w.closed_by, w.close_reason FROM work_orders w"
                             " ORDER BY w.created_at DESC, w.id", &stmt);
     if (rc != SDB_OK)
         return rc;

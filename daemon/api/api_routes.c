@@ -258,6 +258,8 @@ struct api_routes *api_routes_register(struct http_server *srv,
         {"GET", "/api/v1/work-orders", api_get_work_orders, .role = HTTP_ROLE_VIEWER},
         {"GET", "/api/v1/work-orders/{id}", api_get_work_order, .role = HTTP_ROLE_VIEWER},
         {"POST", "/api/v1/work-orders", api_post_work_order, .role = HTTP_ROLE_MES},
+        {"POST", "/api/v1/work-orders/{id}/close", api_post_work_order_close,
+         .role = HTTP_ROLE_MES},
     };
     struct api_routes *r = calloc(1, sizeof *r);
     if (!r)

@@ -45,5 +45,6 @@ void api_post_token_revoke(struct http_request *req, void *ctx);
 void api_get_work_orders(struct http_request *req, void *ctx);
 void api_get_work_order(struct http_request *req, void *ctx);
 void api_post_work_order(struct http_request *req, void *ctx);
+void api_post_work_order_close(struct http_request *req, void *ctx);   /* .../{id}/close */
 
 #endif

@@ -1,5 +1,5 @@
-/* Work orders over the API: the MES creates them and reads how far each
- * is (docs/api.md, "Work orders"). Which one the station flashes against
+/* Work orders over the API: the MES creates them, reads how far each is,
+ * and closes one that takes no more boards (docs/api.md, "Work orders"). Which one the station flashes against
  * is jigd.conf's `work_order`; creating one does not switch to it. */
 #include "api_routes.h"
 
@@ -61,4 +61,30 @@ void api_post_work_order(struct http_request *req, void *ctx)
         return;
     }
     http_reply_json(req, 201, out);
+}
+
+#define CLOSE_EXAMPLE "{\"reason\": \"order cancelled by the customer\"}"
+
+void api_post_work_order_close(struct http_request *req, void *ctx)
+{
+    const struct api_backend *be = api_routes_backend(ctx);
+    const char *id = api_route_param(http_request_params(req), "id");
+    cJSON *body = http_request_json_object(req, CLOSE_EXAMPLE);
+    if (!body)
+        return;
+    const cJSON *reason = cJSON_GetObjectItemCaseSensitive(body, "reason");
+    if (!cJSON_IsString(reason) || !reason->valuestring[0]) {
+        cJSON_Delete(body);
+        http_reply_error(req, 400, "send e.g. " CLOSE_EXAMPLE, "say why the work order is "
+                         "closed: the audit log keeps the reason");
+        return;
+    }
+    struct api_error err = {{0}, {0}};
+    enum api_status st = be->work_order_close(be->ctx, id ? id : "", reason->valuestring,
+                                              http_request_actor(req), &err);
+    cJSON *out = NULL;
+    if (st == API_OK)
+        st = be->work_order(be->ctx, id ? id : "", &out, &err);
+    cJSON_Delete(body);
+    reply(req, st, out, &err, "the work order was not closed");
 }

@@ -41,7 +41,8 @@
 #   identity_token    a station with an API token: the token is in no log
 #                     line, event or database row (nor is any key)
 #   work_order_full   a work order of 3 takes 3 boards (one waits for its RSA
-#                     key from a pool of 1) and refuses the fourth
+#                     key from a pool of 1) and refuses the fourth, also after
+#                     a restart; a work order closed over the API refuses boards
 #   usb_jtag          ESP32-C3 boards on their own USB-Serial/JTAG port
 #                     (espsim usb=serial-jtag), reset = usb-jtag: the port
 #                     drops when the connect reset resets the chip and again
@@ -540,6 +541,30 @@ work_order_full)
     wait_for 5 "slot 1 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/1 | jq -r .state)\" = running ]"
     wait_for 30 "rework in a full work order" all_done 1
     expect_pass 1 "$work/bundle1"
+    # The MES closes WO-8 (no board ever ran on it); a second close is 409.
+    code=$(curl -s -o "$work/close.json" -w '%{http_code}' -X POST "${json[@]}" \
+        -d '{"reason":"order cancelled"}' "http://127.0.0.1:$api_port/api/v1/work-orders/WO-8/close")
+    [ "$code" = 200 ] && [ "$(jq -c '[.closed, .closed_by, .close_reason]' "$work/close.json")" = '[true,"local","order cancelled"]' ] \
+        || fail "closing WO-8 answered $code: $(cat "$work/close.json")"
+    code=$(curl -s -o "$work/close.json" -w '%{http_code}' -X POST "${json[@]}" \
+        -d '{"reason":"again"}' "http://127.0.0.1:$api_port/api/v1/work-orders/WO-8/close")
+    [ "$code" = 409 ] || fail "a second close answered $code"
+    stop_jigd
+    # The cap holds across a restart: the fourth board is still refused.
+    start_jigd
+    start_slots 4
+    wait_for 5 "slot 4 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/4 | jq -r .state)\" != idle ]"
+    wait_for 30 "the fourth board after a restart" all_done 4
+    expect_fail 4 identify "WO-7"
+    stop_jigd
+    # The closed WO-8 as the station's work order: jigd starts, boards are refused.
+    sed -i 's/^work_order = WO-7$/work_order = WO-8/' "$work/jigd.conf"
+    start_jigd
+    start_slots 4
+    wait_for 5 "slot 4 to start" bash -c "[ \"\$(curl -sf http://127.0.0.1:$api_port/api/v1/slots/4 | jq -r .state)\" != idle ]"
+    wait_for 30 "a board on a closed work order" all_done 4
+    expect_fail 4 identify "WO-8 was closed at .* by local"
+    expect_untouched 4
     stop_jigd
     ;;
 usb_jtag)

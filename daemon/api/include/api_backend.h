@@ -85,6 +85,9 @@ struct api_backend {
     enum api_status (*work_order)(void *ctx, const char *id, cJSON **out, struct api_error *err);
     enum api_status (*work_order_create)(void *ctx, const char *id, int64_t quantity,
                                          const char *actor, struct api_error *err);
+    /* Closes one for good (API_NOT_FOUND; API_CONFLICT when closed already). */
+    enum api_status (*work_order_close)(void *ctx, const char *id, const char *reason,
+                                        const char *actor, struct api_error *err);
     /* Voids a serial for good (its board gets a new one when next flashed):
      * API_NOT_FOUND for no such serial, API_CONFLICT when voided already. */
     enum api_status (*serial_void)(void *ctx, const char *serial, const char *reason,
