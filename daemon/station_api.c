@@ -246,6 +246,7 @@ struct api_backend station_api_backend(struct station_api *a)
         .alarms_json = alarms_view,
         .attempts = station_records_attempts,
         .unit_story = station_records_unit,
+        .units = station_records_units,
         .report = station_records_report,
         .audit_verify = station_records_audit_verify,
         .serial_void = station_records_serial_void,

@@ -45,6 +45,8 @@ enum api_status station_records_attempts(void *ctx, const struct api_attempt_que
                                          cJSON **rows, struct api_error *err);
 enum api_status station_records_unit(void *ctx, const char *serial_or_mac, cJSON **out,
                                      struct api_error *err);
+enum api_status station_records_units(void *ctx, const struct api_unit_query *q, cJSON **rows,
+                                      struct api_error *err);
 enum api_status station_records_report(void *ctx, const char *name, const char *from,
                                        const char *to, bool by_phase, cJSON **out,
                                        struct api_error *err);

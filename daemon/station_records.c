@@ -52,6 +52,25 @@ enum api_status station_records_attempts(void *ctx, const struct api_attempt_que
     return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
 }
 
+enum api_status station_records_units(void *ctx, const struct api_unit_query *q, cJSON **rows,
+                                      struct api_error *err)
+{
+    struct station_api *a = ctx;
+    if (!a->units)
+        return no_database(err);
+    struct sdb_unit_filter f = {.from = q->from, .to = q->to, .work_order = q->work_order,
+                                .state = q->state, .limit = q->limit, .cursor = q->cursor,
+                                .newest_first = q->newest_first};
+    int rc = sdb_report_units(a->units->db, &f, rows);
+    if (rc == SDB_REFUSED) {
+        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
+        snprintf(err->hint, sizeof err->hint, "times are UTC, e.g. 2026-12-07 or "
+                 "2026-12-07T08:00:00Z; state is allocated, completed or voided");
+        return API_BAD_REQUEST;
+    }
+    return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
+}
+
 enum api_status station_records_unit(void *ctx, const char *serial_or_mac, cJSON **out,
                                      struct api_error *err)
 {

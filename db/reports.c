@@ -228,6 +228,44 @@ int sdb_report_attempts(struct station_db *db, const struct sdb_attempt_filter *
     return collect(db, stmt, "listing attempts", rows);
 }
 
+#define UNITS_SQL \
+    "SELECT u.id AS unit_id, u.serial, u.mac, u.chip, u.revision, u.first_seen, u.last_seen," \
+    " u.voided, s.work_order, s.state," \
+    " (SELECT group_concat(c.code, ' ') FROM (SELECT code FROM board_codes b" \
+    "   WHERE b.unit_id = u.id ORDER BY b.id) c) AS board_code," \
+    " (SELECT count(*) FROM attempts a WHERE a.unit_id = u.id) AS attempts," \
+    " (SELECT a.result FROM attempts a WHERE a.unit_id = u.id AND a.result <> 'running'" \
+    "   ORDER BY a.id DESC LIMIT 1) AS last_result" \
+    " FROM units u LEFT JOIN serial_allocations s ON s.serial = u.serial" \
+    " WHERE (?1 IS NULL OR u.first_seen >= ?1) AND (?2 IS NULL OR u.first_seen < ?2)" \
+    "   AND (?3 IS NULL OR s.work_order = ?3) AND (?4 IS NULL OR s.state = ?4)" \
+    "   AND (?5 = 0 OR (?6 AND u.id < ?5) OR (NOT ?6 AND u.id > ?5))"
+
+int sdb_report_units(struct station_db *db, const struct sdb_unit_filter *f, cJSON **rows)
+{
+    struct time_range r;
+    sqlite3_stmt *stmt;
+    *rows = NULL;
+    if (f->state && strcmp(f->state, "allocated") && strcmp(f->state, "completed")
+        && strcmp(f->state, "voided"))
+        return db_fail(db, SDB_REFUSED, "state '%.20s' is not one of allocated, completed, "
+                       "voided", f->state);
+    int rc = read_range(db, f->from, f->to, &r);
+    if (rc == SDB_OK)
+        rc = db_prepare(db, f->newest_first ? UNITS_SQL " ORDER BY u.id DESC LIMIT ?7"
+                                            : UNITS_SQL " ORDER BY u.id LIMIT ?7", &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    db_bind_text(stmt, 1, r.from);
+    db_bind_text(stmt, 2, r.to);
+    db_bind_text(stmt, 3, f->work_order);
+    db_bind_text(stmt, 4, f->state);
+    sqlite3_bind_int64(stmt, 5, f->cursor);
+    sqlite3_bind_int(stmt, 6, f->newest_first);
+    sqlite3_bind_int64(stmt, 7, f->limit > 0 ? f->limit : -1);
+    return collect(db, stmt, "listing units", rows);
+}
+
 /* Prepares sql and binds ?1 from, ?2 to. */
 static int prepare_ranged(struct station_db *db, const char *sql, const char *from,
                           const char *to, sqlite3_stmt **stmt)

@@ -459,6 +459,18 @@ struct sdb_attempt_filter {
 int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **out);
 int sdb_report_attempts(struct station_db *db, const struct sdb_attempt_filter *f,
                         cJSON **rows);
+
+struct sdb_unit_filter {
+    const char *from, *to;      /* first seen, UTC; NULL = unbounded */
+    const char *work_order;     /* its serial's work order; NULL = any */
+    const char *state;          /* its serial: allocated, completed, voided; NULL = any */
+    int64_t limit;              /* 0 = no limit */
+    int64_t cursor;             /* as for attempts, by unit id */
+    bool newest_first;
+};
+/* Units, one row each: [{unit_id, serial, mac, chip, revision, first_seen,
+ * last_seen, voided, work_order, state, board_code, attempts, last_result}]. */
+int sdb_report_units(struct station_db *db, const struct sdb_unit_filter *f, cJSON **rows);
 /* [{hour: "2026-11-23T10:00Z", units}] units completed per UTC hour. */
 int sdb_report_units_per_hour(struct station_db *db, const char *from, const char *to,
                               cJSON **rows);

@@ -39,20 +39,15 @@ static int number(struct http_request *req, const char *name, long long min, lon
     return 0;
 }
 
-static int read_query(struct http_request *req, struct api_attempt_query *q, bool *csv)
+/* What every list shares: order, format, limit, cursor. */
+struct page {
+    bool newest_first, csv;
+    int64_t limit, cursor;
+};
+
+static int read_page(struct http_request *req, struct page *p)
 {
-    *q = (struct api_attempt_query){.from = param(req, "from"), .to = param(req, "to"),
-                                    .result = param(req, "result"),
-                                    .work_order = param(req, "work_order"),
-                                    .unit = param(req, "unit"), .phase = param(req, "phase"),
-                                    .slot = -1};
-    const char *slot = param(req, "slot"), *order = param(req, "order");
-    const char *format = param(req, "format");
-    if (slot && api_route_parse_slot(slot, strlen(slot), &q->slot) < 0) {
-        http_reply_error(req, 400, "a slot number as in jigd.conf, e.g. slot=3",
-                         "slot = '%.40s' is not a slot number", slot);
-        return -1;
-    }
+    const char *order = param(req, "order"), *format = param(req, "format");
     if ((order && strcmp(order, "newest") && strcmp(order, "oldest")) ||
         (format && strcmp(format, "json") && strcmp(format, "csv"))) {
         http_reply_error(req, 400, "order is newest (the default) or oldest; format is json "
@@ -60,11 +55,34 @@ static int read_query(struct http_request *req, struct api_attempt_query *q, boo
                          order ? order : "", format ? format : "");
         return -1;
     }
-    q->newest_first = !order || !strcmp(order, "newest");
-    *csv = format && !strcmp(format, "csv");
-    if (number(req, "limit", 1, LIMIT_MAX, LIMIT_DEFAULT, &q->limit) < 0 ||
-        number(req, "cursor", 1, INT64_MAX, 0, &q->cursor) < 0)
+    p->newest_first = !order || !strcmp(order, "newest");
+    p->csv = format && !strcmp(format, "csv");
+    if (number(req, "limit", 1, LIMIT_MAX, LIMIT_DEFAULT, &p->limit) < 0 ||
+        number(req, "cursor", 1, INT64_MAX, 0, &p->cursor) < 0)
         return -1;
+    return 0;
+}
+
+static int read_query(struct http_request *req, struct api_attempt_query *q, bool *csv)
+{
+    *q = (struct api_attempt_query){.from = param(req, "from"), .to = param(req, "to"),
+                                    .result = param(req, "result"),
+                                    .work_order = param(req, "work_order"),
+                                    .unit = param(req, "unit"), .phase = param(req, "phase"),
+                                    .slot = -1};
+    const char *slot = param(req, "slot");
+    if (slot && api_route_parse_slot(slot, strlen(slot), &q->slot) < 0) {
+        http_reply_error(req, 400, "a slot number as in jigd.conf, e.g. slot=3",
+                         "slot = '%.40s' is not a slot number", slot);
+        return -1;
+    }
+    struct page p;
+    if (read_page(req, &p) < 0)
+        return -1;
+    q->newest_first = p.newest_first;
+    q->limit = p.limit;
+    q->cursor = p.cursor;
+    *csv = p.csv;
     return 0;
 }
 
@@ -79,11 +97,11 @@ static void reply_csv(struct http_request *req, const struct api_backend *be, co
     free(text);
 }
 
-/* The page's last attempt id when the page is full: where the next begins. */
-static void add_next_cursor(cJSON *o, const cJSON *rows, int64_t limit)
+/* The page's last row id (`key`) when the page is full: where the next begins. */
+static void add_next_cursor(cJSON *o, const cJSON *rows, int64_t limit, const char *key)
 {
     const cJSON *last = cJSON_GetArrayItem(rows, cJSON_GetArraySize(rows) - 1);
-    const cJSON *id = last ? cJSON_GetObjectItemCaseSensitive(last, "attempt_id") : NULL;
+    const cJSON *id = last ? cJSON_GetObjectItemCaseSensitive(last, key) : NULL;
     if (cJSON_GetArraySize(rows) == limit && cJSON_IsNumber(id))
         cJSON_AddNumberToObject(o, "next_cursor", id->valuedouble);
     else
@@ -110,8 +128,36 @@ void api_get_attempts(struct http_request *req, void *ctx)
         return;
     }
     cJSON *o = cJSON_CreateObject();
-    add_next_cursor(o, rows, q.limit);
+    add_next_cursor(o, rows, q.limit, "attempt_id");
     cJSON_AddItemToObject(o, "attempts", rows);
+    http_reply_json(req, 200, o);
+}
+
+void api_get_units(struct http_request *req, void *ctx)
+{
+    const struct api_backend *be = api_routes_backend(ctx);
+    struct page p;
+    if (read_page(req, &p) < 0)
+        return;
+    struct api_unit_query q = {.from = param(req, "from"), .to = param(req, "to"),
+                               .work_order = param(req, "work_order"),
+                               .state = param(req, "state"), .limit = p.limit,
+                               .cursor = p.cursor, .newest_first = p.newest_first};
+    cJSON *rows = NULL;
+    struct api_error err = {{0}, {0}};
+    enum api_status st = be->units(be->ctx, &q, &rows, &err);
+    if (st != API_OK) {
+        api_reply_refusal(req, st, &err, "the units could not be read");
+        return;
+    }
+    if (p.csv) {
+        reply_csv(req, be, rows);
+        cJSON_Delete(rows);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    add_next_cursor(o, rows, q.limit, "unit_id");
+    cJSON_AddItemToObject(o, "units", rows);
     http_reply_json(req, 200, o);
 }
 

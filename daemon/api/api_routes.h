@@ -26,6 +26,7 @@ void api_reply_refusal(struct http_request *req, enum api_status st,
  * GET /api/v1/units/{key}); ctx is the struct api_routes. */
 void api_get_attempts(struct http_request *req, void *ctx);
 void api_get_unit(struct http_request *req, void *ctx);
+void api_get_units(struct http_request *req, void *ctx);    /* GET /api/v1/units */
 void api_get_report(struct http_request *req, void *ctx);   /* GET /api/v1/reports/{name} */
 void api_get_audit_verify(struct http_request *req, void *ctx); /* GET /api/v1/audit/verify */
 

@@ -844,6 +844,26 @@ board_codes)
     [ "$(db "SELECT count(*) FROM board_codes")" = 1 ] || fail "the same label was bound twice"
     "$JIGCTL" audit verify --db "$data_dir/station.db" > "$work/verify.out" \
         || fail "the audit log does not verify: $(cat "$work/verify.out")"
+    # The unit list: every unit once, its code, its serial's state; a page
+    # of one at a time walks them all by cursor, oldest first.
+    units=$(api GET "/api/v1/units?limit=1000") || fail "GET /api/v1/units"
+    [ "$(jq '.units | length' <<< "$units")" = "$(db "SELECT count(*) FROM units")" ] \
+        || fail "the unit list is not every unit: $units"
+    [ "$(jq -r --arg s "$s1" '.units[] | select(.serial == $s) | [.board_code, .state, .last_result] | join(" ")' <<< "$units")" = "PCB-0001 completed ok" ] \
+        || fail "unit $s1 in the list: $units"
+    [ "$(api GET "/api/v1/units?state=completed" | jq '.units | length')" = 1 ] \
+        || fail "only $s1 is completed"
+    seen="" cursor=""
+    while :; do
+        page=$(api GET "/api/v1/units?order=oldest&limit=1${cursor:+&cursor=$cursor}") || fail "a page of units"
+        seen="$seen $(jq -r '.units[].serial' <<< "$page")"
+        cursor=$(jq -r '.next_cursor // empty' <<< "$page")
+        [ -n "$cursor" ] || break
+    done
+    [ "$(echo $seen)" = "$(db "SELECT group_concat(serial, ' ') FROM (SELECT serial FROM units ORDER BY id)")" ] \
+        || fail "paging the units gave '$seen'"
+    code=$(curl -s -o "$work/answer.json" -w '%{http_code}' "http://127.0.0.1:$api_port/api/v1/units?state=gone")
+    [ "$code" = 400 ] || fail "a bad state answered $code"
     "$JIGCTL" audit unit PCB-0001 --db "$data_dir/station.db" | grep -q "PCB-0001" \
         || fail "jigctl audit unit does not find the board code"
     "$JIGCTL" audit attempts --result ok --db "$data_dir/station.db" > "$work/attempts.out"

@@ -40,6 +40,16 @@ struct api_attempt_query {
     bool newest_first;
 };
 
+/* GET /api/v1/units's filters. */
+struct api_unit_query {
+    const char *from, *to;      /* first seen, UTC; NULL = unbounded */
+    const char *work_order;     /* NULL = any */
+    const char *state;          /* allocated, completed, voided; NULL = any */
+    int64_t limit;              /* 1.. */
+    int64_t cursor;             /* 0 = the first page */
+    bool newest_first;
+};
+
 /* Filled in by the backend when it refuses: both in words for the operator. */
 struct api_error {
     char error[256];    /* what happened */
@@ -73,6 +83,9 @@ struct api_backend {
                                 struct api_error *err);
     enum api_status (*unit_story)(void *ctx, const char *serial_or_mac, cJSON **out,
                                   struct api_error *err);
+    /* A page of units, one row each (rows: a JSON array), as the query says. */
+    enum api_status (*units)(void *ctx, const struct api_unit_query *q, cJSON **rows,
+                             struct api_error *err);
     /* A report over many units by name (rate, yield, pareto, duplicates), as
      * jigctl audit prints it: rows (an array), or yield's object. by_phase:
      * the Pareto by phase only. API_NOT_FOUND for an unknown name. */
