@@ -1,4 +1,5 @@
 /* REST handlers: thin glue from a request to one backend call and back. */
+#include "api.h"
 #include "api_routes.h"
 
 #include <errno.h>
@@ -231,37 +232,45 @@ static void post_alarm_ack(struct http_request *req, void *ctx)
     http_reply_json(req, 200, o);
 }
 
+/* Every route of the API: its method, path, handler and the least role
+ * that may call it (docs/api.md; house tests hold the docs to this table). */
+static const struct http_route routes[] = {
+    {"GET", "/api/v1/station", get_station, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/whoami", get_whoami, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/slots", get_slots, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/slots/{slot}", get_slot, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/slots/{slot}/start", post_start, .role = HTTP_ROLE_OPERATOR},
+    {"POST", "/api/v1/slots/{slot}/abort", post_abort, .role = HTTP_ROLE_OPERATOR},
+    {"POST", "/api/v1/slots/{slot}/identify", post_identify, .role = HTTP_ROLE_OPERATOR},
+    {"GET", "/api/v1/bundle", get_bundle, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/bundle/load", post_bundle_load, .role = HTTP_ROLE_MES},
+    {"GET", "/api/v1/alarms", get_alarms, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/alarms/{id}/ack", post_alarm_ack, .role = HTTP_ROLE_OPERATOR},
+    {"POST", "/api/v1/board_codes", api_post_board_code, .role = HTTP_ROLE_OPERATOR},
+    {"GET", "/api/v1/attempts", api_get_attempts, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/units", api_get_units, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/units/{key}", api_get_unit, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/reports/{name}", api_get_report, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/audit/verify", api_get_audit_verify, .role = HTTP_ROLE_ADMIN},
+    {"GET", "/api/v1/tokens", api_get_tokens, .role = HTTP_ROLE_ADMIN},
+    {"POST", "/api/v1/tokens", api_post_token, .role = HTTP_ROLE_ADMIN},
+    {"POST", "/api/v1/tokens/{name}/revoke", api_post_token_revoke, .role = HTTP_ROLE_ADMIN},
+    {"POST", "/api/v1/serials/{serial}/void", api_post_serial_void, .role = HTTP_ROLE_MES},
+    {"GET", "/api/v1/work-orders", api_get_work_orders, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/work-orders/{id}", api_get_work_order, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/work-orders", api_post_work_order, .role = HTTP_ROLE_MES},
+    {"POST", "/api/v1/work-orders/{id}/close", api_post_work_order_close, .role = HTTP_ROLE_MES},
+};
+
+const struct http_route *api_routes_table(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
 struct api_routes *api_routes_register(struct http_server *srv,
                                       const struct api_backend *backend)
 {
-    static const struct http_route routes[] = {
-        {"GET", "/api/v1/station", get_station, .role = HTTP_ROLE_VIEWER},
-        {"GET", "/api/v1/whoami", get_whoami, .role = HTTP_ROLE_VIEWER},
-        {"GET", "/api/v1/slots", get_slots, .role = HTTP_ROLE_VIEWER},
-        {"GET", "/api/v1/slots/{slot}", get_slot, .role = HTTP_ROLE_VIEWER},
-        {"POST", "/api/v1/slots/{slot}/start", post_start, .role = HTTP_ROLE_OPERATOR},
-        {"POST", "/api/v1/slots/{slot}/abort", post_abort, .role = HTTP_ROLE_OPERATOR},
-        {"POST", "/api/v1/slots/{slot}/identify", post_identify, .role = HTTP_ROLE_OPERATOR},
-        {"GET", "/api/v1/bundle", get_bundle, .role = HTTP_ROLE_VIEWER},
-        {"POST", "/api/v1/bundle/load", post_bundle_load, .role = HTTP_ROLE_MES},
-        {"GET", "/api/v1/alarms", get_alarms, .role = HTTP_ROLE_VIEWER},
-        {"POST", "/api/v1/alarms/{id}/ack", post_alarm_ack, .role = HTTP_ROLE_OPERATOR},
-        {"POST", "/api/v1/board_codes", api_post_board_code, .role = HTTP_ROLE_OPERATOR},
-        {"GET", "/api/v1/attempts", api_get_attempts, .role = HTTP_ROLE_VIEWER},
-        {"GET", "/api/v1/units", api_get_units, .role = HTTP_ROLE_VIEWER},
-        {"GET", "/api/v1/units/{key}", api_get_unit, .role = HTTP_ROLE_VIEWER},
-        {"GET", "/api/v1/reports/{name}", api_get_report, .role = HTTP_ROLE_VIEWER},
-        {"GET", "/api/v1/audit/verify", api_get_audit_verify, .role = HTTP_ROLE_ADMIN},
-        {"GET", "/api/v1/tokens", api_get_tokens, .role = HTTP_ROLE_ADMIN},
-        {"POST", "/api/v1/tokens", api_post_token, .role = HTTP_ROLE_ADMIN},
-        {"POST", "/api/v1/tokens/{name}/revoke", api_post_token_revoke, .role = HTTP_ROLE_ADMIN},
-        {"POST", "/api/v1/serials/{serial}/void", api_post_serial_void, .role = HTTP_ROLE_MES},
-        {"GET", "/api/v1/work-orders", api_get_work_orders, .role = HTTP_ROLE_VIEWER},
-        {"GET", "/api/v1/work-orders/{id}", api_get_work_order, .role = HTTP_ROLE_VIEWER},
-        {"POST", "/api/v1/work-orders", api_post_work_order, .role = HTTP_ROLE_MES},
-        {"POST", "/api/v1/work-orders/{id}/close", api_post_work_order_close,
-         .role = HTTP_ROLE_MES},
-    };
     struct api_routes *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;

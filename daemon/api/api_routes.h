@@ -14,6 +14,7 @@ struct api_routes *api_routes_register(struct http_server *srv,
                                        const struct api_backend *backend);
 void api_routes_free(struct api_routes *routes);
 
+
 /* HTTP status for a backend answer. */
 unsigned api_status_http(enum api_status st);
 

@@ -27,6 +27,11 @@ struct api *api_start(uv_loop_t *loop, const struct api_options *opt,
                       char *err, size_t errlen);
 
 struct http_server *api_http_server(struct api *api);
+
+/* The REST routes (not the event stream, not the dashboard's files): each
+ * one's method, path and the least role that may call it. For the tests
+ * that hold every route to its role and to docs/api.md. */
+const struct http_route *api_routes_table(size_t *n);
 /* Could the web_ui_dir folder be opened? */
 bool api_web_ui_found(const struct api *api);
 struct api_sse *api_event_stream(struct api *api);
