@@ -41,6 +41,7 @@ RULES = {
     "daemon/port":       (),
     "daemon/bundle":     (),
     "daemon/identity":   (),
+    "daemon/label":      (),                    # the label stands alone too: station/ hands it values
     "daemon/flash":      ("daemon/port",),
     "daemon/api":        ("daemon/events",),    # knows the station only as its api_backend.h
     "daemon/station":    ("daemon/config", "daemon/events", "daemon/port", "daemon/flash",
