@@ -246,6 +246,22 @@ static void log_stubs(const struct jigd_config *cfg)
                  stat(dir, &sb) == 0 ? "not a directory" : strerror(errno));
 }
 
+/* Where the labels of passing units go, said once at start ([label]). */
+static void log_labels(const struct jigd_config *cfg)
+{
+    const struct label_settings *l = &cfg->label;
+    if (!l->enabled)
+        return;
+    char where[300];
+    if (l->folder[0])
+        snprintf(where, sizeof where, "the folder %s", l->folder);
+    else
+        snprintf(where, sizeof where, strchr(l->printer_host, ':') ? "the printer at [%s]:%u"
+                 : "the printer at %s:%u", l->printer_host, (unsigned)l->printer_port);
+    log_line("jigd: a label for every unit that passes, to %s (%s)", where,
+             l->template_path[0] ? l->template_path : "the built-in label");
+}
+
 static int run(struct daemon *d, const char *conf, bool conf_given)
 {
     char err[600];
@@ -291,6 +307,7 @@ static int run(struct daemon *d, const char *conf, bool conf_given)
     station_set_unit_services(d->station, d->units);
     log_identity(d);
     log_stubs(d->cfg);    /* (the database audits the start itself) */
+    log_labels(d->cfg);
     uv_signal_init(d->loop, &d->sigint);
     uv_signal_init(d->loop, &d->sigterm);
     d->sigint.data = d->sigterm.data = d;

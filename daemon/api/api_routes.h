@@ -32,6 +32,10 @@ void api_get_audit_verify(struct http_request *req, void *ctx); /* GET /api/v1/a
 /* api_serials.c: POST /api/v1/serials/{serial}/void. */
 void api_post_serial_void(struct http_request *req, void *ctx);
 
+/* api_labels.c: GET /api/v1/slots/{slot}/label, POST /api/v1/units/{serial}/label. */
+void api_get_slot_label(struct http_request *req, void *ctx);
+void api_post_unit_label(struct http_request *req, void *ctx);
+
 /* api_work_orders.c: GET /api/v1/work-orders, GET .../{id}, POST. */
 void api_get_work_orders(struct http_request *req, void *ctx);
 void api_get_work_order(struct http_request *req, void *ctx);

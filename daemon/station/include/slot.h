@@ -29,6 +29,7 @@
 struct bundle;
 struct event_bus;
 struct slot_baud_memory;
+struct station_labels;
 struct unit_services;
 
 /* What a slot takes from its station; the station outlives its slots. */
@@ -43,6 +44,7 @@ struct slot_env {
     struct unit_services *units;        /* database, CA, keys, NVS template; NULL =
                                            flash the bundle only, record nothing */
     struct station_alarms *alarms;      /* what needs a person; NULL = none kept */
+    struct station_labels *labels;      /* a label for each pass; NULL = none */
 };
 
 
