@@ -22,6 +22,7 @@ static bool room(struct label_buf *b, size_t more)
     }
     b->p = np;
     b->cap = cap;
+    b->p[b->n] = '\0';     /* an empty buffer taken is "" too */
     return true;
 }
 

@@ -61,6 +61,16 @@ static void test_fills_every_placeholder(void **state)
     free(out);
 }
 
+/* Found by fuzz_label_template: the filled text of an empty template was
+ * not terminated. */
+static void test_empty_template_fills_to_empty_text(void **state)
+{
+    (void)state;
+    char *out = fill("", &unit);
+    assert_string_equal(out, "");
+    free(out);
+}
+
 static void test_text_without_placeholders_is_kept(void **state)
 {
     (void)state;
@@ -239,6 +249,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fills_every_placeholder),
+        cmocka_unit_test(test_empty_template_fills_to_empty_text),
         cmocka_unit_test(test_text_without_placeholders_is_kept),
         cmocka_unit_test(test_braces_and_empty_values),
         cmocka_unit_test(test_values_cannot_inject_zpl),
