@@ -254,7 +254,7 @@ static void log_labels(const struct jigd_config *cfg)
         return;
     char where[300];
     if (l->folder[0])
-        snprintf(where, sizeof where, "the folder %s", l->folder);
+        snprintf(where, sizeof where, "the folder %.280s", l->folder);
     else
         snprintf(where, sizeof where, strchr(l->printer_host, ':') ? "the printer at [%s]:%u"
                  : "the printer at %s:%u", l->printer_host, (unsigned)l->printer_port);

@@ -120,8 +120,8 @@ static void on_timeout(uv_timer_t *t)
     else
         snprintf(secs, sizeof secs, "%u s", p->timeout_ms / 1000);
     if (p->folder[0])
-        snprintf(cause, sizeof cause, "the label folder %s took more than %s to write a "
-                 "label", p->folder, secs);
+        snprintf(cause, sizeof cause, "the label folder %.300s took more than %s to write "
+                 "a label", p->folder, secs);
     else
         snprintf(cause, sizeof cause, "the label printer at %s did not answer in %s",
                  p->where, secs);

@@ -202,7 +202,7 @@ enum station_answer station_labels_reprint(struct station_labels *l, const char 
     }
     char err[300];
     if (label_printer_send(l->printer, m->serial, m->zpl, m->zpl_len, err, sizeof err) < 0) {
-        snprintf(why->error, sizeof why->error, "%s", err);
+        snprintf(why->error, sizeof why->error, "%.250s", err);
         snprintf(why->hint, sizeof why->hint, "GET /api/v1/alarms says what the printer "
                  "has; reprint once it prints again");
         return STATION_NOT_NOW;
