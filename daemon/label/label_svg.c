@@ -32,11 +32,18 @@ static void put_xml_text(struct label_buf *b, const char *s)
     }
 }
 
+/* A line too long for the room left of the QR code is squeezed into it
+ * (textLength), not drawn over the code: a serial must stay readable. */
 static void text_line(struct label_buf *b, int y, int size, bool bold, const char *lead,
                       const char *value)
 {
-    label_buf_printf(b, "<text x=\"16\" y=\"%d\" font-size=\"%d\"%s>", y, size,
+    int room = WIDTH - QR_BOX - 10 - 16 - 8;
+    double guess = 0.62 * size * (double)(strlen(lead) + strlen(value));   /* sans-serif */
+    label_buf_printf(b, "<text x=\"16\" y=\"%d\" font-size=\"%d\"%s", y, size,
                      bold ? " font-weight=\"bold\"" : "");
+    if (guess > room)
+        label_buf_printf(b, " textLength=\"%d\" lengthAdjust=\"spacingAndGlyphs\"", room);
+    label_buf_put(b, ">", 1);
     put_xml_text(b, lead);
     put_xml_text(b, value);
     label_buf_put(b, "</text>\n", 8);
