@@ -134,44 +134,41 @@ static void on_timeout(uv_timer_t *t)
 
 /* ---- a printer: look up, connect, write, close our side ----------------- */
 
+/* Whether the step that just came back lets the label go on: not when
+ * its outcome is made already (the timer, a cancel), nor when the step
+ * failed, which then makes it. */
+static bool step_ok(struct label_printer *p, int status)
+{
+    if (p->over)
+        return false;
+    if (status < 0) {
+        fail_with(p, status);
+        return false;
+    }
+    return true;
+}
+
 static void on_shutdown(uv_shutdown_t *req, int status)
 {
     struct label_printer *p = req->data;
-    if (p->over)
-        return;
-    if (status < 0)
-        fail_with(p, status);
-    else
+    if (step_ok(p, status))
         finish(p, true, NULL);
 }
 
 static void on_written(uv_write_t *req, int status)
 {
     struct label_printer *p = req->data;
-    if (p->over)
-        return;
-    if (status < 0) {
-        fail_with(p, status);
-        return;
-    }
-    int r = uv_shutdown(&p->shutdown, (uv_stream_t *)&p->tcp, on_shutdown);
-    if (r < 0)
-        fail_with(p, r);
+    if (step_ok(p, status))
+        step_ok(p, uv_shutdown(&p->shutdown, (uv_stream_t *)&p->tcp, on_shutdown));
 }
 
 static void on_connected(uv_connect_t *req, int status)
 {
     struct label_printer *p = req->data;
-    if (p->over)
+    if (!step_ok(p, status))
         return;
-    if (status < 0) {
-        fail_with(p, status);
-        return;
-    }
     uv_buf_t buf = uv_buf_init(p->head->data, (unsigned)p->head->len);
-    int r = uv_write(&p->write, (uv_stream_t *)&p->tcp, &buf, 1, on_written);
-    if (r < 0)
-        fail_with(p, r);
+    step_ok(p, uv_write(&p->write, (uv_stream_t *)&p->tcp, &buf, 1, on_written));
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)

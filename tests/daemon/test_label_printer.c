@@ -196,58 +196,71 @@ static int full_listener(uint16_t *port, int *filler)
     return fd;
 }
 
+/* A printer whose SYN is dropped, and a label printer pointed at it. */
+struct silent {
+    uv_loop_t loop;
+    struct outcome o;
+    uint16_t port;
+    int fd, filler;
+    struct label_printer *p;
+};
+
+static void silent_up(struct silent *s, unsigned timeout_ms)
+{
+    memset(s, 0, sizeof *s);
+    uv_loop_init(&s->loop);
+    s->fd = full_listener(&s->port, &s->filler);
+    s->p = printer(&s->loop, s->port, timeout_ms, &s->o);
+}
+
+static void silent_down(struct silent *s)
+{
+    close(s->filler);
+    close(s->fd);
+}
+
 static void test_silent_printer_costs_the_timeout(void **state)
 {
     (void)state;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    struct outcome o = {0};
-    uint16_t port;
-    int filler, fd = full_listener(&port, &filler);
-    struct label_printer *p = printer(&loop, port, 300, &o);
+    struct silent s;
+    silent_up(&s, 300);
     uint64_t t0 = uv_hrtime();
-    send_label(p, "S-1", "x");
-    while (o.reports < 1)
-        uv_run(&loop, UV_RUN_ONCE);
+    send_label(s.p, "S-1", "x");
+    while (s.o.reports < 1)
+        uv_run(&s.loop, UV_RUN_ONCE);
     uint64_t ms = (uv_hrtime() - t0) / 1000000u;
-    assert_int_equal(o.ok, 0);
+    assert_int_equal(s.o.ok, 0);
     assert_true(ms >= 290 && ms < 2000);
     char want[120];
     snprintf(want, sizeof want, "the label printer at 127.0.0.1:%u did not answer in 0.3 s",
-             (unsigned)port);
-    assert_string_equal(o.cause, want);
-    close_all(&loop, p);
-    close(filler);
-    close(fd);
+             (unsigned)s.port);
+    assert_string_equal(s.o.cause, want);
+    close_all(&s.loop, s.p);
+    silent_down(&s);
 }
 
 static void test_stop_reports_every_label_not_sent(void **state)
 {
     (void)state;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    struct outcome o = {0};
-    uint16_t port;
-    int filler, fd = full_listener(&port, &filler);
-    struct label_printer *p = printer(&loop, port, 5000, &o);
-    send_label(p, "S-1", "x");
-    send_label(p, "S-2", "x");
-    send_label(p, "S-3", "x");
-    uv_run(&loop, UV_RUN_NOWAIT);
+    struct silent s;
+    silent_up(&s, 5000);
+    send_label(s.p, "S-1", "x");
+    send_label(s.p, "S-2", "x");
+    send_label(s.p, "S-3", "x");
+    uv_run(&s.loop, UV_RUN_NOWAIT);
     char err[200];
     bool closed = false;
-    label_printer_close(p, on_closed, &closed);
-    assert_int_equal(label_printer_send(p, "S-4", "x", 1, err, sizeof err), -1);
-    uv_run(&loop, UV_RUN_DEFAULT);
+    label_printer_close(s.p, on_closed, &closed);
+    assert_int_equal(label_printer_send(s.p, "S-4", "x", 1, err, sizeof err), -1);
+    uv_run(&s.loop, UV_RUN_DEFAULT);
     assert_true(closed);
-    assert_int_equal(o.reports, 3);
-    assert_int_equal(o.ok, 0);
-    assert_string_equal(o.serial, "S-1");     /* the one in flight goes last */
-    assert_string_equal(o.cause, "jigd stopped before the label was sent");
-    label_printer_free(p);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    close(filler);
-    close(fd);
+    assert_int_equal(s.o.reports, 3);
+    assert_int_equal(s.o.ok, 0);
+    assert_string_equal(s.o.serial, "S-1");     /* the one in flight goes last */
+    assert_string_equal(s.o.cause, "jigd stopped before the label was sent");
+    label_printer_free(s.p);
+    assert_int_equal(uv_loop_close(&s.loop), 0);
+    silent_down(&s);
 }
 
 static void test_folder_gets_the_whole_file(void **state)

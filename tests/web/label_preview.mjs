@@ -10,51 +10,17 @@
 //        JIGD_WEB_OUT  (screenshot and log; default ./web-label-out)
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EspsimRack } from "../conformance/espsim_rack.mjs";
+import { fail, freePort, loadPlaywright, until } from "./web_rig.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
 const [espsim, jigd, vectors, stubDir] = process.argv.slice(2);
 const chromiumPath = process.env.JIGD_CHROMIUM || "/usr/bin/chromium";
 const out = path.resolve(process.env.JIGD_WEB_OUT || "web-label-out");
-
-function fail(message) {
-  console.error(`FAIL: ${message}`);
-  process.exitCode = 1;
-  throw new Error(message);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, seconds, check) {
-  const end = Date.now() + seconds * 1000;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (error) {
-      last = error.message;
-    }
-    await sleep(200);
-  }
-  fail(`timed out after ${seconds} s waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startJigd(conf, logFile, url) {
   const log = fs.openSync(logFile, "a");
@@ -94,8 +60,7 @@ async function checkPreview(page, url) {
 }
 
 async function main() {
-  const { chromium } = await import("playwright-core").catch((e) =>
-    fail(`playwright-core is not installed (${e.message}): run deploy/setup.sh (npm ci)`));
+  const chromium = await loadPlaywright();
   if (!fs.existsSync(chromiumPath)) fail(`no Chromium at ${chromiumPath}: apt-get install chromium (or set JIGD_CHROMIUM)`);
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
