@@ -274,6 +274,22 @@ static int not_started(struct daemon *d, const char *err)
     return 2;
 }
 
+/* Where the labels of passing units go, said once at start ([label]). */
+static void log_labels(const struct jigd_config *cfg)
+{
+    const struct label_settings *l = &cfg->label;
+    if (!l->enabled)
+        return;
+    char where[300];
+    if (l->folder[0])
+        snprintf(where, sizeof where, "the folder %.280s", l->folder);
+    else
+        snprintf(where, sizeof where, strchr(l->printer_host, ':') ? "the printer at [%s]:%u"
+                 : "the printer at %s:%u", l->printer_host, (unsigned)l->printer_port);
+    log_line("jigd: a label for every unit that passes, to %s (%s)", where,
+             l->template_path[0] ? l->template_path : "the built-in label");
+}
+
 static int run(struct daemon *d, const char *conf, bool conf_given)
 {
     char err[600];
@@ -316,6 +332,7 @@ static int run(struct daemon *d, const char *conf, bool conf_given)
     webhook_wiring_hear_alarms(&d->webhooks, d->station);
     log_identity(d);
     log_stubs(d->cfg);    /* (the database audits the start itself) */
+    log_labels(d->cfg);
     uv_signal_init(d->loop, &d->sigint);
     uv_signal_init(d->loop, &d->sigterm);
     d->sigint.data = d->sigterm.data = d;

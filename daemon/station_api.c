@@ -27,6 +27,7 @@ static enum api_status status_of(enum station_answer a)
     case STATION_NOT_NOW: return API_CONFLICT;
     case STATION_NO_SUCH_BUNDLE: return API_NOT_FOUND;
     case STATION_NO_SUCH_ALARM: return API_NOT_FOUND;
+    case STATION_NO_LABEL: return API_NOT_FOUND;
     case STATION_STOPPING: return API_UNAVAILABLE;
     }
     return API_FAILED;
@@ -189,6 +190,34 @@ static enum api_status board_code_scan(void *ctx, const char *code, int slot,
     return API_OK;
 }
 
+static enum api_status label_svg(void *ctx, int slot, char **svg, struct api_error *err)
+{
+    struct station_api *a = ctx;
+    struct slot_refusal why = {0};
+    enum station_answer ans = station_label_preview(a->st, slot, svg, &why);
+    if (ans == STATION_ACCEPTED)
+        return API_OK;
+    copy_refusal(err, &why);
+    return status_of(ans);
+}
+
+/* A reprint is audited like a slot action: a second label of one serial
+ * on the line is something a quality engineer asks about. */
+static enum api_status label_reprint(void *ctx, const char *serial, const char *actor,
+                                     struct api_error *err)
+{
+    struct station_api *a = ctx;
+    struct slot_refusal why = {0};
+    enum station_answer ans = station_label_reprint(a->st, serial, &why);
+    if (ans == STATION_ACCEPTED) {
+        audit(a, actor, "label.reprint", 0, serial);
+        return API_ACCEPTED;
+    }
+    copy_refusal(err, &why);
+    audit_refused(a, actor, "label.reprint", 0, why.error);
+    return status_of(ans);
+}
+
 static cJSON *station_view(void *ctx)
 {
     return station_json(((struct station_api *)ctx)->st);
@@ -260,6 +289,8 @@ struct api_backend station_api_backend(struct station_api *a)
         .tokens = station_tokens_list,
         .token_add = station_tokens_add,
         .token_revoke = station_tokens_revoke,
+        .label_svg = label_svg,
+        .label_reprint = label_reprint,
         .bundle_json = bundle_view,
     };
 }

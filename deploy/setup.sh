@@ -11,6 +11,9 @@ DEBIAN_PACKAGES=(
   libmbedtls-dev zlib1g-dev libcjson-dev libcmocka-dev openssl libcurl4-openssl-dev
   # sd_notify readiness and watchdog for the Type=notify unit (deploy/jigd.service)
   libsystemd-dev
+  # the label preview's QR code: jigd draws it as SVG for the dashboard
+  # (daemon/label/label_svg.c); the printer draws the label's own
+  libqrencode-dev
   # package/install judges the installed unit with systemd-analyze
   systemd
   python3 python3-serial nodejs npm chromium curl jq

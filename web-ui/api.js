@@ -43,6 +43,14 @@ function headers(extra = {}) {
   return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
 }
 
+/** GET a document as text (the label preview's SVG); throws an ApiError on
+ *  a refusal. */
+export async function getText(path) {
+  const r = await fetch(path, { headers: headers(), cache: "no-store" });
+  if (!r.ok) throw new ApiError(r.status, await r.json().catch(() => ({})));
+  return r.text();
+}
+
 /** GET a JSON document; throws an Error with jigd's own words on a refusal. */
 export async function getJson(path) {
   const r = await fetch(path, { headers: headers(), cache: "no-store" });

@@ -6,6 +6,7 @@
 import * as fmt from "./format.js";
 import { el } from "./dom.js";
 import { post } from "./api.js";
+import { LabelPreview } from "./label_preview.js";
 
 // The words of docs/operator.md's table (house/operator_words holds them equal).
 const STATE_WORDS = {
@@ -66,6 +67,7 @@ export class Tile {
     this.answer = el("div", "answer", "");
     this.answer.setAttribute("role", "status");
     this.root.append(this.answer);
+    this.labelPreview = new LabelPreview(this.root);     // [label]: the last label
     this.rate = 0;
   }
 
@@ -120,6 +122,7 @@ export class Tile {
     this.last.textContent = s.last_result ? s.last_result.toUpperCase() : "–";
     this.showProblem(s.error, s.alarm);
     this.startButton.hidden = s.trigger !== "manual";
+    this.labelPreview.update(s);
   }
 
   /** The label scan for the next board: held for one (SCAN LABEL), or the

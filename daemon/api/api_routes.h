@@ -43,6 +43,10 @@ void api_get_tokens(struct http_request *req, void *ctx);
 void api_post_token(struct http_request *req, void *ctx);
 void api_post_token_revoke(struct http_request *req, void *ctx);
 
+/* api_labels.c: GET /api/v1/slots/{slot}/label, POST /api/v1/units/{serial}/label. */
+void api_get_slot_label(struct http_request *req, void *ctx);
+void api_post_unit_label(struct http_request *req, void *ctx);
+
 /* api_work_orders.c: GET /api/v1/work-orders, GET .../{id}, POST. */
 void api_get_work_orders(struct http_request *req, void *ctx);
 void api_get_work_order(struct http_request *req, void *ctx);

@@ -34,6 +34,8 @@ static const char *section_label(struct parser *p, char *buf, size_t cap)
         snprintf(buf, cap, "[unit]");
     else if (p->section == SECTION_WEBHOOK)
         snprintf(buf, cap, "[webhook %s]", p->webhook->name);
+    else if (p->section == SECTION_LABEL)
+        snprintf(buf, cap, "[label]");
     else
         snprintf(buf, cap, "[station]");
     return buf;
@@ -69,6 +71,15 @@ static int open_section(struct parser *p, char *inner)
         p->section = id ? SECTION_IDENTITY : SECTION_UNIT;
         return 0;
     }
+    if (!strcasecmp(inner, "label")) {
+        if (p->cfg->label.enabled)
+            return fail(p, "[label] appears twice (first at line %d); keep one",
+                        p->cfg->label.line);
+        p->cfg->label.enabled = true;
+        p->cfg->label.line = p->line;
+        p->section = SECTION_LABEL;
+        return 0;
+    }
     if (!strncasecmp(inner, "slot", 4) && isspace((unsigned char)inner[4])) {
         char *num = inner + 5;
         while (isspace((unsigned char)*num))
@@ -82,7 +93,7 @@ static int open_section(struct parser *p, char *inner)
         return conf_open_webhook(p, name);
     }
     return fail(p, "unknown section [%s]; known sections: [station], [identity], "
-                "[unit], [slot N] (N = 1 to %d), [webhook NAME]", inner, CONFIG_MAX_SLOTS);
+                "[unit], [label], [slot N] (N = 1 to %d), [webhook NAME]", inner, CONFIG_MAX_SLOTS);
 }
 
 /* ---- lines ------------------------------------------------------------- */
@@ -146,7 +157,8 @@ static int set_key(struct parser *p, const char *key, char *raw)
         p->section == SECTION_STATION ? config_station_keys
         : p->section == SECTION_IDENTITY ? config_identity_keys
         : p->section == SECTION_UNIT ? config_unit_keys
-        : p->section == SECTION_WEBHOOK ? config_webhook_keys : config_slot_keys;
+        : p->section == SECTION_WEBHOOK ? config_webhook_keys
+        : p->section == SECTION_LABEL ? config_label_keys : config_slot_keys;
     for (int i = 0; keys[i].key; i++) {
         if (strcasecmp(key, keys[i].key))
             continue;
@@ -235,6 +247,8 @@ static void set_unit_defaults(struct jigd_config *c)
     snprintf(c->unit.serial_format, sizeof c->unit.serial_format, "%s",
              CONFIG_DEFAULT_SERIAL_FORMAT);
     c->unit.secure_cert = false;
+    c->label.printer_port = CONFIG_DEFAULT_LABEL_PORT;
+    c->label.timeout_ms = CONFIG_DEFAULT_LABEL_TIMEOUT_MS;
 }
 
 /* Only a literal loopback address (127.0.0.0/8, ::1, ::ffff:127.x.y.z) or
@@ -274,6 +288,8 @@ static int check_whole(struct parser *p)
                                     "[slot %d] (line %d); each slot needs its own port",
                                     s->index, s->port, c->slots[j].index, c->slots[j].line);
     }
+    if (conf_check_label(p))
+        return -1;
     const struct identity_settings *id = &c->identity;
     if (!id->ca_cert[0] != !id->ca_key[0])
         return conf_fail_at(p, id->ca_cert[0] ? id->ca_cert_line : id->ca_key_line,

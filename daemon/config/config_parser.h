@@ -7,6 +7,7 @@
  *   config_station.c     [station]
  *   config_identity.c    [identity]
  *   config_unit.c        [unit]
+ *   config_label.c       [label], and its check once the file is read
  *   config_slot.c        [slot N], and the checks of a finished slot
  *   config_slot_reset.c  a slot's reset = option: its values and what each
  *                        needs, in one place
@@ -26,7 +27,7 @@
 #define MAX_SECTION_KEYS 16
 
 enum section { SECTION_NONE, SECTION_STATION, SECTION_SLOT, SECTION_IDENTITY, SECTION_UNIT,
-               SECTION_WEBHOOK };
+               SECTION_WEBHOOK, SECTION_LABEL };
 
 struct parser {
     struct jigd_config *cfg;
@@ -72,6 +73,7 @@ int conf_parse_led_gpio(struct parser *p, const char *v, int *out);
 extern const struct key_handler config_station_keys[];
 extern const struct key_handler config_identity_keys[];
 extern const struct key_handler config_unit_keys[];
+extern const struct key_handler config_label_keys[];
 extern const struct key_handler config_slot_keys[];
 extern const struct key_handler config_webhook_keys[];
 
@@ -83,6 +85,9 @@ int conf_finish_webhook(struct parser *p);
  * the reset option checks. */
 enum { SLOT_KEY_PORT, SLOT_KEY_TRIGGER, SLOT_KEY_RESET, SLOT_KEY_GPIO_CHIP,
        SLOT_KEY_GPIO_EN, SLOT_KEY_GPIO_IO0 };
+
+/* config_label.c: a [label] with a printer or a folder, not both. */
+int conf_check_label(struct parser *p);
 
 /* config_slot.c: "[slot N]" opened (num is the N text), or ended. */
 int conf_open_slot(struct parser *p, const char *num);

@@ -1,6 +1,7 @@
 /* A slot's states and triggers: when to probe, when to flash, when the
  * board has gone, when the port is back. See slot.h for the picture. */
 #include "slot_internal.h"
+#include "station_labels.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +221,9 @@ static void on_unit_ended(void *ctx, const struct unit_outcome *o)
         s->passed++;
     else
         s->failed++;
+    /* Before the state is said: a screen that hears "passed" finds the label. */
+    if (o->passed)
+        station_labels_unit_passed(s->env.labels, s->cfg.index, &s->board);
     slot_outcome_alarms(s, o);
     if (s->closing) {
         slot_maybe_closed(s);

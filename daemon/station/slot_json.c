@@ -1,6 +1,7 @@
 /* A slot as the API shows it: its configuration, its state, the board in
  * it (or the last one) and the last unit's outcome. */
 #include "slot_internal.h"
+#include "station_labels.h"
 
 #include "mac_text.h"
 
@@ -98,6 +99,7 @@ cJSON *slot_to_json(const struct slot *s)
     add_text_or_null(o, "board_code", s->board.board_code);
     slot_board_code_json(o, s);
     add_text_or_null(o, "cert_fingerprint", s->board.fingerprint);
+    add_text_or_null(o, "label_serial", station_labels_last_serial(s->env.labels, s->cfg.index));
     add_last(o, s);
     add_alarm(o, s);
     char *log = boot_log_text(&s->boot_log);

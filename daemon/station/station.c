@@ -10,6 +10,7 @@
 #include "bundle_choice.h"
 #include "slot.h"
 #include "station_alarms.h"
+#include "station_labels.h"
 #include "station_production.h"
 #include "unit_services.h"
 
@@ -20,6 +21,8 @@ struct station {
     struct bundle *bundle;              /* the active one, or NULL */
     struct slot_baud_memory *baud;
     struct station_alarms *alarms;      /* what needs a person */
+    struct station_labels *labels;      /* [label]; NULL = no labels */
+    bool labels_open, labels_closing;   /* its printer not closed yet; closing */
     struct unit_services *units;        /* NULL: bundle only, no records */
     struct slot_env env;                /* what every slot shares */
     struct slot **slots;
@@ -75,6 +78,11 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
     st->loop = loop;
     st->cfg = cfg;
     st->bus = bus;
+    if (station_labels_open(loop, cfg, bus, st->alarms, &st->labels, err, errlen) < 0) {
+        station_free(st);
+        return NULL;
+    }
+    st->labels_open = st->labels != NULL;
     st->env = (struct slot_env){
         .loop = loop,
         .bus = bus,
@@ -85,6 +93,7 @@ struct station *station_new(uv_loop_t *loop, const struct jigd_config *cfg,
         .board_code = cfg->station.board_code,
         .baud = st->baud,
         .alarms = st->alarms,
+        .labels = st->labels,
     };
     for (size_t i = 0; i < cfg->n_slots; i++) {
         st->slots[i] = slot_new(&st->env, &cfg->slots[i], err, errlen);
@@ -425,6 +434,20 @@ enum station_answer station_scan_board_code(struct station *st, const char *code
     return STATION_ACCEPTED;
 }
 
+enum station_answer station_label_preview(const struct station *st, int index, char **svg,
+                                          struct slot_refusal *why)
+{
+    if (!station_slot((struct station *)st, index))
+        return no_such_slot(index, why);
+    return station_labels_preview(st->labels, index, svg, why);
+}
+
+enum station_answer station_label_reprint(struct station *st, const char *serial,
+                                          struct slot_refusal *why)
+{
+    return station_labels_reprint(st->labels, serial, why);
+}
+
 enum station_answer station_ask_bundle(struct station *st, const char *path,
                                        struct slot_refusal *why)
 {
@@ -443,10 +466,26 @@ enum station_answer station_ask_bundle(struct station *st, const char *path,
 
 /* ---- stopping ----------------------------------------------------------- */
 
+static void on_labels_closed(void *ctx)
+{
+    struct station *st = ctx;
+    st->labels_open = false;
+    maybe_stopped(st);
+}
+
+/* The label printer goes last: a unit that passes while its slot closes
+ * still has its label sent (or said not sent). */
 static void maybe_stopped(struct station *st)
 {
     if (!st->stopping || st->slots_open || st->loads_pending || !st->stopped_cb)
         return;
+    if (st->labels_open) {
+        if (!st->labels_closing) {
+            st->labels_closing = true;
+            station_labels_close(st->labels, on_labels_closed, st);
+        }
+        return;
+    }
     void (*cb)(void *) = st->stopped_cb;
     st->stopped_cb = NULL;
     cb(st->stopped_ctx);
@@ -480,6 +519,7 @@ void station_free(struct station *st)
         slot_free(st->slots[i]);
     free(st->slots);
     slot_baud_memory_free(st->baud);
+    station_labels_free(st->labels);
     station_alarms_free(st->alarms);
     bundle_unref(st->bundle);
     free(st);

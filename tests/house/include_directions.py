@@ -41,10 +41,12 @@ RULES = {
     "daemon/port":       (),
     "daemon/bundle":     (),
     "daemon/identity":   (),
+    "daemon/label":      (),                    # the label stands alone too: station/ hands it values
     "daemon/flash":      ("daemon/port",),
     "daemon/api":        ("daemon/events",),    # knows the station only as its api_backend.h
     "daemon/station":    ("daemon/config", "daemon/events", "daemon/port", "daemon/flash",
-                          "daemon/bundle", "daemon/identity", "db"),   # NOT daemon/api
+                          "daemon/bundle", "daemon/identity", "daemon/label",
+                          "db"),                # NOT daemon/api
     "daemon/jigctl":     ("daemon/api", "daemon/config", "daemon/bundle", "daemon/identity", "db"),
     "daemon/webhook":    ("daemon/config", "daemon/events", "db"),   # events: log_line.h only
     "daemon":            (ANY,),                # jigd.c and the wiring beside it

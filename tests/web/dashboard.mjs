@@ -14,11 +14,11 @@
 // is the only proof that the page works.
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EspsimRack } from "../conformance/espsim_rack.mjs";
+import { fail, freePort, loadPlaywright, sleep, until } from "./web_rig.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
@@ -32,48 +32,6 @@ const FAILING = new Set([BROKEN, PULLED]);
 const WORK_ORDER = "WO-WEB";
 const WO_QUANTITY = 10;
 const NO_PORT = BOARDS + 1;             // a slot whose by-id name is a typo
-
-function fail(message) {
-  console.error(`FAIL: ${message}`);
-  process.exitCode = 1;
-  throw new Error(message);
-}
-
-async function loadPlaywright() {
-  try {
-    return (await import("playwright-core")).chromium;
-  } catch (error) {
-    fail(`playwright-core is not installed (${error.message}): run deploy/setup.sh (npm ci)`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, seconds, check) {
-  const end = Date.now() + seconds * 1000;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (error) {
-      last = error.message;
-    }
-    await sleep(200);
-  }
-  fail(`timed out after ${seconds} s waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
 
 /** jigd on `conf`, its log appended to `logFile`. */
 class Jigd {

@@ -132,6 +132,13 @@ struct api_backend {
     /* Someone has seen alarm `id`: API_OK, API_NOT_FOUND, API_CONFLICT. */
     enum api_status (*alarm_ack)(void *ctx, uint64_t id, const char *actor,
                                  struct api_error *err);
+    /* [label] (docs/label.md): the SVG preview of a slot's last label into
+     * *svg (to free()), API_NOT_FOUND when there is none; a unit's label
+     * sent to the printer again (API_ACCEPTED: the printer's answer is an
+     * event). NULL: the station prints no labels. */
+    enum api_status (*label_svg)(void *ctx, int slot, char **svg, struct api_error *err);
+    enum api_status (*label_reprint)(void *ctx, const char *serial, const char *actor,
+                                     struct api_error *err);
 };
 
 #endif

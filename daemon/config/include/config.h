@@ -154,10 +154,30 @@ struct webhook_config {
     unsigned timeout_s;                 /* one delivery's time limit */
 };
 
+#define CONFIG_DEFAULT_LABEL_PORT 9100
+#define CONFIG_DEFAULT_LABEL_TIMEOUT_MS 5000u
+
+/* [label]: a label for each unit that passes (docs/label.md); no section,
+ * no labels. One of printer and folder. The template file is read at
+ * start, not here (its mistakes name its own line and column). */
+struct label_settings {
+    bool enabled;                           /* the section is there */
+    int line;                               /* of [label] */
+    char printer_host[256];                 /* "" = no printer */
+    uint16_t printer_port;
+    int printer_line;
+    char folder[CONFIG_PATH_MAX];           /* "" = no folder */
+    int folder_line;
+    char template_path[CONFIG_PATH_MAX];    /* "" = the built-in label */
+    int template_line;
+    unsigned timeout_ms;
+};
+
 struct jigd_config {
     struct station_config station;
     struct identity_settings identity;
     struct unit_settings unit;
+    struct label_settings label;
     char path[CONFIG_PATH_MAX];             /* the file, for "file:line" at start */
     struct slot_config slots[CONFIG_MAX_SLOTS]; /* sorted by index */
     size_t n_slots;

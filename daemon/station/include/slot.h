@@ -29,6 +29,7 @@
 struct bundle;
 struct event_bus;
 struct slot_baud_memory;
+struct station_labels;
 struct unit_services;
 
 /* What a slot takes from its station; the station outlives its slots. */
@@ -44,6 +45,7 @@ struct slot_env {
                                            flash the bundle only, record nothing */
     struct station_alarms *alarms;      /* what needs a person; NULL = none kept */
     enum board_code_need board_code;    /* the PCB label scan before a board */
+    struct station_labels *labels;      /* a label for each pass; NULL = none */
 };
 
 

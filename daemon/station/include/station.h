@@ -54,6 +54,7 @@ enum station_answer {
     STATION_NOT_NOW,            /* the slot refuses now (busy, disabled, no bundle) */
     STATION_NO_SUCH_BUNDLE,     /* no bundle folder at that path */
     STATION_NO_SUCH_ALARM,
+    STATION_NO_LABEL,           /* no labels here, or none of that slot or serial */
     STATION_STOPPING,
 };
 
@@ -84,6 +85,13 @@ enum station_answer station_ask_bundle(struct station *st, const char *path,
  * becomes the active one (units already running keep theirs). Returns 0,
  * or -1 with the reason in err. */
 int station_load_bundle(struct station *st, const char *dir, char *err, size_t errlen);
+
+/* [label] (docs/label.md): the SVG preview of slot `index`'s last label
+ * (to free()), and a unit's label sent to the printer again. */
+enum station_answer station_label_preview(const struct station *st, int index, char **svg,
+                                          struct slot_refusal *why);
+enum station_answer station_label_reprint(struct station *st, const char *serial,
+                                          struct slot_refusal *why);
 
 size_t station_slot_count(const struct station *st);
 struct slot *station_slot(struct station *st, int index);  /* [slot index] or NULL */

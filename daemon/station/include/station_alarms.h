@@ -1,7 +1,8 @@
 /* The alarms that need a person: what stops a slot with no board to blame
  * (its slot alarm: no adapter, clock, no bundle, no stub, disk nearly full,
  * database unwritable), a slot failing three units in a row, a work order
- * complete, boards waiting for keys (the key pool empty). Each stands out on the dashboard until someone acknowledges it
+ * complete, boards waiting for keys (the key pool empty), a label the
+ * printer did not take. Each stands out on the dashboard until someone acknowledges it
  * (an operator's token; the name goes to the audit log); an acknowledged
  * alarm whose cause is over goes. One alarm per kind and slot at a time:
  * the same cause again refreshes it, it does not stack. */
@@ -23,6 +24,7 @@ struct station_alarms;
 #define ALARM_KIND_FAILING "failing"            /* FAILING_STREAK units failed in a row */
 #define ALARM_KIND_WORK_ORDER "work-order"      /* the work order is complete */
 #define ALARM_KIND_KEY_POOL "key-pool"          /* a board waits for its key */
+#define ALARM_KIND_PRINTER "printer"            /* a unit's label did not go out */
 
 #define FAILING_STREAK 3
 
