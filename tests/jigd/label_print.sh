@@ -75,8 +75,12 @@ expect_slot_goes_on() {
 case "$case_name" in
 print)
     label_conf "printer = tcp://127.0.0.1:$printer_port"
+    station_key "board_code = optional"
     start_listener
     start_jigd
+    # A scanned code with ZPL's command characters: printed, never obeyed.
+    api POST /api/v1/board_codes '{"code": "PCB^XZ~1", "slot": 1}' > /dev/null \
+        || fail "the scan was refused"
     pass_once
     serial=$(db "SELECT serial FROM units")
     mac=$(slot_field 1 .mac)
@@ -89,6 +93,8 @@ print)
     grep -F "^BQN,2,6^FH^FDQA,$serial^FS" <<< "$zpl" > /dev/null \
         || fail "the label has no QR code of $serial: $zpl"
     [[ "$zpl" == "^XA"* ]] || fail "the label does not start a ZPL format: $zpl"
+    grep -F "PCB_5EXZ_7E1" <<< "$zpl" > /dev/null || fail "the label lacks the board code, escaped: $zpl"
+    [ "$(grep -o '\^XZ' <<< "$zpl" | wc -l)" = 1 ] || fail "the board code ended the label early: $zpl"
     [ "$(slot_field 1 .label_serial)" = "$serial" ] || fail "slot 1's label_serial is not $serial"
     svg=$(api GET /api/v1/slots/1/label) || fail "GET /api/v1/slots/1/label failed"
     grep -F ">$serial</text>" <<< "$svg" > /dev/null || fail "the preview lacks $serial: $svg"
