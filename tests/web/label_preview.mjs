@@ -1,6 +1,8 @@
-// The label preview on a passed tile, in a real browser: headless Chromium
-// (playwright-core) against jigd with [label] writing to a folder and one
-// espsim board. Once the board passes, its tile shows the label jigd drew:
+// The label at pass, in a real browser: headless Chromium (playwright-core)
+// against jigd with [label] sending to a raw-TCP label printer (a loopback
+// listener here, port 9100's protocol: bytes in, nothing back) and one
+// espsim board. Once the board passes, the listener holds a ZPL label with
+// the unit's serial and its QR code, and the tile shows the label jigd drew:
 // an SVG with the unit's serial and a QR code, put in the page as SVG
 // elements (the page's CSP refuses blob: and data: images) with nothing
 // that could run. A screenshot of the tile is kept with the test output.
@@ -10,6 +12,7 @@
 //        JIGD_WEB_OUT  (screenshot and log; default ./web-label-out)
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +35,27 @@ async function startJigd(conf, logFile, url) {
     return r.ok && (await r.json()).bundle;
   });
   return { child, exit };
+}
+
+/** A raw-TCP label printer on loopback: every connection's bytes, as text. */
+async function startPrinter() {
+  const labels = [];
+  const server = net.createServer((sock) => {
+    let text = "";
+    sock.on("data", (d) => { text += d.toString("latin1"); });
+    sock.on("end", () => labels.push(text));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { labels, port: server.address().port, close: () => server.close() };
+}
+
+async function checkLabelPrinted(printer, serial) {
+  await until("the label at the printer", 20, async () => printer.labels.length >= 1);
+  const zpl = printer.labels[0];
+  if (!zpl.startsWith("^XA") || !zpl.includes(`^FD${serial}^FS`) ||
+      !zpl.includes(`^BQN,2,6^FH^FDQA,${serial}^FS`))
+    fail(`the printer got a label without serial ${serial} or its QR code:\n${zpl}`);
+  console.log(`ok: the printer on port 9100's protocol got the label of ${serial} (${zpl.length} bytes)`);
 }
 
 async function checkPreview(page, url) {
@@ -57,6 +81,7 @@ async function checkPreview(page, url) {
   await page.locator('.tile[data-slot="1"]').screenshot({ path: path.join(out, "label-preview-tile.png") });
   console.log(`ok: slot 1 passed ${slot.serial}; its tile shows the label (${modules}x${modules} QR, ` +
               `${rects} rects); screenshot ${path.join(out, "label-preview-tile.png")}`);
+  return slot.serial;
 }
 
 async function main() {
@@ -65,16 +90,16 @@ async function main() {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "jigd_label_web."));
-  let rack, station, browser;
+  let rack, station, browser, printer;
   try {
     execFileSync("bash", [path.join(repo, "tests/jigd/make_bundle.sh"), vectors, `${work}/bundle1`, "64", "1"]);
     rack = await EspsimRack.start({ espsim, chip: "esp32", boards: 1, flashDir: `${work}/flash` });
-    fs.mkdirSync(`${work}/labels`);
+    printer = await startPrinter();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     fs.writeFileSync(`${work}/jigd.conf`, `[station]\nname = label-line\nlisten = 127.0.0.1:${port}\n` +
       `api_trust_local = yes\ndata_dir = ${work}\nbundle = ${work}/bundle1\nstub_dir = ${stubDir}\n` +
-      `boot_log_seconds = 1\n[label]\nfolder = ${work}/labels\n` +
+      `boot_log_seconds = 1\n[label]\nprinter = tcp://127.0.0.1:${printer.port}\n` +
       `[slot 1]\nport = rfc2217://127.0.0.1:${rack.boardPort(1)}\ntrigger = manual\n`);
     station = await startJigd(`${work}/jigd.conf`, path.join(out, "jigd.log"), url);
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"] });
@@ -82,7 +107,8 @@ async function main() {
     const errors = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
-    await checkPreview(page, url);
+    const serial = await checkPreview(page, url);
+    await checkLabelPrinted(printer, serial);
     if (errors.length) fail(`the page's console has errors:\n${errors.join("\n")}`);
     console.log("label preview test passed");
   } finally {
@@ -92,6 +118,7 @@ async function main() {
       const code = await station.exit;
       if (code !== 0) fail(`jigd exited with ${code} after SIGTERM`);
     }
+    if (printer) printer.close();
     if (rack) await rack.stop().catch((e) => { console.error(e.message); process.exitCode = 1; });
     fs.rmSync(work, { recursive: true, force: true });
   }
