@@ -108,6 +108,21 @@ static void add_next_cursor(cJSON *o, const cJSON *rows, int64_t limit, const ch
         cJSON_AddNullToObject(o, "next_cursor");
 }
 
+/* A page of rows: CSV, or {"<name>": rows, "next_cursor"} (by `id_key`). */
+static void reply_page(struct http_request *req, const struct api_backend *be, cJSON *rows,
+                       bool csv, int64_t limit, const char *name, const char *id_key)
+{
+    if (csv) {
+        reply_csv(req, be, rows);
+        cJSON_Delete(rows);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    add_next_cursor(o, rows, limit, id_key);
+    cJSON_AddItemToObject(o, name, rows);
+    http_reply_json(req, 200, o);
+}
+
 void api_get_attempts(struct http_request *req, void *ctx)
 {
     const struct api_backend *be = api_routes_backend(ctx);
@@ -122,15 +137,7 @@ void api_get_attempts(struct http_request *req, void *ctx)
         api_reply_refusal(req, st, &err, "the attempts could not be read");
         return;
     }
-    if (csv) {
-        reply_csv(req, be, rows);
-        cJSON_Delete(rows);
-        return;
-    }
-    cJSON *o = cJSON_CreateObject();
-    add_next_cursor(o, rows, q.limit, "attempt_id");
-    cJSON_AddItemToObject(o, "attempts", rows);
-    http_reply_json(req, 200, o);
+    reply_page(req, be, rows, csv, q.limit, "attempts", "attempt_id");
 }
 
 void api_get_units(struct http_request *req, void *ctx)
@@ -150,15 +157,7 @@ void api_get_units(struct http_request *req, void *ctx)
         api_reply_refusal(req, st, &err, "the units could not be read");
         return;
     }
-    if (p.csv) {
-        reply_csv(req, be, rows);
-        cJSON_Delete(rows);
-        return;
-    }
-    cJSON *o = cJSON_CreateObject();
-    add_next_cursor(o, rows, q.limit, "unit_id");
-    cJSON_AddItemToObject(o, "units", rows);
-    http_reply_json(req, 200, o);
+    reply_page(req, be, rows, p.csv, q.limit, "units", "unit_id");
 }
 
 void api_get_unit(struct http_request *req, void *ctx)
