@@ -326,11 +326,7 @@ static int running_attempts(struct station_db *db, cJSON **rows)
     if (rc != SDB_OK)
         return rc;
     sqlite3_bind_int64(stmt, 1, db->session_id);
-    *rows = cJSON_CreateArray();
-    if (!*rows || db_rows_to_json(stmt, *rows) != SQLITE_DONE)
-        rc = db_sql_fail(db, "finding interrupted attempts");
-    sqlite3_finalize(stmt);
-    return rc;
+    return db_collect_rows(db, stmt, "finding interrupted attempts", rows);
 }
 
 static int close_dead_sessions(struct station_db *db, const char *now)

@@ -109,6 +109,9 @@ void db_column_copy(sqlite3_stmt *stmt, int col, char *out, size_t size);
 /* Turns every remaining row of stmt into an object keyed by column name and
  * appends it to rows. Returns SQLITE_DONE on success. */
 int db_rows_to_json(sqlite3_stmt *stmt, cJSON *rows);
+/* Every row of a prepared statement as *rows (a JSON array), then the
+ * statement finalized; on failure *rows is NULL and `doing` names it. */
+int db_collect_rows(struct station_db *db, sqlite3_stmt *stmt, const char *doing, cJSON **rows);
 
 /* "aa:bb:cc:dd:ee:ff" */
 void db_format_mac(const uint8_t mac[6], char out[SDB_MAC_LEN + 1]);

@@ -218,3 +218,16 @@ bool db_parse_mac(const char *text, uint8_t mac[6])
     }
     return text[pos] == '\0';
 }
+
+int db_collect_rows(struct station_db *db, sqlite3_stmt *stmt, const char *doing, cJSON **rows)
+{
+    int rc = SDB_OK;
+    *rows = cJSON_CreateArray();
+    if (!*rows || db_rows_to_json(stmt, *rows) != SQLITE_DONE) {
+        rc = db_sql_fail(db, doing);
+        cJSON_Delete(*rows);
+        *rows = NULL;
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}

@@ -281,11 +281,7 @@ int sdb_outbox_backlog(struct station_db *db, cJSON **rows)
         " FROM webhook_outbox w GROUP BY receiver ORDER BY receiver", &stmt);
     if (rc != SDB_OK)
         return rc;
-    *rows = cJSON_CreateArray();
-    if (!*rows || db_rows_to_json(stmt, *rows) != SQLITE_DONE)
-        rc = db_sql_fail(db, "reading the webhook backlog");
-    sqlite3_finalize(stmt);
-    return rc;
+    return db_collect_rows(db, stmt, "reading the webhook backlog", rows);
 }
 
 int sdb_outbox_retry_now(struct station_db *db, const char *receiver, int64_t *n)

@@ -44,20 +44,6 @@ static int read_range(struct station_db *db, const char *from, const char *to,
     return rc;
 }
 
-/* Steps a bound statement into a new array; finalizes it either way. */
-static int collect(struct station_db *db, sqlite3_stmt *stmt, const char *what, cJSON **rows)
-{
-    int rc = SDB_OK;
-    *rows = cJSON_CreateArray();
-    if (!*rows || db_rows_to_json(stmt, *rows) != SQLITE_DONE) {
-        rc = db_sql_fail(db, what);
-        cJSON_Delete(*rows);
-        *rows = NULL;
-    }
-    sqlite3_finalize(stmt);
-    return rc;
-}
-
 static int rows_for_id(struct station_db *db, const char *sql, int64_t id, cJSON **rows)
 {
     sqlite3_stmt *stmt;
@@ -65,7 +51,7 @@ static int rows_for_id(struct station_db *db, const char *sql, int64_t id, cJSON
     if (rc != SDB_OK)
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
-    return collect(db, stmt, "reading a unit's history", rows);
+    return db_collect_rows(db, stmt, "reading a unit's history", rows);
 }
 
 /* ---- one unit ------------------------------------------------------------ */
@@ -155,7 +141,7 @@ int sdb_report_unit(struct station_db *db, const char *serial_or_mac, cJSON **ou
         return rc;
     db_bind_text(stmt, 1, serial_or_mac);
     db_bind_text(stmt, 2, mac_text);
-    if ((rc = collect(db, stmt, "finding the unit", &units)) != SDB_OK)
+    if ((rc = db_collect_rows(db, stmt, "finding the unit", &units)) != SDB_OK)
         return rc;
     if (cJSON_GetArraySize(units) == 0) {
         cJSON_Delete(units);
@@ -225,7 +211,7 @@ int sdb_report_attempts(struct station_db *db, const struct sdb_attempt_filter *
     sqlite3_bind_int64(stmt, 8, f->cursor);
     sqlite3_bind_int(stmt, 9, f->newest_first);
     db_bind_text(stmt, 10, f->phase);
-    return collect(db, stmt, "listing attempts", rows);
+    return db_collect_rows(db, stmt, "listing attempts", rows);
 }
 
 #define UNITS_SQL \
@@ -263,7 +249,7 @@ int sdb_report_units(struct station_db *db, const struct sdb_unit_filter *f, cJS
     sqlite3_bind_int64(stmt, 5, f->cursor);
     sqlite3_bind_int(stmt, 6, f->newest_first);
     sqlite3_bind_int64(stmt, 7, f->limit > 0 ? f->limit : -1);
-    return collect(db, stmt, "listing units", rows);
+    return db_collect_rows(db, stmt, "listing units", rows);
 }
 
 /* Prepares sql and binds ?1 from, ?2 to. */
@@ -291,7 +277,7 @@ int sdb_report_units_per_hour(struct station_db *db, const char *from, const cha
         " FROM attempts WHERE result = 'ok'"
         "   AND (?1 IS NULL OR ended_at >= ?1) AND (?2 IS NULL OR ended_at < ?2)"
         " GROUP BY hour ORDER BY hour", from, to, &stmt);
-    return rc == SDB_OK ? collect(db, stmt, "counting units per hour", rows) : rc;
+    return rc == SDB_OK ? db_collect_rows(db, stmt, "counting units per hour", rows) : rc;
 }
 
 #define FIRST_ATTEMPTS_IN_RANGE \
@@ -323,7 +309,7 @@ int sdb_report_first_pass_yield(struct station_db *db, const char *from, const c
                         " sum(result = 'ok') AS first_pass,"
                         " round(100.0 * sum(result = 'ok') / count(*), 2) AS percent"
                         FIRST_ATTEMPTS_IN_RANGE " GROUP BY day ORDER BY day", from, to, &stmt);
-    return rc == SDB_OK ? collect(db, stmt, "computing first-pass yield per day", per_day) : rc;
+    return rc == SDB_OK ? db_collect_rows(db, stmt, "computing first-pass yield per day", per_day) : rc;
 }
 
 int sdb_report_failure_pareto(struct station_db *db, const char *from, const char *to,
@@ -346,7 +332,7 @@ int sdb_report_failure_pareto(struct station_db *db, const char *from, const cha
     if (rc != SDB_OK)
         return rc;
     sqlite3_bind_int(stmt, 3, by_cause);
-    return collect(db, stmt, "building the failure Pareto", rows);
+    return db_collect_rows(db, stmt, "building the failure Pareto", rows);
 }
 
 int sdb_report_duplicate_macs(struct station_db *db, cJSON **rows)
@@ -373,5 +359,5 @@ int sdb_report_duplicate_macs(struct station_db *db, cJSON **rows)
         "   JOIN units u ON u.id = a.unit_id)"
         " SELECT s.mac, s.reason, m.serials FROM suspects s JOIN serials m ON m.mac = s.mac"
         " ORDER BY s.mac, s.reason", &stmt);
-    return rc == SDB_OK ? collect(db, stmt, "looking for duplicate MACs", rows) : rc;
+    return rc == SDB_OK ? db_collect_rows(db, stmt, "looking for duplicate MACs", rows) : rc;
 }

@@ -288,12 +288,5 @@ int sdb_serials_incomplete(struct station_db *db, cJSON **rows)
         " WHERE s.state = 'allocated' ORDER BY s.id", &stmt);
     if (rc != SDB_OK)
         return rc;
-    *rows = cJSON_CreateArray();
-    if (!*rows || db_rows_to_json(stmt, *rows) != SQLITE_DONE) {
-        rc = db_sql_fail(db, "listing incomplete serials");
-        cJSON_Delete(*rows);
-        *rows = NULL;
-    }
-    sqlite3_finalize(stmt);
-    return rc;
+    return db_collect_rows(db, stmt, "listing incomplete serials", rows);
 }

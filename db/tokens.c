@@ -186,14 +186,7 @@ int sdb_token_list(struct station_db *db, cJSON **rows)
                             " FROM api_tokens ORDER BY revoked_at IS NOT NULL, id", &stmt);
     if (rc != SDB_OK)
         return rc;
-    *rows = cJSON_CreateArray();
-    if (!*rows || db_rows_to_json(stmt, *rows) != SQLITE_DONE) {
-        rc = db_sql_fail(db, "listing the tokens");
-        cJSON_Delete(*rows);
-        *rows = NULL;
-    }
-    sqlite3_finalize(stmt);
-    return rc;
+    return db_collect_rows(db, stmt, "listing the tokens", rows);
 }
 
 /* One more slot in *out, doubling it when full. */

@@ -155,12 +155,5 @@ int sdb_work_order_list(struct station_db *db, cJSON **rows)
                             " ORDER BY w.created_at DESC, w.id", &stmt);
     if (rc != SDB_OK)
         return rc;
-    *rows = cJSON_CreateArray();
-    if (!*rows || db_rows_to_json(stmt, *rows) != SQLITE_DONE) {
-        rc = db_sql_fail(db, "listing work orders");
-        cJSON_Delete(*rows);
-        *rows = NULL;
-    }
-    sqlite3_finalize(stmt);
-    return rc;
+    return db_collect_rows(db, stmt, "listing work orders", rows);
 }
