@@ -17,13 +17,13 @@
 // env:   UNIT_DB_TOOL (tests/jigd/unit_db_tool), OPENAPI_OUT (jigd's log;
 //        default ./openapi-out)
 // A missing npm package is a failure with what to install, never a skip.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EspsimRack } from "../conformance/espsim_rack.mjs";
+import { freePort, Jigd, until } from "../jigd/jigd_process.mjs";
 import { closed, documentProblems, linked, operations, resolve, routeTables, SCHEMA_URN,
          tableProblems } from "./openapi_contract.mjs";
 
@@ -42,9 +42,10 @@ function fail(message) {
   console.error(`FAIL: ${message}`);
   failures++;
 }
+/** A failure after which the test cannot go on. */
 function fatal(message) {
   fail(message);
-  throw new Error(message);
+  throw Object.assign(new Error(message), { counted: true });
 }
 
 async function need(pkg, what) {
@@ -131,19 +132,6 @@ async function schemaChecker(doc) {
 
 // ---- 3: real answers --------------------------------------------------------
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve_, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve_(port));
-    });
-  });
-}
-
 /** The station's API as the document describes it: each call names the
  *  documented path template, and its answer is held to that operation.
  *  A body the test sends is checked against the request schema too, but
@@ -223,21 +211,6 @@ function tokenAdd(work, name, role) {
                       { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
 }
 
-async function until(what, seconds, check) {
-  const end = Date.now() + seconds * 1000;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (error) {
-      last = error.message;
-    }
-    await sleep(250);
-  }
-  fatal(`timed out after ${seconds} s waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
-
 /** A bundle with room for the per-unit partitions, its NVS template and
  *  the [identity]/[unit] lines (tests/jigd/identity_bundle.sh). */
 function identityBundle(dir, seed, unitLines = "") {
@@ -284,27 +257,6 @@ async function readEvents(api, token, count) {
   if (seen < count) fatal(`${key}: ${seen} events read, ${count} wanted`);
   api.succeeded.add(key);
   console.log(`ok: ${seen} events of the stream match Event`);
-}
-
-/** jigd running on `conf`; resolves once it answers with its bundle. */
-async function startJigd(conf, logFile, url, token) {
-  const log = fs.openSync(logFile, "a");
-  const child = spawn(jigd, ["-c", conf], { stdio: ["ignore", "ignore", log] });
-  fs.closeSync(log);
-  const exit = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
-  await until("jigd's API and its bundle", 30, async () => {
-    const r = await fetch(`${url}/api/v1/station`, { headers: { Authorization: `Bearer ${token}` } });
-    return r.ok && (await r.json()).bundle;
-  });
-  return { child, exit };
-}
-
-async function stopJigd(station, logFile) {
-  station.child.kill("SIGTERM");
-  const { code } = await station.exit;
-  if (code !== 0) fail(`jigd exited with ${code} after SIGTERM`);
-  const text = fs.readFileSync(logFile, "utf8");
-  if (/AddressSanitizer|LeakSanitizer|runtime error/.test(text)) fail(`sanitizer report in ${logFile}`);
 }
 
 /** The schemas as the test applies them must refuse a real answer with a
@@ -460,7 +412,8 @@ async function live(doc, checker) {
     execFileSync(process.env.UNIT_DB_TOOL, ["work-order", `${work}/station.db`, WORK_ORDER, "10"]);
     const t = { admin: tokenAdd(work, "oa-admin", "admin"), viewer: tokenAdd(work, "oa-viewer", "viewer"),
                 operator: tokenAdd(work, "oa-operator", "operator"), mes: tokenAdd(work, "oa-mes", "mes") };
-    station = await startJigd(`${work}/jigd.conf`, logFile, url, t.admin);
+    station = new Jigd(jigd, `${work}/jigd.conf`, logFile, url, { token: t.admin });
+    await station.start();
     const api = new Api(doc, checker, url);
     await exercise(api, t, work, second.bundle);
     const missed = operations(doc).map(({ method, path: p }) => `${method} ${p}`)
@@ -471,7 +424,7 @@ async function live(doc, checker) {
     const tally = [...api.statuses].map(([k, s]) => `${k} ${[...s].sort().join("/")}`);
     console.log(`statuses seen:\n  ${tally.join("\n  ")}`);
   } finally {
-    if (station) await stopJigd(station, logFile).catch((e) => fail(e.message));
+    if (station) await station.stop().catch((e) => fail(e.message));
     if (rack) await rack.stop().catch((e) => fail(e.message));
     if (!failures) fs.rmSync(work, { recursive: true, force: true });
     else console.error(`the station's files are kept in ${work}; jigd's log is ${logFile}`);
@@ -488,7 +441,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  if (!failures) console.error(error.stack || String(error));
+  if (!error.counted) fail(error.stack || String(error));
 }).finally(() => {
   console.log(failures ? `openapi test: ${failures} failed` : "openapi test passed");
   process.exitCode = failures ? 1 : 0;
