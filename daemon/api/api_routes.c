@@ -55,6 +55,14 @@ static void get_whoami(struct http_request *req, void *ctx)
     http_reply_json(req, 200, o);
 }
 
+/* The API described for programs (OpenAPI 3.1): the document this jigd was
+ * built with, byte for byte, so it cannot describe another version. */
+static void get_openapi(struct http_request *req, void *ctx)
+{
+    (void)ctx;
+    http_reply_bytes(req, 200, "application/json", api_openapi_json, api_openapi_json_len);
+}
+
 static void get_slots(struct http_request *req, void *ctx)
 {
     struct api_routes *r = ctx;
@@ -233,10 +241,14 @@ static void post_alarm_ack(struct http_request *req, void *ctx)
 }
 
 /* Every route of the API: its method, path, handler and the least role
- * that may call it (docs/api.md; house tests hold the docs to this table). */
+ * that may call it (docs/api.md; house tests hold the docs to this table).
+ * openapi.json beside this file describes each one: a route added here
+ * needs its block there, and tests/api/openapi.mjs fails until it has one
+ * (and until the test calls it). */
 static const struct http_route routes[] = {
     {"GET", "/api/v1/station", get_station, .role = HTTP_ROLE_VIEWER},
     {"GET", "/api/v1/whoami", get_whoami, .role = HTTP_ROLE_VIEWER},
+    {"GET", "/api/v1/openapi.json", get_openapi, .role = HTTP_ROLE_VIEWER},
     {"GET", "/api/v1/slots", get_slots, .role = HTTP_ROLE_VIEWER},
     {"GET", "/api/v1/slots/{slot}", get_slot, .role = HTTP_ROLE_VIEWER},
     {"POST", "/api/v1/slots/{slot}/start", post_start, .role = HTTP_ROLE_OPERATOR},

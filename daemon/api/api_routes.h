@@ -47,6 +47,10 @@ void api_post_token_revoke(struct http_request *req, void *ctx);
 void api_get_slot_label(struct http_request *req, void *ctx);
 void api_post_unit_label(struct http_request *req, void *ctx);
 
+/* openapi.json, compiled in (embed_json.cmake): GET /api/v1/openapi.json. */
+extern const unsigned char api_openapi_json[];
+extern const size_t api_openapi_json_len;
+
 /* api_work_orders.c: GET /api/v1/work-orders, GET .../{id}, POST. */
 void api_get_work_orders(struct http_request *req, void *ctx);
 void api_get_work_order(struct http_request *req, void *ctx);

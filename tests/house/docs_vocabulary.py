@@ -3,7 +3,9 @@
 
 The code's names come from its one name table each (printed by
 vocabulary_names); the docs' from the first column of the tables under
-"### Slot states" and "### Phases" in docs/api.md. Every phase docs/jigd.md
+"### Slot states" and "### Phases" in docs/api.md, and from the enums of
+SlotState and Phase in daemon/api/openapi.json (what clients generate
+their types from). Every phase docs/jigd.md
 describes must exist too, and docs/operator.md's "## Slot states" table (its
 colours and words for the dashboard) lists exactly the code's states. A state or phase in the docs that the code does
 not have, or one the code has and the docs leave out, fails.
@@ -12,6 +14,7 @@ not have, or one the code has and the docs leave out, fails.
   docs_vocabulary.py NAMES_PROGRAM REPO --self-check
                                                  shows it fails on a drifted doc
 """
+import json
 import os
 import re
 import subprocess
@@ -55,9 +58,25 @@ def check_operator(code, operator_text):
     return problems
 
 
-def check(code, api_text, jigd_text, operator_text):
+def check_openapi(code, openapi):
+    """The document's SlotState and Phase enums are the code's names."""
+    problems = []
+    schemas = openapi.get("components", {}).get("schemas", {})
+    for kind, schema in (("state", "SlotState"), ("phase", "Phase")):
+        documented = schemas.get(schema, {}).get("enum")
+        if documented is None:
+            problems.append(f"daemon/api/openapi.json has no enum in components/schemas/{schema}")
+            continue
+        problems += [f"daemon/api/openapi.json names {kind} '{n}', which the code does not have"
+                     for n in documented if n not in code[kind]]
+        problems += [f"the code has {kind} '{n}', which daemon/api/openapi.json's {schema} lacks"
+                     for n in code[kind] if n not in documented]
+    return problems
+
+
+def check(code, api_text, jigd_text, operator_text, openapi):
     """The list of problems, empty when docs and code agree."""
-    problems = check_operator(code, operator_text)
+    problems = check_operator(code, operator_text) + check_openapi(code, openapi)
     for kind, heading in (("state", "### Slot states"), ("phase", "### Phases")):
         documented = table_names(api_text, heading)
         if documented is None:
@@ -82,7 +101,12 @@ def read(path):
         return f.read()
 
 
-def self_check(code, api_text, jigd_text, op_text):
+def self_check(code, api_text, jigd_text, op_text, openapi):
+    def without_phase(name):
+        doc = json.loads(json.dumps(openapi))
+        doc["components"]["schemas"]["Phase"]["enum"].remove(name)
+        return doc
+
     cases = [
         ("the docs as they are", api_text, jigd_text, op_text, False),
         ("a state the code lacks", api_text.replace("| `armed` |", "| `waiting` |", 1), jigd_text,
@@ -96,9 +120,12 @@ def self_check(code, api_text, jigd_text, op_text):
         ("operator.md with a made-up state", api_text, jigd_text,
          op_text.replace("| `idle` |", "| `ready` |", 1), True),
     ]
+    cases = [case[:4] + (openapi,) + case[4:] for case in cases]
+    cases.append(("openapi.json without a phase", api_text, jigd_text, op_text,
+                  without_phase("retry"), True))
     passed = failed = 0
-    for what, api, jigd, op, should_fail in cases:
-        got = bool(check(code, api, jigd, op))
+    for what, api, jigd, op, doc, should_fail in cases:
+        got = bool(check(code, api, jigd, op, doc))
         ok = got == should_fail
         print(f"{'ok  ' if ok else 'FAIL'} {what}: {'reported' if got else 'clean'}")
         passed += ok
@@ -115,9 +142,10 @@ def main():
     api_text = read(os.path.join(sys.argv[2], "docs", "api.md"))
     jigd_text = read(os.path.join(sys.argv[2], "docs", "jigd.md"))
     op_text = read(os.path.join(sys.argv[2], "docs", "operator.md"))
+    openapi = json.loads(read(os.path.join(sys.argv[2], "daemon", "api", "openapi.json")))
     if sys.argv[3:] == ["--self-check"]:
-        return 0 if self_check(code, api_text, jigd_text, op_text) else 1
-    problems = check(code, api_text, jigd_text, op_text)
+        return 0 if self_check(code, api_text, jigd_text, op_text, openapi) else 1
+    problems = check(code, api_text, jigd_text, op_text, openapi)
     for p in problems:
         print("FAIL " + p)
     n = len(code["state"]) + len(code["phase"])

@@ -12,13 +12,13 @@
 //
 // Missing Chromium or playwright-core is a failure, never a skip: this test
 // is the only proof that the page works.
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EspsimRack } from "../conformance/espsim_rack.mjs";
-import { fail, freePort, loadPlaywright, sleep, until } from "./web_rig.mjs";
+import { fail, freePort, Jigd, loadPlaywright, sleep, until } from "./web_rig.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
@@ -32,37 +32,6 @@ const FAILING = new Set([BROKEN, PULLED]);
 const WORK_ORDER = "WO-WEB";
 const WO_QUANTITY = 10;
 const NO_PORT = BOARDS + 1;             // a slot whose by-id name is a typo
-
-/** jigd on `conf`, its log appended to `logFile`. */
-class Jigd {
-  constructor(binary, conf, logFile, url) {
-    this.binary = binary;
-    this.conf = conf;
-    this.logFile = logFile;
-    this.url = url;
-  }
-
-  async start() {
-    const log = fs.openSync(this.logFile, "a");
-    this.child = spawn(this.binary, ["-c", this.conf], { stdio: ["ignore", "ignore", log] });
-    fs.closeSync(log);
-    this.exit = new Promise((resolve) => this.child.on("exit", (code, sig) => resolve({ code, sig })));
-    await until("jigd's API and its bundle", 30, async () => {
-      const r = await fetch(`${this.url}/api/v1/station`);
-      return r.ok && (await r.json()).bundle;
-    });
-  }
-
-  async stop() {
-    if (!this.child) return;
-    this.child.kill("SIGTERM");
-    const { code } = await this.exit;
-    this.child = null;
-    if (code !== 0) fail(`jigd exited with ${code} after SIGTERM`);
-    const text = fs.readFileSync(this.logFile, "utf8");
-    if (/AddressSanitizer|LeakSanitizer|runtime error/.test(text)) fail("sanitizer report in jigd's log");
-  }
-}
 
 async function slotJson(url, n) {
   return (await fetch(`${url}/api/v1/slots/${n}`)).json();
@@ -492,7 +461,7 @@ async function main() {
     console.log(`dashboard test passed; screenshots in ${out}`);
   } finally {
     if (browser) await browser.close().catch(() => {});
-    if (station) await station.stop().catch(() => {});
+    if (station) await station.stop().catch((e) => { console.error(`FAIL: ${e.message}`); process.exitCode = 1; });
     if (rack) await rack.stop().catch((e) => { console.error(e.message); process.exitCode = 1; });
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -10,32 +10,20 @@
 // usage: node label_preview.mjs ESPSIM JIGD VECTORS_DIR STUB_DIR
 // env:   JIGD_CHROMIUM (default /usr/bin/chromium),
 //        JIGD_WEB_OUT  (screenshot and log; default ./web-label-out)
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EspsimRack } from "../conformance/espsim_rack.mjs";
-import { fail, freePort, loadPlaywright, until } from "./web_rig.mjs";
+import { fail, freePort, Jigd, loadPlaywright, until } from "./web_rig.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
 const [espsim, jigd, vectors, stubDir] = process.argv.slice(2);
 const chromiumPath = process.env.JIGD_CHROMIUM || "/usr/bin/chromium";
 const out = path.resolve(process.env.JIGD_WEB_OUT || "web-label-out");
-
-async function startJigd(conf, logFile, url) {
-  const log = fs.openSync(logFile, "a");
-  const child = spawn(jigd, ["-c", conf], { stdio: ["ignore", "ignore", log] });
-  fs.closeSync(log);
-  const exit = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-  await until("jigd's API and its bundle", 30, async () => {
-    const r = await fetch(`${url}/api/v1/station`);
-    return r.ok && (await r.json()).bundle;
-  });
-  return { child, exit };
-}
 
 /** A raw-TCP label printer on loopback: every connection's bytes, as text. */
 async function startPrinter() {
@@ -101,7 +89,8 @@ async function main() {
       `api_trust_local = yes\ndata_dir = ${work}\nbundle = ${work}/bundle1\nstub_dir = ${stubDir}\n` +
       `boot_log_seconds = 1\n[label]\nprinter = tcp://127.0.0.1:${printer.port}\n` +
       `[slot 1]\nport = rfc2217://127.0.0.1:${rack.boardPort(1)}\ntrigger = manual\n`);
-    station = await startJigd(`${work}/jigd.conf`, path.join(out, "jigd.log"), url);
+    station = new Jigd(jigd, `${work}/jigd.conf`, path.join(out, "jigd.log"), url);
+    await station.start();
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors = [];
@@ -113,11 +102,7 @@ async function main() {
     console.log("label preview test passed");
   } finally {
     if (browser) await browser.close().catch(() => {});
-    if (station) {
-      station.child.kill("SIGTERM");
-      const code = await station.exit;
-      if (code !== 0) fail(`jigd exited with ${code} after SIGTERM`);
-    }
+    if (station) await station.stop().catch((e) => fail(e.message));
     if (printer) printer.close();
     if (rack) await rack.stop().catch((e) => { console.error(e.message); process.exitCode = 1; });
     fs.rmSync(work, { recursive: true, force: true });
