@@ -29,8 +29,8 @@ static enum api_status refused(struct station_db *db, int rc, struct api_error *
         return API_BAD_REQUEST;
     }
     if (rc == SDB_NOT_FOUND) {
-        snprintf(err->hint, sizeof err->hint, "search by a unit's serial or its MAC "
-                 "(aa:bb:cc:dd:ee:ff)");
+        snprintf(err->hint, sizeof err->hint, "search by a unit's serial, its MAC "
+                 "(aa:bb:cc:dd:ee:ff) or its board code");
         return API_NOT_FOUND;
     }
     snprintf(err->hint, sizeof err->hint, "see the jigd log (journalctl -u jigd)");

@@ -30,7 +30,8 @@ static int number(struct http_request *req, const char *name, long long min, lon
     errno = 0;
     long long n = strtoll(v, &end, 10);
     if (v[0] < '0' || v[0] > '9' || *end || errno || n < min || n > max) {
-        http_reply_error(req, 400, "see docs/api.md, GET /api/v1/attempts",
+        http_reply_error(req, 400, "see docs/api.md: limit is 1 to 1000, cursor the "
+                         "next_cursor of the page before",
                          "%s = '%.40s' is not a whole number from %lld to %lld", name, v, min,
                          max);
         return -1;
