@@ -288,7 +288,7 @@ cJSON *station_json(const struct station *st)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", st->cfg->station.name);
-    cJSON_AddStringToObject(o, "version", "0.1");
+    cJSON_AddStringToObject(o, "version", JIGD_VERSION);
     cJSON_AddNumberToObject(o, "slots", (double)st->n_slots);
     cJSON_AddItemToObject(o, "bundle", bundle_summary(st->bundle));
     cJSON_AddBoolToObject(o, "bundle_loading", st->loads_pending > 0);
