@@ -48,10 +48,10 @@ static void print_parts(const cJSON *parts)
 {
     if (!cJSON_IsArray(parts) || !cJSON_GetArraySize(parts))
         return;
-    printf("\n%-16s  %-10s  %10s  %s\n", "PART", "OFFSET", "SIZE", "MD5");
+    printf("\n%-24s  %-10s  %10s  %s\n", "PART", "OFFSET", "SIZE", "MD5");
     const cJSON *p;
     cJSON_ArrayForEach(p, parts) {
-        printf("%-16s  0x%08lx  %10.0f  %s\n", jigctl_str(p, "name", "-"),
+        printf("%-24s  0x%08lx  %10.0f  %s\n", jigctl_str(p, "file", "-"),
                (unsigned long)jigctl_num(p, "offset", 0), jigctl_num(p, "size", 0),
                jigctl_str(p, "md5", "-"));
     }

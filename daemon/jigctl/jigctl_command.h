@@ -32,6 +32,7 @@ struct jigctl_command {
 extern const struct jigctl_command jigctl_slot_commands[];
 extern const struct jigctl_command jigctl_bundle_commands[];
 extern const struct jigctl_command jigctl_watch_commands[];
+extern const struct jigctl_command jigctl_work_order_commands[];    /* and serial void */
 
 /* The offline groups, each its own library (see CMakeLists.txt). */
 extern const struct jigctl_command jigctl_nvs_commands[];            /* protocol's NVS */

@@ -15,6 +15,7 @@ static const struct group groups[] = {
     {jigctl_slot_commands, false},
     {jigctl_watch_commands, false},
     {jigctl_bundle_commands, false},
+    {jigctl_work_order_commands, false},
     {jigctl_bundle_import_commands, true},
     {jigctl_nvs_commands, true},
     {jigctl_audit_commands, true},

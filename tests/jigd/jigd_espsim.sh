@@ -549,6 +549,18 @@ work_order_full)
     code=$(curl -s -o "$work/close.json" -w '%{http_code}' -X POST "${json[@]}" \
         -d '{"reason":"again"}' "http://127.0.0.1:$api_port/api/v1/work-orders/WO-8/close")
     [ "$code" = 409 ] || fail "a second close answered $code"
+    # The same from a shell: jigctl work-order and serial void.
+    jc() { "$JIGCTL" --url "http://127.0.0.1:$api_port" "$@"; }
+    jc work-order create WO-9 --quantity 5 | grep -q "work order WO-9: 0 of 5 done" \
+        || fail "jigctl work-order create"
+    jc work-order show WO-7 | grep -q "work order WO-7: 3 of 3 done.*this station's; full" \
+        || fail "jigctl work-order show: $(jc work-order show WO-7)"
+    jc work-order close WO-9 --reason "short run" | grep -q "closed .* by local: short run" \
+        || fail "jigctl work-order close"
+    jc work-order list | grep -q "^WO-8 " || fail "jigctl work-order list lacks WO-8"
+    jc work-order close WO-9 --reason again 2> "$work/jc.err" && fail "a second close from jigctl"
+    grep -q "closed already" "$work/jc.err" || fail "jigctl does not say why: $(cat "$work/jc.err")"
+    jc work-order create WO-10 2> /dev/null; [ $? = 2 ] || fail "a create without --quantity is not a usage error"
     stop_jigd
     # The cap holds across a restart: the fourth board is still refused.
     start_jigd
@@ -565,6 +577,12 @@ work_order_full)
     wait_for 30 "a board on a closed work order" all_done 4
     expect_fail 4 identify "WO-8 was closed at .* by local"
     expect_untouched 4
+    # A scrapped board's serial voided from a shell (it frees its place in WO-7).
+    s3=$(db "SELECT serial FROM units ORDER BY id LIMIT 1 OFFSET 2")
+    jc serial void "$s3" --reason "scrapped" | grep -q "serial $s3 voided by local" \
+        || fail "jigctl serial void"
+    [ "$(db "SELECT state FROM serial_allocations WHERE serial = '$s3'")" = voided ] \
+        || fail "the serial jigctl voided is not voided"
     stop_jigd
     ;;
 usb_jtag)

@@ -1,0 +1,181 @@
+/* jigctl work-order list | show | create | close, and serial void: the MES's
+ * records over jigd's API (docs/api.md, "Work orders", "POST
+ * /api/v1/serials/{serial}/void"), for a line engineer at a shell. Each
+ * change needs a token with role mes (--token-file), and the audit log
+ * names that token. */
+#include "jigctl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "option_value.h"
+
+/* An id that can stand in a URL path as it is (jigd does not decode paths). */
+static bool path_safe(const char *what, const char *id)
+{
+    if (id[0] && !strpbrk(id, "/?#% "))
+        return true;
+    jigctl_error("%s '%s' holds a character a URL path cannot carry as it is (/ ? # %% or a "
+                 "space)", what, id);
+    return false;
+}
+
+static void print_work_order(const cJSON *w)
+{
+    printf("work order %s: %.0f of %.0f done, %.0f failed attempts, %.0f serials allocated%s%s\n",
+           jigctl_str(w, "id", "?"), jigctl_num(w, "done", 0), jigctl_num(w, "quantity", 0),
+           jigctl_num(w, "failed", 0), jigctl_num(w, "allocated", 0),
+           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "active")) ? "; this station's" : "",
+           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "full")) ? "; full" : "");
+    const char *closed = jigctl_str(w, "closed_at", NULL);
+    if (closed)
+        printf("  closed %s by %s: %s\n", closed, jigctl_str(w, "closed_by", "?"),
+               jigctl_str(w, "close_reason", ""));
+}
+
+static int list(struct jigctl *ctl, int argc, char **argv)
+{
+    (void)argv;
+    if (argc) {
+        jigctl_error("usage: jigctl work-order list");
+        return JIGCTL_EXIT_USAGE;
+    }
+    cJSON *o = NULL;
+    int r = jigctl_get(ctl, "/api/v1/work-orders", &o);
+    if (r)
+        return r;
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(o, "work_orders"), *w;
+    printf("%-24s  %9s  %9s  %7s  %-24s  %s\n", "WORK ORDER", "QUANTITY", "DONE", "FAILED",
+           "CREATED", "CLOSED");
+    cJSON_ArrayForEach(w, rows)
+        printf("%-24s  %9.0f  %9.0f  %7.0f  %-24s  %s\n", jigctl_str(w, "id", "?"),
+               jigctl_num(w, "quantity", 0), jigctl_num(w, "done", 0), jigctl_num(w, "failed", 0),
+               jigctl_str(w, "created_at", ""), jigctl_str(w, "closed_at", "-"));
+    cJSON_Delete(o);
+    return JIGCTL_EXIT_OK;
+}
+
+static int show(struct jigctl *ctl, int argc, char **argv)
+{
+    if (argc != 1) {
+        jigctl_error("usage: jigctl work-order show ID");
+        return JIGCTL_EXIT_USAGE;
+    }
+    if (!path_safe("work order", argv[0]))
+        return JIGCTL_EXIT_USAGE;
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/work-orders/%s", argv[0]);
+    cJSON *w = NULL;
+    int r = jigctl_get(ctl, path, &w);
+    if (r)
+        return r;
+    print_work_order(w);
+    cJSON_Delete(w);
+    return JIGCTL_EXIT_OK;
+}
+
+/* ID and one --NAME VALUE option (its value in *value). */
+static int id_and_option(int argc, char **argv, const char *name, const char **id,
+                         const char **value, const char *usage)
+{
+    *id = *value = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *v = option_value(&i, argc, argv, name);
+        if (v && v[0])
+            *value = v;
+        else if (!v && argv[i][0] != '-' && !*id)
+            *id = argv[i];
+        else
+            *id = NULL, i = argc;       /* anything else: the usage */
+    }
+    if (*id && *value)
+        return JIGCTL_EXIT_OK;
+    jigctl_error("usage: jigctl %s", usage);
+    return JIGCTL_EXIT_USAGE;
+}
+
+static int post_and_print(struct jigctl *ctl, const char *path, cJSON *body)
+{
+    cJSON *w = NULL;
+    int r = jigctl_post(ctl, path, body, &w);
+    cJSON_Delete(body);
+    if (r)
+        return r;
+    print_work_order(w);
+    cJSON_Delete(w);
+    return JIGCTL_EXIT_OK;
+}
+
+static int create(struct jigctl *ctl, int argc, char **argv)
+{
+    const char *id, *qty;
+    int r = id_and_option(argc, argv, "--quantity", &id, &qty,
+                          "work-order create ID --quantity N");
+    if (r)
+        return r;
+    char *end;
+    long long n = strtoll(qty, &end, 10);
+    if (*end || n < 1) {
+        jigctl_error("work-order create: --quantity is a whole number from 1, not '%s'", qty);
+        return JIGCTL_EXIT_USAGE;
+    }
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "id", id);
+    cJSON_AddNumberToObject(body, "quantity", (double)n);
+    return post_and_print(ctl, "/api/v1/work-orders", body);
+}
+
+static int close_order(struct jigctl *ctl, int argc, char **argv)
+{
+    const char *id, *reason;
+    int r = id_and_option(argc, argv, "--reason", &id, &reason,
+                          "work-order close ID --reason TEXT");
+    if (r)
+        return r;
+    if (!path_safe("work order", id))
+        return JIGCTL_EXIT_USAGE;
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/work-orders/%s/close", id);
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "reason", reason);
+    return post_and_print(ctl, path, body);
+}
+
+static int void_serial(struct jigctl *ctl, int argc, char **argv)
+{
+    const char *serial, *reason;
+    int r = id_and_option(argc, argv, "--reason", &serial, &reason,
+                          "serial void SERIAL --reason TEXT");
+    if (r)
+        return r;
+    if (!path_safe("serial", serial))
+        return JIGCTL_EXIT_USAGE;
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/serials/%s/void", serial);
+    cJSON *body = cJSON_CreateObject(), *o = NULL;
+    cJSON_AddStringToObject(body, "reason", reason);
+    r = jigctl_post(ctl, path, body, &o);
+    cJSON_Delete(body);
+    if (r)
+        return r;
+    printf("serial %s voided by %s: its board gets a new serial the next time it is flashed\n",
+           serial, jigctl_str(o, "by", "?"));
+    cJSON_Delete(o);
+    return JIGCTL_EXIT_OK;
+}
+
+#define MES_ROLE "\nChanges need a token with role mes (--token-file); the audit log names it."
+
+const struct jigctl_command jigctl_work_order_commands[] = {
+    {"work-order list", NULL, "every work order: quantity, done, failed, closed", list, NULL},
+    {"work-order show", "ID", "one work order: done, failed, allocated, closed", show, NULL},
+    {"work-order create", "ID --quantity N", "a new work order (the MES's id)", create,
+     "Creating one does not switch the station to it: that is work_order in [unit]\n"
+     "of jigd.conf." MES_ROLE},
+    {"work-order close", "ID --reason TEXT", "no new board starts on it, for good",
+     close_order, "Units already in it may still come back for rework." MES_ROLE},
+    {"serial void", "SERIAL --reason TEXT", "never use a serial again (scrapped, mislabelled)",
+     void_serial, "The unit keeps its history; its board gets a new serial when next flashed."
+     MES_ROLE},
+    {NULL, NULL, NULL, NULL, NULL},
+};
