@@ -177,13 +177,14 @@ static cJSON *bundle_json(void *ctx)
     cJSON_AddStringToObject(b, "path", fs->bundle_path);
     cJSON_AddStringToObject(b, "chip", "ESP32-S3");
     cJSON *parts = cJSON_AddArrayToObject(b, "parts");
-    static const struct { const char *name; unsigned offset, size; } p[] = {
-        {"bootloader", 0x0, 21000}, {"partition-table", 0x8000, 3072},
-        {"app", 0x10000, 912384},
+    /* The real bundle names each part by its file (bundle_describe). */
+    static const struct { const char *file; unsigned offset, size; } p[] = {
+        {"bootloader.bin", 0x0, 21000}, {"partition-table.bin", 0x8000, 3072},
+        {"app.bin", 0x10000, 912384},
     };
     for (size_t i = 0; i < 3; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", p[i].name);
+        cJSON_AddStringToObject(o, "file", p[i].file);
         cJSON_AddNumberToObject(o, "offset", p[i].offset);
         cJSON_AddNumberToObject(o, "size", p[i].size);
         cJSON_AddStringToObject(o, "md5", "00112233445566778899aabbccddeeff");

@@ -207,7 +207,7 @@ static void test_bundle_load_and_show(void **state)
     jigctl(&r, h->url, (const char *[]){"bundle", "show", NULL});
     assert_int_equal(r.status, 0);
     assert_contains(r.out, "ESP32-S3");
-    assert_contains(r.out, "app               0x00010000");
+    assert_contains(r.out, "app.bin                   0x00010000");
     /* A relative path is made absolute where jigctl runs. */
     jigctl(&r, h->url, (const char *[]){"bundle", "load", "acme", NULL});
     assert_int_equal(r.status, 1);
