@@ -24,6 +24,7 @@
 #include "station.h"
 #include "station_ca.h"
 #include "station_api.h"
+#include "station_metrics.h"
 #include "station_db.h"
 #include "stub_cache.h"
 #include "unit_services.h"
@@ -50,6 +51,7 @@ struct daemon {
     struct station *station;
     struct unit_services *units;
     struct station_api adapter;     /* the API's backend */
+    struct station_metrics metrics; /* GET /metrics, the station's side */
     struct api *api;
     struct api_token_sync tokens;   /* station.db's named tokens into the API */
     struct webhook_wiring webhooks; /* the outbox to the [webhook] receivers */
@@ -220,6 +222,8 @@ static int start_api(struct daemon *d)
         .web_ui_dir = web_ui,
     };
     station_api_init(&d->adapter, d->loop, d->station, d->units);
+    station_metrics_start(&d->metrics, d->station, d->units, d->cfg);
+    d->adapter.metrics = &d->metrics;
     struct api_backend be = station_api_backend(&d->adapter);
     d->api = api_start(d->loop, &opt, &be, d->bus, err, sizeof err);
     memset(token, 0, sizeof token);

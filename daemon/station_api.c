@@ -7,6 +7,7 @@
 #include "slot.h"
 #include "station.h"
 #include "station_db.h"
+#include "station_metrics.h"
 #include "unit_services.h"
 #include "log_line.h"
 
@@ -244,6 +245,13 @@ static cJSON *alarms_view(void *ctx)
     return station_alarms_list_json(((struct station_api *)ctx)->st);
 }
 
+static void metrics_view(void *ctx, struct metrics_text *out)
+{
+    struct station_api *a = ctx;
+    if (a->metrics)
+        station_metrics_write(a->metrics, out);
+}
+
 void station_api_init(struct station_api *a, uv_loop_t *loop, struct station *st,
                       struct unit_services *units)
 {
@@ -292,5 +300,6 @@ struct api_backend station_api_backend(struct station_api *a)
         .label_svg = label_svg,
         .label_reprint = label_reprint,
         .bundle_json = bundle_view,
+        .metrics = metrics_view,
     };
 }

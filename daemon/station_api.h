@@ -18,6 +18,7 @@
 
 struct api_token_sync;
 struct station;
+struct station_metrics;
 struct unit_services;
 
 /* What the backend works on; its owner (jigd.c) keeps it alive as long as
@@ -26,6 +27,7 @@ struct station_api {
     struct station *st;
     struct unit_services *units;    /* NULL: nothing is audited */
     struct api_token_sync *tokens;  /* told when the API changed the tokens */
+    struct station_metrics *metrics;    /* GET /metrics; NULL: the API's own only */
     uv_timer_t refusals;            /* the next count of refusals due */
     bool timer_open;
     bool flush_failing;             /* said so in the log already */

@@ -49,6 +49,10 @@ struct station_db {
         unsigned events;
     } hooks[SDB_WEBHOOKS_MAX];      /* the receivers owed events (sdb_options) */
     size_t n_hooks;
+    sdb_commit_observer commit_observer;    /* sdb_observe_commits; NULL: none */
+    void *commit_observer_ctx;
+    double commit_started;  /* monotonic seconds; 0: no commit under way */
+    bool progress_commit;   /* the write under way is a progress row (NORMAL) */
     char err[512];
 };
 

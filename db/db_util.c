@@ -97,8 +97,10 @@ int db_step_progress(struct station_db *db, sqlite3_stmt *stmt, const char *doin
 {
     bool own_commit = sqlite3_get_autocommit(db->sql) != 0;
     int rc = own_commit ? db_exec(db, "PRAGMA synchronous = NORMAL") : SDB_OK;
+    db->progress_commit = own_commit;   /* (its commit is timed as not durable) */
     if (rc == SDB_OK)
         rc = sqlite3_step(stmt) == SQLITE_DONE ? SDB_OK : db_sql_fail(db, doing);
+    db->progress_commit = false;
     sqlite3_finalize(stmt);
     if (own_commit) {
         /* Every other write must stay FULL: a failure here is an error. */

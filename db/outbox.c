@@ -284,6 +284,25 @@ int sdb_outbox_backlog(struct station_db *db, cJSON **rows)
     return db_collect_rows(db, stmt, "reading the webhook backlog", rows);
 }
 
+int sdb_outbox_pending(struct station_db *db, const char *receiver, int64_t *n)
+{
+    sqlite3_stmt *stmt;
+    *n = 0;
+    /* The WHERE matches webhook_outbox_due's (receiver, id) WHERE
+     * delivered_at IS NULL: SQLite counts the index, not the table. */
+    int rc = db_prepare(db, "SELECT count(*) FROM webhook_outbox"
+                            " WHERE receiver = ?1 AND delivered_at IS NULL", &stmt);
+    if (rc != SDB_OK)
+        return rc;
+    db_bind_text(stmt, 1, receiver);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *n = sqlite3_column_int64(stmt, 0);
+    else
+        rc = db_sql_fail(db, "counting a webhook's backlog");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 int sdb_outbox_retry_now(struct station_db *db, const char *receiver, int64_t *n)
 {
     sqlite3_stmt *stmt;

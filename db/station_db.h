@@ -124,6 +124,16 @@ int sdb_interrupted_at_open(const struct station_db *db);
  * only up to target_version (0 = empty), without the rest of sdb_open. */
 int sdb_migrate_file_to(const char *path, int target_version, char *err, size_t err_size);
 
+/* Told how long each commit of a write took, from SQLite starting it to
+ * the transaction being in the WAL (and, when `durable`, on the disk:
+ * synchronous=FULL waits for the sync; the progress rows at NORMAL do not;
+ * db/README.md, "Durability rules"), in seconds of the monotonic clock.
+ * Explicit transactions and one-statement writes alike; a commit the disk
+ * refused is not timed. jigd's GET /metrics shows them as a histogram.
+ * Called on the thread that commits. NULL: nobody is told. */
+typedef void (*sdb_commit_observer)(void *ctx, double seconds, bool durable);
+void sdb_observe_commits(struct station_db *db, sdb_commit_observer fn, void *ctx);
+
 /* The database handle, for tests and the audit CLI's raw SQL (read-only use). */
 struct sqlite3 *sdb_sqlite(struct station_db *db);
 
@@ -358,6 +368,10 @@ int sdb_outbox_failed(struct station_db *db, int64_t id, int status, const char 
 /* Per receiver: [{receiver, pending, delivered, oldest_pending_at, tries,
  * last_try_at, last_status, last_error}] (the receivers with any row). */
 int sdb_outbox_backlog(struct station_db *db, cJSON **rows);
+/* How many deliveries `receiver` is owed and has not had (its backlog):
+ * counted on the outbox's index of undelivered rows, so the cost grows
+ * with the backlog, not with every delivery the station ever made. */
+int sdb_outbox_pending(struct station_db *db, const char *receiver, int64_t *n);
 /* Owes one receiver one event (jigctl webhook test), beside a running jigd;
  * *id is the item, for sdb_outbox_state. */
 int sdb_outbox_add_for(struct station_db *db, const char *receiver, const char *event,

@@ -27,6 +27,10 @@ DEBIAN_PACKAGES=(
   # The VM tests (tests/vm/): a real kernel for the tty and GPIO paths that a
   # container cannot give (QEMU's FTDI adapter, a test GPIO chip module).
   qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
+  # promtool, Prometheus' own parser and linter of the text format: the tests
+  # of GET /metrics (daemon/metrics_text_promtool, jigd/metrics) read jigd's
+  # scrape with it. Debian's Prometheus service is not used (see below).
+  prometheus
 )
 
 missing=()
@@ -54,6 +58,10 @@ if ((${#missing[@]})); then
   # own ser2net on loopback, and a station has no use for the sample one.
   if [[ " ${missing[*]} " == *" ser2net "* ]] && command -v systemctl > /dev/null; then
     $SUDO systemctl disable --now ser2net > /dev/null 2>&1 || true
+  fi
+  # Likewise the Prometheus server the package enables: only promtool is wanted.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl > /dev/null; then
+    $SUDO systemctl disable --now prometheus > /dev/null 2>&1 || true
   fi
 fi
 

@@ -39,6 +39,8 @@ struct api *api_start(uv_loop_t *loop, const struct api_options *opt,
     }
     api->routes = api_routes_register(api->srv, backend);
     api->sse = api->routes ? api_sse_start(api->srv, bus, &opt->sse) : NULL;
+    if (api->sse)
+        api_routes_set_event_stream(api->routes, api->sse);
     api->web_ui = api->sse ? http_static_register(api->srv, opt->web_ui_dir,
                                                   &api->web_ui_found) : NULL;
     if (!api->web_ui) {

@@ -11,6 +11,7 @@
 
 struct api_routes {
     struct api_backend be;
+    struct api_sse *sse;        /* for GET /metrics; NULL until it starts */
 };
 
 unsigned api_status_http(enum api_status st)
@@ -99,6 +100,16 @@ typedef enum api_status (*slot_action_fn)(void *ctx, int slot, const char *actor
 const struct api_backend *api_routes_backend(const struct api_routes *r)
 {
     return &r->be;
+}
+
+void api_routes_set_event_stream(struct api_routes *r, struct api_sse *sse)
+{
+    r->sse = sse;
+}
+
+struct api_sse *api_routes_event_stream(const struct api_routes *r)
+{
+    return r->sse;
 }
 
 void api_reply_refusal(struct http_request *req, enum api_status st,
@@ -274,6 +285,8 @@ static const struct http_route routes[] = {
     {"GET", "/api/v1/work-orders/{id}", api_get_work_order, .role = HTTP_ROLE_VIEWER},
     {"POST", "/api/v1/work-orders", api_post_work_order, .role = HTTP_ROLE_MES},
     {"POST", "/api/v1/work-orders/{id}/close", api_post_work_order_close, .role = HTTP_ROLE_MES},
+    /* Prometheus' scrape: a viewer's token (docs/api.md, "Metrics"). */
+    {"GET", "/metrics", api_get_metrics, .role = HTTP_ROLE_VIEWER},
 };
 
 const struct http_route *api_routes_table(size_t *n)

@@ -6,6 +6,8 @@
 #include "api_backend.h"
 #include "http_server.h"
 
+struct api_sse;
+
 struct api_routes;
 
 /* `backend` is copied. Returns NULL if memory ran out. Free the result
@@ -14,6 +16,11 @@ struct api_routes *api_routes_register(struct http_server *srv,
                                        const struct api_backend *backend);
 void api_routes_free(struct api_routes *routes);
 
+
+/* The event stream, once it has started (api.c): GET /metrics counts its
+ * clients. NULL until then. */
+void api_routes_set_event_stream(struct api_routes *r, struct api_sse *sse);
+struct api_sse *api_routes_event_stream(const struct api_routes *r);
 
 /* HTTP status for a backend answer. */
 unsigned api_status_http(enum api_status st);
@@ -50,6 +57,9 @@ void api_post_unit_label(struct http_request *req, void *ctx);
 /* openapi.json, compiled in (embed_json.cmake): GET /api/v1/openapi.json. */
 extern const unsigned char api_openapi_json[];
 extern const size_t api_openapi_json_len;
+
+/* api_metrics.c: GET /metrics, the Prometheus text format. */
+void api_get_metrics(struct http_request *req, void *ctx);
 
 /* api_work_orders.c: GET /api/v1/work-orders, GET .../{id}, POST. */
 void api_get_work_orders(struct http_request *req, void *ctx);

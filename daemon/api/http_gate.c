@@ -180,6 +180,7 @@ static void write_answer(struct http_conn *c, const struct http_verdict *v)
 static void answer(struct http_gate *g, struct http_conn *c, const struct http_verdict *v)
 {
     write_answer(c, v);
+    http_count_answer(g->srv, SIZE_MAX, v->method, v->path, v->status);
     c->state = CONN_LINGER;
     c->deadline = uv_now(g->srv->loop) + LINGER_MS;
     wait_unlink(g, c);
@@ -492,6 +493,7 @@ static void on_sweep(uv_timer_t *t)
                 .hint = "send the whole request head at once, then the body",
             };
             write_answer(c, &late);
+            http_count_answer(g->srv, SIZE_MAX, NULL, NULL, late.status);
             char who[INET6_ADDRSTRLEN];
             gate_log(g, "dropped a connection from %s: no whole request head within "
                      "%u ms", peer_text(c->peer, who, sizeof who),

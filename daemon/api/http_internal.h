@@ -16,6 +16,7 @@
 
 struct http_gate;
 struct http_conn;
+struct http_count;
 
 struct stop_hook {
     void (*fn)(void *ctx);
@@ -47,6 +48,8 @@ struct http_server {
     struct http_route *routes;
     void **route_ctx;
     size_t n_routes;
+    struct http_count *counts;  /* the answers given (http_counts.c) */
+    size_t n_counts, cap_counts;
     struct stop_hook hooks[MAX_STOP_HOOKS];
     size_t n_hooks;
     bool stopping;
@@ -79,5 +82,11 @@ void http_reply_error_allow(struct http_request *req, unsigned status,
 /* {"error": ..., "hint": ...} as text, for answers built without MHD (the
  * gate's). NULL if memory ran out; free() it. */
 char *http_error_json(const char *error, const char *hint);
+
+/* http_counts.c: one answer given, for GET /metrics. `route`: the index
+ * of the route that answered, or anything past the table when the door
+ * answered (the route is then found from method and path, if any). */
+void http_count_answer(struct http_server *s, size_t route, const char *method,
+                       const char *path, unsigned status);
 
 #endif

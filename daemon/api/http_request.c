@@ -16,6 +16,7 @@ static void queue(struct http_request *req, unsigned status,
     req->replied = true;
     req->status = status;
     MHD_queue_response(req->conn, status, resp);
+    http_count_answer(req->srv, req->route, req->method, req->path, status);
     /* Actions and failures are worth a line in the journal; reads are not. */
     if (status >= 500 || (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")))
         http_server_log(req->srv, "%s %s -> %u", req->method, req->path, status);

@@ -380,6 +380,7 @@ static void on_closed(struct http_server *s)
     free(s->routes);
     free(s->route_ctx);
     free(s->tokens);
+    free(s->counts);
     free(s);
     if (done)
         done(ctx);

@@ -92,6 +92,7 @@ static bool start_unit(struct slot *s, int attempts, struct slot_refusal *why)
         .connect_attempts = attempts,
         .board_code = s->code,
         .board_code_actor = s->code_actor,
+        .tally = &s->tally,
     };
     struct unit_run_owner owner = {.ctx = s, .on_running = on_unit_running,
                                    .on_unrecorded = on_unit_unrecorded,
@@ -338,6 +339,7 @@ struct slot *slot_new(const struct slot_env *env, const struct slot_config *cfg,
         return NULL;
     }
     s->state = SLOT_IDLE;
+    unit_tally_init(&s->tally);
     uv_timer_init(env->loop, &s->timer);
     s->timer.data = s;
     s->handles_open = 1;

@@ -11,6 +11,7 @@
 #include "flash_job.h"
 #include "reset_gpio.h"
 #include "unit_run.h"
+#include "unit_tally.h"
 
 /* What the slot's one job is doing. */
 enum slot_activity {
@@ -64,6 +65,7 @@ struct slot {
     bool have_last;
     unsigned passed, failed;
     unsigned failed_in_a_row;       /* units, interrupted ones left out */
+    struct unit_tally tally;        /* attempts on record since jigd started */
     struct boot_log boot_log;
 
     enum slot_alarm_kind alarm_kind;

@@ -39,17 +39,34 @@ static void add_chip(cJSON *o, const struct unit_board *b)
     cJSON_AddStringToObject(o, "mac", mac_text(c->mac, mac));
 }
 
-static void add_progress(cJSON *o, const struct slot *s)
+/* The unit running, else the last one's. */
+static struct unit_progress progress_now(const struct slot *s)
 {
     struct unit_progress p = s->progress;
     if (s->run)
         unit_run_progress(s->run, &p);
+    return p;
+}
+
+static void add_progress(cJSON *o, const struct slot *s)
+{
+    struct unit_progress p = progress_now(s);
     add_text_or_null(o, "phase", phase_name(p.phase));
     cJSON_AddNumberToObject(o, "bytes_done", (double)p.bytes_done);
     cJSON_AddNumberToObject(o, "bytes_total", (double)p.bytes_total);
     cJSON_AddNumberToObject(o, "rate", p.rate);
     cJSON_AddNumberToObject(o, "baud", p.baud);
     cJSON_AddNumberToObject(o, "skipped_regions", p.skipped_regions);
+}
+
+uint32_t slot_baud(const struct slot *s)
+{
+    return progress_now(s).baud;
+}
+
+const struct unit_tally *slot_tally(const struct slot *s)
+{
+    return &s->tally;
 }
 
 static void add_last(cJSON *o, const struct slot *s)

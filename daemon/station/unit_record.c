@@ -124,6 +124,7 @@ void unit_record_parts(struct unit_record *r, const struct unit_plan *plan)
 void unit_record_phase(struct unit_record *r, enum phase phase, int64_t started_ms,
                        int64_t duration_ms, uint64_t bytes)
 {
+    unit_tally_phase(r->tally, phase, duration_ms);
     if (!r->db || !r->attempt_id)
         return;
     struct unit_record_row w = {.started_ms = started_ms,
@@ -186,16 +187,19 @@ void unit_record_steps(struct unit_record *r, struct flash_job *j, const struct 
 int unit_record_end(struct unit_record *r, enum unit_result result, enum phase phase,
                     const char *cause)
 {
-    if (!r->db || !r->attempt_id)
-        return 0;
-    if (write_pending(r) < 0)
-        return -1;
-    int rc = result == UNIT_INTERRUPTED
-        ? sdb_attempt_interrupt(r->db, r->attempt_id, phase_name(phase), cause, r->bytes_written)
-        : sdb_attempt_end(r->db, r->attempt_id, result == UNIT_PASSED, phase_name(phase), cause,
-                          r->bytes_written);
-    if (rc != SDB_OK)
-        return -1;
-    r->attempt_id = 0;
+    if (r->db && r->attempt_id) {
+        if (write_pending(r) < 0)
+            return -1;
+        int rc = result == UNIT_INTERRUPTED
+            ? sdb_attempt_interrupt(r->db, r->attempt_id, phase_name(phase), cause,
+                                    r->bytes_written)
+            : sdb_attempt_end(r->db, r->attempt_id, result == UNIT_PASSED, phase_name(phase),
+                              cause, r->bytes_written);
+        if (rc != SDB_OK)
+            return -1;
+        r->attempt_id = 0;
+    }
+    /* Counted once it is on record, as the database has it. */
+    unit_tally_end(r->tally, result, phase, r->bytes_written);
     return 0;
 }

@@ -18,6 +18,7 @@
 
 #include "bundle_manifest.h"
 #include "phase.h"
+#include "unit_tally.h"
 
 struct bundle;
 struct flash_job;
@@ -42,6 +43,7 @@ struct unit_record {
     int slot;
     int64_t attempt_id;             /* 0 = no attempt on record */
     uint64_t bytes_written;         /* this attempt, every job */
+    struct unit_tally *tally;       /* the slot's counts; NULL: none kept */
     struct unit_record_row pending[UNIT_RECORD_PENDING];
     size_t n_pending;
 };
@@ -61,12 +63,9 @@ void unit_record_phase(struct unit_record *r, enum phase phase, int64_t started_
                        int64_t duration_ms, uint64_t bytes);
 /* The phases of a job that ran, before the job is freed. */
 void unit_record_steps(struct unit_record *r, struct flash_job *j, const struct unit_plan *plan);
-/* How an attempt ended: the board passed or failed, or jigd stopped while
- * it ran (interrupted: not the board's failure). */
-enum unit_result { UNIT_PASSED, UNIT_FAILED, UNIT_INTERRUPTED };
-
 /* The rows kept back, then the result (with the phase and cause unless it
- * passed); 0 once all is committed, and the attempt is forgotten. -1: not
+ * passed); 0 once all is committed (and counted in the tally), and the
+ * attempt is forgotten. -1: not
  * recorded (sdb_errmsg, sdb_last_fault say why); the attempt is kept, and
  * the same call may be made again. */
 int unit_record_end(struct unit_record *r, enum unit_result result, enum phase phase,

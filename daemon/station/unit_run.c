@@ -146,7 +146,7 @@ struct unit_run *unit_run_start(const struct unit_run_config *c,
              c->board_code_actor ? c->board_code_actor : "");
     r->id.units = c->env->units;
     r->record = (struct unit_record){.db = c->env->units ? c->env->units->db : NULL,
-                                     .slot = c->cfg->index};
+                                     .slot = c->cfg->index, .tally = c->tally};
     if (start_try(r, c->baud, c->connect_attempts, why) < 0) {
         free(timer);
         free(r);

@@ -23,6 +23,7 @@
 #include "station_db.h"
 
 struct boot_log;
+struct unit_tally;
 struct reset_gpio;
 struct unit_run;
 
@@ -78,6 +79,7 @@ struct unit_run_config {
     int connect_attempts;
     const char *board_code;             /* the scanned PCB label; "" or NULL = none */
     const char *board_code_actor;       /* who scanned it */
+    struct unit_tally *tally;           /* the slot's counts (unit_tally.h) */
 };
 
 /* Starts a run on the active bundle, its attempt on record before the

@@ -1,5 +1,6 @@
 /* fake_station: see fake_station.h. A stand-in, not the station. */
 #include "fake_station.h"
+#include "metrics_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,6 +384,22 @@ static char *rows_csv(void *ctx, const cJSON *rows)
     return text;
 }
 
+/* GET /metrics' station side: one FAKE gauge per slot, or (bad_metrics) a
+ * counter not named *_total, which the writer refuses. */
+static void metrics(void *ctx, struct metrics_text *out)
+{
+    struct fake_station *fs = ctx;
+    metrics_family(out, METRICS_GAUGE, "fake_slot_bytes_done", "A FAKE station's progress.");
+    for (int i = 0; i < FAKE_SLOTS; i++) {
+        char slot[8];
+        snprintf(slot, sizeof slot, "%d", fs->slots[i].slot);
+        metrics_count(out, (const struct metrics_label[]){{"slot", slot}}, 1,
+                      fs->slots[i].bytes_done);
+    }
+    if (fs->bad_metrics)
+        metrics_family(out, METRICS_COUNTER, "fake_things", "no _total");
+}
+
 struct api_backend fake_station_backend(struct fake_station *fs)
 {
     return (struct api_backend){
@@ -395,6 +412,7 @@ struct api_backend fake_station_backend(struct fake_station *fs)
         .slot_identify = slot_identify,
         .bundle_load = bundle_load,
         .bundle_json = bundle_json,
+        .metrics = metrics,
         .alarms_json = alarms_json,
         .alarm_ack = alarm_ack,
         .attempts = attempts,

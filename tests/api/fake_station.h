@@ -40,6 +40,7 @@ struct fake_station {
     bool serial_voided;                     /* SN000123 */
     int64_t wo_quantity[4];
     int64_t n_attempts;         /* attempts 1..n_attempts "exist" */
+    bool bad_metrics;           /* GET /metrics: write a family the format refuses */
 };
 
 /* Slot 1 idle and empty; slot 2 has just passed (SN000123); slot 3 failed

@@ -345,6 +345,7 @@ async function exercise(api, t, work, bundle2) {
   await api.call("GET", "/api/v1/reports/{name}", { params: { name: "yield" }, query: { format: "csv" }, token: viewer, expect: 400 });
   await api.call("GET", "/api/v1/reports/{name}", { params: { name: "nope" }, token: viewer, expect: 404 });
   await api.call("GET", "/api/v1/audit/verify", { token: admin, expect: 200 });
+  await api.call("GET", "/metrics", { token: viewer, expect: 200 });
   await api.call("GET", "/api/v1/audit/verify", { token: viewer, expect: 403 });
 
   // Work orders: the one the station flashes against, and one made and closed here.

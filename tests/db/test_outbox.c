@@ -187,6 +187,46 @@ static void test_no_receivers_owes_nothing(void **state)
     assert_int_equal(query_int64(sdb_sqlite(f->db), "SELECT count(*) FROM webhook_outbox"), 0);
 }
 
+/* GET /metrics' webhook backlog: what each receiver is owed and has not
+ * had, counted on the index of undelivered rows (not the whole table). */
+static void test_pending_is_each_receivers_backlog(void **state)
+{
+    struct db_fixture *f = *state;
+    int64_t n = -1;
+    assert_int_equal(sdb_outbox_pending(f->db, "mes", &n), SDB_OK);
+    assert_int_equal(n, 0);
+    attempt(f, 1, NULL, true);
+    attempt(f, 2, NULL, false);
+    const char *body = "{\"event\":\"alarm\",\"id\":\"line3:alarm:1\"}";
+    assert_int_equal(sdb_outbox_add(f->db, SDB_HOOK_ALARM, "alarm", "line3:alarm:1", body), SDB_OK);
+    assert_int_equal(sdb_outbox_pending(f->db, "mes", &n), SDB_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(sdb_outbox_pending(f->db, "andon", &n), SDB_OK);
+    assert_int_equal(n, 1);
+    struct sdb_outbox_item it;
+    assert_int_equal(sdb_outbox_next(f->db, "mes", &it), SDB_OK);
+    assert_int_equal(sdb_outbox_delivered(f->db, it.id, 200), SDB_OK);
+    sdb_outbox_item_free(&it);
+    assert_int_equal(sdb_outbox_next(f->db, "mes", &it), SDB_OK);
+    assert_int_equal(sdb_outbox_failed(f->db, it.id, 503, "busy", 60000), SDB_OK);
+    sdb_outbox_item_free(&it);
+    assert_int_equal(sdb_outbox_pending(f->db, "mes", &n), SDB_OK);
+    assert_int_equal(n, 2);         /* a failed try is still owed */
+    assert_int_equal(sdb_outbox_pending(f->db, "nobody", &n), SDB_OK);
+    assert_int_equal(n, 0);
+
+    sqlite3_stmt *plan;
+    assert_int_equal(sqlite3_prepare_v2(sdb_sqlite(f->db), "EXPLAIN QUERY PLAN SELECT count(*)"
+                                        " FROM webhook_outbox WHERE receiver = 'mes'"
+                                        " AND delivered_at IS NULL", -1, &plan, NULL),
+                     SQLITE_OK);
+    bool indexed = false;
+    while (sqlite3_step(plan) == SQLITE_ROW)
+        indexed |= strstr((const char *)sqlite3_column_text(plan, 3), "webhook_outbox_due") != NULL;
+    sqlite3_finalize(plan);
+    assert_true(indexed);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
@@ -196,6 +236,7 @@ int main(void)
         T(test_kill_loses_nothing_and_the_sweep_is_owed),
         T(test_owed_items_cannot_be_edited_or_dropped),
         T(test_no_receivers_owes_nothing),
+        T(test_pending_is_each_receivers_backlog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,10 +42,13 @@ RULES = {
     "daemon/bundle":     (),
     "daemon/identity":   (),
     "daemon/label":      (),                    # the label stands alone too: station/ hands it values
+    "daemon/metrics":    (),                    # the Prometheus text format, pure
     "daemon/flash":      ("daemon/port",),
-    "daemon/api":        ("daemon/events",),    # knows the station only as its api_backend.h
+    "daemon/api":        ("daemon/events",      # knows the station only as its api_backend.h
+                          "daemon/metrics"),    # writes GET /metrics
     "daemon/station":    ("daemon/config", "daemon/events", "daemon/port", "daemon/flash",
                           "daemon/bundle", "daemon/identity", "daemon/label",
+                          "daemon/metrics",     # its phase histograms
                           "db"),                # NOT daemon/api
     "daemon/jigctl":     ("daemon/api", "daemon/config", "daemon/bundle", "daemon/identity", "db"),
     "daemon/webhook":    ("daemon/config", "daemon/events", "db"),   # events: log_line.h only

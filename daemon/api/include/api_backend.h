@@ -16,6 +16,8 @@
 
 #include <cjson/cJSON.h>
 
+struct metrics_text;
+
 enum api_status {
     API_OK,             /* 200: done */
     API_ACCEPTED,       /* 202: started; watch the events */
@@ -139,6 +141,11 @@ struct api_backend {
     enum api_status (*label_svg)(void *ctx, int slot, char **svg, struct api_error *err);
     enum api_status (*label_reprint)(void *ctx, const char *serial, const char *actor,
                                      struct api_error *err);
+    /* GET /metrics: the station's families written into `out`
+     * (metrics_text.h): its slots, attempts, phases, key pool, database
+     * and webhooks. The API adds its own (requests, event streams) after
+     * them. NULL: the API's own only. */
+    void (*metrics)(void *ctx, struct metrics_text *out);
 };
 
 #endif

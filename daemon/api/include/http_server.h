@@ -160,4 +160,15 @@ void http_reply_response(struct http_request *req, unsigned status,
  * depend on where they differ. */
 bool http_token_equal(const char *expected, const char *given);
 
+/* ---- what the server has answered (GET /metrics) ------------------------ */
+
+/* The route of a request no route takes (a 404, or a head too bad to say). */
+#define HTTP_ROUTE_UNMATCHED "unmatched"
+/* One count: the route's method (or "other"), its pattern (or
+ * HTTP_ROUTE_UNMATCHED), the status, and how many answers since the server
+ * started. A refusal at the door counts under the route it asked for. */
+typedef void (*http_count_fn)(void *ctx, const char *method, const char *route,
+                              unsigned status, uint64_t n);
+void http_server_each_count(const struct http_server *s, http_count_fn fn, void *ctx);
+
 #endif

@@ -30,6 +30,7 @@ struct bundle;
 struct event_bus;
 struct slot_baud_memory;
 struct station_labels;
+struct unit_tally;
 struct unit_services;
 
 /* What a slot takes from its station; the station outlives its slots. */
@@ -105,6 +106,11 @@ const char *slot_board_code_pending(const struct slot *s);
 /* The slot for the API: index, port, trigger, state, phase, progress, chip,
  * MAC, last result and error, boot log tail. */
 cJSON *slot_to_json(const struct slot *s);
+/* For GET /metrics: the line's baud rate (the unit running, else the last
+ * one; 0 before any), as `baud` in slot_to_json; the attempts the slot has
+ * recorded since jigd started (unit_tally.h). */
+uint32_t slot_baud(const struct slot *s);
+const struct unit_tally *slot_tally(const struct slot *s);
 
 /* Stops everything the slot runs (a running unit ends as aborted) and
  * closes its handles; `done` runs once all are closed. Then slot_free. */
