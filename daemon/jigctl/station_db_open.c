@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +30,11 @@ struct station_db *station_db_open_offline(const char *db_opt, const char *confi
                      strerror(errno), command);
         return NULL;
     }
+    /* What jigctl writes beside jigd (the database's WAL, the audit anchor
+     * file it rewrites) is the station's record: for jigd's user only,
+     * whatever umask the shell had, as jigd itself does. */
+    if (write)
+        umask(umask(0) | 077);
     struct sdb_options o = {.read_only = !write, .beside_jigd = write};
     struct station_db *db = NULL;
     if (sdb_open(path, &o, &db, err, sizeof err) != SDB_OK) {

@@ -23,7 +23,12 @@ start_espsim 1
 write_conf 1 manual
 station_key "led_gpio = 2"
 start_jigd
-admin=$("$jigctl" token add boss --role admin --db "$data_dir/station.db") || fail "jigctl token add"
+# jigctl writes the station's files as jigd does, for its user only,
+# whatever the shell's umask.
+admin=$(umask 022 && "$jigctl" token add boss --role admin --db "$data_dir/station.db") \
+    || fail "jigctl token add"
+open=$(find "$data_dir" -maxdepth 1 -name 'station.db*' -perm /077 -printf '%f %m\n')
+[ -z "$open" ] || fail "jigctl token add left files others may read: $open"
 api_token=$admin
 wait_for 10 "jigd to know the admin token" bash -c "[ \"\$(curl -s -H 'Authorization: Bearer $admin' http://127.0.0.1:$api_port/api/v1/whoami | jq -r .actor)\" = boss ]"
 
