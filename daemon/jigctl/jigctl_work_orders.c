@@ -125,37 +125,44 @@ static int create(struct jigctl *ctl, int argc, char **argv)
     return post_and_print(ctl, "/api/v1/work-orders", body);
 }
 
-static int close_order(struct jigctl *ctl, int argc, char **argv)
+/* POST {"reason": TEXT} to `fmt` with the id in it (ID --reason TEXT). */
+static int post_reason(struct jigctl *ctl, int argc, char **argv, const char *what,
+                       const char *fmt, const char *usage, const char **id, cJSON **out)
 {
-    const char *id, *reason;
-    int r = id_and_option(argc, argv, "--reason", &id, &reason,
-                          "work-order close ID --reason TEXT");
+    const char *reason;
+    int r = id_and_option(argc, argv, "--reason", id, &reason, usage);
     if (r)
         return r;
-    if (!path_safe("work order", id))
+    if (!path_safe(what, *id))
         return JIGCTL_EXIT_USAGE;
     char path[200];
-    snprintf(path, sizeof path, "/api/v1/work-orders/%s/close", id);
+    snprintf(path, sizeof path, fmt, *id);
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "reason", reason);
-    return post_and_print(ctl, path, body);
+    r = jigctl_post(ctl, path, body, out);
+    cJSON_Delete(body);
+    return r;
+}
+
+static int close_order(struct jigctl *ctl, int argc, char **argv)
+{
+    const char *id;
+    cJSON *w = NULL;
+    int r = post_reason(ctl, argc, argv, "work order", "/api/v1/work-orders/%s/close",
+                        "work-order close ID --reason TEXT", &id, &w);
+    if (r)
+        return r;
+    print_work_order(w);
+    cJSON_Delete(w);
+    return JIGCTL_EXIT_OK;
 }
 
 static int void_serial(struct jigctl *ctl, int argc, char **argv)
 {
-    const char *serial, *reason;
-    int r = id_and_option(argc, argv, "--reason", &serial, &reason,
-                          "serial void SERIAL --reason TEXT");
-    if (r)
-        return r;
-    if (!path_safe("serial", serial))
-        return JIGCTL_EXIT_USAGE;
-    char path[200];
-    snprintf(path, sizeof path, "/api/v1/serials/%s/void", serial);
-    cJSON *body = cJSON_CreateObject(), *o = NULL;
-    cJSON_AddStringToObject(body, "reason", reason);
-    r = jigctl_post(ctl, path, body, &o);
-    cJSON_Delete(body);
+    const char *serial;
+    cJSON *o = NULL;
+    int r = post_reason(ctl, argc, argv, "serial", "/api/v1/serials/%s/void",
+                        "serial void SERIAL --reason TEXT", &serial, &o);
     if (r)
         return r;
     printf("serial %s voided by %s: its board gets a new serial the next time it is flashed\n",
