@@ -551,13 +551,13 @@ work_order_full)
     [ "$code" = 409 ] || fail "a second close answered $code"
     # The same from a shell: jigctl work-order and serial void.
     jc() { "$JIGCTL" --url "http://127.0.0.1:$api_port" "$@"; }
-    jc work-order create WO-9 --quantity 5 | grep -q "work order WO-9: 0 of 5 done" \
+    jc work-order create WO-9 --quantity 5 | grep "work order WO-9: 0 of 5 done" > /dev/null \
         || fail "jigctl work-order create"
-    jc work-order show WO-7 | grep -q "work order WO-7: 3 of 3 done.*this station's; full" \
+    jc work-order show WO-7 | grep "work order WO-7: 3 of 3 done.*this station's; full" > /dev/null \
         || fail "jigctl work-order show: $(jc work-order show WO-7)"
-    jc work-order close WO-9 --reason "short run" | grep -q "closed .* by local: short run" \
+    jc work-order close WO-9 --reason "short run" | grep "closed .* by local: short run" > /dev/null \
         || fail "jigctl work-order close"
-    jc work-order list | grep -q "^WO-8 " || fail "jigctl work-order list lacks WO-8"
+    jc work-order list | grep "^WO-8 " > /dev/null || fail "jigctl work-order list lacks WO-8"
     jc work-order close WO-9 --reason again 2> "$work/jc.err" && fail "a second close from jigctl"
     grep -q "closed already" "$work/jc.err" || fail "jigctl does not say why: $(cat "$work/jc.err")"
     jc work-order create WO-10 2> /dev/null; [ $? = 2 ] || fail "a create without --quantity is not a usage error"
@@ -579,7 +579,7 @@ work_order_full)
     expect_untouched 4
     # A scrapped board's serial voided from a shell (it frees its place in WO-7).
     s3=$(db "SELECT serial FROM units ORDER BY id LIMIT 1 OFFSET 2")
-    jc serial void "$s3" --reason "scrapped" | grep -q "serial $s3 voided by local" \
+    jc serial void "$s3" --reason "scrapped" | grep "serial $s3 voided by local" > /dev/null \
         || fail "jigctl serial void"
     [ "$(db "SELECT state FROM serial_allocations WHERE serial = '$s3'")" = voided ] \
         || fail "the serial jigctl voided is not voided"
@@ -840,7 +840,7 @@ board_codes)
     expect_fail 2 identify "PCB-0001"
     s2=$(slot_field 2 .serial)
     [ -n "$s2" ] && [ "$s2" != null ] && [ "$s2" != "$s1" ] || fail "slot 2 has no serial of its own"
-    slot_field 2 .error.cause | grep -F "$s1" | grep -qF "$s2" \
+    slot_field 2 .error.cause | grep -F "$s1" | grep -F "$s2" > /dev/null \
         || fail "the refusal does not name both serials: $(slot_field 2 .error.cause)"
     expect_untouched 2
     [ "$(db "SELECT count(*) FROM board_codes")" = 1 ] || fail "a refused label was bound"
@@ -882,7 +882,7 @@ board_codes)
         || fail "paging the units gave '$seen'"
     code=$(curl -s -o "$work/answer.json" -w '%{http_code}' "http://127.0.0.1:$api_port/api/v1/units?state=gone")
     [ "$code" = 400 ] || fail "a bad state answered $code"
-    "$JIGCTL" audit unit PCB-0001 --db "$data_dir/station.db" | grep -q "PCB-0001" \
+    "$JIGCTL" audit unit PCB-0001 --db "$data_dir/station.db" | grep "PCB-0001" > /dev/null \
         || fail "jigctl audit unit does not find the board code"
     "$JIGCTL" audit attempts --result ok --db "$data_dir/station.db" > "$work/attempts.out"
     [ "$(grep -c "PCB-0001" "$work/attempts.out")" = 2 ] \

@@ -28,7 +28,7 @@ scrape() {         # FILE [TOKEN]
     [ -z "${2:-}" ] || auth=(-H "Authorization: Bearer $2")
     curl -sf "${auth[@]}" -D "$out.head" -o "$out" "http://127.0.0.1:$api_port/metrics" \
         || fail "GET /metrics failed"
-    tr -d '\r' < "$out.head" | grep -qix 'Content-Type: text/plain; version=0.0.4; charset=utf-8' \
+    tr -d '\r' < "$out.head" | grep -ix 'Content-Type: text/plain; version=0.0.4; charset=utf-8' > /dev/null \
         || fail "GET /metrics has the wrong type: $(grep -i content-type "$out.head")"
     promtool check metrics < "$out" > "$out.lint" 2>&1 || fail "promtool refused the scrape: $(cat "$out.lint")"
     [ ! -s "$out.lint" ] || fail "promtool has remarks on the scrape: $(cat "$out.lint")"
