@@ -42,7 +42,15 @@ void station_api_close(struct station_api *a);
 
 struct api_backend station_api_backend(struct station_api *a);
 
-/* station_records.c: the backend's records (api_backend.h), ctx the adapter. */
+/* station_records.c: the backend's records (api_backend.h), ctx the adapter.
+ * station_no_database: the answer when jigd keeps no database.
+ * station_db_answer: a database refusal as the API says it -- refused 400,
+ * conflict 409, not found 404 (each with `hint`), anything else 500 with
+ * the log to look at; API_OK for SDB_OK. */
+enum api_status station_no_database(struct api_error *err);
+struct station_db;
+enum api_status station_db_answer(struct station_db *db, int rc, const char *hint,
+                                  struct api_error *err);
 enum api_status station_records_attempts(void *ctx, const struct api_attempt_query *q,
                                          cJSON **rows, struct api_error *err);
 enum api_status station_records_unit(void *ctx, const char *serial_or_mac, cJSON **out,

@@ -11,11 +11,28 @@
 #include "station_db.h"
 #include "unit_services.h"
 
-static enum api_status no_database(struct api_error *err)
+enum api_status station_no_database(struct api_error *err)
 {
     snprintf(err->error, sizeof err->error, "this station keeps no records (no database)");
     snprintf(err->hint, sizeof err->hint, "jigd runs without unit services; see its log");
     return API_UNAVAILABLE;
+}
+
+enum api_status station_db_answer(struct station_db *db, int rc, const char *hint,
+                                  struct api_error *err)
+{
+    if (rc == SDB_OK)
+        return API_OK;
+    bool theirs = rc == SDB_REFUSED || rc == SDB_CONFLICT || rc == SDB_NOT_FOUND;
+    snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(db));
+    snprintf(err->hint, sizeof err->hint, "%s",
+             theirs ? hint : "see the jigd log (journalctl -u jigd)");
+    switch (rc) {
+    case SDB_REFUSED: return API_BAD_REQUEST;
+    case SDB_CONFLICT: return API_CONFLICT;
+    case SDB_NOT_FOUND: return API_NOT_FOUND;
+    default: return API_FAILED;
+    }
 }
 
 /* A refusal of the database's: a filter it cannot take is the client's
@@ -42,7 +59,7 @@ enum api_status station_records_attempts(void *ctx, const struct api_attempt_que
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     struct sdb_attempt_filter f = {
         .from = q->from, .to = q->to, .slot = q->slot, .result = q->result,
         .work_order = q->work_order, .unit = q->unit, .phase = q->phase, .limit = q->limit,
@@ -57,7 +74,7 @@ enum api_status station_records_units(void *ctx, const struct api_unit_query *q,
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     struct sdb_unit_filter f = {.from = q->from, .to = q->to, .work_order = q->work_order,
                                 .state = q->state, .limit = q->limit, .cursor = q->cursor,
                                 .newest_first = q->newest_first};
@@ -76,7 +93,7 @@ enum api_status station_records_unit(void *ctx, const char *serial_or_mac, cJSON
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     cJSON *units = NULL;
     int rc = sdb_report_unit(a->units->db, serial_or_mac, &units);
     if (rc != SDB_OK)
@@ -92,7 +109,7 @@ enum api_status station_records_report(void *ctx, const char *name, const char *
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     int rc = sdb_report_named(a->units->db, name, from, to, by_phase, out);
     if (rc == SDB_NOT_FOUND) {
         snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
@@ -122,7 +139,7 @@ enum api_status station_records_audit_verify(void *ctx, cJSON **out, struct api_
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     int rc = sdb_audit_verify_json(a->units->db, out);
     return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
 }
@@ -132,7 +149,7 @@ enum api_status station_records_serial_void(void *ctx, const char *serial, const
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     int rc = sdb_serial_void(a->units->db, serial, actor, reason);
     if (rc == SDB_REFUSED) {                /* the reason is there: voided already */
         snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
@@ -167,7 +184,7 @@ enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_e
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     cJSON *rows = NULL;
     int rc = sdb_work_order_list(a->units->db, &rows);
     if (rc != SDB_OK)
@@ -182,7 +199,7 @@ enum api_status station_records_work_order(void *ctx, const char *id, cJSON **ou
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     struct sdb_work_order w;
     int rc = sdb_work_order_get(a->units->db, id, &w);
     if (rc != SDB_OK)
@@ -212,19 +229,13 @@ enum api_status station_records_work_order_create(void *ctx, const char *id, int
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     int rc = sdb_work_order_create(a->units->db, id, 0, quantity, actor);
-    if (rc == SDB_CONFLICT) {
-        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
-        snprintf(err->hint, sizeof err->hint, "GET /api/v1/work-orders/%.64s shows it", id);
-        return API_CONFLICT;
-    }
-    if (rc == SDB_REFUSED) {
-        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
-        snprintf(err->hint, sizeof err->hint, "send e.g. {\"id\": \"WO-2026-0412\", "
-                 "\"quantity\": 500}");
-        return API_BAD_REQUEST;
-    }
+    char shown[120];
+    snprintf(shown, sizeof shown, "GET /api/v1/work-orders/%.64s shows it", id);
+    if (rc == SDB_CONFLICT || rc == SDB_REFUSED)
+        return station_db_answer(a->units->db, rc, rc == SDB_CONFLICT ? shown
+                                 : "send e.g. {\"id\": \"WO-2026-0412\", \"quantity\": 500}", err);
     return rc == SDB_OK ? API_OK : work_order_refused(a->units->db, rc, id, err);
 }
 
@@ -233,12 +244,12 @@ enum api_status station_records_work_order_close(void *ctx, const char *id, cons
 {
     struct station_api *a = ctx;
     if (!a->units)
-        return no_database(err);
+        return station_no_database(err);
     int rc = sdb_work_order_close(a->units->db, id, actor, reason);
     if (rc == SDB_CONFLICT) {
-        snprintf(err->error, sizeof err->error, "%s", sdb_errmsg(a->units->db));
-        snprintf(err->hint, sizeof err->hint, "GET /api/v1/work-orders/%.64s shows it", id);
-        return API_CONFLICT;
+        char shown[120];
+        snprintf(shown, sizeof shown, "GET /api/v1/work-orders/%.64s shows it", id);
+        return station_db_answer(a->units->db, rc, shown, err);
     }
     return rc == SDB_OK ? API_OK : work_order_refused(a->units->db, rc, id, err);
 }
