@@ -246,14 +246,22 @@ static bool route(const struct http_route *routes, size_t n, struct http_verdict
 
 /* ---- the rules --------------------------------------------------------- */
 
-static bool is_json(struct http_slice ct)
+static const char *const upload_types[] = HTTP_UPLOAD_TYPES;
+#define N_UPLOAD_TYPES (sizeof upload_types / sizeof upload_types[0])
+
+/* The media type of a Content-Type, if it is one of the `n` in `types`
+ * (any case, parameters ignored): that entry; else NULL. */
+static const char *media_type(struct http_slice ct, const char *const *types, size_t n)
 {
-    size_t n = 0;
-    while (n < ct.n && ct.p[n] != ';')
-        n++;
-    while (n > 0 && (ct.p[n - 1] == ' ' || ct.p[n - 1] == '\t'))
-        n--;
-    return http_slice_is((struct http_slice){ct.p, n}, "application/json");
+    size_t len = 0;
+    while (len < ct.n && ct.p[len] != ';')
+        len++;
+    while (len > 0 && (ct.p[len - 1] == ' ' || ct.p[len - 1] == '\t'))
+        len--;
+    for (size_t i = 0; i < n; i++)
+        if (http_slice_is((struct http_slice){ct.p, len}, types[i]))
+            return types[i];
+    return NULL;
 }
 
 /* Rule 1: one message, framed one way. Sets *length (0 if none). */
@@ -416,6 +424,74 @@ static bool role_allows(const struct http_route *r, struct http_verdict *v)
     return false;
 }
 
+/* Rule 6: what a state change says its body is. Sets v->content_type. */
+static bool content_type(const struct http_head *h, const struct http_route *r,
+                         struct http_verdict *v)
+{
+    static const char *const json[] = {"application/json"};
+    char q[QUOTE_MAX + 1], what[QUOTE_MAX + 16];
+    unsigned n;
+    const struct http_field *ct = field(h, "Content-Type", &n);
+    if (ct)
+        v->content_type = r->upload ? media_type(ct->value, upload_types, N_UPLOAD_TYPES)
+                                    : media_type(ct->value, json, 1);
+    if (v->content_type)
+        return true;
+    if (ct)
+        snprintf(what, sizeof what, "it says '%s'", quote(q, sizeof q, ct->value));
+    else
+        snprintf(what, sizeof what, "it has none");
+    if (!r->upload) {
+        http_verdict_refuse(v, 415, "send 'Content-Type: application/json' (curl: -H "
+               "'Content-Type: application/json'), with a body or without", "a %s request "
+               "must say Content-Type: application/json (%s)", v->method, what);
+        return false;
+    }
+    char hint[320];
+    size_t used = (size_t)snprintf(hint, sizeof hint, "send the file as it is with one of ");
+    for (size_t i = 0; i < N_UPLOAD_TYPES && used < sizeof hint; i++)
+        used += (size_t)snprintf(hint + used, sizeof hint - used, "%s%s", i ? ", " : "",
+                                 upload_types[i]);
+    if (used < sizeof hint)
+        snprintf(hint + used, sizeof hint - used, ", e.g. curl --data-binary @bundle.tar "
+                 "-H 'Content-Type: application/x-tar'");
+    http_verdict_refuse(v, 415, hint, "a %s request here takes a file (an archive) and must "
+           "say what it is in Content-Type (%s)", v->method, what);
+    return false;
+}
+
+size_t http_body_limit(const struct http_policy *p, const struct http_route *r)
+{
+    return r->upload ? p->max_upload : p->max_body;
+}
+
+/* "64 MiB", "64 KiB" or "1000 bytes": an upload limit as an operator
+ * would write it (max_upload_mb), yet exact when it is not whole MiB. */
+static const char *size_text(char *dst, size_t cap, size_t n)
+{
+    if (n && n % (1024u * 1024u) == 0)
+        snprintf(dst, cap, "%zu MiB", n / (1024u * 1024u));
+    else if (n && n % 1024u == 0)
+        snprintf(dst, cap, "%zu KiB", n / 1024u);
+    else
+        snprintf(dst, cap, "%zu bytes", n);
+    return dst;
+}
+
+void http_verdict_too_big(struct http_verdict *v, const struct http_policy *p,
+                          const struct http_route *r)
+{
+    if (!r->upload) {
+        http_verdict_refuse(v, 413, "request bodies are small JSON objects; send a path, not "
+               "the file itself", "the request body is larger than %zu bytes", p->max_body);
+        return;
+    }
+    char limit[32], hint[128];
+    size_text(limit, sizeof limit, p->max_upload);
+    snprintf(hint, sizeof hint, "the largest upload is %s; [api] max_upload_mb raises it", limit);
+    http_verdict_refuse(v, 413, hint, "the upload is larger than %s", limit);
+}
+
 void http_check(const struct http_head *h, const struct http_policy *p,
                 bool peer_loopback, const struct http_route *routes, size_t n_routes,
                 struct http_verdict *v)
@@ -457,24 +533,10 @@ void http_check(const struct http_head *h, const struct http_policy *p,
     if (!route(routes, n_routes, v) || !role_allows(&routes[v->route], v))
         return;
     bool read = !strcmp(v->method, "GET") || !strcmp(v->method, "HEAD");
-    unsigned n;
-    const struct http_field *ct = field(h, "Content-Type", &n);
-    if (!read && (!ct || !is_json(ct->value))) {
-        char what[QUOTE_MAX + 16];
-        if (ct)
-            snprintf(what, sizeof what, "it says '%s'", quote(q, sizeof q, ct->value));
-        else
-            snprintf(what, sizeof what, "it has none");
-        http_verdict_refuse(v, 415, "send 'Content-Type: application/json' (curl: -H 'Content-Type: "
-               "application/json'), with a body or without", "a %s request must say "
-               "Content-Type: application/json (%s)", v->method, what);
+    if (!read && !content_type(h, &routes[v->route], v))
         return;
-    }
-    if (length > p->max_body) {
-        http_verdict_refuse(v, 413, "request bodies are small JSON objects; send a path, not the "
-               "file itself", "the request body is larger than %zu bytes", p->max_body);
-        return;
-    }
+    if (length > http_body_limit(p, &routes[v->route]))
+        http_verdict_too_big(v, p, &routes[v->route]);
 }
 
 enum http_head_result http_check_bytes(const char *buf, size_t len,

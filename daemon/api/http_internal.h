@@ -26,7 +26,7 @@ struct stop_hook {
 /* The limits in force, defaults filled in. */
 struct http_limits {
     unsigned max_requests, max_streams, max_waiting, per_ip;
-    unsigned head_timeout_ms, body_timeout_ms;
+    unsigned head_timeout_ms, body_timeout_ms, upload_timeout_ms;
 };
 
 struct http_server {
@@ -66,6 +66,7 @@ struct http_request {
     struct api_route_params params;
     enum http_role role;
     char actor[HTTP_TOKEN_NAME_MAX + 1];
+    const char *content_type;   /* as the gate accepted it (http_verdict) */
     uint64_t started_ms;        /* when MHD took the request (loop time) */
     char *body;
     size_t body_len, body_cap;

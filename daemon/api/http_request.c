@@ -160,6 +160,11 @@ const char *http_request_body(const struct http_request *req, size_t *len)
     return req->body ? req->body : "";
 }
 
+const char *http_request_content_type(const struct http_request *req)
+{
+    return req->content_type;
+}
+
 cJSON *http_request_json_object(struct http_request *req, const char *example)
 {
     char hint[256], error[128];

@@ -101,9 +101,15 @@ static void dispatch(struct http_request *req)
                          "the handler for %s %s gave no answer", req->method, r->pattern);
 }
 
+static const struct http_route *route_of(const struct http_request *req)
+{
+    return &req->srv->routes[req->route];
+}
+
 static bool body_append(struct http_request *req, const char *data, size_t len)
 {
-    if (req->body_too_big || req->body_len + len > req->srv->policy.max_body) {
+    size_t limit = http_body_limit(&req->srv->policy, route_of(req));
+    if (req->body_too_big || req->body_len + len > limit) {
         req->body_too_big = true;       /* keep reading, drop the bytes */
         return false;
     }
@@ -111,6 +117,8 @@ static bool body_append(struct http_request *req, const char *data, size_t len)
         size_t cap = req->body_cap ? req->body_cap : 1024;
         while (cap < req->body_len + len + 1)
             cap *= 2;
+        if (cap > limit + 1)            /* an upload's last doubling */
+            cap = limit + 1;
         char *b = realloc(req->body, cap);
         if (!b) {
             req->body_too_big = true;
@@ -128,9 +136,9 @@ static bool body_append(struct http_request *req, const char *data, size_t len)
 /* A chunked body has no declared size: its limit is found while reading. */
 static void reply_too_big(struct http_request *req)
 {
-    http_reply_error(req, 413, "request bodies are small JSON objects; "
-                     "send a path, not the file itself",
-                     "the request body is larger than %zu bytes", req->srv->policy.max_body);
+    struct http_verdict v;
+    http_verdict_too_big(&v, &req->srv->policy, route_of(req));
+    http_reply_error(req, v.status, v.hint, "%s", v.error);
 }
 
 /* The first call: the gate has judged the head already (http_check.h), so
@@ -152,6 +160,7 @@ static struct http_request *request_new(struct http_server *s, struct MHD_Connec
     req->route = v->route;
     req->params = v->params;
     req->role = v->role;
+    req->content_type = v->content_type;
     snprintf(req->actor, sizeof req->actor, "%s", v->actor);
     req->started_ms = uv_now(s->loop);
     return req;
@@ -172,9 +181,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (*upload_size) {
         /* A body that trickles in (a slow POST) would hold its place for as
          * long as each piece comes within the idle timeout: cap the whole. */
-        if (uv_now(s->loop) - req->started_ms > s->limits.body_timeout_ms) {
+        unsigned allowed = route_of(req)->upload ? s->limits.upload_timeout_ms
+                                                 : s->limits.body_timeout_ms;
+        if (uv_now(s->loop) - req->started_ms > allowed) {
             http_server_log(s, "%s %s: the body took longer than %u ms; connection "
-                            "closed", req->method, req->path, s->limits.body_timeout_ms);
+                            "closed", req->method, req->path, allowed);
             return MHD_NO;
         }
         if (!req->replied)
@@ -240,10 +251,12 @@ static int configure(struct http_server *s, const struct http_server_options *op
         .per_ip = or_default(opt->per_ip, HTTP_DEFAULT_PER_IP),
         .head_timeout_ms = or_default(opt->head_timeout_ms, HTTP_DEFAULT_HEAD_TIMEOUT_MS),
         .body_timeout_ms = or_default(opt->body_timeout_ms, HTTP_DEFAULT_BODY_TIMEOUT_MS),
+        .upload_timeout_ms = or_default(opt->upload_timeout_ms, HTTP_DEFAULT_UPLOAD_TIMEOUT_MS),
     };
     s->policy = (struct http_policy){
         .token = s->token, .trust_local = opt->trust_local, .listen_host = s->host,
         .max_body = opt->max_body ? opt->max_body : HTTP_DEFAULT_MAX_BODY,
+        .max_upload = opt->max_upload ? opt->max_upload : HTTP_DEFAULT_MAX_UPLOAD,
     };
     return 0;
 }

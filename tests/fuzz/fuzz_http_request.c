@@ -16,7 +16,8 @@
  *     token unless the input itself held it;
  *   - a request let through names a route of this method, whose kind is
  *     the route's, with a slot 1..999 if the route has one, a path with no
- *     '?' or '#', a JSON content type if it changes state, a token if one
+ *     '?' or '#', a JSON content type if it changes state (an archive's
+ *     on an upload route, and its own length limit), a token if one
  *     is configured (the dashboard's files aside: public to read, never
  *     changed), and no state change without a token unless trusted-local;
  *     without a token only a local peer gets through. */
@@ -62,6 +63,8 @@ static const struct http_route routes[] = {
     {"GET", "/api/v1/events", handler, .stream = true, .role = HTTP_ROLE_VIEWER},
     {"GET", "/", handler, .public_file = true},
     {"GET", "/ui/{file}", handler, .public_file = true},
+    /* An upload route, as POST /api/v1/bundles will be. */
+    {"POST", "/api/v1/bundles", handler, .upload = true, .role = HTTP_ROLE_MES},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -76,10 +79,13 @@ static struct http_token named[2] = {
 };
 
 static struct http_policy policies[] = {
-    {.token = TOKEN, .listen_host = "0.0.0.0", .port = 8080, .max_body = 1024},
-    {.trust_local = true, .listen_host = "127.0.0.1", .port = 8080, .max_body = 1024},
-    {.listen_host = "localhost", .port = 8080, .max_body = 1024},
-    {.tokens = named, .n_tokens = 2, .listen_host = "0.0.0.0", .port = 8080, .max_body = 1024},
+    {.token = TOKEN, .listen_host = "0.0.0.0", .port = 8080, .max_body = 1024,
+     .max_upload = 4096},
+    {.trust_local = true, .listen_host = "127.0.0.1", .port = 8080, .max_body = 1024,
+     .max_upload = 4096},
+    {.listen_host = "localhost", .port = 8080, .max_body = 1024, .max_upload = 4096},
+    {.tokens = named, .n_tokens = 2, .listen_host = "0.0.0.0", .port = 8080, .max_body = 1024,
+     .max_upload = 4096},
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -136,6 +142,22 @@ static void check_refusal(const struct http_verdict *v, const uint8_t *data, siz
             abort();
 }
 
+/* The Content-Length a head declares (the rules let one through only when
+ * it is digits and alone), or 0. */
+static unsigned long long content_length(const uint8_t *data, size_t head_len)
+{
+    static const char name[] = "\r\ncontent-length:";
+    for (size_t i = 0; i + sizeof name - 1 <= head_len; i++) {
+        if (strncasecmp((const char *)data + i, name, sizeof name - 1))
+            continue;
+        const char *p = (const char *)data + i + sizeof name - 1;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        return strtoull(p, NULL, 10);
+    }
+    return 0;
+}
+
 static void check_pass(const struct http_verdict *v, const struct http_policy *p,
                        bool local, const uint8_t *data, size_t head_len)
 {
@@ -151,7 +173,13 @@ static void check_pass(const struct http_verdict *v, const struct http_policy *p
         abort();
     bool changes = strcmp(v->method, "GET") != 0;
     bool token = (p->token && p->token[0]) || p->n_tokens;
-    if (changes && !contains(data, head_len, "application/json", true))
+    if (changes != (v->content_type != NULL))
+        abort();
+    if (changes && !contains(data, head_len, v->content_type, true))
+        abort();
+    if (changes && r->upload != !!strcmp(v->content_type, "application/json"))
+        abort();
+    if (content_length(data, head_len) > http_body_limit(p, r))
         abort();
     /* The dashboard's files are asked for without a token (a browser
      * cannot send one with a page); everything else needs it. */
@@ -195,7 +223,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (http_head_parse((const char *)data, size, &head, &why) != HTTP_HEAD_DONE)
             abort();        /* let through, so the head itself must be whole */
         check_pass(v, p, local, data, head.len);
-        /* The body, as a handler would see it (at most the limit). */
+        /* The body, as a handler would see it (at most the limit); an
+         * upload's is a file, not JSON. */
+        if (routes[v->route].upload)
+            continue;
         size_t body = size - head.len;
         if (body > p->max_body)
             body = p->max_body;

@@ -27,8 +27,11 @@
  *      (403 for a token below it). The path is matched as sent, never
  *      percent-decoded: "/slots/%31" is not "/slots/1".
  *   6. a state change carries Content-Type: application/json (a web page
- *      cannot send that cross-origin without a preflight, which 3 refuses).
- *   7. a declared body no larger than the limit.
+ *      cannot send that cross-origin without a preflight, which 3 refuses);
+ *      on an upload route, one of HTTP_UPLOAD_TYPES instead (none of them
+ *      is one a page may send without a preflight either), and only those.
+ *   7. a declared body no larger than the route's limit (max_body, or
+ *      max_upload on an upload route).
  *
  * No I/O and no allocation. */
 #ifndef JIGD_HTTP_CHECK_H
@@ -82,6 +85,10 @@ struct http_route {
                                    (the dashboard's pages): no station data,
                                    no state change, so no token is asked
                                    for; Host and Origin rules still hold */
+    bool upload;                /* takes a file as its body (an archive):
+                                   one of HTTP_UPLOAD_TYPES, up to
+                                   max_upload, instead of JSON up to
+                                   max_body */
     enum http_role role;        /* the least role that may ask; NONE on a
                                    route that is not a public file is
                                    taken as ADMIN (a forgotten role locks,
@@ -98,8 +105,14 @@ struct http_policy {
                                    (the peer is on this machine anyway) */
     const char *listen_host;    /* accepted in Host when there is no token */
     uint16_t port;              /* for hints */
-    size_t max_body;
+    size_t max_body;            /* a JSON body */
+    size_t max_upload;          /* an upload route's body */
 };
+
+/* What an upload route's body may say it is, as a C array initializer. */
+#define HTTP_UPLOAD_TYPES                                                     \
+    {"application/x-tar", "application/gzip", "application/x-gzip",           \
+     "application/zip", "application/octet-stream"}
 
 enum http_kind { HTTP_KIND_REQUEST, HTTP_KIND_STREAM };
 
@@ -125,6 +138,10 @@ struct http_verdict {
     struct api_route_params params;
     char method[HTTP_METHOD_MAX + 1];
     char path[API_ROUTE_PATH_MAX + 1];  /* as sent, without the query */
+    const char *content_type;   /* the media type accepted, a string literal
+                                   in lower case without parameters
+                                   ("application/json", one of
+                                   HTTP_UPLOAD_TYPES); NULL for a read */
 };
 
 /* The answer is a refusal: status, what is wrong (printf-style) and what
@@ -133,6 +150,15 @@ void http_verdict_refuse(struct http_verdict *v, unsigned status, const char *hi
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void http_verdict_vrefuse(struct http_verdict *v, unsigned status, const char *hint,
                           const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+/* The largest body route `r` takes: max_upload for an upload route, else
+ * max_body. */
+size_t http_body_limit(const struct http_policy *p, const struct http_route *r);
+
+/* The 413 for a body over that limit, whether declared (Content-Length)
+ * or found while reading a chunked one. */
+void http_verdict_too_big(struct http_verdict *v, const struct http_policy *p,
+                          const struct http_route *r);
 
 /* Applies the rules to a parsed head. `peer_loopback`: the connection
  * comes from 127.0.0.0/8 or ::1. */
