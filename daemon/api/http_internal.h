@@ -53,6 +53,8 @@ struct http_server {
     struct stop_hook hooks[MAX_STOP_HOOKS];
     size_t n_hooks;
     bool stopping;
+    bool in_run;                /* inside MHD_run */
+    bool kicked;                /* http_server_kick was called in it */
     void (*done)(void *ctx);
     void *done_ctx;
 };

@@ -69,8 +69,14 @@ static void pump(struct http_server *s)
 {
     if (s->stopping)
         return;
+    s->in_run = true;
+    s->kicked = false;
     MHD_run(s->mhd);
-    schedule(s);
+    s->in_run = false;
+    if (s->kicked)
+        uv_timer_start(&s->timer, on_timer, 0, 0);
+    else
+        schedule(s);
 }
 
 static void on_epoll_ready(uv_poll_t *p, int status, int events)
@@ -85,7 +91,14 @@ static void on_timer(uv_timer_t *t)
 
 void http_server_kick(struct http_server *s)
 {
-    if (!s->stopping)
+    if (s->stopping)
+        return;
+    /* From inside MHD_run (a handler that resumes a connection, as one
+     * answering a deferred request at once does) a timer set now would be
+     * reset by schedule() when MHD_run returns: MHD's timeout, up to 1 s. */
+    if (s->in_run)
+        s->kicked = true;
+    else
         uv_timer_start(&s->timer, on_timer, 0, 0);
 }
 
