@@ -67,17 +67,27 @@ static void reply_text(struct http_request *req, unsigned status,
     MHD_destroy_response(resp);
 }
 
-void http_reply_json(struct http_request *req, unsigned status, cJSON *body)
+char *http_json_text(cJSON *body)
 {
     if (!body)
         body = cJSON_CreateObject();
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
     cJSON_Delete(body);
-    if (!text) {
+    return text;
+}
+
+void http_reply_text(struct http_request *req, unsigned status, const char *text)
+{
+    if (text)
+        reply_text(req, status, text, NULL);
+    else
         reply_text(req, 500, "{\"error\":\"out of memory\",\"hint\":\"\"}", NULL);
-        return;
-    }
-    reply_text(req, status, text, NULL);
+}
+
+void http_reply_json(struct http_request *req, unsigned status, cJSON *body)
+{
+    char *text = http_json_text(body);
+    http_reply_text(req, status, text);
     free(text);
 }
 
@@ -93,13 +103,18 @@ char *http_error_json(const char *error, const char *hint)
     return text;
 }
 
+char *http_error_vtext(const char *hint, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return http_error_json(msg, hint);
+}
+
 static void reply_error_v(struct http_request *req, unsigned status,
                           const char *allow, const char *hint,
                           const char *fmt, va_list ap)
 {
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    char *text = http_error_json(msg, hint);
+    char *text = http_error_vtext(hint, fmt, ap);
     reply_text(req, status, text ? text : "{\"error\":\"out of memory\",\"hint\":\"\"}",
                allow);
     free(text);

@@ -109,7 +109,7 @@ static void dispatch(struct http_request *req)
     struct http_server *s = req->srv;
     const struct http_route *r = &s->routes[req->route];
     r->handler(req, s->route_ctx[req->route]);
-    if (!req->replied)
+    if (!req->replied && req->defer == HTTP_DEFER_NONE)
         http_reply_error(req, 500, "this is a bug in jigd; please report it",
                          "the handler for %s %s gave no answer", req->method, r->pattern);
 }
@@ -206,7 +206,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *upload_size = 0;
         return MHD_YES;
     }
-    if (req->replied)
+    if (req->replied || http_deferred_resumed(req))
         return MHD_YES;
     if (req->body_too_big)
         reply_too_big(req);
@@ -221,7 +221,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     struct http_request *req = *con_cls;
     if (!req)
         return;
-    free(req->body);
+    http_deferred_ended(req);
+    if (!req->body_lent)
+        free(req->body);
     free(req);
     *con_cls = NULL;
 }
@@ -432,6 +434,7 @@ void http_server_stop(struct http_server *s, void (*done)(void *ctx), void *ctx)
     /* Take the epoll fd out of libuv before MHD closes it. */
     uv_close((uv_handle_t *)&s->poll, on_handle_closed);
     uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+    http_deferred_stop(s);
     MHD_stop_daemon(s->mhd);    /* tells the gate of each connection it closes */
     s->mhd = NULL;
     http_gate_close(s->gate, on_gate_closed, s);

@@ -141,7 +141,8 @@ enum http_role http_request_role(const struct http_request *req);
 const char *http_request_header(const struct http_request *req, const char *name);
 const char *http_request_query(const struct http_request *req, const char *name);
 /* The body as received: `*len` bytes, then a '\0' that is not part of it
- * (an upload's bytes may hold '\0' too). "" when there was none. */
+ * (an upload's bytes may hold '\0' too). "" when there was none. Valid
+ * until the answer has gone, deferred or not. */
 const char *http_request_body(const struct http_request *req, size_t *len);
 /* The media type the request rules accepted for the body, in lower case
  * without parameters: "application/json", or on an upload route one of
@@ -169,6 +170,42 @@ void http_reply_bytes(struct http_request *req, unsigned status, const char *typ
  * its own reference and destroys it. */
 void http_reply_response(struct http_request *req, unsigned status,
                          struct MHD_Response *response);
+
+/* ---- answering later ---------------------------------------------------- */
+
+/* A request whose answer comes after its handler has returned: the
+ * handler starts slow work off the loop (unpacking an archive on libuv's
+ * thread pool) and the work's completion, back on the loop, answers.
+ *
+ * Meanwhile the connection is suspended (MHD_suspend_connection): MHD
+ * neither reads it nor times it out, and the request still holds one of
+ * max_requests (it is being answered) until its answer has gone. MHD does
+ * not notice a client that hangs up while suspended: the work then
+ * finishes and its answer goes nowhere, which costs nothing but the work.
+ * When the server stops, every request still waiting is answered 503
+ * ("jigd is stopping") and its handle detached: the reply that comes
+ * later only frees it. So the request may be gone while the work runs:
+ * the work reads the body through the handle (http_deferred_body), which
+ * holds it until the reply whatever becomes of the request, and copies
+ * anything else it needs (actor, parameters) before the handler returns. */
+struct http_deferred;
+
+/* Keeps the request open without an answer: the connection is suspended
+ * until http_deferred_reply_json (or _error) is called, on the loop
+ * thread. The handler returns without replying. If the request cannot be
+ * kept (memory ran out, the server is stopping), answers 503 itself and
+ * returns NULL: the handler just returns, without starting the work. */
+struct http_deferred *http_request_defer(struct http_request *req);
+/* The request's body (as http_request_body), held by the handle until its
+ * reply: the work may read it on another thread. */
+const char *http_deferred_body(const struct http_deferred *d, size_t *len);
+/* Sends the answer and frees the handle. If the request is gone (the
+ * server stopped meanwhile), only frees the handle. Takes `body` (cJSON,
+ * deleted here; NULL for an empty object). Call it exactly once per
+ * handle, on the loop thread. */
+void http_deferred_reply_json(struct http_deferred *d, unsigned status, cJSON *body);
+void http_deferred_reply_error(struct http_deferred *d, unsigned status, const char *hint,
+                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Compares a presented token with the expected one in time that does not
  * depend on where they differ. */
