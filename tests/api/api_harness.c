@@ -68,6 +68,7 @@ struct harness *harness_start(const struct harness_options *opt)
     struct api_options ao = {
         .http = {.host = "127.0.0.1", .port = 0, .token = opt->token,
                  .trust_local = opt->trust_local, .max_body = opt->max_body,
+                 .max_upload = opt->max_upload, .max_requests = opt->max_requests,
                  .body_timeout_ms = opt->body_timeout_ms},
         .sse = opt->sse,
         .web_ui_dir = opt->web_ui_dir,

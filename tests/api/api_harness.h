@@ -36,6 +36,8 @@ struct harness_options {
     size_t ring;            /* event bus capacity; 0 = 1024 */
     struct api_sse_options sse;
     size_t max_body;
+    size_t max_upload;          /* 0 = the server's default */
+    unsigned max_requests;      /* 0 = the server's default */
     unsigned body_timeout_ms;   /* 0 = the server's default */
     const char *web_ui_dir;     /* the dashboard's files; NULL = none */
 };
