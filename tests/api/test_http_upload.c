@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -269,6 +270,31 @@ static void test_an_upload_is_answered_later(void **state)
     harness_stop(h);
 }
 
+/* curl asks before sending a large file (Expect: 100-continue) and sends
+ * it only when told to go on. */
+static void test_an_upload_may_ask_to_continue(void **state)
+{
+    struct harness *h = start_with(0, 0, 50);
+    enum { LEN = 3 * 1024 * 1024 };
+    char *body = make_body(LEN);
+    char head[256], got[256];
+    int n = snprintf(head, sizeof head, "POST /test/upload HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                     "Content-Type: application/x-tar\r\nContent-Length: %d\r\n"
+                     "Expect: 100-continue\r\n\r\n", h->port, LEN);
+    int fd = raw_connect(h->port, NULL, 10000);
+    assert_true(fd >= 0);
+    raw_send(fd, head, (size_t)n);
+    ssize_t k = recv(fd, got, sizeof got - 1, 0);
+    got[k > 0 ? k : 0] = '\0';
+    if (strncmp(got, "HTTP/1.1 100", 12))
+        fail_msg("no 100 Continue before the body: '%s'", got);
+    raw_send(fd, body, LEN);
+    expect(raw_read_answer(fd, answer, sizeof answer), 201, "\"length\":3145728");
+    close(fd);
+    free(body);
+    harness_stop(h);
+}
+
 static void test_an_upload_route_takes_archives_only(void **state)
 {
     struct harness *h = start_with(0, 0, 50);
@@ -344,6 +370,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_an_upload_is_answered_later),
+        cmocka_unit_test(test_an_upload_may_ask_to_continue),
         cmocka_unit_test(test_an_upload_route_takes_archives_only),
         cmocka_unit_test(test_an_upload_has_its_own_limit),
         cmocka_unit_test(test_a_deferred_request_holds_its_place_until_answered),
