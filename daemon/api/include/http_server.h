@@ -142,7 +142,8 @@ const char *http_request_header(const struct http_request *req, const char *name
 const char *http_request_query(const struct http_request *req, const char *name);
 /* The body as received: `*len` bytes, then a '\0' that is not part of it
  * (an upload's bytes may hold '\0' too). "" when there was none. Valid
- * until the answer has gone, deferred or not. */
+ * while the handler runs; work that outlives it (a deferred request's)
+ * reads it through the handle instead (http_deferred_body). */
 const char *http_request_body(const struct http_request *req, size_t *len);
 /* The media type the request rules accepted for the body, in lower case
  * without parameters: "application/json", or on an upload route one of
