@@ -37,7 +37,7 @@ static int check_work_order_room(struct station_db *db, const char *work_order)
         if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
             rc = db_fail(db, SDB_REFUSED,
                          "work order %s was closed at %s by %s: no more boards start on it; "
-                         "set the next work order", work_order, sqlite3_column_text(stmt, 2),
+                         "activate the next work order", work_order, sqlite3_column_text(stmt, 2),
                          sqlite3_column_text(stmt, 3));
         else if (held >= quantity)
             rc = db_fail(db, SDB_REFUSED,

@@ -291,11 +291,20 @@ struct sdb_work_order {
     char closed_at[SDB_TIME_LEN + 1];   /* "" = open */
     char closed_by[80];
     char close_reason[200];
+    char serial_format[SDB_SERIAL_FORMAT_MAX + 1]; /* "" = the station's */
+    char bundle_sha256[65];     /* its bundle's manifest hash; "" = none */
 };
 
-/* id: the MES's identifier (1..64 printable characters). */
-int sdb_work_order_create(struct station_db *db, const char *id, int64_t bundle_id,
-                          int64_t quantity, const char *actor);
+struct sdb_work_order_new {
+    const char *id;             /* the MES's identifier (1..64 printable characters) */
+    int64_t quantity;
+    int64_t bundle_id;          /* 0 = any (sdb_bundle_register gives one) */
+    const char *serial_format;  /* NULL or "" = the station's serial_format */
+    const char *actor;          /* who asks, for the audit log */
+};
+/* A serial format given is checked as jigd.conf's is (SDB_REFUSED, with
+ * the reason). SDB_CONFLICT when the id exists. */
+int sdb_work_order_create(struct station_db *db, const struct sdb_work_order_new *w);
 int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_order *out);
 /* Closes it for good: no board starts on it any more (a unit already in it
  * may come back for rework). Audit "work_order.close" {work_order, reason}
@@ -306,6 +315,25 @@ int sdb_work_order_close(struct station_db *db, const char *id, const char *acto
 /* Every work order, newest first: [{id, bundle_id, quantity, allocated,
  * done, failed, created_at}]. */
 int sdb_work_order_list(struct station_db *db, cJSON **rows);
+
+/* The work order chosen over the API to flash against (it outlives a
+ * restart), with what jigd.conf's work_order said when it was chosen. */
+struct sdb_work_order_choice {
+    char work_order[65];
+    char config_work_order[65];
+    char chosen_at[SDB_TIME_LEN + 1];
+    char chosen_by[80];
+};
+/* SDB_OK, or SDB_NOT_FOUND when nothing was chosen (no message). */
+int sdb_work_order_choice_get(struct station_db *db, struct sdb_work_order_choice *out);
+/* Records `id` as the chosen work order: audit "work_order.activate"
+ * {work_order, previous} by `actor`. SDB_NOT_FOUND for an unknown one,
+ * SDB_CONFLICT for one closed or holding all its serials (the message
+ * says which). */
+int sdb_work_order_choose(struct station_db *db, const char *id,
+                          const char *config_work_order, const char *actor);
+/* Forgets the choice (jigd.conf's work_order changed since: it wins). */
+int sdb_work_order_choice_forget(struct station_db *db);
 
 /* ---- API tokens --------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "serial_format.h"
 
 static bool valid_id(const char *id)
 {
@@ -18,51 +19,61 @@ static bool valid_id(const char *id)
     return true;
 }
 
-static int insert_locked(struct station_db *db, const char *id, int64_t bundle_id,
-                         int64_t quantity, const char *actor)
+static int insert_locked(struct station_db *db, const struct sdb_work_order_new *w,
+                         const char *format)
 {
     char now[SDB_TIME_LEN + 1];
     sqlite3_stmt *stmt;
     db_now(db, now);
-    int rc = db_prepare(db, "INSERT INTO work_orders (id, bundle_id, quantity, created_at)"
-                            " VALUES (?, ?, ?, ?)", &stmt);
+    int rc = db_prepare(db, "INSERT INTO work_orders (id, bundle_id, quantity, created_at,"
+                            " serial_format) VALUES (?, ?, ?, ?, ?)", &stmt);
     if (rc != SDB_OK)
         return rc;
-    db_bind_text(stmt, 1, id);
-    if (bundle_id > 0)
-        sqlite3_bind_int64(stmt, 2, bundle_id);
-    sqlite3_bind_int64(stmt, 3, quantity);
+    db_bind_text(stmt, 1, w->id);
+    if (w->bundle_id > 0)
+        sqlite3_bind_int64(stmt, 2, w->bundle_id);
+    sqlite3_bind_int64(stmt, 3, w->quantity);
     db_bind_text(stmt, 4, now);
+    if (format)
+        db_bind_text(stmt, 5, format);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         rc = db_sql_fail(db, "creating the work order");
         if (rc == SDB_CONFLICT)
-            rc = db_fail(db, rc, "work order %s already exists", id);
+            rc = db_fail(db, rc, "work order %s already exists", w->id);
     }
     sqlite3_finalize(stmt);
     if (rc != SDB_OK)
         return rc;
     cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "work_order", id);
-    cJSON_AddNumberToObject(d, "quantity", (double)quantity);
-    if (bundle_id > 0)
-        cJSON_AddNumberToObject(d, "bundle", (double)bundle_id);
-    rc = db_audit_append_locked(db, actor ? actor : "mes", "work_order.create", d);
+    cJSON_AddStringToObject(d, "work_order", w->id);
+    cJSON_AddNumberToObject(d, "quantity", (double)w->quantity);
+    if (w->bundle_id > 0)
+        cJSON_AddNumberToObject(d, "bundle", (double)w->bundle_id);
+    if (format)
+        cJSON_AddStringToObject(d, "serial_format", format);
+    rc = db_audit_append_locked(db, w->actor ? w->actor : "mes", "work_order.create", d);
     cJSON_Delete(d);
-    return rc == SDB_OK ? db_outbox_work_order_locked(db, id, "work_order.created") : rc;
+    return rc == SDB_OK ? db_outbox_work_order_locked(db, w->id, "work_order.created") : rc;
 }
 
-int sdb_work_order_create(struct station_db *db, const char *id, int64_t bundle_id,
-                          int64_t quantity, const char *actor)
+int sdb_work_order_create(struct station_db *db, const struct sdb_work_order_new *w)
 {
-    if (!valid_id(id))
+    if (!valid_id(w->id))
         return db_fail(db, SDB_REFUSED, "a work order id is 1 to 64 printable characters "
                        "without spaces");
-    if (quantity <= 0)
-        return db_fail(db, SDB_REFUSED, "work order %s: the quantity must be at least 1", id);
+    if (w->quantity <= 0)
+        return db_fail(db, SDB_REFUSED, "work order %s: the quantity must be at least 1",
+                       w->id);
+    const char *format = w->serial_format && w->serial_format[0] ? w->serial_format : NULL;
+    struct serial_format f;
+    char why[300];
+    if (format && !serial_format_parse(format, &f, why, sizeof why))
+        return db_fail(db, SDB_REFUSED, "work order %s: serial format '%s': %s", w->id,
+                       format, why);
     int rc = db_begin(db);
     if (rc != SDB_OK)
         return rc;
-    return db_finish(db, insert_locked(db, id, bundle_id, quantity, actor));
+    return db_finish(db, insert_locked(db, w, format));
 }
 
 static int close_locked(struct station_db *db, const char *id, const char *actor,
@@ -117,7 +128,9 @@ int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_or
                             " w.failed, (SELECT count(*) FROM serial_allocations s"
                             "  WHERE s.work_order = w.id AND s.state <> 'voided'), w.created_at,"
                             " coalesce(w.closed_at, ''), coalesce(w.closed_by, ''),"
-                            " coalesce(w.close_reason, '') FROM work_orders w WHERE w.id = ?",
+                            " coalesce(w.close_reason, ''), coalesce(w.serial_format, ''),"
+                            " coalesce(b.manifest_sha256, '') FROM work_orders w"
+                            " LEFT JOIN bundles b ON b.id = w.bundle_id WHERE w.id = ?",
                         &stmt);
     if (rc != SDB_OK)
         return rc;
@@ -135,6 +148,8 @@ int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_or
         db_column_copy(stmt, 7, out->closed_at, sizeof out->closed_at);
         db_column_copy(stmt, 8, out->closed_by, sizeof out->closed_by);
         db_column_copy(stmt, 9, out->close_reason, sizeof out->close_reason);
+        db_column_copy(stmt, 10, out->serial_format, sizeof out->serial_format);
+        db_column_copy(stmt, 11, out->bundle_sha256, sizeof out->bundle_sha256);
     } else if (step == SQLITE_DONE) {
         rc = db_fail(db, SDB_NOT_FOUND, "work order %s is unknown", id);
     } else {
@@ -151,7 +166,8 @@ int sdb_work_order_list(struct station_db *db, cJSON **rows)
     int rc = db_prepare(db, "SELECT w.id, w.bundle_id, w.quantity, (SELECT count(*) FROM"
                             " serial_allocations s WHERE s.work_order = w.id AND s.state <> 'voided')"
                             " AS allocated, w.done, w.failed, w.created_at, w.closed_at,"
-                            " w.closed_by, w.close_reason FROM work_orders w"
+                            " w.closed_by, w.close_reason, w.serial_format, b.manifest_sha256 AS bundle"
+                            " FROM work_orders w LEFT JOIN bundles b ON b.id = w.bundle_id"
                             " ORDER BY w.created_at DESC, w.id", &stmt);
     if (rc != SDB_OK)
         return rc;

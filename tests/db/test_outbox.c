@@ -62,7 +62,7 @@ static const char *text(const cJSON *o, const char *key)
 static void test_results_owed_in_order_and_delivered_once(void **state)
 {
     struct db_fixture *f = *state;
-    assert_int_equal(sdb_work_order_create(f->db, "WO-1", 0, 1, "mes1"), SDB_OK);
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = "WO-1", .quantity = 1, .actor = "mes1"}), SDB_OK);
     int64_t a = attempt(f, 1, "WO-1", true);
     struct sdb_outbox_item it;
     cJSON *b = next_body(f, "mes", &it);

@@ -54,7 +54,7 @@ static int seed(void **state)
     if (fixture_setup_open(state) != 0)
         return -1;
     struct db_fixture *f = *state;
-    assert_int_equal(sdb_work_order_create(f->db, WO, 0, 100, "mes"), SDB_OK);
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = WO, .quantity = 100, .actor = "mes"}), SDB_OK);
     attempt(f, 0, 1, at(1, 10, 5), NULL, NULL);
     attempt(f, 1, 2, at(1, 10, 10), NULL, NULL);
     attempt(f, 2, 0, at(1, 10, 12), "sync", "no answer from the ROM loader");

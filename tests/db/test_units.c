@@ -83,9 +83,9 @@ static void test_work_order_quantity_stops_allocation(void **state)
     struct db_fixture *f = *state;
     bool reworked;
     char serial[SDB_SERIAL_MAX + 1];
-    assert_int_equal(sdb_work_order_create(f->db, "WO-1001", 0, 3, "mes"), SDB_OK);
-    assert_int_equal(sdb_work_order_create(f->db, "WO-1001", 0, 3, "mes"), SDB_CONFLICT);
-    assert_int_equal(sdb_work_order_create(f->db, "WO-0", 0, 0, "mes"), SDB_REFUSED);
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = "WO-1001", .quantity = 3, .actor = "mes"}), SDB_OK);
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = "WO-1001", .quantity = 3, .actor = "mes"}), SDB_CONFLICT);
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = "WO-0", .quantity = 0, .actor = "mes"}), SDB_REFUSED);
     flash_ok(f, 1, "WO-1001");
     identify(f, 2, "WO-1001", &reworked);
     identify(f, 3, "WO-1001", &reworked);
@@ -124,7 +124,7 @@ static void test_work_order_counts_done_and_failed(void **state)
 {
     struct db_fixture *f = *state;
     bool reworked;
-    assert_int_equal(sdb_work_order_create(f->db, "WO-7", 0, 10, NULL), SDB_OK);
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = "WO-7", .quantity = 10}), SDB_OK);
     struct sdb_attempt_start s = {.slot = 2, .work_order = "WO-7"};
     int64_t a;
     /* Fails once, then passes twice (rework after pass): done counts 1. */
@@ -144,7 +144,7 @@ static void test_work_order_counts_done_and_failed(void **state)
     assert_false(wo.full);
 
     f->now_ms += 1000;
-    assert_int_equal(sdb_work_order_create(f->db, "WO-8", 0, 5, NULL), SDB_OK);
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = "WO-8", .quantity = 5}), SDB_OK);
     cJSON *rows;
     assert_int_equal(sdb_work_order_list(f->db, &rows), SDB_OK);
     assert_int_equal(cJSON_GetArraySize(rows), 2);

@@ -31,7 +31,7 @@ static void test_closed_order_takes_no_new_board(void **state)
     struct db_fixture *f = *state;
     struct sdb_unit u;
     bool reworked;
-    assert_int_equal(sdb_work_order_create(f->db, "WO-1", 0, 10, "mes1"), SDB_OK);
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = "WO-1", .quantity = 10, .actor = "mes1"}), SDB_OK);
     assert_int_equal(identify(f, 1, &u, &reworked), SDB_OK);
     f->now_ms += 60000;
     assert_int_equal(sdb_work_order_close(f->db, "WO-1", "mes1", "cancelled"), SDB_OK);
@@ -56,7 +56,7 @@ static void test_closed_order_takes_no_new_board(void **state)
 static void test_close_is_audited_owed_and_final(void **state)
 {
     struct db_fixture *f = *state;
-    assert_int_equal(sdb_work_order_create(f->db, "WO-1", 0, 10, "mes1"), SDB_OK);
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = "WO-1", .quantity = 10, .actor = "mes1"}), SDB_OK);
     assert_int_equal(sdb_work_order_close(f->db, "WO-1", "mes1", "short run"), SDB_OK);
     sqlite3 *sql = sdb_sqlite(f->db);
     assert_int_equal(query_int64(sql, "SELECT count(*) FROM audit_events WHERE actor = 'mes1'"

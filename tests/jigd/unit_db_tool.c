@@ -53,7 +53,8 @@ static int db_action(int argc, char **argv)
     } else if (argc == 5 && !strcmp(argv[1], "void")) {
         rc = sdb_serial_void(db, argv[3], "test", argv[4]);
     } else {
-        rc = sdb_work_order_create(db, argv[3], 0, strtoll(argv[4], NULL, 10), "test");
+        rc = sdb_work_order_create(db, &(struct sdb_work_order_new){
+            .id = argv[3], .quantity = strtoll(argv[4], NULL, 10), .actor = "test"});
     }
     if (rc != SDB_OK)
         fprintf(stderr, "unit_db_tool: %s\n", sdb_errmsg(db));

@@ -82,7 +82,7 @@ static int setup(void **state)
     char err[512];
     if (sdb_open(s->path, &o, &s->db, err, sizeof err) != SDB_OK)
         fail_msg("%s", err);
-    assert_int_equal(sdb_work_order_create(s->db, "WO-1", 0, 100, "mes"), SDB_OK);
+    assert_int_equal(sdb_work_order_create(s->db, &(struct sdb_work_order_new){.id = "WO-1", .quantity = 100, .actor = "mes"}), SDB_OK);
     attempt(s, 1, 1, at(10, 5), NULL, NULL);
     attempt(s, 2, 2, at(10, 10), "verify", "md5 mismatch at 0x10000");
     attempt(s, 3, 0, at(10, 20), "sync", "no answer from the ROM loader");
