@@ -143,8 +143,10 @@ static void log_identity(struct daemon *d)
     log_line("jigd: station CA %s%s (%s)", station_ca_cert_path(u->ca),
              station_ca_created(u->ca) ? ", created now: boards issued by an earlier CA "
              "will not verify against it" : "", station_ca_facts(u->ca)->fingerprint_sha256);
-    log_line("jigd: serials %s%s%s; keys %s, %u kept ready", d->cfg->unit.serial_format,
-             d->cfg->unit.work_order[0] ? " for work order " : "", d->cfg->unit.work_order,
+    if (u->work_order_why[0])
+        log_line("jigd: %s", u->work_order_why);
+    log_line("jigd: serials %s%s%s; keys %s, %u kept ready", u->serial_format,
+             u->work_order[0] ? " for work order " : "", u->work_order,
              d->cfg->identity.key_type, d->cfg->identity.key_pool_size);
 }
 
@@ -218,7 +220,8 @@ static int start_api(struct daemon *d)
     struct api_options opt = {
         .http = {.host = d->cfg->station.listen_host, .port = d->cfg->station.listen_port,
                  .token = token, .trust_local = d->cfg->station.api_trust_local,
-                 .named_tokens = d->units != NULL},
+                 .named_tokens = d->units != NULL,
+                 .max_upload = (size_t)d->cfg->station.api_max_upload_mb << 20},
         .web_ui_dir = web_ui,
     };
     station_api_init(&d->adapter, d->loop, d->station, d->units);

@@ -177,7 +177,7 @@ static void write_production(struct metrics_text *out, struct station_metrics *m
 {
     if (!m->units)
         return;
-    cJSON *p = station_production_json(m->units->db, m->cfg, time(NULL));
+    cJSON *p = station_production_json(m->units, time(NULL));
     bool ok = p != NULL;
     double units = number_at(p, "shift", "units", &ok);
     double first_pass = number_at(p, "shift", "first_pass", &ok);

@@ -230,6 +230,7 @@ static void set_defaults(struct station_config *s)
     s->max_baud = CONFIG_DEFAULT_MAX_BAUD;
     s->boot_log_seconds = CONFIG_DEFAULT_BOOT_LOG_SECONDS;
     s->min_free_mb = CONFIG_DEFAULT_MIN_FREE_MB;
+    s->api_max_upload_mb = CONFIG_DEFAULT_MAX_UPLOAD_MB;
     s->led_gpio = CONFIG_NO_GPIO;
     static const unsigned shifts[] = {6 * 60, 14 * 60, 22 * 60};    /* CONFIG_DEFAULT_SHIFT_STARTS */
     memcpy(s->shift_starts, shifts, sizeof shifts);

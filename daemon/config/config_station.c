@@ -77,6 +77,18 @@ static int station_api_trust_local(struct parser *p, const char *v)
     return 0;
 }
 
+/* The largest bundle archive the API takes (POST /api/v1/bundles): it is
+ * held in memory while it is unpacked. */
+static int station_api_max_upload_mb(struct parser *p, const char *v)
+{
+    unsigned long mb;
+    if (conf_parse_uint(v, 1, CONFIG_MAX_UPLOAD_MB, &mb))
+        return fail(p, "api_max_upload_mb = '%s' is not a number of MiB from 1 to %u", v,
+                    CONFIG_MAX_UPLOAD_MB);
+    p->cfg->station.api_max_upload_mb = (unsigned)mb;
+    return 0;
+}
+
 /* Room in data_dir for the records of units about to start, so that a
  * filling disk stops the line before a board is half-way, not after. */
 static int station_min_free_mb(struct parser *p, const char *v)
@@ -156,6 +168,7 @@ const struct key_handler config_station_keys[] = {
     {"listen", station_listen},
     {"api_token_file", station_api_token_file},
     {"api_trust_local", station_api_trust_local},
+    {"api_max_upload_mb", station_api_max_upload_mb},
     {"stub_dir", station_stub_dir},
     {"web_ui", station_web_ui},
     {"bundle", station_bundle},

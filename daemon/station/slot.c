@@ -10,6 +10,7 @@
 #include "bundle.h"
 #include "port.h"
 #include "unit_advice.h"
+#include "unit_services.h"
 #include "log_line.h"
 
 /* Auto: reset+sync this often while armed. One probe (one reset, two SYNC
@@ -224,7 +225,8 @@ static void on_unit_ended(void *ctx, const struct unit_outcome *o)
         s->failed++;
     /* Before the state is said: a screen that hears "passed" finds the label. */
     if (o->passed)
-        station_labels_unit_passed(s->env.labels, s->cfg.index, &s->board);
+        station_labels_unit_passed(s->env.labels, s->cfg.index, &s->board,
+                                   s->env.units ? s->env.units->work_order : "");
     slot_outcome_alarms(s, o);
     if (s->closing) {
         slot_maybe_closed(s);

@@ -35,7 +35,7 @@ static void failing_streak(struct slot *s, const struct unit_outcome *o)
 static void work_order_complete(struct slot *s, const struct unit_outcome *o)
 {
     struct unit_services *u = s->env.units;
-    const char *id = u ? u->cfg->unit.work_order : "";
+    const char *id = u ? u->work_order : "";
     struct sdb_work_order w;
     if (!o->passed || !id[0] || sdb_work_order_get(u->db, id, &w) != SDB_OK
         || w.done < w.quantity)
@@ -44,8 +44,8 @@ static void work_order_complete(struct slot *s, const struct unit_outcome *o)
     snprintf(cause, sizeof cause, "work order %s is complete: %lld of %lld units done", id,
              (long long)w.done, (long long)w.quantity);
     station_alarms_raise(s->env.alarms, ALARM_KIND_WORK_ORDER, 0, cause,
-                         "set the next work order (work_order in [unit], or the MES) before "
-                         "flashing more: further boards are refused");
+                         "activate the next work order (jigctl work-order activate, or the "
+                         "MES) before flashing more: further boards are refused");
 }
 
 void slot_outcome_alarms(struct slot *s, const struct unit_outcome *o)

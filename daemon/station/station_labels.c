@@ -129,7 +129,8 @@ static void queue_label(struct station_labels *l, const char *serial, const char
         on_label_sent(l, serial, false, err);
 }
 
-void station_labels_unit_passed(struct station_labels *l, int slot, const struct unit_board *b)
+void station_labels_unit_passed(struct station_labels *l, int slot, const struct unit_board *b,
+                                const char *work_order)
 {
     if (!l || !b->serial[0])
         return;
@@ -138,7 +139,7 @@ void station_labels_unit_passed(struct station_labels *l, int slot, const struct
         mac_text(b->chip.mac, mac);
     local_date(date);
     struct label_values v = {.serial = b->serial, .mac = mac, .board_code = b->board_code,
-                             .date = date, .work_order = l->cfg->unit.work_order,
+                             .date = date, .work_order = work_order,
                              .station = l->cfg->station.name};
     size_t len;
     char *zpl = label_template_fill(l->tmpl, &v, &len);

@@ -30,7 +30,8 @@ int station_labels_open(uv_loop_t *loop, const struct jigd_config *cfg, struct e
 
 /* A unit's pass is recorded: its label is made and queued. Nothing when
  * `l` is NULL (no labels) or the board has no serial (no unit services). */
-void station_labels_unit_passed(struct station_labels *l, int slot, const struct unit_board *b);
+void station_labels_unit_passed(struct station_labels *l, int slot, const struct unit_board *b,
+                                const char *work_order);
 
 /* The serial of the slot's last label, or NULL. */
 const char *station_labels_last_serial(const struct station_labels *l, int slot);

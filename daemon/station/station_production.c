@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "station_db.h"
+#include "unit_services.h"
 
 time_t shift_started_at(time_t now, const unsigned *starts, size_t n)
 {
@@ -71,12 +72,13 @@ static cJSON *work_order_json(struct station_db *db, const char *id)
     return o;
 }
 
-cJSON *station_production_json(struct station_db *db, const struct jigd_config *cfg, time_t now)
+cJSON *station_production_json(const struct unit_services *u, time_t now)
 {
-    const struct station_config *s = &cfg->station;
+    struct station_db *db = u->db;
+    const struct station_config *s = &u->cfg->station;
     struct sdb_yield hour;
     cJSON *shift = shift_json(db, shift_started_at(now, s->shift_starts, s->n_shift_starts));
-    cJSON *wo = work_order_json(db, cfg->unit.work_order);
+    cJSON *wo = work_order_json(db, u->work_order);
     if (!shift || !wo || first_attempts_since(db, now - 3600, &hour) != SDB_OK) {
         cJSON_Delete(shift);
         cJSON_Delete(wo);

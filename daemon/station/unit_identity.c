@@ -72,15 +72,16 @@ bool unit_identity_find(struct unit_identity *id, const struct bundle *b,
     struct sdb_board board = {.chip = chip->chip ? chip->chip->name : "?", .revision = rev,
                               .flash_id = chip->flash_id, .flash_size = chip->flash_size};
     memcpy(board.mac, chip->mac, 6);
-    const char *wo = u->cfg->unit.work_order[0] ? u->cfg->unit.work_order : NULL;
-    int rc = sdb_unit_identify(u->db, &board, u->cfg->unit.serial_format, wo, &id->unit,
+    const char *wo = u->work_order[0] ? u->work_order : NULL;
+    int rc = sdb_unit_identify(u->db, &board, u->serial_format, wo, &id->unit,
                                &id->reworked);
     if (rc == SDB_OK)
         return true;
     snprintf(why, whylen, "%s", sdb_errmsg(u->db));
     if (rc == SDB_REFUSED && wo)
         snprintf(advice, advicelen, "work order %s takes no more units: take the board out, "
-                 "and set the next work order (work_order in [unit]) before flashing more", wo);
+                 "and activate the next work order (jigctl work-order activate, the MES) before "
+                 "flashing more", wo);
     else
         unit_identity_storage_advice(u, advice, advicelen);
     return false;
@@ -97,7 +98,7 @@ static enum unit_identity_made make_nvs(struct unit_identity *id)
         .key_pem = id->cert.key_pem,
         .ca_pem = station_ca_cert_pem(u->ca),
         .station = u->cfg->station.name,
-        .work_order = u->cfg->unit.work_order,
+        .work_order = u->work_order,
     };
     memcpy(v.mac, id->chip.mac, 6);
     char err[300];

@@ -57,7 +57,7 @@ static int begin_record(struct unit_run *r, struct slot_refusal *why)
 {
     const struct unit_services *u = r->c.env->units;
     if (!u || unit_record_begin(&r->record, r->bundle, r->c.cfg->port,
-                                u->cfg->unit.work_order, &r->plan) == 0)
+                                u->work_order, &r->plan) == 0)
         return 0;
     snprintf(why->error, sizeof why->error, "the unit's start cannot be recorded: %s",
              sdb_errmsg(u->db));

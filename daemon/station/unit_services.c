@@ -20,6 +20,7 @@
 #include "station_db.h"
 #include "unit_key.h"
 #include "unit_nvs.h"
+#include "unit_work_order.h"
 #include "log_line.h"
 
 /* "jigd.conf:12: " when the line is known, else "jigd.conf: ". */
@@ -193,16 +194,10 @@ struct unit_services *unit_services_open(uv_loop_t *loop, const struct jigd_conf
         free_now(u);
         return NULL;
     }
-    if (cfg->unit.work_order[0]) {
-        struct sdb_work_order wo;
-        if (sdb_work_order_get(u->db, cfg->unit.work_order, &wo) != SDB_OK) {
-            snprintf(err, errlen, "%s: work_order %s: %s; create it first (the MES, or "
-                     "sqlite3) or remove work_order from [unit]", cfg->path,
-                     cfg->unit.work_order, sdb_errmsg(u->db));
-            u->closed_cb = NULL;
-            key_pool_close(u->keys, on_pool_closed_at_open, u);
-            return NULL;
-        }
+    if (unit_work_order_at_start(u, err, errlen) < 0) {
+        u->closed_cb = NULL;
+        key_pool_close(u->keys, on_pool_closed_at_open, u);
+        return NULL;
     }
     return u;
 }

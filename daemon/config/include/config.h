@@ -81,6 +81,8 @@ enum board_code_need {
 };
 
 #define CONFIG_MAX_SHIFTS 6
+#define CONFIG_DEFAULT_MAX_UPLOAD_MB 64
+#define CONFIG_MAX_UPLOAD_MB 1024
 #define CONFIG_DEFAULT_SHIFT_STARTS "06:00 14:00 22:00"
 
 struct station_config {
@@ -91,6 +93,7 @@ struct station_config {
     char api_token_file[CONFIG_PATH_MAX];   /* "" = no token (loopback only) */
     bool api_trust_local;                   /* no token, yet the API acts for
                                                programs on this machine */
+    unsigned api_max_upload_mb;             /* largest bundle archive uploaded */
     char stub_dir[CONFIG_PATH_MAX];         /* "" = ROM loader only; empty of
                                                stubs: CONFIG_STUB_DIR_ADVICE */
     char web_ui[CONFIG_PATH_MAX];           /* the dashboard's files; "" =

@@ -21,6 +21,7 @@ time_t shift_started_at(time_t now, const unsigned *starts, size_t n);
 /* {"shift": {"since", "units", "first_pass", "first_pass_yield"},
  *  "units_per_hour", "work_order": {...} | null}; NULL when the database
  * cannot be read (the header then says nothing rather than a wrong 0). */
-cJSON *station_production_json(struct station_db *db, const struct jigd_config *cfg, time_t now);
+struct unit_services;
+cJSON *station_production_json(const struct unit_services *u, time_t now);
 
 #endif

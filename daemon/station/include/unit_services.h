@@ -34,6 +34,12 @@ struct unit_services {
     struct unit_nvs_template *nvs;      /* NULL: no nvs_template configured */
     struct identity_config identity;    /* strings point into cfg */
     int interrupted_at_open;            /* attempts a dead jigd left running */
+    /* The work order units count against ("" = none) and the serial format
+     * they get: jigd.conf's, or the work order the MES activated over the
+     * API (its own format, if it has one). See unit_work_order.h. */
+    char work_order[CONFIG_WORK_ORDER_MAX];
+    char serial_format[CONFIG_PATH_MAX];
+    char work_order_why[400];           /* which, and why: for the log at start */
     void (*closed_cb)(void *ctx);
     void *closed_ctx;
 };
