@@ -10,6 +10,7 @@
  * waiting for a writer, and looked at again through the descriptor, which
  * is what is read: a file swapped between the two looks is still caught. */
 #include <errno.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -209,4 +210,22 @@ uint8_t *bundle_read_file(const char *path, const char *shown, size_t limit,
     uint8_t *data = read_fd(fd, shown, limit, len, err, errlen);
     close(fd);
     return data;
+}
+
+static int remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    if (type == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+void bundle_remove_tree(const char *dir)
+{
+    /* FTW_PHYS: a link inside is removed, never followed; FTW_DEPTH: a
+     * folder's contents go before the folder. */
+    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -279,23 +279,6 @@ static int write_manifest(const char *dir, const struct bundle_manifest *m,
     return rc;
 }
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char path[4096 + sizeof e->d_name + 1];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* Name and version for the manifest: the app's own descriptor, which is
  * what the factory app will report at boot. */
 static void name_from_app(struct bundle_manifest *m, const struct bundle *b)
@@ -357,7 +340,7 @@ int bundle_import(const char *build_dir, const char *out_dir, char *err,
             chmod(tmp, 0755);   /* mkdtemp makes it private */
             rc = assemble(build_dir, tmp, out_dir, m, src, err, errlen);
             if (rc)
-                remove_tree(tmp);
+                bundle_remove_tree(tmp);
         }
     }
     free(m);

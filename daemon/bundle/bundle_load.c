@@ -9,8 +9,8 @@
 #include "hex.h"
 #include "mbedtls_compat.h"
 
-static int read_manifest(const char *dir, struct bundle_manifest *m,
-                         uint8_t id[32], char *err, size_t errlen)
+int bundle_read_manifest(const char *dir, struct bundle_manifest *m, char id[65], char *err,
+                         size_t errlen)
 {
     char path[4096], why[400];
     snprintf(path, sizeof path, "%s/%s", dir, BUNDLE_MANIFEST_NAME);
@@ -22,7 +22,9 @@ static int read_manifest(const char *dir, struct bundle_manifest *m,
         return -1;
     }
     int rc = bundle_manifest_parse((const char *)text, len, m, why, sizeof why);
-    sha256_once(text, len, id);
+    uint8_t sum[32];
+    sha256_once(text, len, sum);
+    hex_encode(sum, 32, id);
     free(text);
     if (rc)
         snprintf(err, errlen, "bundle %s: %s: %s", dir, BUNDLE_MANIFEST_NAME, why);
@@ -93,8 +95,8 @@ int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen)
         return -1;
     }
     struct bundle *b = NULL;
-    uint8_t id[32];
-    int rc = read_manifest(dir, m, id, err, errlen);
+    char id[65];
+    int rc = bundle_read_manifest(dir, m, id, err, errlen);
     if (!rc) {
         b = bundle_new(dir, m->n_parts);
         rc = b ? 0 : -1;
@@ -102,7 +104,7 @@ int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen)
             snprintf(err, errlen, "bundle %s: out of memory", dir);
     }
     if (!rc) {
-        hex_encode(id, 32, b->id);
+        memcpy(b->id, id, sizeof b->id);
         memcpy(b->name, m->name, sizeof b->name);
         memcpy(b->version, m->version, sizeof b->version);
         b->chip = m->chip;

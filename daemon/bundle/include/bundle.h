@@ -82,6 +82,12 @@ struct bundle {
  * compressed. On failure returns -1 and err says why; *out is untouched. */
 int bundle_load(const char *dir, struct bundle **out, char *err, size_t errlen);
 
+/* Only the manifest of the bundle in `dir`, parsed, and the bundle's id
+ * (the manifest's SHA-256 in hex): what a list of bundles shows, without
+ * reading the parts. 0, or -1 with err. */
+int bundle_read_manifest(const char *dir, struct bundle_manifest *m, char id[65], char *err,
+                         size_t errlen);
+
 /* Compresses every part with zlib level 9 (CPU-heavy: call from a worker).
  * Returns 0 or -1 (out of memory). */
 int bundle_compress(struct bundle *b, char *err, size_t errlen);
