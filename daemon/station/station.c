@@ -11,33 +11,10 @@
 #include "slot.h"
 #include "station_alarms.h"
 #include "station_labels.h"
+#include "station_internal.h"
 #include "station_production.h"
 #include "unit_services.h"
 
-struct station {
-    uv_loop_t *loop;
-    const struct jigd_config *cfg;
-    struct event_bus *bus;
-    struct bundle *bundle;              /* the active one, or NULL */
-    struct slot_baud_memory *baud;
-    struct station_alarms *alarms;      /* what needs a person */
-    struct station_labels *labels;      /* [label]; NULL = no labels */
-    bool labels_open, labels_closing;   /* its printer not closed yet; closing */
-    struct unit_services *units;        /* NULL: bundle only, no records */
-    struct slot_env env;                /* what every slot shares */
-    struct slot **slots;
-    size_t n_slots;
-    int loads_pending;
-    /* Loads are numbered as asked; only the result of the last one asked
-     * for may become active, however long an earlier one takes. */
-    uint64_t loads_asked;
-    char last_asked[CONFIG_PATH_MAX];
-    bool stopping;
-    size_t slots_open;
-    void (*stopped_cb)(void *ctx);
-    void *stopped_ctx;
-    uint64_t started_ms;
-};
 
 /* What jigd cannot do in this build or with this port, said at start-up
  * rather than at the first board. */
@@ -129,6 +106,7 @@ void station_start(struct station *st)
     event_bus_publish(st->bus, &ev);
     for (size_t i = 0; i < st->n_slots; i++)
         slot_begin(st->slots[i]);
+    station_sweep_uploads(st);
     char dir[CONFIG_PATH_MAX], why[3 * CONFIG_PATH_MAX + 400];
     bundle_choice_at_start(st->cfg, dir, sizeof dir, why, sizeof why);
     publish_bundle_event(st, why, NULL, NULL);
@@ -155,7 +133,6 @@ void station_start(struct station *st)
 
 /* ---- bundles ----------------------------------------------------------- */
 
-static void maybe_stopped(struct station *st);
 
 /* One load in flight: its number, and whether it is the operator's
  * choice (asked over the API) to be remembered across restarts. */
@@ -177,7 +154,7 @@ static void on_bundle_ready(struct bundle *b, const char *err, void *arg)
     st->loads_pending--;
     if (st->stopping) {
         bundle_unref(b);
-        maybe_stopped(st);
+        station_maybe_stopped(st);
         return;
     }
     take_bundle(st, b, err, latest, from_api);
@@ -221,8 +198,8 @@ static void take_bundle(struct station *st, struct bundle *b, const char *err, b
                              "check data_dir, then load the bundle again");
 }
 
-static int load_bundle(struct station *st, const char *dir, bool from_api, char *err,
-                       size_t errlen)
+int station_load_bundle_as(struct station *st, const char *dir, bool from_api, char *err,
+                           size_t errlen)
 {
     struct stat sb;
     if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
@@ -253,7 +230,7 @@ static int load_bundle(struct station *st, const char *dir, bool from_api, char 
 
 int station_load_bundle(struct station *st, const char *dir, char *err, size_t errlen)
 {
-    return load_bundle(st, dir, false, err, errlen);
+    return station_load_bundle_as(st, dir, false, err, errlen);
 }
 
 /* ---- what the API asks --------------------------------------------------- */
@@ -293,7 +270,7 @@ cJSON *station_json(const struct station *st)
     cJSON_AddItemToObject(o, "bundle", bundle_summary(st->bundle));
     cJSON_AddBoolToObject(o, "bundle_loading", st->loads_pending > 0);
     cJSON_AddNumberToObject(o, "uptime_s", (double)(uv_now(st->loop) - st->started_ms) / 1e3);
-    cJSON *production = st->units ? station_production_json(st->units->db, st->cfg, time(NULL)) : NULL;
+    cJSON *production = st->units ? station_production_json(st->units, time(NULL)) : NULL;
     cJSON_AddItemToObject(o, "production", production ? production : cJSON_CreateNull());
     return o;
 }
@@ -456,7 +433,7 @@ enum station_answer station_ask_bundle(struct station *st, const char *path,
         snprintf(why->hint, sizeof why->hint, "load the bundle after jigd has restarted");
         return STATION_STOPPING;
     }
-    if (load_bundle(st, path, true, why->error, sizeof why->error) < 0) {
+    if (station_load_bundle_as(st, path, true, why->error, sizeof why->error) < 0) {
         snprintf(why->hint, sizeof why->hint, "give the folder of a bundle on the station "
                  "(jigctl bundle import makes one)");
         return STATION_NO_SUCH_BUNDLE;
@@ -470,14 +447,15 @@ static void on_labels_closed(void *ctx)
 {
     struct station *st = ctx;
     st->labels_open = false;
-    maybe_stopped(st);
+    station_maybe_stopped(st);
 }
 
 /* The label printer goes last: a unit that passes while its slot closes
  * still has its label sent (or said not sent). */
-static void maybe_stopped(struct station *st)
+void station_maybe_stopped(struct station *st)
 {
-    if (!st->stopping || st->slots_open || st->loads_pending || !st->stopped_cb)
+    if (!st->stopping || st->slots_open || st->loads_pending || st->uploads_pending
+        || !st->stopped_cb)
         return;
     if (st->labels_open) {
         if (!st->labels_closing) {
@@ -495,7 +473,7 @@ static void on_slot_closed(void *ctx)
 {
     struct station *st = ctx;
     st->slots_open--;
-    maybe_stopped(st);
+    station_maybe_stopped(st);
 }
 
 void station_stop(struct station *st, void (*done)(void *ctx), void *ctx)
@@ -508,7 +486,7 @@ void station_stop(struct station *st, void (*done)(void *ctx), void *ctx)
     st->slots_open = st->n_slots;
     for (size_t i = 0; i < st->n_slots; i++)
         slot_close(st->slots[i], on_slot_closed, st);
-    maybe_stopped(st);
+    station_maybe_stopped(st);
 }
 
 void station_free(struct station *st)

@@ -6,6 +6,7 @@
 #define JIGD_STATION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -56,6 +57,7 @@ enum station_answer {
     STATION_NO_SUCH_ALARM,
     STATION_NO_LABEL,           /* no labels here, or none of that slot or serial */
     STATION_STOPPING,
+    STATION_NO_SUCH_WORK_ORDER,
 };
 
 /* A request for slot `index`; anything but ACCEPTED comes with why. */
@@ -85,6 +87,43 @@ enum station_answer station_ask_bundle(struct station *st, const char *path,
  * becomes the active one (units already running keep theirs). Returns 0,
  * or -1 with the reason in err. */
 int station_load_bundle(struct station *st, const char *dir, char *err, size_t errlen);
+
+/* ---- the bundle store and the work order (station_bundles.c) ---------- */
+
+/* {"store", "bundles": [{id, name, version, chip, path, active}]}: what
+ * data_dir/bundles holds (bundle_store.h). NULL if memory ran out. */
+cJSON *station_bundles_json(const struct station *st);
+
+/* An archive uploaded (POST /api/v1/bundles): unpacked, proven and stored
+ * on a worker thread; `done` runs on the loop with the outcome. `data`
+ * must stay valid until then. 0, or -1 (stopping, out of memory; done
+ * never called) with why. */
+struct bundle_store_added;
+typedef void (*station_upload_done)(void *arg, const struct bundle_store_added *added);
+int station_upload_bundle(struct station *st, const uint8_t *data, size_t len,
+                          station_upload_done done, void *arg, struct slot_refusal *why);
+
+/* The stored bundle `id` (or a unique prefix of 8+ hex digits): its full
+ * id, name, version and folder. 0, or -1 with why. */
+struct station_stored_bundle {
+    char id[65];
+    char name[64], version[64];
+    char dir[4096];
+};
+int station_find_stored_bundle(const struct station *st, const char *id,
+                               struct station_stored_bundle *out, char *why, size_t whylen);
+
+/* Loads the stored bundle `id` (or a unique prefix of 8+ hex digits) and
+ * makes it the active one, as station_ask_bundle does with a folder. */
+enum station_answer station_activate_bundle(struct station *st, const char *id,
+                                            struct slot_refusal *why);
+
+/* Makes work order `id` the one the next boards count against, with its
+ * serial format, and loads its bundle if it names one that is not active
+ * (from the store). Refused while a slot flashes a board. ACCEPTED when
+ * done; `actor` goes on record. */
+enum station_answer station_activate_work_order(struct station *st, const char *id,
+                                                const char *actor, struct slot_refusal *why);
 
 /* [label] (docs/label.md): the SVG preview of slot `index`'s last label
  * (to free()), and a unit's label sent to the printer again. */
