@@ -2,8 +2,10 @@
 #include "station_api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "bundle_store.h"
 #include "slot.h"
 #include "station.h"
 #include "station_db.h"
@@ -30,6 +32,7 @@ static enum api_status status_of(enum station_answer a)
     case STATION_NO_SUCH_ALARM: return API_NOT_FOUND;
     case STATION_NO_LABEL: return API_NOT_FOUND;
     case STATION_STOPPING: return API_UNAVAILABLE;
+    case STATION_NO_SUCH_WORK_ORDER: return API_NOT_FOUND;
     }
     return API_FAILED;
 }
@@ -240,6 +243,108 @@ static cJSON *bundle_view(void *ctx)
     return station_bundle_json(((struct station_api *)ctx)->st);
 }
 
+static cJSON *bundles_view(void *ctx)
+{
+    return station_bundles_json(((struct station_api *)ctx)->st);
+}
+
+/* ---- uploads and activations -------------------------------------------- */
+
+struct upload_wait {
+    struct station_api *a;
+    api_upload_done done;
+    void *arg;
+    char actor[80];
+};
+
+static cJSON *stored_json(const struct bundle_store_added *b)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "result", b->result == BUNDLE_STORE_ADDED ? "stored" : "held");
+    cJSON *d = cJSON_AddObjectToObject(o, "bundle");
+    cJSON_AddStringToObject(d, "id", b->id);
+    cJSON_AddStringToObject(d, "name", b->name);
+    cJSON_AddStringToObject(d, "version", b->version);
+    cJSON_AddStringToObject(d, "chip", b->chip);
+    cJSON_AddStringToObject(d, "path", b->dir);
+    return o;
+}
+
+static void on_uploaded(void *arg, const struct bundle_store_added *b)
+{
+    struct upload_wait *w = arg;
+    struct api_error err = {{0}, {0}};
+    bool stored = b->result == BUNDLE_STORE_ADDED || b->result == BUNDLE_STORE_HELD;
+    if (stored) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "%s %s (%.12s)%s", b->name, b->version, b->id,
+                 b->result == BUNDLE_STORE_HELD ? ", held already" : "");
+        audit(w->a, w->actor, "bundle.upload", 0, detail);
+        w->done(w->arg, API_OK, stored_json(b), NULL);
+    } else {
+        snprintf(err.error, sizeof err.error, "%s", b->err);
+        snprintf(err.hint, sizeof err.hint, b->result == BUNDLE_STORE_REFUSED
+                 ? "nothing was stored; fix the archive (docs/bundle.md, \"Bundle archives\") "
+                   "and upload it again"
+                 : "nothing was stored; check the free space and permissions of data_dir");
+        audit_refused(w->a, w->actor, "bundle.upload", 0, err.error);
+        w->done(w->arg, b->result == BUNDLE_STORE_REFUSED ? API_INVALID : API_FAILED, NULL,
+                &err);
+    }
+    free(w);
+}
+
+static enum api_status bundle_upload(void *ctx, const uint8_t *data, size_t len,
+                                     const char *actor, api_upload_done done, void *arg,
+                                     struct api_error *err)
+{
+    struct station_api *a = ctx;
+    struct upload_wait *w = malloc(sizeof *w);
+    struct slot_refusal why = {0};
+    if (!w) {
+        snprintf(err->error, sizeof err->error, "jigd is out of memory");
+        snprintf(err->hint, sizeof err->hint, "upload the bundle again");
+        return API_UNAVAILABLE;
+    }
+    *w = (struct upload_wait){.a = a, .done = done, .arg = arg};
+    snprintf(w->actor, sizeof w->actor, "%s", actor);
+    if (station_upload_bundle(a->st, data, len, on_uploaded, w, &why) < 0) {
+        free(w);
+        copy_refusal(err, &why);
+        return API_UNAVAILABLE;
+    }
+    return API_ACCEPTED;
+}
+
+static enum api_status bundle_activate(void *ctx, const char *id, const char *actor,
+                                       struct api_error *err)
+{
+    struct station_api *a = ctx;
+    struct slot_refusal why = {0};
+    enum station_answer ans = station_activate_bundle(a->st, id, &why);
+    if (ans == STATION_ACCEPTED) {
+        audit(a, actor, "bundle.activate", 0, id);
+    } else {
+        copy_refusal(err, &why);
+        audit_refused(a, actor, "bundle.activate", 0, why.error);
+    }
+    return status_of(ans);
+}
+
+/* The database keeps the work order's own "work_order.activate" event. */
+static enum api_status work_order_activate(void *ctx, const char *id, const char *actor,
+                                           struct api_error *err)
+{
+    struct station_api *a = ctx;
+    struct slot_refusal why = {0};
+    enum station_answer ans = station_activate_work_order(a->st, id, actor, &why);
+    if (ans == STATION_ACCEPTED)
+        return API_OK;
+    copy_refusal(err, &why);
+    audit_refused(a, actor, "work_order.activate", 0, why.error);
+    return status_of(ans);
+}
+
 static cJSON *alarms_view(void *ctx)
 {
     return station_alarms_list_json(((struct station_api *)ctx)->st);
@@ -300,6 +405,10 @@ struct api_backend station_api_backend(struct station_api *a)
         .label_svg = label_svg,
         .label_reprint = label_reprint,
         .bundle_json = bundle_view,
+        .bundles_json = bundles_view,
+        .bundle_upload = bundle_upload,
+        .bundle_activate = bundle_activate,
+        .work_order_activate = work_order_activate,
         .metrics = metrics_view,
     };
 }

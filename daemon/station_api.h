@@ -67,7 +67,7 @@ enum api_status station_records_serial_void(void *ctx, const char *serial, const
 enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_error *err);
 enum api_status station_records_work_order(void *ctx, const char *id, cJSON **out,
                                            struct api_error *err);
-enum api_status station_records_work_order_create(void *ctx, const char *id, int64_t quantity,
+enum api_status station_records_work_order_create(void *ctx, const struct api_work_order_new *w,
                                                   const char *actor, struct api_error *err);
 enum api_status station_records_work_order_close(void *ctx, const char *id, const char *reason,
                                                  const char *actor, struct api_error *err);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "station.h"
 #include "station_db.h"
 #include "unit_services.h"
 
@@ -213,7 +214,13 @@ enum api_status station_records_work_order(void *ctx, const char *id, cJSON **ou
     cJSON_AddNumberToObject(o, "remaining", (double)(w.quantity - w.done));
     cJSON_AddBoolToObject(o, "full", w.full);
     cJSON_AddStringToObject(o, "created_at", w.created_at);
-    cJSON_AddBoolToObject(o, "active", !strcmp(a->units->cfg->unit.work_order, w.id));
+    cJSON_AddBoolToObject(o, "active", !strcmp(a->units->work_order, w.id));
+    if (w.bundle_sha256[0])
+        cJSON_AddStringToObject(o, "bundle", w.bundle_sha256);
+    else
+        cJSON_AddNullToObject(o, "bundle");
+    cJSON_AddStringToObject(o, "serial_format", w.serial_format[0] ? w.serial_format
+                                                                   : a->units->cfg->unit.serial_format);
     cJSON_AddBoolToObject(o, "closed", w.closed_at[0] != '\0');
     if (w.closed_at[0]) {
         cJSON_AddStringToObject(o, "closed_at", w.closed_at);
@@ -224,19 +231,42 @@ enum api_status station_records_work_order(void *ctx, const char *id, cJSON **ou
     return API_OK;
 }
 
-enum api_status station_records_work_order_create(void *ctx, const char *id, int64_t quantity,
+/* The work order's bundle, which must be in the store (so that the
+ * work order can be activated), registered to give its row. */
+static enum api_status work_order_bundle(struct station_api *a, const char *id,
+                                         int64_t *bundle_id, struct api_error *err)
+{
+    struct station_stored_bundle b;
+    if (station_find_stored_bundle(a->st, id, &b, err->error, sizeof err->error) < 0) {
+        snprintf(err->hint, sizeof err->hint, "upload the bundle first (POST /api/v1/bundles); "
+                 "GET /api/v1/bundles lists those held");
+        return API_INVALID;
+    }
+    int rc = sdb_bundle_register(a->units->db, b.name, b.version, b.id, bundle_id);
+    return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
+}
+
+enum api_status station_records_work_order_create(void *ctx, const struct api_work_order_new *w,
                                                   const char *actor, struct api_error *err)
 {
     struct station_api *a = ctx;
     if (!a->units)
         return station_no_database(err);
-    int rc = sdb_work_order_create(a->units->db, id, 0, quantity, actor);
+    int64_t bundle_id = 0;
+    if (w->bundle) {
+        enum api_status st = work_order_bundle(a, w->bundle, &bundle_id, err);
+        if (st != API_OK)
+            return st;
+    }
+    int rc = sdb_work_order_create(a->units->db, &(struct sdb_work_order_new){
+        .id = w->id, .quantity = w->quantity, .bundle_id = bundle_id,
+        .serial_format = w->serial_format, .actor = actor});
     char shown[120];
-    snprintf(shown, sizeof shown, "GET /api/v1/work-orders/%.64s shows it", id);
+    snprintf(shown, sizeof shown, "GET /api/v1/work-orders/%.64s shows it", w->id);
     if (rc == SDB_CONFLICT || rc == SDB_REFUSED)
         return station_db_answer(a->units->db, rc, rc == SDB_CONFLICT ? shown
                                  : "send e.g. {\"id\": \"WO-2026-0412\", \"quantity\": 500}", err);
-    return rc == SDB_OK ? API_OK : work_order_refused(a->units->db, rc, id, err);
+    return rc == SDB_OK ? API_OK : work_order_refused(a->units->db, rc, w->id, err);
 }
 
 enum api_status station_records_work_order_close(void *ctx, const char *id, const char *reason,

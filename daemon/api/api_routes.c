@@ -268,6 +268,9 @@ static const struct http_route routes[] = {
     {"GET", "/api/v1/slots/{slot}/label", api_get_slot_label, .role = HTTP_ROLE_VIEWER},
     {"GET", "/api/v1/bundle", get_bundle, .role = HTTP_ROLE_VIEWER},
     {"POST", "/api/v1/bundle/load", post_bundle_load, .role = HTTP_ROLE_MES},
+    {"GET", "/api/v1/bundles", api_get_bundles, .role = HTTP_ROLE_VIEWER},
+    {"POST", "/api/v1/bundles", api_post_bundles, .upload = true, .role = HTTP_ROLE_MES},
+    {"POST", "/api/v1/bundles/{id}/activate", api_post_bundle_activate, .role = HTTP_ROLE_MES},
     {"GET", "/api/v1/alarms", get_alarms, .role = HTTP_ROLE_VIEWER},
     {"POST", "/api/v1/alarms/{id}/ack", post_alarm_ack, .role = HTTP_ROLE_OPERATOR},
     {"POST", "/api/v1/board_codes", api_post_board_code, .role = HTTP_ROLE_OPERATOR},
@@ -285,6 +288,7 @@ static const struct http_route routes[] = {
     {"GET", "/api/v1/work-orders/{id}", api_get_work_order, .role = HTTP_ROLE_VIEWER},
     {"POST", "/api/v1/work-orders", api_post_work_order, .role = HTTP_ROLE_MES},
     {"POST", "/api/v1/work-orders/{id}/close", api_post_work_order_close, .role = HTTP_ROLE_MES},
+    {"POST", "/api/v1/work-orders/{id}/activate", api_post_work_order_activate, .role = HTTP_ROLE_MES},
     /* Prometheus' scrape: a viewer's token (docs/api.md, "Metrics"). */
     {"GET", "/metrics", api_get_metrics, .role = HTTP_ROLE_VIEWER},
 };

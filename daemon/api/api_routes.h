@@ -66,5 +66,11 @@ void api_get_work_orders(struct http_request *req, void *ctx);
 void api_get_work_order(struct http_request *req, void *ctx);
 void api_post_work_order(struct http_request *req, void *ctx);
 void api_post_work_order_close(struct http_request *req, void *ctx);   /* .../{id}/close */
+void api_post_work_order_activate(struct http_request *req, void *ctx); /* .../{id}/activate */
+
+/* api_bundles.c: GET and POST /api/v1/bundles, POST .../{id}/activate. */
+void api_get_bundles(struct http_request *req, void *ctx);
+void api_post_bundles(struct http_request *req, void *ctx);
+void api_post_bundle_activate(struct http_request *req, void *ctx);
 
 #endif

@@ -466,7 +466,7 @@ size_t http_body_limit(const struct http_policy *p, const struct http_route *r)
 }
 
 /* "64 MiB", "64 KiB" or "1000 bytes": an upload limit as an operator
- * would write it (max_upload_mb), yet exact when it is not whole MiB. */
+ * would write it (api_max_upload_mb), yet exact when it is not whole MiB. */
 static const char *size_text(char *dst, size_t cap, size_t n)
 {
     if (n && n % (1024u * 1024u) == 0)
@@ -488,7 +488,8 @@ void http_verdict_too_big(struct http_verdict *v, const struct http_policy *p,
     }
     char limit[32], hint[128];
     size_text(limit, sizeof limit, p->max_upload);
-    snprintf(hint, sizeof hint, "the largest upload is %s; [api] max_upload_mb raises it", limit);
+    snprintf(hint, sizeof hint, "the largest upload is %s; api_max_upload_mb in [station] "
+             "raises it", limit);
     http_verdict_refuse(v, 413, hint, "the upload is larger than %s", limit);
 }
 

@@ -15,6 +15,7 @@ void fake_station_init(struct fake_station *fs, struct event_bus *bus)
 {
     memset(fs, 0, sizeof *fs);
     fs->bus = bus;
+    fs->wo_active = -1;
     for (int i = 0; i < FAKE_SLOTS; i++) {
         struct fake_slot *s = &fs->slots[i];
         s->slot = i + 1;
@@ -328,6 +329,7 @@ static cJSON *wo_json(struct fake_station *fs, int i)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", fs->wo_id[i]);
     cJSON_AddNumberToObject(o, "quantity", (double)fs->wo_quantity[i]);
+    cJSON_AddBoolToObject(o, "active", fs->wo_active == i);
     return o;
 }
 
@@ -356,10 +358,11 @@ static enum api_status work_order(void *ctx, const char *id, cJSON **out, struct
     return API_OK;
 }
 
-static enum api_status work_order_create(void *ctx, const char *id, int64_t quantity,
+static enum api_status work_order_create(void *ctx, const struct api_work_order_new *w,
                                          const char *actor, struct api_error *err)
 {
     struct fake_station *fs = ctx;
+    const char *id = w->id;
     snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
     int i = 0;
     while (i < 4 && fs->wo_id[i][0])
@@ -370,7 +373,83 @@ static enum api_status work_order_create(void *ctx, const char *id, int64_t quan
         return API_CONFLICT;
     }
     snprintf(fs->wo_id[i], sizeof fs->wo_id[i], "%s", id);
-    fs->wo_quantity[i] = quantity;
+    fs->wo_quantity[i] = w->quantity;
+    return API_OK;
+}
+
+/* The FAKE bundle store: an upload whose bytes begin "BUNDLE" is stored
+ * (as fake-1.0, id FAKE_BUNDLE_ID), anything else refused as the real
+ * store refuses an unsafe archive. The answer is given at once, before the
+ * handler returns: the early end of what a deferred answer may do. */
+static cJSON *bundles_json(void *ctx)
+{
+    struct fake_station *fs = ctx;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "store", "/var/lib/jigd/bundles");
+    cJSON *list = cJSON_AddArrayToObject(o, "bundles");
+    if (fs->bundle_stored) {
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "id", FAKE_BUNDLE_ID);
+        cJSON_AddStringToObject(b, "name", "fake");
+        cJSON_AddStringToObject(b, "version", "1.0");
+        cJSON_AddStringToObject(b, "chip", "ESP32");
+        cJSON_AddStringToObject(b, "path", "/var/lib/jigd/bundles/fake-1.0");
+        cJSON_AddBoolToObject(b, "active", false);
+        cJSON_AddItemToArray(list, b);
+    }
+    return o;
+}
+
+static enum api_status bundle_upload(void *ctx, const uint8_t *data, size_t len,
+                                     const char *actor, api_upload_done done, void *arg,
+                                     struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
+    fs->upload_len = len;
+    bool good = len >= 6 && !memcmp(data, "BUNDLE", 6);
+    if (!good) {
+        snprintf(err->error, sizeof err->error, "member '../x': a path that climbs out of "
+                 "the bundle is refused");
+        snprintf(err->hint, sizeof err->hint, "nothing was stored");
+        done(arg, API_INVALID, NULL, err);
+        return API_ACCEPTED;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "result", fs->bundle_stored ? "held" : "stored");
+    fs->bundle_stored = true;
+    cJSON *store = bundles_json(fs);
+    cJSON_AddItemToObject(o, "bundle", cJSON_DetachItemFromArray(
+        cJSON_GetObjectItem(store, "bundles"), 0));
+    cJSON_Delete(store);
+    done(arg, API_OK, o, NULL);
+    return API_ACCEPTED;
+}
+
+static enum api_status bundle_activate(void *ctx, const char *id, const char *actor,
+                                       struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
+    if (fs->bundle_stored && strlen(id) >= 8 && !strncmp(FAKE_BUNDLE_ID, id, strlen(id)))
+        return API_ACCEPTED;
+    snprintf(err->error, sizeof err->error, "no bundle %.64s is held", id);
+    snprintf(err->hint, sizeof err->hint, "GET /api/v1/bundles lists the bundles held");
+    return API_NOT_FOUND;
+}
+
+static enum api_status work_order_activate(void *ctx, const char *id, const char *actor,
+                                           struct api_error *err)
+{
+    struct fake_station *fs = ctx;
+    snprintf(fs->last_actor, sizeof fs->last_actor, "%s", actor);
+    int i = wo_find(fs, id);
+    if (i < 0) {
+        snprintf(err->error, sizeof err->error, "work order %.64s is unknown", id);
+        snprintf(err->hint, sizeof err->hint, "GET /api/v1/work-orders lists them");
+        return API_NOT_FOUND;
+    }
+    fs->wo_active = i;
     return API_OK;
 }
 
@@ -424,6 +503,10 @@ struct api_backend fake_station_backend(struct fake_station *fs)
         .work_orders = work_orders,
         .work_order = work_order,
         .work_order_create = work_order_create,
+        .work_order_activate = work_order_activate,
+        .bundles_json = bundles_json,
+        .bundle_upload = bundle_upload,
+        .bundle_activate = bundle_activate,
     };
 }
 

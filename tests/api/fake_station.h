@@ -14,6 +14,7 @@
 #include "event_bus.h"
 
 #define FAKE_SLOTS 3
+#define FAKE_BUNDLE_ID "fa4e0000fa4e0000fa4e0000fa4e0000fa4e0000fa4e0000fa4e0000fa4e0000"
 
 struct fake_slot {
     int slot;
@@ -41,6 +42,9 @@ struct fake_station {
     int64_t wo_quantity[4];
     int64_t n_attempts;         /* attempts 1..n_attempts "exist" */
     bool bad_metrics;           /* GET /metrics: write a family the format refuses */
+    bool bundle_stored;         /* an upload was taken (the FAKE store holds one) */
+    size_t upload_len;          /* the last upload's size as the backend got it */
+    int wo_active;              /* the work order activated; -1 none */
 };
 
 /* Slot 1 idle and empty; slot 2 has just passed (SN000123); slot 3 failed

@@ -159,10 +159,11 @@ class Api {
     const h = { ...headers };
     if (token) h.Authorization = `Bearer ${token}`;
     if (method === "POST" && !("Content-Type" in h)) h["Content-Type"] = "application/json";
-    if (body !== undefined && op.requestBody && !invalid) this.check(key, "request body",
+    const raw = Buffer.isBuffer(body);     // an upload's archive, not JSON
+    if (body !== undefined && op.requestBody && !invalid && !raw) this.check(key, "request body",
       resolve(this.doc, op.requestBody).content["application/json"].schema, body);
     const res = await fetch(this.url + target, { method, headers: h,
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+      body: body === undefined ? undefined : raw || typeof body === "string" ? body : JSON.stringify(body) });
     const text = await res.text();
     const where = `${method} ${target} -> ${res.status}`;
     if (!this.statuses.has(key)) this.statuses.set(key, new Set());
@@ -379,6 +380,24 @@ async function exercise(api, t, work, bundle2) {
   await api.call("POST", "/api/v1/tokens/{name}/revoke", { params: { name: "oa-mes-2" }, token: admin, expect: 404 });
   await until("the second bundle", 30, async () =>
     (await api.call("GET", "/api/v1/bundle", { token: viewer, expect: 200 })).body.dir === bundle2);
+
+  // The bundle store: the second bundle uploaded as a tar, listed and
+  // activated; a work order with it and a serial format of its own,
+  // activated between boards.
+  const tar = execFileSync("tar", ["-C", bundle2, "-cf", "-", "."]);
+  const archive = { "Content-Type": "application/x-tar" };
+  const up = (await api.call("POST", "/api/v1/bundles", { token: t.mes, body: tar, headers: archive, expect: 200 })).body;
+  await api.call("POST", "/api/v1/bundles", { token: t.mes, body: Buffer.from("no archive ".repeat(100)), headers: archive, expect: 422 });
+  await api.call("POST", "/api/v1/bundles", { token: t.mes, body: { path: bundle2 }, invalid: true, expect: 415 });
+  await api.call("GET", "/api/v1/bundles", { token: viewer, expect: 200 });
+  await api.call("POST", "/api/v1/bundles/{id}/activate", { params: { id: up.bundle.id.slice(0, 12) }, token: t.mes, expect: 202 });
+  await api.call("POST", "/api/v1/bundles/{id}/activate", { params: { id: "00000000" }, token: t.mes, expect: 404 });
+  await api.call("POST", "/api/v1/work-orders", { token: t.mes, body: { id: "WO-OA-4", quantity: 3, bundle: up.bundle.id, serial_format: "OA-{seq:03}" }, expect: 201 });
+  await api.call("POST", "/api/v1/work-orders", { token: t.mes, body: { id: "WO-OA-5", quantity: 3, bundle: "0123456789abcdef" }, expect: 422 });
+  const wo = (await api.call("POST", "/api/v1/work-orders/{id}/activate", { params: { id: "WO-OA-4" }, token: t.mes, expect: 200 })).body;
+  if (!wo.active || wo.serial_format !== "OA-{seq:03}") fail(`WO-OA-4 activated: ${JSON.stringify(wo)}`);
+  await api.call("POST", "/api/v1/work-orders/{id}/activate", { params: { id: "WO-OA-2" }, token: t.mes, expect: 409 });
+  await api.call("POST", "/api/v1/work-orders/{id}/activate", { params: { id: "WO-NONE" }, token: t.mes, expect: 404 });
 
   // Refusals of the front door and the routes, each an Error.
   await api.call("GET", "/api/v1/slots/{slot}", { params: { slot: 99 }, token: viewer, expect: 404 });

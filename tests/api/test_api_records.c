@@ -117,13 +117,19 @@ static void test_reports_by_name(void **state)
     assert_non_null(strstr(raw_body(out), "there is no report 'speed'"));
 }
 
-static int post(struct harness *h, const char *path, const char *body, char *out, size_t cap)
+static int post_as(struct harness *h, const char *path, const char *type, const char *body,
+                   char *out, size_t cap)
 {
     char req[1024];
     int n = snprintf(req, sizeof req, "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", path,
-                     h->port, strlen(body), body);
+                     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s", path,
+                     h->port, type, strlen(body), body);
     return raw_exchange(h->port, NULL, req, (size_t)n, out, cap);
+}
+
+static int post(struct harness *h, const char *path, const char *body, char *out, size_t cap)
+{
+    return post_as(h, path, "application/json", body, out, cap);
 }
 
 /* Trusted-local: this machine acts as 'local' (an admin) without a token. */
@@ -153,10 +159,47 @@ static void test_work_orders_are_made_and_read(void **state)
         if (post(h, "/api/v1/work-orders", bad[i], out, sizeof out) != 400)
             fail_msg("%s was not refused: %s", bad[i], out);
     assert_int_equal(get(h, "/api/v1/work-orders", out, sizeof out), 200);
-    assert_non_null(strstr(raw_body(out), "{\"work_orders\":[{\"id\":\"WO-12\",\"quantity\":500}]}"));
+    assert_non_null(strstr(raw_body(out), "{\"work_orders\":[{\"id\":\"WO-12\",\"quantity\":500,\"active\":false}]}"));
     assert_int_equal(get(h, "/api/v1/work-orders/WO-12", out, sizeof out), 200);
     assert_int_equal(get(h, "/api/v1/work-orders/WO-99", out, sizeof out), 404);
     assert_non_null(strstr(raw_body(out), "work order WO-99 is unknown"));
+    /* Its bundle and serial format are text, or left out. */
+    assert_int_equal(post(h, "/api/v1/work-orders", "{\"id\":\"WO-14\",\"quantity\":5,"
+                          "\"bundle\":\"fa4e0000\",\"serial_format\":\"A-{seq}\"}", out,
+                          sizeof out), 201);
+    assert_int_equal(post(h, "/api/v1/work-orders", "{\"id\":\"WO-15\",\"quantity\":5,"
+                          "\"bundle\":5}", out, sizeof out), 400);
+    assert_non_null(strstr(raw_body(out), "'bundle' (a stored bundle's id)"));
+    /* Activated: the station's from now on. */
+    assert_int_equal(post(h, "/api/v1/work-orders/WO-14/activate", "{}", out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"active\":true"));
+    assert_int_equal(post(h, "/api/v1/work-orders/WO-99/activate", "{}", out, sizeof out), 404);
+}
+
+/* POST /api/v1/bundles: the archive is the body, and its answer comes
+ * from the backend through a deferred request. */
+static void test_bundles_are_uploaded_listed_and_activated(void **state)
+{
+    struct harness *h = *state;
+    char out[8192];
+    assert_int_equal(get(h, "/api/v1/bundles", out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"bundles\":[]"));
+    assert_int_equal(post_as(h, "/api/v1/bundles", "application/x-tar", "BUNDLE\001\002", out,
+                             sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"result\":\"stored\""));
+    assert_int_equal((int)h->station.upload_len, 8);
+    assert_int_equal(post_as(h, "/api/v1/bundles", "application/zip", "BUNDLE again", out,
+                             sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"result\":\"held\""));
+    assert_int_equal(post_as(h, "/api/v1/bundles", "application/gzip", "not a bundle", out,
+                             sizeof out), 422);
+    assert_non_null(strstr(raw_body(out), "climbs out of the bundle"));
+    assert_int_equal(post(h, "/api/v1/bundles", "{\"path\":\"/x\"}", out, sizeof out), 415);
+    assert_int_equal(get(h, "/api/v1/bundles", out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"id\":\"" FAKE_BUNDLE_ID "\""));
+    assert_int_equal(post(h, "/api/v1/bundles/fa4e0000/activate", "{}", out, sizeof out), 202);
+    assert_int_equal(post(h, "/api/v1/bundles/00000000/activate", "{}", out, sizeof out), 404);
+    assert_non_null(strstr(raw_body(out), "GET /api/v1/bundles lists"));
 }
 
 static void test_a_serial_is_voided_once_with_a_reason(void **state)
@@ -183,6 +226,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_and_a_units_story, start, stop),
         cmocka_unit_test_setup_teardown(test_reports_by_name, start, stop),
         cmocka_unit_test_setup_teardown(test_work_orders_are_made_and_read, start_trusted, stop),
+        cmocka_unit_test_setup_teardown(test_bundles_are_uploaded_listed_and_activated,
+                                        start_trusted, stop),
         cmocka_unit_test_setup_teardown(test_a_serial_is_voided_once_with_a_reason, start_trusted,
                                         stop),
     };

@@ -319,7 +319,7 @@ static void test_an_upload_has_its_own_limit(void **state)
     struct harness *h = start_with(LIMIT, 0, 50);
     char *body = make_body(LIMIT + 5000);
     expect(exchange(h, "/test/upload", "application/x-tar", body, LIMIT + 1, false), 413,
-           "the largest upload is 64 KiB; [api] max_upload_mb raises it");
+           "the largest upload is 64 KiB; api_max_upload_mb in [station] raises it");
     expect(exchange(h, "/test/upload", "application/x-tar", body, LIMIT + 5000, true), 413,
            "the largest upload is 64 KiB");
     expect(exchange(h, "/test/upload", "application/x-tar", body, LIMIT, false), 201,

@@ -62,14 +62,20 @@ static void concrete(const char *pattern, char *out, size_t cap)
     out[n] = '\0';
 }
 
-static unsigned ask(const struct http_route *routes, size_t n_routes, const char *method,
-                    const char *path, const char *token, struct http_verdict *v)
+/* A state change says the Content-Type its route takes: JSON, or an
+ * archive on an upload route. */
+static unsigned ask(const struct http_route *r, const struct http_route *routes,
+                    size_t n_routes, const char *path, const char *token,
+                    struct http_verdict *v)
 {
-    char req[600], auth[128] = "";
+    char req[600], auth[128] = "", type[80] = "";
     if (token)
         snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", token);
-    snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n%s%s\r\n", method,
-             path, auth, strcmp(method, "GET") ? "Content-Type: application/json\r\n" : "");
+    if (strcmp(r->method, "GET"))
+        snprintf(type, sizeof type, "Content-Type: %s\r\n",
+                 r->upload ? "application/x-tar" : "application/json");
+    snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n%s%s\r\n", r->method,
+             path, auth, type);
     http_check_bytes(req, strlen(req), &policy, false, routes, n_routes, v);
     return v->status;
 }
@@ -88,7 +94,7 @@ static void test_every_route_with_every_role(void **state)
             fail_msg("%s %s has no role: it would be admin-only by accident", r->method, r->pattern);
         for (int role = HTTP_ROLE_VIEWER; role <= HTTP_ROLE_ADMIN; role++) {
             struct http_verdict v;
-            unsigned status = ask(routes, n, r->method, path, token_text[role], &v);
+            unsigned status = ask(r, routes, n, path, token_text[role], &v);
             if (role >= (int)r->role && status != 0)
                 fail_msg("%s %s refused role %s (%u: %s)", r->method, path, role_name[role],
                          status, v.error);
@@ -102,7 +108,7 @@ static void test_every_route_with_every_role(void **state)
             }
         }
         struct http_verdict v;
-        if (ask(routes, n, r->method, path, NULL, &v) != 401)
+        if (ask(r, routes, n, path, NULL, &v) != 401)
             fail_msg("%s %s answered without a token", r->method, path);
     }
 }

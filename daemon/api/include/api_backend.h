@@ -12,6 +12,7 @@
 #define JIGD_API_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -58,6 +59,19 @@ struct api_error {
     char hint[256];     /* what to check or do */
 };
 
+/* POST /api/v1/work-orders's body. */
+struct api_work_order_new {
+    const char *id;
+    int64_t quantity;
+    const char *bundle;         /* a stored bundle's id (or 8+ hex of it); NULL = any */
+    const char *serial_format;  /* NULL = the station's */
+};
+
+/* The answer to an upload, later, on the loop thread: status, and the body
+ * (out, the callee's to free) or why (err). */
+typedef void (*api_upload_done)(void *arg, enum api_status st, cJSON *out,
+                                const struct api_error *err);
+
 struct api_backend {
     void *ctx;
     /* The station: name, version, slot count, active bundle, counters. */
@@ -77,6 +91,19 @@ struct api_backend {
                                    struct api_error *err);
     /* The active bundle, or NULL when none is loaded. */
     cJSON *(*bundle_json)(void *ctx);
+    /* The bundles the station holds ({"store", "bundles": [...]}), or NULL. */
+    cJSON *(*bundles_json)(void *ctx);
+    /* An archive to store as a bundle, answered through `done` once it is
+     * unpacked and proven (API_OK: stored, or held already; API_INVALID:
+     * refused, and why). `data` stays valid until done is called. Returns
+     * API_ACCEPTED when under way, else the refusal (done never called). */
+    enum api_status (*bundle_upload)(void *ctx, const uint8_t *data, size_t len,
+                                     const char *actor, api_upload_done done, void *arg,
+                                     struct api_error *err);
+    /* Loads a stored bundle by id and makes it the active one (API_ACCEPTED;
+     * API_NOT_FOUND when the store lacks it). */
+    enum api_status (*bundle_activate)(void *ctx, const char *id, const char *actor,
+                                       struct api_error *err);
     /* The station database's records, as jigctl audit reads them: a page of
      * attempts (rows: a JSON array of flat objects), and everything about
      * the unit(s) of a serial or MAC ({"units": [...]}, API_NOT_FOUND for
@@ -98,8 +125,14 @@ struct api_backend {
      * id or quantity); `actor` goes to the audit log. */
     enum api_status (*work_orders)(void *ctx, cJSON **out, struct api_error *err);
     enum api_status (*work_order)(void *ctx, const char *id, cJSON **out, struct api_error *err);
-    enum api_status (*work_order_create)(void *ctx, const char *id, int64_t quantity,
+    enum api_status (*work_order_create)(void *ctx, const struct api_work_order_new *w,
                                          const char *actor, struct api_error *err);
+    /* Makes it the work order the next boards count against (with its
+     * bundle, its serial format): API_OK, or API_ACCEPTED while its bundle
+     * loads; API_NOT_FOUND; API_CONFLICT when it is closed or full, its
+     * bundle is not held, or a slot is flashing. */
+    enum api_status (*work_order_activate)(void *ctx, const char *id, const char *actor,
+                                           struct api_error *err);
     /* Closes one for good (API_NOT_FOUND; API_CONFLICT when closed already). */
     enum api_status (*work_order_close)(void *ctx, const char *id, const char *reason,
                                         const char *actor, struct api_error *err);
