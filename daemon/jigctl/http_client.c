@@ -178,18 +178,16 @@ static bool collect(struct http_transfer *t, const char *data, size_t len)
     return true;
 }
 
-int http_client_request(const struct http_client *c, const char *method,
-                        const char *path, const char *body,
-                        struct http_response *resp, char *err, size_t errlen)
+static int exchange(const struct http_client *c, struct http_request *req,
+                    struct http_response *resp, char *err, size_t errlen)
 {
     memset(resp, 0, sizeof *resp);
     struct answer a = {.resp = resp};
-    struct http_request req = {
-        .method = method, .path = path, .body = body, .accept = "application/json",
-        .idle_ms = c->timeout_ms > 0 ? c->timeout_ms : HTTP_CLIENT_DEFAULT_TIMEOUT_MS,
-        .on_body = collect, .ctx = &a,
-    };
-    int r = http_transfer_run(c, &req, &resp->status, resp->content_type,
+    req->accept = "application/json";
+    req->idle_ms = c->timeout_ms > 0 ? c->timeout_ms : HTTP_CLIENT_DEFAULT_TIMEOUT_MS;
+    req->on_body = collect;
+    req->ctx = &a;
+    int r = http_transfer_run(c, req, &resp->status, resp->content_type,
                               sizeof resp->content_type, err, errlen);
     if (!r && !resp->body && !(resp->body = calloc(1, 1))) {
         snprintf(err, errlen, "out of memory");
@@ -198,6 +196,23 @@ int http_client_request(const struct http_client *c, const char *method,
     if (r)
         http_response_free(resp);
     return r;
+}
+
+int http_client_request(const struct http_client *c, const char *method,
+                        const char *path, const char *body,
+                        struct http_response *resp, char *err, size_t errlen)
+{
+    struct http_request req = {.method = method, .path = path, .body = body};
+    return exchange(c, &req, resp, err, errlen);
+}
+
+int http_client_upload(const struct http_client *c, const char *path, const void *data,
+                       size_t len, const char *content_type, struct http_response *resp,
+                       char *err, size_t errlen)
+{
+    struct http_request req = {.method = "POST", .path = path, .body = data,
+                               .body_len = len, .content_type = content_type};
+    return exchange(c, &req, resp, err, errlen);
 }
 
 void http_response_free(struct http_response *resp)

@@ -57,6 +57,12 @@ int http_client_request(const struct http_client *c, const char *method,
                         const char *path, const char *body,
                         struct http_response *resp, char *err, size_t errlen);
 
+/* POSTs a file's bytes (`len` of them) as `content_type` and reads the
+ * whole answer, as http_client_request does. */
+int http_client_upload(const struct http_client *c, const char *path, const void *data,
+                       size_t len, const char *content_type, struct http_response *resp,
+                       char *err, size_t errlen);
+
 void http_response_free(struct http_response *resp);
 
 /* Opens an event stream at `path` and feeds it to `on_event` until the

@@ -151,7 +151,8 @@ static int set_headers(struct http_transfer *t)
     /* jigd takes no action without it, body or not: a web page cannot send
      * it cross-site without asking first (docs/api.md, Security). */
     if (!r && (req->body || strcmp(req->method, "GET")))
-        r = add_header(t, "Content-Type: application/json");
+        r = add_header(t, "Content-Type: %s",
+                       req->content_type ? req->content_type : "application/json");
     /* No "Expect: 100-continue": our bodies are small, and waiting for the
      * interim answer would only add a second to a request. */
     if (!r)
@@ -186,7 +187,8 @@ static int set_options(struct http_transfer *t, const char *url)
     SET(CURLOPT_XFERINFODATA, t);
     if (req->body) {
         SET(CURLOPT_POSTFIELDS, req->body);
-        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(req->body));
+        SET(CURLOPT_POSTFIELDSIZE_LARGE,
+            (curl_off_t)(req->body_len ? req->body_len : strlen(req->body)));
     }
     if (strcmp(req->method, req->body ? "POST" : "GET"))
         SET(CURLOPT_CUSTOMREQUEST, req->method);

@@ -23,6 +23,8 @@ struct http_request {
     const char *method;         /* "GET", "POST", ... */
     const char *path;           /* under the client's URL, may hold a query */
     const char *body;           /* JSON, or NULL */
+    size_t body_len;            /* 0: strlen(body) */
+    const char *content_type;   /* of the body; NULL: application/json */
     const char *accept;         /* the Accept header */
     const char *last_event_id;  /* NULL = none */
     int idle_ms;                /* longest silence once connected */

@@ -41,33 +41,29 @@ static int exit_for(int client_status)
                                                 : JIGCTL_EXIT_UNREACHABLE;
 }
 
-static int call(struct jigctl *ctl, const char *method, const char *path,
-                const cJSON *body, cJSON **out)
+/* jigd's answer to a request: its JSON in *out, or the error and hint
+ * said on stderr. */
+static int answer(struct jigctl *ctl, const char *method, const char *path, int r,
+                  const char *err, struct http_response *resp, cJSON **out)
 {
     *out = NULL;
-    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-    char err[512];
-    struct http_response resp;
-    int r = http_client_request(&ctl->http, method, path, body ? text : NULL,
-                                &resp, err, sizeof err);
-    free(text);
     if (r) {
         jigctl_error("%s", err);
         return exit_for(r);
     }
-    cJSON *json = cJSON_ParseWithLength(resp.body, resp.body_len);
+    cJSON *json = cJSON_ParseWithLength(resp->body, resp->body_len);
     int code = JIGCTL_EXIT_OK;
-    if (resp.status >= 300) {
+    if (resp->status >= 300) {
         const char *what = jigctl_str(json, "error", NULL);
         const char *hint = jigctl_str(json, "hint", NULL);
         if (what)
             jigctl_error("%s", what);
         else
-            jigctl_error("%s %s: HTTP %d from %s", method, path, resp.status,
+            jigctl_error("%s %s: HTTP %d from %s", method, path, resp->status,
                          ctl->http.url);
         if (hint)
             fprintf(stderr, "  hint: %s\n", hint);
-        if (resp.status == 401 && !ctl->http.token[0])
+        if (resp->status == 401 && !ctl->http.token[0])
             fprintf(stderr, "  hint: give the token with --token-file PATH or "
                             "JIGD_TOKEN\n");
         code = JIGCTL_EXIT_FAILED;
@@ -78,9 +74,31 @@ static int call(struct jigctl *ctl, const char *method, const char *path,
                      method, path, ctl->http.url);
         code = JIGCTL_EXIT_FAILED;
     }
-    http_response_free(&resp);
+    http_response_free(resp);
     *out = json;
     return code;
+}
+
+static int call(struct jigctl *ctl, const char *method, const char *path,
+                const cJSON *body, cJSON **out)
+{
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    char err[512] = "";
+    struct http_response resp;
+    int r = http_client_request(&ctl->http, method, path, body ? text : NULL,
+                                &resp, err, sizeof err);
+    free(text);
+    return answer(ctl, method, path, r, err, &resp, out);
+}
+
+int jigctl_upload(struct jigctl *ctl, const char *path, const void *data, size_t len,
+                  const char *content_type, cJSON **out)
+{
+    char err[512] = "";
+    struct http_response resp;
+    int r = http_client_upload(&ctl->http, path, data, len, content_type, &resp, err,
+                               sizeof err);
+    return answer(ctl, "POST", path, r, err, &resp, out);
 }
 
 int jigctl_get(struct jigctl *ctl, const char *path, cJSON **out)

@@ -22,6 +22,9 @@ struct jigctl {
  * are printed and the exit code returned. `body` may be NULL. */
 int jigctl_get(struct jigctl *ctl, const char *path, cJSON **out);
 int jigctl_post(struct jigctl *ctl, const char *path, const cJSON *body, cJSON **out);
+/* POSTs a file's bytes as `content_type` (an archive to jigd's bundle store). */
+int jigctl_upload(struct jigctl *ctl, const char *path, const void *data, size_t len,
+                  const char *content_type, cJSON **out);
 
 /* argv[0] as a slot number, or a usage error printed. */
 int jigctl_slot_arg(int argc, char **argv, const char *command, int *slot);

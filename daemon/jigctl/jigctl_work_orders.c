@@ -1,4 +1,4 @@
-/* jigctl work-order list | show | create | close, and serial void: the MES's
+/* jigctl work-order list | show | create | activate | close, and serial void: the MES's
  * records over jigd's API (docs/api.md, "Work orders", "POST
  * /api/v1/serials/{serial}/void"), for a line engineer at a shell. Each
  * change needs a token with role mes (--token-file), and the audit log
@@ -106,23 +106,70 @@ static int post_and_print(struct jigctl *ctl, const char *path, cJSON *body)
     return JIGCTL_EXIT_OK;
 }
 
+#define CREATE_USAGE "work-order create ID --quantity N [--bundle BUNDLE-ID] " \
+                     "[--serial-format FORMAT]"
+
+struct new_order {
+    const char *id, *quantity, *bundle, *serial_format;
+};
+
+/* ID and its options, each at most once; anything else is the usage. */
+static bool create_args(int argc, char **argv, struct new_order *o)
+{
+    static const char *const names[] = {"--quantity", "--bundle", "--serial-format"};
+    const char **slots[] = {&o->quantity, &o->bundle, &o->serial_format};
+    for (int i = 0; i < argc; i++) {
+        const char *v = NULL;
+        size_t k = 0;
+        for (; k < 3 && !(v = option_value(&i, argc, argv, names[k])); k++)
+            ;
+        if (k < 3 && (!v[0] || *slots[k]))
+            return false;
+        if (k < 3)
+            *slots[k] = v;
+        else if (argv[i][0] != '-' && !o->id)
+            o->id = argv[i];
+        else
+            return false;
+    }
+    return o->id && o->quantity;
+}
+
 static int create(struct jigctl *ctl, int argc, char **argv)
 {
-    const char *id, *qty;
-    int r = id_and_option(argc, argv, "--quantity", &id, &qty,
-                          "work-order create ID --quantity N");
-    if (r)
-        return r;
+    struct new_order o = {0};
+    if (!create_args(argc, argv, &o)) {
+        jigctl_error("usage: jigctl " CREATE_USAGE);
+        return JIGCTL_EXIT_USAGE;
+    }
     char *end;
-    long long n = strtoll(qty, &end, 10);
+    long long n = strtoll(o.quantity, &end, 10);
     if (*end || n < 1) {
-        jigctl_error("work-order create: --quantity is a whole number from 1, not '%s'", qty);
+        jigctl_error("work-order create: --quantity is a whole number from 1, not '%s'",
+                     o.quantity);
         return JIGCTL_EXIT_USAGE;
     }
     cJSON *body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "id", id);
+    cJSON_AddStringToObject(body, "id", o.id);
     cJSON_AddNumberToObject(body, "quantity", (double)n);
+    if (o.bundle)
+        cJSON_AddStringToObject(body, "bundle", o.bundle);
+    if (o.serial_format)
+        cJSON_AddStringToObject(body, "serial_format", o.serial_format);
     return post_and_print(ctl, "/api/v1/work-orders", body);
+}
+
+static int activate(struct jigctl *ctl, int argc, char **argv)
+{
+    if (argc != 1 || argv[0][0] == '-') {
+        jigctl_error("usage: jigctl work-order activate ID");
+        return JIGCTL_EXIT_USAGE;
+    }
+    if (!path_safe("work order", argv[0]))
+        return JIGCTL_EXIT_USAGE;
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/work-orders/%s/activate", argv[0]);
+    return post_and_print(ctl, path, NULL);
 }
 
 /* POST {"reason": TEXT} to `fmt` with the id in it (ID --reason TEXT). */
@@ -176,9 +223,14 @@ static int void_serial(struct jigctl *ctl, int argc, char **argv)
 const struct jigctl_command jigctl_work_order_commands[] = {
     {"work-order list", NULL, "every work order: quantity, done, failed, closed", list, NULL},
     {"work-order show", "ID", "one work order: done, failed, allocated, closed", show, NULL},
-    {"work-order create", "ID --quantity N", "a new work order (the MES's id)", create,
-     "Creating one does not switch the station to it: that is work_order in [unit]\n"
-     "of jigd.conf." MES_ROLE},
+    {"work-order create", "ID --quantity N [--bundle BUNDLE-ID] [--serial-format FORMAT]",
+     "a new work order (the MES's id)", create,
+     "--bundle names a bundle the station holds (jigctl bundle list); --serial-format\n"
+     "gives its units serials of their own (docs/config.md, serial_format).\n"
+     "Creating one does not switch the station to it: work-order activate does." MES_ROLE},
+    {"work-order activate", "ID", "flash the next boards against it (and its bundle)", activate,
+     "The choice outlives a restart of jigd, until jigd.conf's work_order is edited.\n"
+     "Refused while a slot is flashing a board." MES_ROLE},
     {"work-order close", "ID --reason TEXT", "no new board starts on it, for good",
      close_order, "Units already in it may still come back for rework." MES_ROLE},
     {"serial void", "SERIAL --reason TEXT", "never use a serial again (scrapped, mislabelled)",
