@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bundle_archive.h"
+#include "bundle_internal.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define FILE_FLAGS (O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)
@@ -43,20 +44,6 @@ static int enter(int dirfd, const char *name)
     return fd;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* One file, synced with the folder entry naming it (the bundle must survive
  * a power cut once it is renamed into the store). */
 static int write_file(int dirfd, const char *name, const uint8_t *data, size_t n)
@@ -64,7 +51,7 @@ static int write_file(int dirfd, const char *name, const uint8_t *data, size_t n
     int fd = openat(dirfd, name, FILE_FLAGS, 0644);
     if (fd < 0)
         return -1;
-    int rc = fchmod(fd, 0644) | write_all(fd, data, n) | fsync(fd);
+    int rc = fchmod(fd, 0644) | bundle_write_all(fd, data, n) | fsync(fd);
     int saved = errno;
     rc |= close(fd);
     if (rc == 0)

@@ -210,3 +210,18 @@ uint8_t *bundle_read_file(const char *path, const char *shown, size_t limit,
     close(fd);
     return data;
 }
+
+int bundle_write_all(int fd, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}

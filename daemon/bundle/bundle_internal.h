@@ -29,6 +29,10 @@ uint8_t *bundle_read_beneath(const char *dir, const char *rel, size_t limit,
                              size_t *len, char *err, size_t errlen);
 int bundle_open_beneath(const char *dir, const char *rel, char *err, size_t errlen);
 
+/* Writes all n bytes to fd (retrying short writes and EINTR); 0, or -1
+ * with errno. */
+int bundle_write_all(int fd, const void *data, size_t n);
+
 /* The rules that need the part bytes: images, partition table, layout,
  * then the bootloader header patch. Fills flash_size, flash_mode/freq,
  * app info and part labels. Returns 0 or -1 with err. */
