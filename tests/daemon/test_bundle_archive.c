@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -740,6 +743,39 @@ static void test_zip_bomb(void **state)
     free(gz);
 }
 
+/* A write that fails half-way through the files (here: a file over the
+ * size limit the child process is given) removes what was written, files
+ * and folders, and the destination itself. */
+static void test_failed_write_leaves_nothing(void **state)
+{
+    static uint8_t big[4096];
+    struct buf b = { 0 };
+    tar_file(&b, "manifest.json", MANIFEST);
+    tar_file(&b, "parts/a.bin", "small");
+    tar_member(&b, "parts/sub/big.bin", '0', big, sizeof big, sizeof big);
+    tar_end(&b);
+    struct scratch s;
+    scratch_make(&s);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);       /* so write() says EFBIG */
+        struct rlimit r = { 1024, 1024 };
+        char err[512];
+        if (setrlimit(RLIMIT_FSIZE, &r) < 0)
+            _exit(3);
+        int rc = bundle_archive_unpack(b.p, b.len, s.dest, NULL, err, sizeof err);
+        _exit(rc == -1 && strstr(err, "member 'parts/sub/big.bin': cannot write") ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(entries(s.parent), 0);
+    scratch_remove(&s);
+    free(b.p);
+}
+
 /* ---- the walk's contract ---------------------------------------------------- */
 
 static int stop_at_first(const struct bundle_archive_member *m, void *arg)
@@ -803,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_crafted_zip_is_read),
         cmocka_unit_test(test_unsafe_zip_members),
         cmocka_unit_test(test_zip_bomb),
+        cmocka_unit_test(test_failed_write_leaves_nothing),
         cmocka_unit_test(test_walk_contract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
