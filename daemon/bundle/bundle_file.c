@@ -10,7 +10,7 @@
  * waiting for a writer, and looked at again through the descriptor, which
  * is what is read: a file swapped between the two looks is still caught. */
 #include <errno.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -212,20 +212,60 @@ uint8_t *bundle_read_file(const char *path, const char *shown, size_t limit,
     return data;
 }
 
-static int remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+#define TREE_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/* Everything inside the folder dirfd, links removed as links (never
+ * followed), folders emptied first. */
+void bundle_remove_contents(int dirfd)
 {
-    (void)sb;
-    (void)ftw;
-    if (type == FTW_DP)
-        rmdir(path);
-    else
-        unlink(path);
-    return 0;
+    int fd = dup(dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISDIR(st.st_mode)) {
+            int sub = openat(dirfd, e->d_name, TREE_DIR_FLAGS);
+            if (sub >= 0) {
+                bundle_remove_contents(sub);
+                close(sub);
+            }
+            unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+        } else {
+            unlinkat(dirfd, e->d_name, 0);
+        }
+    }
+    closedir(d);
 }
 
 void bundle_remove_tree(const char *dir)
 {
-    /* FTW_PHYS: a link inside is removed, never followed; FTW_DEPTH: a
-     * folder's contents go before the folder. */
-    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    int fd = open(dir, TREE_DIR_FLAGS);
+    if (fd >= 0) {
+        bundle_remove_contents(fd);
+        close(fd);
+    }
+    rmdir(dir);
+}
+
+int bundle_write_all(int fd, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }

@@ -210,17 +210,9 @@ static int write_file(const char *path, const void *data, size_t n)
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
-    const uint8_t *p = data;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            close(fd);
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
+    if (bundle_write_all(fd, data, n) < 0) {
+        close(fd);
+        return -1;
     }
     /* The bundle must survive a power cut right after the import. */
     int rc = fsync(fd);

@@ -32,6 +32,12 @@ int bundle_open_beneath(const char *dir, const char *rel, char *err, size_t errl
 /* Removes a folder this module made (an import or an upload that did not
  * make it) with everything in it, following no link. Best effort. */
 void bundle_remove_tree(const char *dir);
+/* The same for everything inside the open folder dirfd. */
+void bundle_remove_contents(int dirfd);
+
+/* Writes all n bytes to fd (retrying short writes and EINTR); 0, or -1
+ * with errno. */
+int bundle_write_all(int fd, const void *data, size_t n);
 
 /* The rules that need the part bytes: images, partition table, layout,
  * then the bootloader header patch. Fills flash_size, flash_mode/freq,
