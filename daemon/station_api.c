@@ -282,7 +282,7 @@ static void on_uploaded(void *arg, const struct bundle_store_added *b)
         audit(w->a, w->actor, "bundle.upload", 0, detail);
         w->done(w->arg, API_OK, stored_json(b), NULL);
     } else {
-        snprintf(err.error, sizeof err.error, "%s", b->err);
+        snprintf(err.error, sizeof err.error, "%.500s", b->err);
         snprintf(err.hint, sizeof err.hint, b->result == BUNDLE_STORE_REFUSED
                  ? "nothing was stored; fix the archive (docs/bundle.md, \"Bundle archives\") "
                    "and upload it again"

@@ -88,8 +88,10 @@ static int by_name_then_version(const void *a, const void *b)
 static cJSON *sorted(cJSON *list)
 {
     int n = cJSON_GetArraySize(list);
-    cJSON **items = n ? calloc((size_t)n, sizeof *items) : NULL;
-    if (n && !items) {
+    if (n < 2)
+        return list;
+    cJSON **items = calloc((size_t)n, sizeof *items);
+    if (!items) {
         cJSON_Delete(list);
         return NULL;
     }
@@ -183,14 +185,18 @@ static void safe_word(const char *in, char *out, size_t cap)
  * hidden temporary one: the client knows it as "the archive". */
 static void shown_as_archive(char *err, size_t cap, const char *dir)
 {
-    char head[BUNDLE_STORE_PATH_MAX + 16];
-    snprintf(head, sizeof head, "bundle %s: ", dir);
-    size_t n = strlen(head);
-    if (!strncmp(err, head, n)) {
-        char rest[sizeof ((struct bundle_store_added *)0)->err];
-        snprintf(rest, sizeof rest, "%s", err + n);
-        snprintf(err, cap, "the archive's bundle: %s", rest);
-    }
+    static const char prefix[] = "the archive's bundle: ";
+    size_t n = strlen(dir);
+    if (strncmp(err, "bundle ", 7) || strncmp(err + 7, dir, n) || strncmp(err + 7 + n, ": ", 2))
+        return;
+    /* "bundle DIR: why" becomes "the archive's bundle: why", in place. */
+    const char *why = err + 7 + n + 2;
+    size_t len = strlen(why);
+    if (sizeof prefix - 1 + len + 1 > cap)
+        len = cap - sizeof prefix;
+    memmove(err + sizeof prefix - 1, why, len);
+    memcpy(err, prefix, sizeof prefix - 1);
+    err[sizeof prefix - 1 + len] = '\0';
 }
 
 static void sync_dir(const char *dir)
@@ -202,11 +208,11 @@ static void sync_dir(const char *dir)
     }
 }
 
-static void say(struct bundle_store_added *out, enum bundle_store_result r, const char *fmt,
-                const char *a, const char *b)
+static void say(struct bundle_store_added *out, enum bundle_store_result r, const char *what,
+                const char *path)
 {
     out->result = r;
-    snprintf(out->err, sizeof out->err, fmt, a, b);
+    snprintf(out->err, sizeof out->err, "%s %.600s: %s", what, path, strerror(errno));
 }
 
 /* The unpacked folder proven, then renamed to its name in the store. */
@@ -237,8 +243,7 @@ static void prove_and_place(const char *store, const char *tmp, bundle_store_che
         return;
     }
     if (rename(tmp, out->dir)) {
-        say(out, BUNDLE_STORE_FAILED, "cannot put the bundle in place as %s: %s", out->dir,
-            strerror(errno));
+        say(out, BUNDLE_STORE_FAILED, "cannot put the bundle in place as", out->dir);
         return;
     }
     sync_dir(store);
@@ -252,8 +257,7 @@ void bundle_store_add(const char *store, const uint8_t *data, size_t len,
 {
     memset(out, 0, sizeof *out);
     if (mkdir(store, 0755) && errno != EEXIST) {
-        say(out, BUNDLE_STORE_FAILED, "cannot create the bundle store %s: %s", store,
-            strerror(errno));
+        say(out, BUNDLE_STORE_FAILED, "cannot create the bundle store", store);
         return;
     }
     /* Unpacked beside its final place (one file system: the rename is
@@ -261,8 +265,7 @@ void bundle_store_add(const char *store, const uint8_t *data, size_t len,
     char work[BUNDLE_STORE_PATH_MAX], tmp[BUNDLE_STORE_PATH_MAX + 16];
     snprintf(work, sizeof work, "%s/.upload-XXXXXX", store);
     if (!mkdtemp(work)) {
-        say(out, BUNDLE_STORE_FAILED, "cannot make a folder in the bundle store %s: %s", store,
-            strerror(errno));
+        say(out, BUNDLE_STORE_FAILED, "cannot make a folder in the bundle store", store);
         return;
     }
     snprintf(tmp, sizeof tmp, "%s/b", work);

@@ -55,7 +55,7 @@ struct api_unit_query {
 
 /* Filled in by the backend when it refuses: both in words for the operator. */
 struct api_error {
-    char error[256];    /* what happened */
+    char error[512];    /* what happened */
     char hint[256];     /* what to check or do */
 };
 
