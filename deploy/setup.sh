@@ -17,6 +17,9 @@ DEBIAN_PACKAGES=(
   # package/install judges the installed unit with systemd-analyze
   systemd
   python3 python3-serial nodejs npm chromium curl jq
+  # bundle archives as people make them: daemon/test_bundle_archive packs
+  # its good archives with the real zip (and tar, gzip: always there)
+  zip
   # jigd/station_production holds shift starts to Berlin's summer time
   tzdata
   libgpiod-dev gpiod
