@@ -227,6 +227,21 @@ struct archive_entry *archive_add(struct archive_list *l, const char *raw,
     return e;
 }
 
+/* macOS's Finder packs a __MACOSX/ folder of resource forks beside the
+ * folder it zips: never part of a bundle, and a second top folder that
+ * would keep the real one from being stripped. */
+static void drop_finder_metadata(struct archive_list *l)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (!strcmp(l->e[i].name, "__MACOSX") || under(l->e[i].name, "__MACOSX"))
+            free(l->e[i].name);
+        else
+            l->e[kept++] = l->e[i];
+    }
+    l->n = kept;
+}
+
 /* When every member lies in one folder X ("acme-1.4/manifest.json", as
  * `tar -cf b.tar acme-1.4` makes it), the names start below X. */
 static void strip_top_folder(struct archive_list *l)
@@ -397,8 +412,10 @@ int bundle_archive_walk(const uint8_t *data, size_t len,
     if (rc == 0 && !files)
         rc = archive_fail(&l, "the archive holds no file; pack the bundle folder "
                           "with its manifest.json");
-    if (rc == 0)
+    if (rc == 0) {
+        drop_finder_metadata(&l);
         strip_top_folder(&l);
+    }
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
         if (l.e[i].dir)
             continue;

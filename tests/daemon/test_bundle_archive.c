@@ -619,6 +619,26 @@ static void test_crafted_zip_is_read(void **state)
     free(z.out.p);
 }
 
+/* A folder zipped by macOS's Finder: its __MACOSX/ resource forks are
+ * left out, and the bundle's own folder is still the top one. */
+static void test_finder_zip_is_read(void **state)
+{
+    struct zip z = { 0 };
+    zip_add(&z, "b/manifest.json", MANIFEST, strlen(MANIFEST), (struct zip_opt){ 0 });
+    zip_add(&z, "b/parts/app.bin", APP, sizeof APP - 1, (struct zip_opt){ 0 });
+    zip_add(&z, "__MACOSX/", NULL, 0, (struct zip_opt){ .mode = 040755 });
+    zip_add(&z, "__MACOSX/b/._manifest.json", "fork", 4, (struct zip_opt){ 0 });
+    zip_end(&z);
+    struct seen s = { 0 };
+    char err[512];
+    if (bundle_archive_walk(z.out.p, z.out.len, NULL, collect, &s, err, sizeof err))
+        fail_msg("refused: %s", err);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.name[0], "manifest.json");
+    assert_string_equal(s.name[1], "parts/app.bin");
+    free(z.out.p);
+}
+
 static void test_unsafe_zip_members(void **state)
 {
     struct zip_opt plain = { .method = 8, .mode = 0100644 };
@@ -837,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_tar_limits),
         cmocka_unit_test(test_damaged_tar),
         cmocka_unit_test(test_crafted_zip_is_read),
+        cmocka_unit_test(test_finder_zip_is_read),
         cmocka_unit_test(test_unsafe_zip_members),
         cmocka_unit_test(test_zip_bomb),
         cmocka_unit_test(test_failed_write_leaves_nothing),
