@@ -103,6 +103,22 @@ static void audit_refused(struct station_api *a, const char *actor, const char *
         flush_due_refusals(a);
 }
 
+/* An action's answer on record: done (with `detail`), or refused with why
+ * (which the client is told too). */
+static enum api_status answered(struct station_api *a, enum station_answer ans,
+                                const char *actor, const char *action, int slot,
+                                const char *detail, const struct slot_refusal *why,
+                                struct api_error *err)
+{
+    if (ans == STATION_ACCEPTED) {
+        audit(a, actor, action, slot, detail);
+    } else {
+        copy_refusal(err, why);
+        audit_refused(a, actor, action, slot, why->error);
+    }
+    return status_of(ans);
+}
+
 /* Every slot action goes to the audit log, refused ones with why. */
 static enum api_status ask_slot(void *ctx, int index, enum station_request req,
                                 const char *action, const char *actor, struct api_error *err)
@@ -110,13 +126,7 @@ static enum api_status ask_slot(void *ctx, int index, enum station_request req,
     struct station_api *a = ctx;
     struct slot_refusal why = {0};
     enum station_answer ans = station_ask_slot(a->st, index, req, &why);
-    if (ans == STATION_ACCEPTED) {
-        audit(a, actor, action, index, NULL);
-    } else {
-        copy_refusal(err, &why);
-        audit_refused(a, actor, action, index, why.error);
-    }
-    return status_of(ans);
+    return answered(a, ans, actor, action, index, NULL, &why, err);
 }
 
 static enum api_status slot_start(void *ctx, int slot, const char *actor, struct api_error *err)
@@ -141,13 +151,7 @@ static enum api_status bundle_load(void *ctx, const char *path, const char *acto
     struct station_api *a = ctx;
     struct slot_refusal why = {0};
     enum station_answer ans = station_ask_bundle(a->st, path, &why);
-    if (ans == STATION_ACCEPTED) {
-        audit(a, actor, "bundle.load", 0, path);
-    } else {
-        copy_refusal(err, &why);
-        audit_refused(a, actor, "bundle.load", 0, why.error);
-    }
-    return status_of(ans);
+    return answered(a, ans, actor, "bundle.load", 0, path, &why, err);
 }
 
 static enum api_status alarm_ack(void *ctx, uint64_t id, const char *actor,
@@ -322,13 +326,7 @@ static enum api_status bundle_activate(void *ctx, const char *id, const char *ac
     struct station_api *a = ctx;
     struct slot_refusal why = {0};
     enum station_answer ans = station_activate_bundle(a->st, id, &why);
-    if (ans == STATION_ACCEPTED) {
-        audit(a, actor, "bundle.activate", 0, id);
-    } else {
-        copy_refusal(err, &why);
-        audit_refused(a, actor, "bundle.activate", 0, why.error);
-    }
-    return status_of(ans);
+    return answered(a, ans, actor, "bundle.activate", 0, id, &why, err);
 }
 
 /* The database keeps the work order's own "work_order.activate" event. */
