@@ -64,7 +64,8 @@ char *station_records_csv(void *ctx, const cJSON *rows);
 enum api_status station_records_audit_verify(void *ctx, cJSON **out, struct api_error *err);
 enum api_status station_records_serial_void(void *ctx, const char *serial, const char *reason,
                                             const char *actor, struct api_error *err);
-enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_error *err);
+enum api_status station_records_work_orders(void *ctx, const struct api_page *page,
+                                            cJSON **rows, struct api_error *err);
 enum api_status station_records_work_order(void *ctx, const char *id, cJSON **out,
                                            struct api_error *err);
 enum api_status station_records_work_order_create(void *ctx, const struct api_work_order_new *w,

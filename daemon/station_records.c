@@ -181,18 +181,16 @@ static enum api_status work_order_refused(struct station_db *db, int rc, const c
     return API_NOT_FOUND;
 }
 
-enum api_status station_records_work_orders(void *ctx, cJSON **out, struct api_error *err)
+enum api_status station_records_work_orders(void *ctx, const struct api_page *page,
+                                            cJSON **rows, struct api_error *err)
 {
     struct station_api *a = ctx;
     if (!a->units)
         return station_no_database(err);
-    cJSON *rows = NULL;
-    int rc = sdb_work_order_list(a->units->db, &rows);
-    if (rc != SDB_OK)
-        return refused(a->units->db, rc, err);
-    *out = cJSON_CreateObject();
-    cJSON_AddItemToObject(*out, "work_orders", rows);
-    return API_OK;
+    struct sdb_page p = {.limit = page->limit, .cursor = page->cursor,
+                         .newest_first = page->newest_first};
+    int rc = sdb_work_order_list(a->units->db, &p, rows);
+    return rc == SDB_OK ? API_OK : refused(a->units->db, rc, err);
 }
 
 enum api_status station_records_work_order(void *ctx, const char *id, cJSON **out,

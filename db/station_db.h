@@ -312,9 +312,17 @@ int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_or
  * when it is closed already. */
 int sdb_work_order_close(struct station_db *db, const char *id, const char *actor,
                          const char *reason);
-/* Every work order, newest first: [{id, bundle_id, quantity, allocated,
- * done, failed, created_at}]. */
-int sdb_work_order_list(struct station_db *db, cJSON **rows);
+/* A page of a list: at most `limit` rows (0 = all) after `cursor` (the
+ * last row's seq of the page before; 0 = from the start). */
+struct sdb_page {
+    int64_t limit;
+    int64_t cursor;
+    bool newest_first;
+};
+/* Work orders in the order they were made (newest first, or oldest):
+ * [{seq, id, bundle_id, quantity, allocated, done, failed, created_at,
+ * closed_at, closed_by, close_reason, serial_format, bundle}]. */
+int sdb_work_order_list(struct station_db *db, const struct sdb_page *page, cJSON **rows);
 
 /* The work order chosen over the API to flash against (it outlives a
  * restart), with what jigd.conf's work_order said when it was chosen. */

@@ -159,17 +159,24 @@ int sdb_work_order_get(struct station_db *db, const char *id, struct sdb_work_or
     return rc;
 }
 
-int sdb_work_order_list(struct station_db *db, cJSON **rows)
+int sdb_work_order_list(struct station_db *db, const struct sdb_page *page, cJSON **rows)
 {
     sqlite3_stmt *stmt;
     *rows = NULL;
-    int rc = db_prepare(db, "SELECT w.id, w.bundle_id, w.quantity, (SELECT count(*) FROM"
-                            " serial_allocations s WHERE s.work_order = w.id AND s.state <> 'voided')"
-                            " AS allocated, w.done, w.failed, w.created_at, w.closed_at,"
-                            " w.closed_by, w.close_reason, w.serial_format, b.manifest_sha256 AS bundle"
-                            " FROM work_orders w LEFT JOIN bundles b ON b.id = w.bundle_id"
-                            " ORDER BY w.created_at DESC, w.id", &stmt);
+    /* seq (the row's rowid) is the order they were made in, and the cursor. */
+    char sql[900];
+    snprintf(sql, sizeof sql,
+             "SELECT w.rowid AS seq, w.id, w.bundle_id, w.quantity, (SELECT count(*) FROM"
+             " serial_allocations s WHERE s.work_order = w.id AND s.state <> 'voided')"
+             " AS allocated, w.done, w.failed, w.created_at, w.closed_at,"
+             " w.closed_by, w.close_reason, w.serial_format, b.manifest_sha256 AS bundle"
+             " FROM work_orders w LEFT JOIN bundles b ON b.id = w.bundle_id"
+             " WHERE ?1 = 0 OR w.rowid %s ?1 ORDER BY w.rowid %s LIMIT ?2",
+             page->newest_first ? "<" : ">", page->newest_first ? "DESC" : "ASC");
+    int rc = db_prepare(db, sql, &stmt);
     if (rc != SDB_OK)
         return rc;
+    sqlite3_bind_int64(stmt, 1, page->cursor);
+    sqlite3_bind_int64(stmt, 2, page->limit > 0 ? page->limit : -1);
     return db_collect_rows(db, stmt, "listing work orders", rows);
 }

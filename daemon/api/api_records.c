@@ -40,13 +40,7 @@ static int number(struct http_request *req, const char *name, long long min, lon
     return 0;
 }
 
-/* What every list shares: order, format, limit, cursor. */
-struct page {
-    bool newest_first, csv;
-    int64_t limit, cursor;
-};
-
-static int read_page(struct http_request *req, struct page *p)
+int api_read_page(struct http_request *req, struct api_page *p, bool *csv)
 {
     const char *order = param(req, "order"), *format = param(req, "format");
     if ((order && strcmp(order, "newest") && strcmp(order, "oldest")) ||
@@ -57,7 +51,7 @@ static int read_page(struct http_request *req, struct page *p)
         return -1;
     }
     p->newest_first = !order || !strcmp(order, "newest");
-    p->csv = format && !strcmp(format, "csv");
+    *csv = format && !strcmp(format, "csv");
     if (number(req, "limit", 1, LIMIT_MAX, LIMIT_DEFAULT, &p->limit) < 0 ||
         number(req, "cursor", 1, INT64_MAX, 0, &p->cursor) < 0)
         return -1;
@@ -77,13 +71,12 @@ static int read_query(struct http_request *req, struct api_attempt_query *q, boo
                          "slot = '%.40s' is not a slot number", slot);
         return -1;
     }
-    struct page p;
-    if (read_page(req, &p) < 0)
+    struct api_page p;
+    if (api_read_page(req, &p, csv) < 0)
         return -1;
     q->newest_first = p.newest_first;
     q->limit = p.limit;
     q->cursor = p.cursor;
-    *csv = p.csv;
     return 0;
 }
 
@@ -109,9 +102,8 @@ static void add_next_cursor(cJSON *o, const cJSON *rows, int64_t limit, const ch
         cJSON_AddNullToObject(o, "next_cursor");
 }
 
-/* A page of rows: CSV, or {"<name>": rows, "next_cursor"} (by `id_key`). */
-static void reply_page(struct http_request *req, const struct api_backend *be, cJSON *rows,
-                       bool csv, int64_t limit, const char *name, const char *id_key)
+void api_reply_page(struct http_request *req, const struct api_backend *be, cJSON *rows,
+                    bool csv, int64_t limit, const char *name, const char *id_key)
 {
     if (csv) {
         reply_csv(req, be, rows);
@@ -138,14 +130,15 @@ void api_get_attempts(struct http_request *req, void *ctx)
         api_reply_refusal(req, st, &err, "the attempts could not be read");
         return;
     }
-    reply_page(req, be, rows, csv, q.limit, "attempts", "attempt_id");
+    api_reply_page(req, be, rows, csv, q.limit, "attempts", "attempt_id");
 }
 
 void api_get_units(struct http_request *req, void *ctx)
 {
     const struct api_backend *be = api_routes_backend(ctx);
-    struct page p;
-    if (read_page(req, &p) < 0)
+    struct api_page p;
+    bool csv;
+    if (api_read_page(req, &p, &csv) < 0)
         return;
     struct api_unit_query q = {.from = param(req, "from"), .to = param(req, "to"),
                                .work_order = param(req, "work_order"),
@@ -158,7 +151,7 @@ void api_get_units(struct http_request *req, void *ctx)
         api_reply_refusal(req, st, &err, "the units could not be read");
         return;
     }
-    reply_page(req, be, rows, p.csv, q.limit, "units", "unit_id");
+    api_reply_page(req, be, rows, csv, q.limit, "units", "unit_id");
 }
 
 void api_get_unit(struct http_request *req, void *ctx)

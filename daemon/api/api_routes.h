@@ -30,6 +30,13 @@ const struct api_backend *api_routes_backend(const struct api_routes *r);
 void api_reply_refusal(struct http_request *req, enum api_status st,
                        const struct api_error *err, const char *what);
 
+/* api_records.c, for every list: its order, format, limit and cursor from
+ * the query (-1: refused, and answered), and a page of rows answered: CSV,
+ * or {"<name>": rows, "next_cursor"} by the rows' `id_key`. */
+int api_read_page(struct http_request *req, struct api_page *p, bool *csv);
+void api_reply_page(struct http_request *req, const struct api_backend *be, cJSON *rows,
+                    bool csv, int64_t limit, const char *name, const char *id_key);
+
 /* api_records.c: the station database's records (GET /api/v1/attempts,
  * GET /api/v1/units/{key}); ctx is the struct api_routes. */
 void api_get_attempts(struct http_request *req, void *ctx);

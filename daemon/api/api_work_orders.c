@@ -17,9 +17,18 @@ static void reply(struct http_request *req, enum api_status st, cJSON *out,
 void api_get_work_orders(struct http_request *req, void *ctx)
 {
     const struct api_backend *be = api_routes_backend(ctx);
-    cJSON *out = NULL;
+    struct api_page p;
+    bool csv;
+    if (api_read_page(req, &p, &csv) < 0)
+        return;
+    cJSON *rows = NULL;
     struct api_error err = {{0}, {0}};
-    reply(req, be->work_orders(be->ctx, &out, &err), out, &err, "the work orders could not be read");
+    enum api_status st = be->work_orders(be->ctx, &p, &rows, &err);
+    if (st != API_OK) {
+        api_reply_refusal(req, st, &err, "the work orders could not be read");
+        return;
+    }
+    api_reply_page(req, be, rows, csv, p.limit, "work_orders", "seq");
 }
 
 void api_get_work_order(struct http_request *req, void *ctx)

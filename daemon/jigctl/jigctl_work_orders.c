@@ -20,6 +20,16 @@ static bool path_safe(const char *what, const char *id)
     return false;
 }
 
+/* /api/v1/work-orders/ID then `tail` into path; false (said why) when the
+ * id cannot stand in a path. */
+static bool order_path(const char *id, const char *tail, char *path, size_t cap)
+{
+    if (!path_safe("work order", id))
+        return false;
+    snprintf(path, cap, "/api/v1/work-orders/%s%s", id, tail);
+    return true;
+}
+
 static void print_work_order(const cJSON *w)
 {
     printf("work order %s: %.0f of %.0f done, %.0f failed attempts, %.0f serials allocated%s%s\n",
@@ -40,19 +50,29 @@ static int list(struct jigctl *ctl, int argc, char **argv)
         jigctl_error("usage: jigctl work-order list");
         return JIGCTL_EXIT_USAGE;
     }
-    cJSON *o = NULL;
-    int r = jigctl_get(ctl, "/api/v1/work-orders", &o);
-    if (r)
-        return r;
-    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(o, "work_orders"), *w;
     printf("%-24s  %9s  %9s  %7s  %-24s  %s\n", "WORK ORDER", "QUANTITY", "DONE", "FAILED",
            "CREATED", "CLOSED");
-    cJSON_ArrayForEach(w, rows)
-        printf("%-24s  %9.0f  %9.0f  %7.0f  %-24s  %s\n", jigctl_str(w, "id", "?"),
-               jigctl_num(w, "quantity", 0), jigctl_num(w, "done", 0), jigctl_num(w, "failed", 0),
-               jigctl_str(w, "created_at", ""), jigctl_str(w, "closed_at", "-"));
-    cJSON_Delete(o);
-    return JIGCTL_EXIT_OK;
+    /* Page by page, newest first, to the last. */
+    char path[96] = "/api/v1/work-orders?limit=1000";
+    for (;;) {
+        cJSON *o = NULL;
+        int r = jigctl_get(ctl, path, &o);
+        if (r)
+            return r;
+        const cJSON *w, *next = cJSON_GetObjectItemCaseSensitive(o, "next_cursor");
+        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(o, "work_orders"))
+            printf("%-24s  %9.0f  %9.0f  %7.0f  %-24s  %s\n", jigctl_str(w, "id", "?"),
+                   jigctl_num(w, "quantity", 0), jigctl_num(w, "done", 0),
+                   jigctl_num(w, "failed", 0), jigctl_str(w, "created_at", ""),
+                   jigctl_str(w, "closed_at", "-"));
+        bool more = cJSON_IsNumber(next);
+        if (more)
+            snprintf(path, sizeof path, "/api/v1/work-orders?limit=1000&cursor=%.0f",
+                     next->valuedouble);
+        cJSON_Delete(o);
+        if (!more)
+            return JIGCTL_EXIT_OK;
+    }
 }
 
 static int show(struct jigctl *ctl, int argc, char **argv)
@@ -61,10 +81,9 @@ static int show(struct jigctl *ctl, int argc, char **argv)
         jigctl_error("usage: jigctl work-order show ID");
         return JIGCTL_EXIT_USAGE;
     }
-    if (!path_safe("work order", argv[0]))
-        return JIGCTL_EXIT_USAGE;
     char path[200];
-    snprintf(path, sizeof path, "/api/v1/work-orders/%s", argv[0]);
+    if (!order_path(argv[0], "", path, sizeof path))
+        return JIGCTL_EXIT_USAGE;
     cJSON *w = NULL;
     int r = jigctl_get(ctl, path, &w);
     if (r)
@@ -165,10 +184,9 @@ static int activate(struct jigctl *ctl, int argc, char **argv)
         jigctl_error("usage: jigctl work-order activate ID");
         return JIGCTL_EXIT_USAGE;
     }
-    if (!path_safe("work order", argv[0]))
-        return JIGCTL_EXIT_USAGE;
     char path[200];
-    snprintf(path, sizeof path, "/api/v1/work-orders/%s/activate", argv[0]);
+    if (!order_path(argv[0], "/activate", path, sizeof path))
+        return JIGCTL_EXIT_USAGE;
     return post_and_print(ctl, path, NULL);
 }
 

@@ -333,15 +333,20 @@ static cJSON *wo_json(struct fake_station *fs, int i)
     return o;
 }
 
-static enum api_status work_orders(void *ctx, cJSON **out, struct api_error *err)
+static enum api_status work_orders(void *ctx, const struct api_page *page, cJSON **rows,
+                                   struct api_error *err)
 {
     (void)err;
     struct fake_station *fs = ctx;
-    *out = cJSON_CreateObject();
-    cJSON *list = cJSON_AddArrayToObject(*out, "work_orders");
-    for (int i = 0; i < 4; i++)
-        if (fs->wo_id[i][0])
-            cJSON_AddItemToArray(list, wo_json(fs, i));
+    *rows = cJSON_CreateArray();
+    for (int i = 0; i < 4; i++) {
+        if (!fs->wo_id[i][0] || (page->cursor && i + 1 <= page->cursor)
+            || cJSON_GetArraySize(*rows) == page->limit)
+            continue;
+        cJSON *o = wo_json(fs, i);
+        cJSON_AddNumberToObject(o, "seq", i + 1);
+        cJSON_AddItemToArray(*rows, o);
+    }
     return API_OK;
 }
 

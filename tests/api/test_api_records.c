@@ -159,7 +159,9 @@ static void test_work_orders_are_made_and_read(void **state)
         if (post(h, "/api/v1/work-orders", bad[i], out, sizeof out) != 400)
             fail_msg("%s was not refused: %s", bad[i], out);
     assert_int_equal(get(h, "/api/v1/work-orders", out, sizeof out), 200);
-    assert_non_null(strstr(raw_body(out), "{\"work_orders\":[{\"id\":\"WO-12\",\"quantity\":500,\"active\":false}]}"));
+    assert_non_null(strstr(raw_body(out), "\"work_orders\":[{\"id\":\"WO-12\",\"quantity\":500,"
+                                          "\"active\":false,\"seq\":1}]"));
+    assert_non_null(strstr(raw_body(out), "\"next_cursor\":null"));
     assert_int_equal(get(h, "/api/v1/work-orders/WO-12", out, sizeof out), 200);
     assert_int_equal(get(h, "/api/v1/work-orders/WO-99", out, sizeof out), 404);
     assert_non_null(strstr(raw_body(out), "work order WO-99 is unknown"));
@@ -170,6 +172,12 @@ static void test_work_orders_are_made_and_read(void **state)
     assert_int_equal(post(h, "/api/v1/work-orders", "{\"id\":\"WO-15\",\"quantity\":5,"
                           "\"bundle\":5}", out, sizeof out), 400);
     assert_non_null(strstr(raw_body(out), "'bundle' (a stored bundle's id)"));
+    /* The list in pages, as every list is. */
+    assert_int_equal(get(h, "/api/v1/work-orders?limit=1", out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"next_cursor\":1,"));
+    assert_int_equal(get(h, "/api/v1/work-orders?limit=1&cursor=1", out, sizeof out), 200);
+    assert_non_null(strstr(raw_body(out), "\"id\":\"WO-14\""));
+    assert_int_equal(get(h, "/api/v1/work-orders?limit=0", out, sizeof out), 400);
     /* Activated: the station's from now on. */
     assert_int_equal(post(h, "/api/v1/work-orders/WO-14/activate", "{}", out, sizeof out), 200);
     assert_non_null(strstr(raw_body(out), "\"active\":true"));

@@ -146,12 +146,26 @@ static void test_work_order_counts_done_and_failed(void **state)
     f->now_ms += 1000;
     assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){.id = "WO-8", .quantity = 5}), SDB_OK);
     cJSON *rows;
-    assert_int_equal(sdb_work_order_list(f->db, &rows), SDB_OK);
+    struct sdb_page all = {.newest_first = true};
+    assert_int_equal(sdb_work_order_list(f->db, &all, &rows), SDB_OK);
     assert_int_equal(cJSON_GetArraySize(rows), 2);
     cJSON *newest = cJSON_GetArrayItem(rows, 0), *older = cJSON_GetArrayItem(rows, 1);
     assert_string_equal(cJSON_GetObjectItem(newest, "id")->valuestring, "WO-8");
     assert_int_equal(cJSON_GetObjectItem(older, "done")->valueint, 1);
     assert_int_equal(cJSON_GetObjectItem(older, "allocated")->valueint, 1);
+    int64_t seq = (int64_t)cJSON_GetObjectItem(newest, "seq")->valuedouble;
+    cJSON_Delete(rows);
+    /* A page of one, then the next from its cursor; and oldest first. */
+    struct sdb_page page = {.limit = 1, .cursor = seq, .newest_first = true};
+    assert_int_equal(sdb_work_order_list(f->db, &page, &rows), SDB_OK);
+    assert_int_equal(cJSON_GetArraySize(rows), 1);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "id")->valuestring,
+                        "WO-7");
+    cJSON_Delete(rows);
+    page = (struct sdb_page){.limit = 1};
+    assert_int_equal(sdb_work_order_list(f->db, &page, &rows), SDB_OK);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "id")->valuestring,
+                        "WO-7");
     cJSON_Delete(rows);
 }
 

@@ -43,6 +43,13 @@ struct api_attempt_query {
     bool newest_first;
 };
 
+/* A page of a list: limit and cursor as GET /api/v1/attempts takes them (docs/api.md). */
+struct api_page {
+    int64_t limit;              /* 1.. */
+    int64_t cursor;             /* 0 = the first page */
+    bool newest_first;
+};
+
 /* GET /api/v1/units's filters. */
 struct api_unit_query {
     const char *from, *to;      /* first seen, UTC; NULL = unbounded */
@@ -120,10 +127,12 @@ struct api_backend {
      * the Pareto by phase only. API_NOT_FOUND for an unknown name. */
     enum api_status (*report)(void *ctx, const char *name, const char *from, const char *to,
                               bool by_phase, cJSON **out, struct api_error *err);
-    /* Work orders: every one ({"work_orders": [...]}), one by id (API_NOT_FOUND),
+    /* Work orders: a page of them (rows: an array, each with its "seq", the
+     * cursor), one by id (API_NOT_FOUND),
      * and a new one (API_CONFLICT when the id exists, API_BAD_REQUEST for a bad
      * id or quantity); `actor` goes to the audit log. */
-    enum api_status (*work_orders)(void *ctx, cJSON **out, struct api_error *err);
+    enum api_status (*work_orders)(void *ctx, const struct api_page *page, cJSON **rows,
+                                   struct api_error *err);
     enum api_status (*work_order)(void *ctx, const char *id, cJSON **out, struct api_error *err);
     enum api_status (*work_order_create)(void *ctx, const struct api_work_order_new *w,
                                          const char *actor, struct api_error *err);
