@@ -215,6 +215,18 @@ static void say(struct bundle_store_added *out, enum bundle_store_result r, cons
     snprintf(out->err, sizeof out->err, "%s %.600s: %s", what, path, strerror(errno));
 }
 
+/* Whether the store has this bundle (by its whole id) already: then that
+ * folder is the answer. */
+static bool held_already(const char *store, struct bundle_store_added *out)
+{
+    char held[BUNDLE_STORE_PATH_MAX], why[300];
+    if (bundle_store_find(store, out->id, held, sizeof held, why, sizeof why))
+        return false;
+    snprintf(out->dir, sizeof out->dir, "%s", held);
+    out->result = BUNDLE_STORE_HELD;
+    return true;
+}
+
 /* The unpacked folder proven, then renamed to its name in the store. */
 static void prove_and_place(const char *store, const char *tmp, bundle_store_check_fn check,
                             void *check_arg, struct bundle_store_added *out)
@@ -236,13 +248,14 @@ static void prove_and_place(const char *store, const char *tmp, bundle_store_che
     safe_word(out->name, name, sizeof name);
     safe_word(out->version, version, sizeof version);
     snprintf(out->dir, sizeof out->dir, "%s/%s-%s-%.12s", store, name, version, out->id);
-    char held[BUNDLE_STORE_PATH_MAX];
-    if (!bundle_store_find(store, out->id, held, sizeof held, out->err, sizeof out->err)) {
-        snprintf(out->dir, sizeof out->dir, "%s", held);
-        out->result = BUNDLE_STORE_HELD;
+    if (held_already(store, out))
         return;
-    }
     if (rename(tmp, out->dir)) {
+        int e = errno;
+        /* The same bundle uploaded twice at once: the other got there first. */
+        if ((e == ENOTEMPTY || e == EEXIST) && held_already(store, out))
+            return;
+        errno = e;
         say(out, BUNDLE_STORE_FAILED, "cannot put the bundle in place as", out->dir);
         return;
     }

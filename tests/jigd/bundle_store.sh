@@ -15,7 +15,8 @@
 #                 match its manifest is refused naming the file; too big is
 #                 413, another Content-Type 415; a stored bundle activated by
 #                 a prefix of its id is flashed, and is still the active one
-#                 after a restart; jigctl bundle upload | list | activate
+#                 after a restart; jigctl bundle upload | list | activate; the
+#                 same bundle from two clients at once: stored once, held once
 #   work_order    a work order with its own bundle and serial format: not
 #                 activated while a slot flashes; activated, it loads its
 #                 bundle and its units get its serials; it is still the
@@ -168,6 +169,18 @@ upload)
     expect_pass 1 "$two"
     jc bundle activate "${one_id:0:12}" | grep -q "activating bundle" || fail "jigctl bundle activate"
     wait_for 30 "the first bundle again" is_active 1.0.1
+    # The same new bundle from two clients at once: one stores it, the
+    # other finds it held (whichever of the two checks sees the other's).
+    identity_bundle "$work/three" "$vectors" 16 3 || fail "the third bundle"
+    tar -C "$work/three/bundle1" -cf "$work/three.tar" .
+    upload "$work/three.tar" application/x-tar "$work/up1.json" > "$work/code1" &
+    upload "$work/three.tar" application/x-tar "$work/up2.json" > "$work/code2"
+    wait $!
+    [ "$(cat "$work/code1") $(cat "$work/code2")" = "200 200" ] \
+        || fail "two uploads at once answered $(cat "$work/code1" "$work/code2"): $(cat "$work/up1.json" "$work/up2.json")"
+    [ "$(jq -r .result "$work/up1.json" "$work/up2.json" | sort | tr '\n' ' ')" = "held stored " ] \
+        || fail "two uploads at once: $(cat "$work/up1.json" "$work/up2.json")"
+    [ "$(find "$store" -mindepth 1 -maxdepth 1 | wc -l)" = 3 ] || fail "the store holds $(ls -A "$store")"
     stop_jigd
     ;;
 work_order)
