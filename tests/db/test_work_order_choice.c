@@ -5,18 +5,6 @@
  * refused for an order that is closed or full, and forgotten on request. */
 #include "db_fixture.h"
 
-static int setup(void **state)
-{
-    if (fixture_setup(state))
-        return -1;
-    struct db_fixture *f = *state;
-    char err[512] = "";
-    struct sdb_options o = fixture_options(f);
-    if (sdb_open(f->path, &o, &f->db, err, sizeof err) != SDB_OK)
-        fail_msg("sdb_open: %s", err);
-    return 0;
-}
-
 #define SHA "3f1c9a0b3f1c9a0b3f1c9a0b3f1c9a0b3f1c9a0b3f1c9a0b3f1c9a0b3f1c9a0b"
 
 static void test_own_bundle_and_format(void **state)
@@ -99,7 +87,7 @@ static void test_closed_or_full_is_no_choice(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup_open, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(test_own_bundle_and_format),
         T(test_choice_kept_audited_forgotten),
