@@ -163,10 +163,13 @@ int db_records_verify(struct station_db *db, struct sdb_audit_check *check);
 
 /* The webhook outbox (outbox.c), inside the transaction of the fact: an
  * attempt's end (unit.result), a work order made, or done reaching its
- * quantity (after the count; nothing owed if it did not just reach it). */
+ * quantity (after the count; nothing owed if it did not just reach it).
+ * A work order's event happens once (nth 0: its key is station:event:id),
+ * except an activation, which may recur: nth (its audit event's id) makes
+ * each one's key its own. */
 int db_outbox_unit_result_locked(struct station_db *db, int64_t attempt_id);
 int db_outbox_work_order_locked(struct station_db *db, const char *work_order,
-                                const char *event);
+                                const char *event, int64_t nth);
 int db_outbox_work_order_done_locked(struct station_db *db, int64_t attempt_id);
 
 /* Repeated refusals (audit_refusals.c): appends the counts held so far,

@@ -102,12 +102,14 @@ int db_outbox_unit_result_locked(struct station_db *db, int64_t attempt_id)
 }
 
 int db_outbox_work_order_locked(struct station_db *db, const char *work_order,
-                                const char *event)
+                                const char *event, int64_t nth)
 {
     if (!anyone_wants(db, SDB_HOOK_WORK_ORDER))
         return SDB_OK;
-    char key[160];
-    snprintf(key, sizeof key, "%s:%s:%s", db->station, event, work_order);
+    char key[180];
+    int n = snprintf(key, sizeof key, "%s:%s:%s", db->station, event, work_order);
+    if (nth > 0)
+        snprintf(key + n, sizeof key - (size_t)n, ":%lld", (long long)nth);
     sqlite3_stmt *stmt;
     int rc = db_prepare(db, WORK_ORDER_BODY, &stmt);
     if (rc != SDB_OK)
@@ -139,7 +141,7 @@ int db_outbox_work_order_done_locked(struct station_db *db, int64_t attempt_id)
     sqlite3_finalize(stmt);
     if (rc != SDB_OK || !id[0])
         return rc;
-    return db_outbox_work_order_locked(db, id, "work_order.complete");
+    return db_outbox_work_order_locked(db, id, "work_order.complete", 0);
 }
 
 int sdb_outbox_add(struct station_db *db, enum sdb_hook_events kind, const char *event,

@@ -63,7 +63,7 @@ typedef int64_t (*sdb_clock_fn)(void *ctx);
 #define SDB_WEBHOOKS_MAX 8
 enum sdb_hook_events {
     SDB_HOOK_UNIT_RESULT = 1 << 0,  /* unit.result: every attempt's end */
-    SDB_HOOK_WORK_ORDER = 1 << 1,   /* work_order.created, work_order.complete */
+    SDB_HOOK_WORK_ORDER = 1 << 1,   /* work_order.created, .complete, .closed, .activated */
     SDB_HOOK_ALARM = 1 << 2,        /* alarm (sdb_outbox_add) */
 };
 struct sdb_webhook {
@@ -335,7 +335,7 @@ struct sdb_work_order_choice {
 /* SDB_OK, or SDB_NOT_FOUND when nothing was chosen (no message). */
 int sdb_work_order_choice_get(struct station_db *db, struct sdb_work_order_choice *out);
 /* Records `id` as the chosen work order: audit "work_order.activate"
- * {work_order, previous} by `actor`. SDB_NOT_FOUND for an unknown one,
+ * {work_order, previous} by `actor`; webhook work_order.activated. SDB_NOT_FOUND for an unknown one,
  * SDB_CONFLICT for one closed or holding all its serials (the message
  * says which). */
 int sdb_work_order_choose(struct station_db *db, const char *id,

@@ -1,6 +1,7 @@
 /* The work order the station flashes against, when the MES chose it over
- * the API: kept in the database so that a restart goes on with it, and
- * audited, since every serial from then on counts against it. */
+ * the API: kept in the database so that a restart goes on with it,
+ * audited, since every serial from then on counts against it, and owed to
+ * the webhook receivers (work_order.activated). */
 #include <stdio.h>
 #include <string.h>
 
@@ -76,7 +77,11 @@ static int choose_locked(struct station_db *db, const char *id, const char *conf
                                                              : config_work_order);
     rc = db_audit_append_locked(db, actor, "work_order.activate", d);
     cJSON_Delete(d);
-    return rc;
+    if (rc != SDB_OK)
+        return rc;
+    /* The audit event's id: each activation owed to the MES on its own. */
+    return db_outbox_work_order_locked(db, id, "work_order.activated",
+                                       sqlite3_last_insert_rowid(db->sql));
 }
 
 int sdb_work_order_choose(struct station_db *db, const char *id,

@@ -53,7 +53,7 @@ static int insert_locked(struct station_db *db, const struct sdb_work_order_new 
         cJSON_AddStringToObject(d, "serial_format", format);
     rc = db_audit_append_locked(db, w->actor ? w->actor : "mes", "work_order.create", d);
     cJSON_Delete(d);
-    return rc == SDB_OK ? db_outbox_work_order_locked(db, w->id, "work_order.created") : rc;
+    return rc == SDB_OK ? db_outbox_work_order_locked(db, w->id, "work_order.created", 0) : rc;
 }
 
 int sdb_work_order_create(struct station_db *db, const struct sdb_work_order_new *w)
@@ -105,7 +105,7 @@ static int close_locked(struct station_db *db, const char *id, const char *actor
     cJSON_AddStringToObject(d, "reason", reason);
     rc = db_audit_append_locked(db, actor, "work_order.close", d);
     cJSON_Delete(d);
-    return rc == SDB_OK ? db_outbox_work_order_locked(db, id, "work_order.closed") : rc;
+    return rc == SDB_OK ? db_outbox_work_order_locked(db, id, "work_order.closed", 0) : rc;
 }
 
 int sdb_work_order_close(struct station_db *db, const char *id, const char *actor,

@@ -65,6 +65,40 @@ static void test_choice_kept_audited_forgotten(void **state)
     assert_true(check.ok);
 }
 
+static const struct sdb_webhook hooks[] = {{"mes", SDB_HOOK_WORK_ORDER}};
+
+static int setup_with_receiver(void **state)
+{
+    if (fixture_setup(state))
+        return -1;
+    struct db_fixture *f = *state;
+    char err[512] = "";
+    struct sdb_options o = fixture_options(f);
+    o.webhooks = hooks;
+    o.n_webhooks = 1;
+    if (sdb_open(f->path, &o, &f->db, err, sizeof err) != SDB_OK)
+        fail_msg("sdb_open: %s", err);
+    return 0;
+}
+
+/* Each activation is owed to the receivers, the same order twice too: its
+ * key carries the activation's audit event, so neither is taken for a
+ * repeat of the other. */
+static void test_each_activation_is_owed(void **state)
+{
+    struct db_fixture *f = *state;
+    assert_int_equal(sdb_work_order_create(f->db, &(struct sdb_work_order_new){
+        .id = "WO-1", .quantity = 5}), SDB_OK);
+    assert_int_equal(sdb_work_order_choose(f->db, "WO-1", "", "mes1"), SDB_OK);
+    f->now_ms += 1000;
+    assert_int_equal(sdb_work_order_choose(f->db, "WO-1", "", "mes1"), SDB_OK);
+    sqlite3 *sql = sdb_sqlite(f->db);
+    assert_int_equal(query_int64(sql, "SELECT count(DISTINCT idempotency_key) FROM"
+                                 " webhook_outbox WHERE event = 'work_order.activated'"
+                                 " AND json_extract(body, '$.work_order') = 'WO-1'"
+                                 " AND json_extract(body, '$.id') = idempotency_key"), 2);
+}
+
 static void test_closed_or_full_is_no_choice(void **state)
 {
     struct db_fixture *f = *state;
@@ -92,6 +126,8 @@ int main(void)
         T(test_own_bundle_and_format),
         T(test_choice_kept_audited_forgotten),
         T(test_closed_or_full_is_no_choice),
+        cmocka_unit_test_setup_teardown(test_each_activation_is_owed, setup_with_receiver,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
