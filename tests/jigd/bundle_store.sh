@@ -21,7 +21,8 @@
 #                 activated while a slot flashes; activated, it loads its
 #                 bundle and its units get its serials; it is still the
 #                 station's after a restart; its quantity refuses the next
-#                 board; jigd.conf's work_order edited afterwards wins
+#                 board; jigd.conf's work_order edited afterwards wins; jigctl
+#                 work-order create --bundle --serial-format and activate
 set -uo pipefail
 case_name=$1 espsim=$2 jigd=$3 vectors=$4 stub_dir=$5
 . "$(dirname "$0")/jigd_rig.sh"
@@ -249,8 +250,12 @@ work_order)
     grep -q "jigd.conf's work_order changed (from '' to 'WO-B') after local activated WO-A" "$work/jigd.err" \
         || fail "the log does not say jigd.conf's work_order won"
     [ "$(api GET /api/v1/work-orders/WO-B | jq -r .active)" = true ] || fail "WO-B is not active"
-    "$JIGCTL" --url "http://127.0.0.1:$api_port" work-order activate WO-A 2> "$work/jc.err" \
-        && fail "jigctl activated a full work order"
+    jc() { "$JIGCTL" --url "http://127.0.0.1:$api_port" "$@"; }
+    jc work-order create WO-C --quantity 3 --bundle "${two_id:0:10}" --serial-format 'C-{seq:03}' \
+        > "$work/jc.out" || fail "jigctl work-order create --bundle: $(cat "$work/jc.out")"
+    [ "$(api GET /api/v1/work-orders/WO-C | jq -c '[.bundle, .serial_format]')" = "[\"$two_id\",\"C-{seq:03}\"]" ] \
+        || fail "WO-C from jigctl: $(api GET /api/v1/work-orders/WO-C)"
+    jc work-order activate WO-A 2> "$work/jc.err" && fail "jigctl activated a full work order"
     grep -q "all 2 of its serials" "$work/jc.err" || fail "jigctl does not say why: $(cat "$work/jc.err")"
     stop_jigd
     ;;
