@@ -129,6 +129,35 @@ static const struct mem_region map_c6[] = {
     {0x600FE000, 0x60100000, APP_MEM_MEM_INTERNAL2},
 };
 
+/* esptool targets/esp32c5.py MEMORY_MAP. */
+static const struct mem_region map_c5[] = {
+    {0x00000000, 0x00010000, APP_MEM_PADDING},
+    {0x42000000, 0x44000000, APP_MEM_DROM},
+    {0x40800000, 0x40860000, APP_MEM_DRAM},
+    {0x40800000, 0x40860000, APP_MEM_BYTE_ACCESSIBLE},
+    {0x4003A000, 0x40040000, APP_MEM_DROM_MASK},
+    {0x40000000, 0x4003A000, APP_MEM_IROM_MASK},
+    {0x42000000, 0x44000000, APP_MEM_IROM},
+    {0x40800000, 0x40860000, APP_MEM_IRAM},
+    {0x50000000, 0x50004000, APP_MEM_RTC_IRAM},
+    {0x50000000, 0x50004000, APP_MEM_RTC_DRAM},
+    {0x600FE000, 0x60100000, APP_MEM_MEM_INTERNAL2},
+};
+/* esptool targets/esp32p4.py MEMORY_MAP. */
+static const struct mem_region map_p4[] = {
+    {0x00000000, 0x00010000, APP_MEM_PADDING},
+    {0x40000000, 0x4C000000, APP_MEM_DROM},
+    {0x4FF00000, 0x4FFA0000, APP_MEM_DRAM},
+    {0x4FF00000, 0x4FFA0000, APP_MEM_BYTE_ACCESSIBLE},
+    {0x4FC00000, 0x4FC20000, APP_MEM_DROM_MASK},
+    {0x4FC00000, 0x4FC20000, APP_MEM_IROM_MASK},
+    {0x40000000, 0x4C000000, APP_MEM_IROM},
+    {0x4FF00000, 0x4FFA0000, APP_MEM_IRAM},
+    {0x50108000, 0x50110000, APP_MEM_RTC_IRAM},
+    {0x50108000, 0x50110000, APP_MEM_RTC_DRAM},
+    {0x600FE000, 0x60100000, APP_MEM_MEM_INTERNAL2},
+};
+
 static const struct image_chip chips[] = {
     {0, "ESP32", 0x400D0000, 0x40400000, 0x3F400000, 0x3F800000, freq_esp32,
      map_esp32, N(map_esp32), true},
@@ -144,9 +173,13 @@ static const struct image_chip chips[] = {
      map_c6, N(map_c6), false},
     {16, "ESP32-H2", 0x42000000, 0x42800000, 0x42800000, 0x43000000, freq_h2,
      map_c6, N(map_c6), false},
-    {18, "ESP32-P4", 0, 0, 0, 0, freq_esp32, NULL, 0, false},
+    {18, "ESP32-P4", 0x40000000, 0x4C000000, 0x40000000, 0x4C000000, freq_esp32,
+     map_p4, N(map_p4), false},
+    /* No C61 map yet: esptool's esp32c61.py maps IROM at 0x41000000 but
+     * keeps the C6's IROM_MAP_START; which one holds was not settled. */
     {20, "ESP32-C61", 0, 0, 0, 0, freq_c5, NULL, 0, false},
-    {23, "ESP32-C5", 0, 0, 0, 0, freq_c5, NULL, 0, false},
+    {23, "ESP32-C5", 0x42000000, 0x44000000, 0x42000000, 0x44000000, freq_c5,
+     map_c5, N(map_c5), false},
     {25, "ESP32-H21", 0, 0, 0, 0, freq_h2, NULL, 0, false},
     {28, "ESP32-H4", 0, 0, 0, 0, freq_h2, NULL, 0, false},
 };

@@ -1,10 +1,13 @@
-/* The chip table (rom-protocol.md §3.1, §4.1, §6–§8; formats.md §0.1).
+/* The chip table (rom-protocol.md §3.1, §4.1, §6–§8; formats.md §0.1;
+ * esp8266-chips-improv.md §2 for ESP32-C5, ESP32-P4 and ESP32-C61).
  *
  * Identify-LED registers (GPIO_OUT_W1TS, GPIO_OUT_W1TC, GPIO_ENABLE_W1TS)
  * come from esp-idf components/soc/<chip>/register/soc/reg_base.h
- * (DR_REG_GPIO_BASE) and gpio_reg.h (offsets 0x08, 0x0C, 0x24 on every
- * ESP32-family chip listed here), and for the ESP8266 from the RTOS SDK's
- * gpio_register.h (base 0x60000300, offsets 0x04, 0x08, 0x10). */
+ * (DR_REG_GPIO_BASE) and gpio_reg.h: offsets 0x08, 0x0C, 0x24 on the
+ * ESP32 family up to the H2 and on the P4 (hw_ver1 and hw_ver3 alike),
+ * but 0x08, 0x0C, 0x38 on the C5 and C61, whose GPIO block starts with the
+ * strap register. The ESP8266's come from the RTOS SDK's gpio_register.h
+ * (base 0x60000300, offsets 0x04, 0x08, 0x10). */
 #include "chip.h"
 
 #include <ctype.h>
@@ -24,9 +27,10 @@
 #define ESP32_FAMILY_ROM .rom_status_len = 4, .rom_has_defl = true, \
                          .rom_has_md5 = true, .rom_needs_spi_attach = true
 
-#define GPIO_LED(base) .gpio_out_w1ts = (base) + 0x08, \
-                       .gpio_out_w1tc = (base) + 0x0C, \
-                       .gpio_enable_w1ts = (base) + 0x24
+#define GPIO_LED_AT(base, enable_w1ts) .gpio_out_w1ts = (base) + 0x08, \
+                                      .gpio_out_w1tc = (base) + 0x0C, \
+                                      .gpio_enable_w1ts = (base) + (enable_w1ts)
+#define GPIO_LED(base) GPIO_LED_AT(base, 0x24)
 
 static const struct chip_desc chips[] = {
     {
@@ -148,6 +152,73 @@ static const struct chip_desc chips[] = {
         .boot_strap_gpio = 9,
         .spi = SPI_LATER(0x60003000),
     },
+    /* ESP32-C5, -P4, -C61: esp8266-chips-improv.md §2 unless noted. Magic
+     * lists are the union of rom-protocol.md §6.1 and esptool-js 0.7.0's
+     * fallback table (§2.1): ROMs keep adding values, so these chips are
+     * told first by the chip id in GET_SECURITY_INFO (§5.3). */
+    {
+        .kind = CHIP_ESP32C5, .name = "ESP32-C5", .stub_name = "esp32c5",
+        .image_chip_id = 23,
+        .magic = {0x1101406F, 0x63E1406F, 0x5FD1406F, 0x30E1706F},
+        ESP32_FAMILY_ROM,
+        .rom_has_security_info = true,
+        .rom_begin_has_encrypt_word = true,
+        /* ESP-IDF's offset; esptool v4.8.1 wrongly says 0x0 (§5 trap 9). */
+        .bootloader_offset = 0x2000,
+        .mac_regs = {0x600B4844, 0x600B4848},
+        .rev_regs = {0x600B484C},               /* BLOCK1 word2 */
+        /* esptool-js 0.7.0 targets/esp32c5.js UART_CLKDIV_REG; read for
+         * the crystal (40 or 48 MHz, rom-protocol.md §6.5). */
+        .uart_clkdiv_reg = 0x60000014,
+        GPIO_LED_AT(0x60091000, 0x38),
+        .boot_strap_gpio = 28,
+        .spi = SPI_LATER(0x60003000),
+    },
+    {
+        .kind = CHIP_ESP32P4, .name = "ESP32-P4", .stub_name = "esp32p4",
+        /* esptool-js 0.7.0 picks its stub by revision: the v3.x memory map
+         * differs (§2.3). */
+        .early_stub_name = "esp32p4-rev1", .early_stub_below = 300,
+        .image_chip_id = 18,
+        /* The ROM may also read 0x00000000, which cannot be listed here
+         * (0 ends the list) and must not identify anything: the ESP32-S31
+         * reads 0 too. A P4 is found by its chip id 18. */
+        .magic = {0x0ADDBAD0, 0x07039AD9},
+        ESP32_FAMILY_ROM,
+        .rom_has_security_info = true,
+        .rom_begin_has_encrypt_word = true,
+        .bootloader_offset = 0x2000,
+        .mac_regs = {0x5012D044, 0x5012D048},
+        .rev_regs = {0x5012D04C},               /* BLOCK1 word2 */
+        /* Crystal fixed at 40 MHz (rom-protocol.md §6.5): esptool reads no
+         * divider on the P4, and neither reference names its register. */
+        .uart_clkdiv_reg = 0,
+        /* GPIO base 0x500E0000: esptool targets/esp32p4.py GPIO_STRAP_REG
+         * 0x500E0038 is DR_REG_GPIO_BASE + 0x38 in the P4's gpio_reg.h. */
+        GPIO_LED(0x500E0000),
+        .boot_strap_gpio = 35,
+        /* SPIMEM1; same offsets as the family (rom-protocol.md §8.1, and
+         * esptool targets/esp32p4.py SPI_*_OFFS). */
+        .spi = SPI_LATER(0x5008D000),
+    },
+    {
+        .kind = CHIP_ESP32C61, .name = "ESP32-C61", .stub_name = "esp32c61",
+        .image_chip_id = 20,
+        .magic = {0x33F0206F, 0x2421606F, 0x4F81606F, 0x7211606F},
+        ESP32_FAMILY_ROM,
+        .rom_has_security_info = true,
+        .rom_begin_has_encrypt_word = true,
+        .bootloader_offset = 0x0,
+        .mac_regs = {0x600B4844, 0x600B4848},
+        .rev_regs = {0x600B484C},               /* BLOCK1 word2 */
+        /* esptool targets/esp32c61.py inherits the C3's 0x60000014 (UART0
+         * at 0x60000000 in the C61's reg_base.h); the crystal is a fixed
+         * 40 MHz (§2.2), so nothing reads it today. */
+        .uart_clkdiv_reg = 0x60000014,
+        GPIO_LED_AT(0x60091000, 0x38),
+        .boot_strap_gpio = 9,
+        .spi = SPI_LATER(0x60003000),
+    },
 };
 
 #define CHIP_COUNT (sizeof chips / sizeof chips[0])
@@ -168,7 +239,8 @@ const struct chip_desc *chip_by_kind(enum chip_kind k)
 
 const struct chip_desc *chip_by_magic(uint32_t magic)
 {
-    /* 0 ends each list, so it can never match (and the P4/S31 read 0). */
+    /* 0 ends each list, so it can never match; and it must not: the P4
+     * and the S31 both read 0 (rom-protocol.md §6.1). */
     if (magic == 0)
         return NULL;
     for (size_t i = 0; i < CHIP_COUNT; i++)
@@ -211,6 +283,25 @@ const struct chip_desc *chip_by_name(const char *name)
         if (name_matches(name, chips[i].stub_name))
             return &chips[i];
     return NULL;
+}
+
+const char *chip_stub_name(const struct chip_desc *c, int revision)
+{
+    if (!c->early_stub_name)
+        return c->stub_name;
+    if (revision < 0)
+        return NULL;
+    return revision < c->early_stub_below ? c->early_stub_name : c->stub_name;
+}
+
+size_t chip_stub_names(const struct chip_desc *c, const char *names[CHIP_MAX_STUBS])
+{
+    size_t n = 0;
+    if (c->stub_name)
+        names[n++] = c->stub_name;
+    if (c->early_stub_name)
+        names[n++] = c->early_stub_name;
+    return n;
 }
 
 static uint8_t byte_of(uint32_t w, int shift)
@@ -310,6 +401,14 @@ int chip_revision_from_words(const struct chip_desc *c,
         return (int)bits(w[0], 22, 2) * 100 + (int)bits(w[0], 18, 4);
     case CHIP_ESP32H2:
         return (int)bits(w[0], 21, 2) * 100 + (int)bits(w[0], 18, 3);
+    case CHIP_ESP32C5:
+    case CHIP_ESP32C61:
+        return (int)bits(w[0], 4, 2) * 100 + (int)bits(w[0], 0, 4);
+    case CHIP_ESP32P4:
+        /* Bit 23 is the major's high bit, as esptool-js 0.7.0 and esptool 5
+         * read it; esptool v4.8.1 ignores it (esp8266-chips-improv.md §2.4). */
+        return (int)(bits(w[0], 23, 1) << 2 | bits(w[0], 4, 2)) * 100 +
+               (int)bits(w[0], 0, 4);
     default:
         return -1;          /* ESP8266: no revision fields */
     }

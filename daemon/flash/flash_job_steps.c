@@ -9,13 +9,13 @@
 #include "mbedtls_compat.h"
 #include "stub_cache.h"
 
-/* <stub_dir>/<chip>.json from the stub cache, held until the job is freed:
+/* <stub_dir>/<stub>.json from the stub cache, held until the job is freed:
  * the loader points into it for the whole upload. */
-static int load_stub(struct flash_job *j, const struct chip_desc *chip)
+static int load_stub(struct flash_job *j, const struct chip_desc *chip, const char *stub)
 {
     char err[sizeof j->error.message];
     stub_cache_release(j->stub);
-    j->stub = stub_cache_acquire(j->cfg.stub_dir, chip, err, sizeof err);
+    j->stub = stub_cache_acquire(j->cfg.stub_dir, chip, stub, err, sizeof err);
     if (!j->stub) {
         job_fail(j, LOADER_ERR_STUB, "%s", err);
         return -1;
@@ -41,9 +41,11 @@ static int start_loader_op(struct flash_job *j, uint64_t now)
         r = loader_start_identify(l, now);
         break;
     case STEP_STUB: {
-        if (!info->chip || !info->chip->stub_name || info->secure_download)
+        /* The revision was read by STEP_IDENTIFY, before this step. */
+        const char *stub = info->chip ? chip_stub_name(info->chip, info->revision) : NULL;
+        if (!stub || info->secure_download)
             return 1;
-        if (load_stub(j, info->chip) < 0)
+        if (load_stub(j, info->chip, stub) < 0)
             return -1;
         r = loader_start_stub(l, now, j->stub);
         break;

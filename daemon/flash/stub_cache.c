@@ -150,10 +150,10 @@ static struct cached_stub *load(const char *path, const struct chip_desc *chip, 
 }
 
 const struct stub_image *stub_cache_acquire(const char *stub_dir, const struct chip_desc *chip,
-                                            char *err, size_t errlen)
+                                            const char *stub_name, char *err, size_t errlen)
 {
     char path[PATH_MAX];
-    int n = snprintf(path, sizeof path, "%s/%s.json", stub_dir, chip->stub_name);
+    int n = snprintf(path, sizeof path, "%s/%s.json", stub_dir, stub_name);
     if (n < 0 || (size_t)n >= sizeof path) {
         set_err(err, errlen, "no flasher stub for %s: the stub_dir %s is too long a path",
                 chip->name, stub_dir);

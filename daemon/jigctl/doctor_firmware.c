@@ -39,20 +39,25 @@ static bool chosen_bundle(const struct doctor *d, char *out, size_t cap)
     return ok;
 }
 
+/* Every stub the chip may need: the P4's depends on the board's revision. */
 static void check_stub(struct doctor *d, const struct chip_desc *chip)
 {
     const char *dir = d->cfg->station.stub_dir;
-    char path[PATH_MAX];
-    if (!chip->stub_name) {
+    const char *names[CHIP_MAX_STUBS];
+    size_t n = chip_stub_names(chip, names);
+    if (n == 0) {
         doctor_ok(d, "%s needs no flasher stub", chip->name);
         return;
     }
-    snprintf(path, sizeof path, "%s/%s.json", dir, chip->stub_name);
-    if (access(path, R_OK) < 0)
-        doctor_problem(d, FIX_STUBS, "no readable flasher stub for %s: %s: every slot stays "
-                       "in its alarm", chip->name, path);
-    else
-        doctor_ok(d, "flasher stub for %s: %s", chip->name, path);
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s.json", dir, names[i]);
+        if (access(path, R_OK) < 0)
+            doctor_problem(d, FIX_STUBS, "no readable flasher stub for %s: %s: every slot "
+                           "stays in its alarm", chip->name, path);
+        else
+            doctor_ok(d, "flasher stub for %s: %s", chip->name, path);
+    }
 }
 
 static const struct chip_desc *check_bundle(struct doctor *d)

@@ -45,7 +45,8 @@ void slot_alarm_clear(struct slot *s)
     slot_publish(s, &ev);
 }
 
-/* The chip's stub, opened and let go: the stub cache keeps it decoded for
+/* Every stub the chip may need (the P4's depends on the revision of the
+ * board to come), opened and let go: the stub cache keeps each decoded for
  * the unit that will upload it. */
 #define STUB_HINT CONFIG_STUB_DIR_ADVICE "; units start by themselves once the file is there"
 _Static_assert(sizeof STUB_HINT <= sizeof ((struct slot_refusal *)0)->hint,
@@ -53,13 +54,17 @@ _Static_assert(sizeof STUB_HINT <= sizeof ((struct slot_refusal *)0)->hint,
 
 static int stub_usable(const struct slot *s, const struct bundle *b, struct slot_refusal *why)
 {
-    const struct stub_image *img = stub_cache_acquire(s->env.stub_dir, b->chip, why->error,
-                                                      sizeof why->error);
-    if (!img) {
-        snprintf(why->hint, sizeof why->hint, "%s", STUB_HINT);
-        return -1;
+    const char *names[CHIP_MAX_STUBS];
+    size_t n = chip_stub_names(b->chip, names);
+    for (size_t i = 0; i < n; i++) {
+        const struct stub_image *img = stub_cache_acquire(s->env.stub_dir, b->chip, names[i],
+                                                          why->error, sizeof why->error);
+        if (!img) {
+            snprintf(why->hint, sizeof why->hint, "%s", STUB_HINT);
+            return -1;
+        }
+        stub_cache_release(img);
     }
-    stub_cache_release(img);
     return 0;
 }
 

@@ -67,7 +67,8 @@ static int teardown(void **state)
 static const struct stub_image *acquire(struct fixture *f)
 {
     char err[200];
-    const struct stub_image *s = stub_cache_acquire(f->dir, f->chip, err, sizeof err);
+    const struct stub_image *s = stub_cache_acquire(f->dir, f->chip, f->chip->stub_name, err,
+                                                    sizeof err);
     if (!s)
         fail_msg("%s", err);
     return s;
@@ -111,7 +112,7 @@ static void a_missing_stub_is_not_remembered(void **state)
 {
     struct fixture *f = *state;
     char err[200];
-    assert_null(stub_cache_acquire(f->dir, f->chip, err, sizeof err));
+    assert_null(stub_cache_acquire(f->dir, f->chip, f->chip->stub_name, err, sizeof err));
     assert_non_null(strstr(err, "no flasher stub for ESP32-C3: cannot open"));
     assert_non_null(strstr(err, "/esp32c3.json"));
     /* What to do is the caller's: jigd has no --no-stub (it has stub_dir =). */
@@ -127,7 +128,7 @@ static void an_unusable_stub_is_named(void **state)
     struct fixture *f = *state;
     write_text(f->path, "{\"entry\":1}");
     char err[200];
-    assert_null(stub_cache_acquire(f->dir, f->chip, err, sizeof err));
+    assert_null(stub_cache_acquire(f->dir, f->chip, f->chip->stub_name, err, sizeof err));
     assert_non_null(strstr(err, "is unusable"));
     assert_non_null(strstr(err, "\"text\""));
     replace_stub(f, STUB_DEF);

@@ -109,6 +109,12 @@ struct fake_device {
     bool garbage_only;          /* every reply has the wrong direction */
     bool sec_info_matching_zeros; /* ESP32: answer security info "successfully" */
     bool secure_download;       /* ESP32-C3 in Secure Download Mode */
+    /* A newer chip in the C3's place for detection (its SPI, MAC and
+     * revision registers stay the C3's): the chip id its security info
+     * reports and the magic its ROM reads (the P4's may read 0). */
+    int later_chip_id;          /* 0: the C3's own, 5 */
+    bool later_magic_set;
+    uint32_t later_magic;
     int silent_after;           /* stop answering after this many commands; -1 never */
     int fail_seq;               /* fail this _DATA seq ... */
     int fail_times;             /* ... this many times */
@@ -138,6 +144,8 @@ struct fake_device {
 
 FAKE_FN uint32_t fake_magic(const struct fake_device *d)
 {
+    if (d->later_magic_set)
+        return d->later_magic;
     return d->chip == FAKE_ESP8266 ? 0xFFF0C101u
          : d->chip == FAKE_ESP32 ? 0x00F01D83u : 0x1B31506Fu;
 }
@@ -400,7 +408,7 @@ FAKE_FN void fake_security_info(struct fake_device *d, uint8_t op)
 {
     uint8_t info[20] = {0};
     if (d->chip == FAKE_ESP32C3) {
-        fake_put32(info + 12, 5);   /* chip id */
+        fake_put32(info + 12, d->later_chip_id ? (uint32_t)d->later_chip_id : 5);
         if (d->secure_download)
             fake_put32(info, 1u << 2);
         fake_reply(d, op, 0, info, 20, false, 0);

@@ -482,6 +482,24 @@ static void flash_names_and_codes(void **s)
     assert_null(app_image_flash_size_name(9));
 }
 
+/* The newer chips' ids are known by name, frequency and (C5, P4) memory
+ * map, so a bootloader's descriptor in DRAM is found on them too. */
+static void newer_chips_are_known(void **s)
+{
+    assert_string_equal(app_image_chip_name(23), "ESP32-C5");
+    assert_string_equal(app_image_chip_name(18), "ESP32-P4");
+    assert_string_equal(app_image_chip_name(20), "ESP32-C61");
+    assert_string_equal(app_image_flash_freq_name(23, 0xF), "80m");
+    assert_string_equal(app_image_flash_freq_name(20, 0x2), "20m");
+    assert_string_equal(app_image_flash_freq_name(18, 0x1), "26m");
+    uint32_t c5 = app_image_mem_types(23, 0x42000020);
+    assert_true((c5 & APP_MEM_DROM) && (c5 & APP_MEM_IROM));
+    assert_true(app_image_mem_types(23, 0x40810000) & APP_MEM_DRAM);
+    assert_true(app_image_mem_types(18, 0x4FF10000) & APP_MEM_DRAM);
+    assert_true(app_image_mem_types(18, 0x40000020) & APP_MEM_DROM);
+    assert_int_equal(app_image_mem_types(20, 0x40810000), 0);  /* no C61 map yet */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +515,7 @@ int main(void)
         cmocka_unit_test(corrupted_images_are_refused),
         cmocka_unit_test(chip_and_revision_checks),
         cmocka_unit_test(flash_names_and_codes),
+        cmocka_unit_test(newer_chips_are_known),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,7 @@ static void test_every_magic_detects_its_chip(void **state)
 {
     size_t n;
     const struct chip_desc *t = chip_table(&n);
-    assert_int_equal(n, 8);
+    assert_int_equal(n, 11);
     size_t magics = 0;
     for (size_t i = 0; i < n; i++) {
         assert_true(t[i].magic[0] != 0);
@@ -30,7 +30,7 @@ static void test_every_magic_detects_its_chip(void **state)
             magics++;
         }
     }
-    assert_int_equal(magics, 1 + 1 + 1 + 1 + 3 + 4 + 1 + 2);
+    assert_int_equal(magics, 1 + 1 + 1 + 1 + 3 + 4 + 1 + 2 + 4 + 2 + 4);
 }
 
 static void test_magic_values_from_the_reference(void **state)
@@ -43,10 +43,31 @@ static void test_magic_values_from_the_reference(void **state)
     assert_int_equal(chip_by_magic(0x0C21E06F)->kind, CHIP_ESP32C2);
     assert_int_equal(chip_by_magic(0x2CE0806F)->kind, CHIP_ESP32C6);
     assert_int_equal(chip_by_magic(0x97E30068)->kind, CHIP_ESP32H2);
-    /* Not in the table: ESP32-C5, a retired beta, and P4/S31's zero. */
-    assert_null(chip_by_magic(0x1101406F));
+    /* Not in the table: a retired beta, and P4/S31's zero. */
     assert_null(chip_by_magic(0xEB004136));
     assert_null(chip_by_magic(0));
+}
+
+/* C5, P4, C61: every value a current ROM may report (esp8266-chips-improv.md
+ * §2.1, esptool-js 0.7.0's fallback table, and rom-protocol.md §6.1). */
+static void test_magic_values_of_the_newer_chips(void **state)
+{
+    const uint32_t c5[] = {0x1101406F, 0x63E1406F, 0x5FD1406F, 0x30E1706F};
+    const uint32_t p4[] = {0x0ADDBAD0, 0x07039AD9};
+    const uint32_t c61[] = {0x33F0206F, 0x2421606F, 0x4F81606F, 0x7211606F};
+    for (size_t i = 0; i < sizeof c5 / sizeof c5[0]; i++)
+        assert_int_equal(chip_by_magic(c5[i])->kind, CHIP_ESP32C5);
+    for (size_t i = 0; i < sizeof p4 / sizeof p4[0]; i++)
+        assert_int_equal(chip_by_magic(p4[i])->kind, CHIP_ESP32P4);
+    for (size_t i = 0; i < sizeof c61 / sizeof c61[0]; i++)
+        assert_int_equal(chip_by_magic(c61[i])->kind, CHIP_ESP32C61);
+    /* A P4 whose ROM reads 0 is not found by it (an S31 reads 0 too): its
+     * chip id 18 from GET_SECURITY_INFO finds it. */
+    assert_null(chip_by_magic(0x00000000));
+    assert_int_equal(chip_by_image_id(18)->kind, CHIP_ESP32P4);
+    /* The C61's are not taken for the C6's or the C3's look-alikes. */
+    assert_int_equal(chip_by_magic(0x2CE0806F)->kind, CHIP_ESP32C6);
+    assert_int_equal(chip_by_magic(0x4881606F)->kind, CHIP_ESP32C3);
 }
 
 static void test_image_ids(void **state)
@@ -58,7 +79,11 @@ static void test_image_ids(void **state)
     assert_int_equal(chip_by_image_id(12)->kind, CHIP_ESP32C2);
     assert_int_equal(chip_by_image_id(13)->kind, CHIP_ESP32C6);
     assert_int_equal(chip_by_image_id(16)->kind, CHIP_ESP32H2);
-    assert_null(chip_by_image_id(23));     /* C5 */
+    assert_int_equal(chip_by_image_id(18)->kind, CHIP_ESP32P4);
+    assert_int_equal(chip_by_image_id(20)->kind, CHIP_ESP32C61);
+    assert_int_equal(chip_by_image_id(23)->kind, CHIP_ESP32C5);
+    assert_null(chip_by_image_id(25));     /* H21 */
+    assert_null(chip_by_image_id(32));     /* S31 */
     assert_null(chip_by_image_id(-1));     /* ESP8266 has none */
     assert_int_equal(chip(CHIP_ESP8266)->image_chip_id, -1);
 }
@@ -73,7 +98,23 @@ static void test_names(void **state)
     assert_int_equal(chip_by_name("ESP32-H2")->kind, CHIP_ESP32H2);
     assert_null(chip_by_name("esp32c"));
     assert_null(chip_by_name("esp32c3x"));
-    assert_null(chip_by_name("esp32c5"));
+    assert_null(chip_by_name("esp32h21"));
+    /* The newer chips, as bundles and people spell them. */
+    const struct {
+        const char *name;
+        enum chip_kind kind;
+    } spellings[] = {
+        {"esp32c5", CHIP_ESP32C5}, {"ESP32-C5", CHIP_ESP32C5}, {"esp32-c5", CHIP_ESP32C5},
+        {"ESP32C5", CHIP_ESP32C5}, {"esp32p4", CHIP_ESP32P4}, {"ESP32-P4", CHIP_ESP32P4},
+        {"esp32-p4", CHIP_ESP32P4}, {"ESP32P4", CHIP_ESP32P4}, {"esp32c61", CHIP_ESP32C61},
+        {"ESP32-C61", CHIP_ESP32C61}, {"esp32-c61", CHIP_ESP32C61}, {"ESP32C61", CHIP_ESP32C61},
+        {"esp32c6", CHIP_ESP32C6},
+    };
+    for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++)
+        assert_int_equal(chip_by_name(spellings[i].name)->kind, spellings[i].kind);
+    /* A stub file's name is not a chip's. */
+    assert_null(chip_by_name("esp32p4-rev1"));
+    assert_null(chip_by_name("esp32c611"));
     assert_null(chip_by_name(""));
     assert_null(chip_by_name(NULL));
     assert_null(chip_by_kind(CHIP_UNKNOWN));
@@ -113,6 +154,14 @@ static void test_offsets_straps_and_registers(void **state)
     assert_int_equal(chip(CHIP_ESP32)->bootloader_offset, 0x1000);
     assert_int_equal(chip(CHIP_ESP32S2)->bootloader_offset, 0x1000);
     assert_int_equal(chip(CHIP_ESP32C3)->bootloader_offset, 0x0);
+    /* ESP-IDF's offsets (esp8266-chips-improv.md §2.2): the C5's is 0x2000
+     * although esptool v4.8.1 says 0x0. */
+    assert_int_equal(chip(CHIP_ESP32C5)->bootloader_offset, 0x2000);
+    assert_int_equal(chip(CHIP_ESP32P4)->bootloader_offset, 0x2000);
+    assert_int_equal(chip(CHIP_ESP32C61)->bootloader_offset, 0x0);
+    assert_int_equal(chip(CHIP_ESP32C5)->boot_strap_gpio, 28);
+    assert_int_equal(chip(CHIP_ESP32P4)->boot_strap_gpio, 35);
+    assert_int_equal(chip(CHIP_ESP32C61)->boot_strap_gpio, 9);
     assert_int_equal(chip(CHIP_ESP8266)->boot_strap_gpio, 0);
     assert_int_equal(chip(CHIP_ESP32S3)->boot_strap_gpio, 0);
     assert_int_equal(chip(CHIP_ESP32C6)->boot_strap_gpio, 9);
@@ -144,12 +193,41 @@ static void test_offsets_straps_and_registers(void **state)
     assert_int_equal(s->miso_dlen, 0x28);
     assert_false(s->addr_msb_aligned);
     assert_int_equal(chip(CHIP_ESP32H2)->spi.base, 0x60003000);
+    assert_int_equal(chip(CHIP_ESP32C5)->spi.base, 0x60003000);
+    assert_int_equal(chip(CHIP_ESP32C61)->spi.base, 0x60003000);
+    s = &chip(CHIP_ESP32P4)->spi;
+    assert_int_equal(s->base, 0x5008D000);
+    assert_int_equal(s->usr, 0x18);
+    assert_int_equal(s->usr2, 0x20);
+    assert_int_equal(s->miso_dlen, 0x28);
+    assert_int_equal(s->w0, 0x58);
+    assert_false(s->addr_msb_aligned);
+
+    /* MAC and revision efuses (§7, esp8266-chips-improv.md §2.4). */
+    assert_int_equal(chip(CHIP_ESP32C5)->mac_regs[0], 0x600B4844);
+    assert_int_equal(chip(CHIP_ESP32C5)->mac_regs[1], 0x600B4848);
+    assert_int_equal(chip(CHIP_ESP32C61)->mac_regs[0], 0x600B4844);
+    assert_int_equal(chip(CHIP_ESP32P4)->mac_regs[0], 0x5012D044);
+    assert_int_equal(chip(CHIP_ESP32P4)->mac_regs[1], 0x5012D048);
+    const uint32_t c5_rev[] = {0x600B484C, 0, 0, 0}, p4_rev[] = {0x5012D04C, 0, 0, 0};
+    assert_memory_equal(chip(CHIP_ESP32C5)->rev_regs, c5_rev, sizeof c5_rev);
+    assert_memory_equal(chip(CHIP_ESP32C61)->rev_regs, c5_rev, sizeof c5_rev);
+    assert_memory_equal(chip(CHIP_ESP32P4)->rev_regs, p4_rev, sizeof p4_rev);
+    assert_int_equal(chip(CHIP_ESP32C5)->uart_clkdiv_reg, 0x60000014);
+    assert_int_equal(chip(CHIP_ESP32P4)->uart_clkdiv_reg, 0);   /* fixed 40 MHz */
 
     /* Identify LED: ESP32 GPIO block at 0x3FF44000. */
     assert_int_equal(chip(CHIP_ESP32)->gpio_out_w1ts, 0x3FF44008);
     assert_int_equal(chip(CHIP_ESP32)->gpio_out_w1tc, 0x3FF4400C);
     assert_int_equal(chip(CHIP_ESP32)->gpio_enable_w1ts, 0x3FF44024);
     assert_int_equal(chip(CHIP_ESP8266)->gpio_enable_w1ts, 0x60000310);
+    /* C5 and C61 moved GPIO_ENABLE_W1TS to 0x38; the P4 did not. */
+    assert_int_equal(chip(CHIP_ESP32C5)->gpio_out_w1ts, 0x60091008);
+    assert_int_equal(chip(CHIP_ESP32C5)->gpio_out_w1tc, 0x6009100C);
+    assert_int_equal(chip(CHIP_ESP32C5)->gpio_enable_w1ts, 0x60091038);
+    assert_int_equal(chip(CHIP_ESP32C61)->gpio_enable_w1ts, 0x60091038);
+    assert_int_equal(chip(CHIP_ESP32P4)->gpio_out_w1ts, 0x500E0008);
+    assert_int_equal(chip(CHIP_ESP32P4)->gpio_enable_w1ts, 0x500E0024);
 }
 
 /* ESP32 MAC 24:0A:C4:12:34:56 with CRC byte 0xAB in w2[23:16]. */
@@ -168,7 +246,8 @@ static void test_mac_later_chips(void **state)
     const uint32_t w[3] = {0x18010203, 0xFFFE3485, 0};
     const uint8_t want[] = {0x34, 0x85, 0x18, 0x01, 0x02, 0x03};
     const enum chip_kind kinds[] = {CHIP_ESP32S2, CHIP_ESP32S3, CHIP_ESP32C2,
-                                    CHIP_ESP32C3, CHIP_ESP32C6, CHIP_ESP32H2};
+                                    CHIP_ESP32C3, CHIP_ESP32C6, CHIP_ESP32H2,
+                                    CHIP_ESP32C5, CHIP_ESP32P4, CHIP_ESP32C61};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         uint8_t mac[6] = {0};
         assert_true(chip_mac_from_words(chip(kinds[i]), w, mac));
@@ -249,6 +328,63 @@ static void test_revision_c2_c6_h2_and_esp8266(void **state)
     assert_int_equal(rev(CHIP_ESP8266, 0xFFFFFFFF, 0, 0), -1);
 }
 
+/* C5 and C61: BLOCK1 word2, minor [3:0], major [5:4]. */
+static void test_revision_c5_c61(void **state)
+{
+    const enum chip_kind kinds[] = {CHIP_ESP32C5, CHIP_ESP32C61};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(rev(kinds[i], 0, 0, 0), 0);
+        assert_int_equal(rev(kinds[i], 1u << 4, 0, 0), 100);            /* v1.0 */
+        assert_int_equal(rev(kinds[i], (1u << 4) | 2, 0, 0), 102);      /* v1.2 */
+        assert_int_equal(rev(kinds[i], (3u << 4) | 15, 0, 0), 315);
+        /* The package field [28:26] and the rest stay out. */
+        assert_int_equal(rev(kinds[i], ~((3u << 4) | 15u) | (1u << 4), 0, 0), 100);
+    }
+}
+
+/* P4: BLOCK1 word2, minor [3:0], major = bit 23 * 4 + [5:4] as esptool-js
+ * 0.7.0 reads it (esptool v4.8.1 would miss bit 23). */
+static void test_revision_p4(void **state)
+{
+    assert_int_equal(rev(CHIP_ESP32P4, 1u << 4, 0, 0), 100);                  /* v1.0 */
+    assert_int_equal(rev(CHIP_ESP32P4, (3u << 4) | 1, 0, 0), 301);            /* v3.1 */
+    assert_int_equal(rev(CHIP_ESP32P4, (1u << 23) | 1, 0, 0), 401);           /* v4.1 */
+    assert_int_equal(rev(CHIP_ESP32P4, (1u << 23) | (3u << 4) | 2, 0, 0), 702);
+    /* The package field [22:20] is not the major's high bit. */
+    assert_int_equal(rev(CHIP_ESP32P4, (7u << 20) | (1u << 4), 0, 0), 100);
+}
+
+/* The P4 needs the stub built for its memory map: before v3.00 the rev1
+ * file (esp8266-chips-improv.md §2.3); unknown, none at all. */
+static void test_stub_names(void **state)
+{
+    const struct chip_desc *p4 = chip(CHIP_ESP32P4);
+    assert_string_equal(chip_stub_name(p4, 0), "esp32p4-rev1");
+    assert_string_equal(chip_stub_name(p4, 100), "esp32p4-rev1");
+    assert_string_equal(chip_stub_name(p4, 299), "esp32p4-rev1");
+    assert_string_equal(chip_stub_name(p4, 300), "esp32p4");
+    assert_string_equal(chip_stub_name(p4, 301), "esp32p4");
+    assert_null(chip_stub_name(p4, -1));
+    const char *names[CHIP_MAX_STUBS];
+    assert_int_equal(chip_stub_names(p4, names), 2);
+    assert_string_equal(names[0], "esp32p4");
+    assert_string_equal(names[1], "esp32p4-rev1");
+
+    /* Every other chip has one stub, whatever its revision. */
+    size_t n;
+    const struct chip_desc *t = chip_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].kind == CHIP_ESP32P4)
+            continue;
+        assert_string_equal(chip_stub_name(&t[i], -1), t[i].stub_name);
+        assert_string_equal(chip_stub_name(&t[i], 301), t[i].stub_name);
+        assert_int_equal(chip_stub_names(&t[i], names), 1);
+        assert_string_equal(names[0], t[i].stub_name);
+    }
+    assert_string_equal(chip_stub_name(chip(CHIP_ESP32C5), 100), "esp32c5");
+    assert_string_equal(chip_stub_name(chip(CHIP_ESP32C61), 100), "esp32c61");
+}
+
 static void test_jedec_sizes(void **state)
 {
     const uint32_t kb = 1024, mb = 1024 * 1024;
@@ -287,6 +423,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_magic_detects_its_chip),
         cmocka_unit_test(test_magic_values_from_the_reference),
+        cmocka_unit_test(test_magic_values_of_the_newer_chips),
         cmocka_unit_test(test_image_ids),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_rom_capabilities),
@@ -297,6 +434,9 @@ int main(void)
         cmocka_unit_test(test_revision_esp32),
         cmocka_unit_test(test_revision_s2_s3_c3),
         cmocka_unit_test(test_revision_c2_c6_h2_and_esp8266),
+        cmocka_unit_test(test_revision_c5_c61),
+        cmocka_unit_test(test_revision_p4),
+        cmocka_unit_test(test_stub_names),
         cmocka_unit_test(test_jedec_sizes),
         cmocka_unit_test(test_jedec_adesto),
     };

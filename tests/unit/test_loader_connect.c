@@ -152,6 +152,58 @@ static void test_esp32c3_is_detected_by_security_info(void **state)
     fake_free(d);
 }
 
+/* C5, P4, C61 are told by the chip id in GET_SECURITY_INFO, whatever their
+ * ROM's magic: a value newer than the table, or the P4's 0 (§5.3, and
+ * esp8266-chips-improv.md §2.1). */
+static void test_newer_chips_are_detected_by_chip_id(void **state)
+{
+    (void)state;
+    const struct {
+        int chip_id;
+        uint32_t magic;
+        enum chip_kind want;
+    } cases[] = {
+        {23, 0x1101406F, CHIP_ESP32C5},
+        {23, 0x30E1706F, CHIP_ESP32C5},
+        {23, 0x12345678, CHIP_ESP32C5},     /* a ROM newer than the table */
+        {18, 0x00000000, CHIP_ESP32P4},
+        {18, 0x0ADDBAD0, CHIP_ESP32P4},
+        {20, 0x7211606F, CHIP_ESP32C61},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct loader *l = new_loader(LOADER_RESET_NONE);
+        struct fake_device *d = fake_new(FAKE_ESP32C3, 4096);
+        d->later_chip_id = cases[i].chip_id;
+        d->later_magic_set = true;
+        d->later_magic = cases[i].magic;
+        uint64_t now = 1000;
+        struct fake_run r = connect(l, d, &now);
+        assert_true(r.ok);
+        assert_int_equal(loader_info(l)->chip->kind, cases[i].want);
+        assert_int_equal(loader_info(l)->magic, cases[i].magic);
+        free(l);
+        fake_free(d);
+    }
+}
+
+/* Without a chip id a magic of 0 names no chip (a P4 and an S31 both read
+ * it): the board is refused as unknown, not taken for a P4. */
+static void test_magic_0_without_chip_id_is_unknown(void **state)
+{
+    (void)state;
+    struct loader *l = new_loader(LOADER_RESET_NONE);
+    struct fake_device *d = fake_new(FAKE_ESP32, 4096);
+    d->later_magic_set = true;
+    d->later_magic = 0;
+    uint64_t now = 1000;
+    struct fake_run r = connect(l, d, &now);
+    assert_false(r.ok);
+    assert_int_equal(loader_error(l)->code, LOADER_ERR_UNKNOWN_CHIP);
+    assert_non_null(strstr(loader_error(l)->message, "magic 0x00000000"));
+    free(l);
+    fake_free(d);
+}
+
 static void test_esp32_unsupported_security_info_drains_without_reconnect(void **state)
 {
     (void)state;
@@ -402,6 +454,8 @@ int main(void)
         cmocka_unit_test(test_reset_works_when_the_port_sets_dtr_then_rts),
         cmocka_unit_test(test_fewer_than_8_sync_replies_is_a_failed_try),
         cmocka_unit_test(test_esp32c3_is_detected_by_security_info),
+        cmocka_unit_test(test_newer_chips_are_detected_by_chip_id),
+        cmocka_unit_test(test_magic_0_without_chip_id_is_unknown),
         cmocka_unit_test(test_esp32_unsupported_security_info_drains_without_reconnect),
         cmocka_unit_test(test_esp32_burst_read_after_the_drain_is_still_dropped),
         cmocka_unit_test(test_read_reg_refused_without_chip_id_is_s2_in_sdm),

@@ -19,12 +19,14 @@
 #include "chip.h"
 #include "stub_image.h"
 
-/* The chip's stub from stub_dir, read now or already decoded. NULL with
+/* <stub_dir>/<stub_name>.json, read now or already decoded; stub_name is
+ * one chip_stub_name() or chip_stub_names() gave for chip (the P4's
+ * depends on its revision), chip names the board in messages. NULL with
  * what is wrong in err (the file and why) if it is missing or unusable;
  * what to do is the caller's to say, as jigd (stub_dir =) and jigflash
  * (--no-stub) turn stubs off differently. */
 const struct stub_image *stub_cache_acquire(const char *stub_dir, const struct chip_desc *chip,
-                                            char *err, size_t errlen);
+                                            const char *stub_name, char *err, size_t errlen);
 
 /* Lets go of a stub acquire returned (NULL is fine). */
 void stub_cache_release(const struct stub_image *stub);
