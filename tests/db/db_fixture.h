@@ -47,13 +47,22 @@ static inline struct sdb_options fixture_options(struct db_fixture *f)
     return o;
 }
 
-static inline void fixture_open(struct db_fixture *f)
+/* Opens the database for a station with these webhook receivers. */
+static inline void fixture_open_hooks(struct db_fixture *f, const struct sdb_webhook *hooks,
+                                      size_t n)
 {
     char err[512] = "";
     struct sdb_options o = fixture_options(f);
+    o.webhooks = hooks;
+    o.n_webhooks = n;
     int rc = sdb_open(f->path, &o, &f->db, err, sizeof err);
     if (rc != SDB_OK)
         fail_msg("sdb_open: %s", err);
+}
+
+static inline void fixture_open(struct db_fixture *f)
+{
+    fixture_open_hooks(f, NULL, 0);
 }
 
 static inline void fixture_reopen(struct db_fixture *f)

@@ -13,12 +13,7 @@ static const struct sdb_webhook hooks[] = {
 
 static void open_with_hooks(struct db_fixture *f)
 {
-    char err[512] = "";
-    struct sdb_options o = fixture_options(f);
-    o.webhooks = hooks;
-    o.n_webhooks = 2;
-    if (sdb_open(f->path, &o, &f->db, err, sizeof err) != SDB_OK)
-        fail_msg("sdb_open: %s", err);
+    fixture_open_hooks(f, hooks, 2);
 }
 
 static int setup(void **state)

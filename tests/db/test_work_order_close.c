@@ -10,13 +10,7 @@ static int setup(void **state)
 {
     if (fixture_setup(state))
         return -1;
-    struct db_fixture *f = *state;
-    char err[512] = "";
-    struct sdb_options o = fixture_options(f);
-    o.webhooks = hooks;
-    o.n_webhooks = 1;
-    if (sdb_open(f->path, &o, &f->db, err, sizeof err) != SDB_OK)
-        fail_msg("sdb_open: %s", err);
+    fixture_open_hooks(*state, hooks, 1);
     return 0;
 }
 
