@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle_store.h"
 #include "station.h"
 #include "station_db.h"
 #include "unit_services.h"
@@ -234,7 +235,7 @@ enum api_status station_records_work_order(void *ctx, const char *id, cJSON **ou
 static enum api_status work_order_bundle(struct station_api *a, const char *id,
                                          int64_t *bundle_id, struct api_error *err)
 {
-    struct station_stored_bundle b;
+    struct bundle_store_entry b;
     if (station_find_stored_bundle(a->st, id, &b, err->error, sizeof err->error) < 0) {
         snprintf(err->hint, sizeof err->hint, "upload the bundle first (POST /api/v1/bundles); "
                  "GET /api/v1/bundles lists those held");

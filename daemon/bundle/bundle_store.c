@@ -118,17 +118,18 @@ struct search {
     const char *id;
     size_t n;
     int found;
-    char *dir;
-    size_t cap;
+    struct bundle_store_entry *out;
 };
 
 static int match(const char *dir, const struct bundle_manifest *m, const char *id, void *arg)
 {
     struct search *s = arg;
-    if (strncasecmp(id, s->id, s->n))
+    if (strncasecmp(id, s->id, s->n) || s->found++)
         return 0;
-    if (s->found++ == 0)
-        snprintf(s->dir, s->cap, "%s", dir);
+    snprintf(s->out->id, sizeof s->out->id, "%s", id);
+    snprintf(s->out->name, sizeof s->out->name, "%s", m->name);
+    snprintf(s->out->version, sizeof s->out->version, "%s", m->version);
+    snprintf(s->out->dir, sizeof s->out->dir, "%s", dir);
     return 0;
 }
 
@@ -140,7 +141,7 @@ static bool hex_text(const char *s, size_t n)
     return true;
 }
 
-int bundle_store_find(const char *store, const char *id, char *dir, size_t dircap,
+int bundle_store_find(const char *store, const char *id, struct bundle_store_entry *out,
                       char *why, size_t whylen)
 {
     size_t n = strlen(id);
@@ -150,7 +151,7 @@ int bundle_store_find(const char *store, const char *id, char *dir, size_t dirca
                  ID_PREFIX_MIN);
         return -1;
     }
-    struct search s = {.id = id, .n = n, .dir = dir, .cap = dircap};
+    struct search s = {.id = id, .n = n, .out = out};
     if (each_bundle(store, match, &s) < 0) {
         snprintf(why, whylen, "cannot read the bundle store %s: %s", store, strerror(errno));
         return -1;
@@ -219,10 +220,11 @@ static void say(struct bundle_store_added *out, enum bundle_store_result r, cons
  * folder is the answer. */
 static bool held_already(const char *store, struct bundle_store_added *out)
 {
-    char held[BUNDLE_STORE_PATH_MAX], why[300];
-    if (bundle_store_find(store, out->id, held, sizeof held, why, sizeof why))
+    struct bundle_store_entry held;
+    char why[300];
+    if (bundle_store_find(store, out->id, &held, why, sizeof why))
         return false;
-    snprintf(out->dir, sizeof out->dir, "%s", held);
+    snprintf(out->dir, sizeof out->dir, "%s", held.dir);
     out->result = BUNDLE_STORE_HELD;
     return true;
 }

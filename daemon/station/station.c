@@ -428,17 +428,24 @@ enum station_answer station_label_reprint(struct station *st, const char *serial
 enum station_answer station_ask_bundle(struct station *st, const char *path,
                                        struct slot_refusal *why)
 {
-    if (st->stopping) {
-        snprintf(why->error, sizeof why->error, "the station is stopping");
-        snprintf(why->hint, sizeof why->hint, "load the bundle after jigd has restarted");
+    if (station_refused_stopping(st, "load the bundle", why))
         return STATION_STOPPING;
-    }
     if (station_load_bundle_as(st, path, true, why->error, sizeof why->error) < 0) {
         snprintf(why->hint, sizeof why->hint, "give the folder of a bundle on the station "
                  "(jigctl bundle import makes one)");
         return STATION_NO_SUCH_BUNDLE;
     }
     return STATION_ACCEPTED;
+}
+
+bool station_refused_stopping(const struct station *st, const char *action,
+                              struct slot_refusal *why)
+{
+    if (!st->stopping)
+        return false;
+    snprintf(why->error, sizeof why->error, "the station is stopping");
+    snprintf(why->hint, sizeof why->hint, "%s after jigd has restarted", action);
+    return true;
 }
 
 /* ---- stopping ----------------------------------------------------------- */

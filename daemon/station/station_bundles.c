@@ -1,6 +1,7 @@
 /* What the MES chooses over the API besides single boards: bundles it
  * uploads into the store and activates, and the work order the next boards
  * count against (with that work order's bundle). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,22 +38,11 @@ cJSON *station_bundles_json(const struct station *st)
 }
 
 int station_find_stored_bundle(const struct station *st, const char *id,
-                               struct station_stored_bundle *out, char *why, size_t whylen)
+                               struct bundle_store_entry *out, char *why, size_t whylen)
 {
     char store[BUNDLE_STORE_PATH_MAX];
     store_path(st, store, sizeof store);
-    if (bundle_store_find(store, id, out->dir, sizeof out->dir, why, whylen) < 0)
-        return -1;
-    struct bundle_manifest *m = malloc(sizeof *m);
-    int rc = m ? bundle_read_manifest(out->dir, m, out->id, why, whylen) : -1;
-    if (!m)
-        snprintf(why, whylen, "out of memory");
-    if (!rc) {
-        snprintf(out->name, sizeof out->name, "%s", m->name);
-        snprintf(out->version, sizeof out->version, "%s", m->version);
-    }
-    free(m);
-    return rc;
+    return bundle_store_find(store, id, out, why, whylen);
 }
 
 void station_sweep_uploads(const struct station *st)
@@ -131,16 +121,10 @@ int station_upload_bundle(struct station *st, const uint8_t *data, size_t len,
 
 /* ---- activating ---------------------------------------------------------- */
 
-static enum station_answer load_stored(struct station *st, const char *id,
-                                       struct slot_refusal *why)
+static enum station_answer load_entry(struct station *st, const struct bundle_store_entry *b,
+                                      struct slot_refusal *why)
 {
-    char store[BUNDLE_STORE_PATH_MAX], dir[BUNDLE_STORE_PATH_MAX];
-    store_path(st, store, sizeof store);
-    if (bundle_store_find(store, id, dir, sizeof dir, why->error, sizeof why->error) < 0) {
-        snprintf(why->hint, sizeof why->hint, "GET /api/v1/bundles lists the bundles held");
-        return STATION_NO_SUCH_BUNDLE;
-    }
-    if (station_load_bundle_as(st, dir, true, why->error, sizeof why->error) < 0) {
+    if (station_load_bundle_as(st, b->dir, true, why->error, sizeof why->error) < 0) {
         snprintf(why->hint, sizeof why->hint, "upload the bundle again");
         return STATION_NO_SUCH_BUNDLE;
     }
@@ -150,12 +134,14 @@ static enum station_answer load_stored(struct station *st, const char *id,
 enum station_answer station_activate_bundle(struct station *st, const char *id,
                                             struct slot_refusal *why)
 {
-    if (st->stopping) {
-        snprintf(why->error, sizeof why->error, "the station is stopping");
-        snprintf(why->hint, sizeof why->hint, "activate the bundle after jigd has restarted");
+    if (station_refused_stopping(st, "activate the bundle", why))
         return STATION_STOPPING;
+    struct bundle_store_entry b;
+    if (station_find_stored_bundle(st, id, &b, why->error, sizeof why->error) < 0) {
+        snprintf(why->hint, sizeof why->hint, "GET /api/v1/bundles lists the bundles held");
+        return STATION_NO_SUCH_BUNDLE;
     }
-    return load_stored(st, id, why);
+    return load_entry(st, &b, why);
 }
 
 /* A board in flight took its work order's serial when it identified; the
@@ -171,12 +157,8 @@ static int busy_slot(const struct station *st)
 static enum station_answer refuse_work_order(struct station *st, const char *id,
                                              struct slot_refusal *why)
 {
-    int busy = busy_slot(st);
-    if (st->stopping) {
-        snprintf(why->error, sizeof why->error, "the station is stopping");
-        snprintf(why->hint, sizeof why->hint, "activate the work order after jigd restarts");
+    if (station_refused_stopping(st, "activate the work order", why))
         return STATION_STOPPING;
-    }
     if (!st->units) {
         snprintf(why->error, sizeof why->error, "this station keeps no records, so it has no "
                  "work orders");
@@ -184,6 +166,7 @@ static enum station_answer refuse_work_order(struct station *st, const char *id,
                  "open");
         return STATION_NOT_NOW;
     }
+    int busy = busy_slot(st);
     if (busy) {
         snprintf(why->error, sizeof why->error, "slot %d is flashing a board: work order %.64s "
                  "is not activated while a unit is under way", busy, id);
@@ -194,6 +177,21 @@ static enum station_answer refuse_work_order(struct station *st, const char *id,
     return STATION_ACCEPTED;
 }
 
+/* The work order's bundle, when it names one that is not the active one:
+ * 1 (in *b), 0 (nothing to load), -1 (not in the store: why says). */
+static int bundle_to_load(struct station *st, const struct sdb_work_order *w,
+                          struct bundle_store_entry *b, struct slot_refusal *why)
+{
+    if (!w->bundle_sha256[0] || (st->bundle && !strcmp(st->bundle->id, w->bundle_sha256)))
+        return 0;
+    if (station_find_stored_bundle(st, w->bundle_sha256, b, why->error,
+                                   sizeof why->error) == 0)
+        return 1;
+    snprintf(why->hint, sizeof why->hint, "upload bundle %.12s (POST /api/v1/bundles), "
+             "then activate the work order again", w->bundle_sha256);
+    return -1;
+}
+
 enum station_answer station_activate_work_order(struct station *st, const char *id,
                                                 const char *actor, struct slot_refusal *why)
 {
@@ -201,20 +199,13 @@ enum station_answer station_activate_work_order(struct station *st, const char *
     if (ans != STATION_ACCEPTED)
         return ans;
     struct sdb_work_order w;
+    struct bundle_store_entry b;
+    int load = 0;
     int rc = sdb_work_order_get(st->units->db, id, &w);
-    if (rc == SDB_OK && w.bundle_sha256[0] && !(st->bundle && !strcmp(st->bundle->id,
-                                                                       w.bundle_sha256))) {
-        /* Its bundle first: a work order that cannot have its firmware is
-         * not activated at all. */
-        char store[BUNDLE_STORE_PATH_MAX], dir[BUNDLE_STORE_PATH_MAX];
-        store_path(st, store, sizeof store);
-        if (bundle_store_find(store, w.bundle_sha256, dir, sizeof dir, why->error,
-                              sizeof why->error) < 0) {
-            snprintf(why->hint, sizeof why->hint, "upload bundle %.12s (POST /api/v1/bundles), "
-                     "then activate the work order again", w.bundle_sha256);
-            return STATION_NOT_NOW;
-        }
-    }
+    /* Its bundle first: a work order that cannot have its firmware is not
+     * activated at all. */
+    if (rc == SDB_OK && (load = bundle_to_load(st, &w, &b, why)) < 0)
+        return STATION_NOT_NOW;
     if (rc == SDB_OK)
         rc = unit_work_order_activate(st->units, id, actor);
     if (rc != SDB_OK) {
@@ -230,7 +221,5 @@ enum station_answer station_activate_work_order(struct station *st, const char *
     snprintf(msg, sizeof msg, "work order %.64s activated by %.64s", id, actor);
     struct jig_event ev = {.kind = EVENT_STATION, .message = msg, .rate = -1};
     event_bus_publish(st->bus, &ev);
-    if (w.bundle_sha256[0] && !(st->bundle && !strcmp(st->bundle->id, w.bundle_sha256)))
-        return load_stored(st, w.bundle_sha256, why);
-    return STATION_ACCEPTED;
+    return load ? load_entry(st, &b, why) : STATION_ACCEPTED;
 }

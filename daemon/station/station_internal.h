@@ -48,6 +48,11 @@ struct station {
 int station_load_bundle_as(struct station *st, const char *dir, bool from_api, char *err,
                            size_t errlen);
 
+/* A request that cannot be taken while jigd stops: true (why filled in:
+ * `action` after jigd has restarted) when stopping. */
+bool station_refused_stopping(const struct station *st, const char *action,
+                              struct slot_refusal *why);
+
 /* Removes what uploads a crash cut short left in the bundle store. */
 void station_sweep_uploads(const struct station *st);
 

@@ -27,9 +27,17 @@ struct cJSON;
  * NULL if memory ran out. */
 struct cJSON *bundle_store_list(const char *store);
 
-/* The folder of the stored bundle whose id is `id`, or starts with it (at
- * least 8 hex digits, and only one bundle may match). 0, or -1 with why. */
-int bundle_store_find(const char *store, const char *id, char *dir, size_t dircap,
+/* A stored bundle as its manifest names it. */
+struct bundle_store_entry {
+    char id[65];
+    char name[BUNDLE_LABEL_MAX];
+    char version[BUNDLE_LABEL_MAX];
+    char dir[BUNDLE_STORE_PATH_MAX];
+};
+
+/* The stored bundle whose id is `id`, or starts with it (at least 8 hex
+ * digits, and only one bundle may match). 0, or -1 with why. */
+int bundle_store_find(const char *store, const char *id, struct bundle_store_entry *out,
                       char *why, size_t whylen);
 
 /* What the station asks of a bundle beyond its own rules (its NVS template

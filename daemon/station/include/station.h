@@ -105,13 +105,9 @@ int station_upload_bundle(struct station *st, const uint8_t *data, size_t len,
 
 /* The stored bundle `id` (or a unique prefix of 8+ hex digits): its full
  * id, name, version and folder. 0, or -1 with why. */
-struct station_stored_bundle {
-    char id[65];
-    char name[64], version[64];
-    char dir[4096];
-};
+struct bundle_store_entry;
 int station_find_stored_bundle(const struct station *st, const char *id,
-                               struct station_stored_bundle *out, char *why, size_t whylen);
+                               struct bundle_store_entry *out, char *why, size_t whylen);
 
 /* Loads the stored bundle `id` (or a unique prefix of 8+ hex digits) and
  * makes it the active one, as station_ask_bundle does with a folder. */
